@@ -1,0 +1,256 @@
+"""Text → Lark parse tree, with every failure turned into an ``AdcalcError``.
+
+Contract:
+- ``parse(text)`` returns the Lark tree of the whole source (start rule ``start``), with
+  positions on every node (``propagate_positions``).  It raises ``AdcalcError('syntax', ...)``
+  with the span of the offending token and what was expected there, or
+  ``AdcalcError('limit', ...)`` for input larger than ``MAX_INPUT_BYTES``.
+- The LALR parser is built once per process and cached on disk between processes (Lark's
+  grammar-analysis cache in the user's cache directory), so start-up stays fast.
+- The grammar is read from the installed package data ``adcalc.grammar/adcalc.lark``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.indenter import Indenter as _LarkIndenter
+
+from .errors import AdcalcError, Span
+
+MAX_INPUT_BYTES = 8 * 1024 * 1024
+MAX_INDENT_LEVELS = 100
+
+# What a person calls each terminal, for "expected ..." messages.
+_TOKEN_NAMES = {
+    "NUMBER": "a number",
+    "NAME": "a name",
+    "LPAR": "'('",
+    "RPAR": "')'",
+    "LSQB": "'['",
+    "RSQB": "']'",
+    "COMMA": "','",
+    "COLON": "':'",
+    "EQUAL": "'='",
+    "ADD_OP": "'+' or '-'",
+    "MUL_OP": "'*' or '/'",
+    "POW_OP": "'^'",
+    "COMP_OP": "a comparison",
+    "AUGOP": "'+=', '-=', '*=' or '/='",
+    "_NL": "the end of the line",
+    "_INDENT": "an indented block",
+    "_DEDENT": "the end of the block",
+    "$END": "the end of the input",
+}
+
+
+def grammar_text() -> str:
+    """The grammar, as shipped inside the installed package."""
+    return resources.files("adcalc.grammar").joinpath("adcalc.lark").read_text(encoding="utf-8")
+
+
+class Indenter(_LarkIndenter):
+    """Python-style INDENT/DEDENT tokens; bad indentation is a syntax error, not an assert."""
+
+    NL_type = "_NL"
+    OPEN_PAREN_types = ["LPAR", "LSQB"]
+    CLOSE_PAREN_types = ["RPAR", "RSQB"]
+    INDENT_type = "_INDENT"
+    DEDENT_type = "_DEDENT"
+    tab_len = 8
+
+    def handle_NL(self, token: Token) -> Iterator[Token]:
+        if self.paren_level > 0:
+            return
+        yield token
+        indent_str = token.rsplit("\n", 1)[1]
+        indent = indent_str.count(" ") + indent_str.count("\t") * self.tab_len
+        line = token.end_line or token.line
+        if indent > self.indent_level[-1]:
+            if len(self.indent_level) > MAX_INDENT_LEVELS:
+                raise AdcalcError(
+                    "limit",
+                    f"blocks are nested more than {MAX_INDENT_LEVELS} levels deep",
+                    Span(line, 1, line, indent + 1),
+                )
+            self.indent_level.append(indent)
+            yield Token.new_borrow_pos(self.INDENT_type, indent_str, token)
+        else:
+            while indent < self.indent_level[-1]:
+                self.indent_level.pop()
+                yield Token.new_borrow_pos(self.DEDENT_type, indent_str, token)
+            if indent != self.indent_level[-1]:
+                raise AdcalcError(
+                    "syntax",
+                    "this line's indentation matches no enclosing block",
+                    Span(line, 1, line, indent + 1),
+                    hint=f"indent it to column {self.indent_level[-1] + 1} or match an outer block",
+                )
+
+    def _process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        token = None
+        for token in stream:
+            if token.type == self.NL_type:
+                yield from self.handle_NL(token)
+            else:
+                yield token
+            if token.type in self.OPEN_PAREN_types:
+                self.paren_level += 1
+            elif token.type in self.CLOSE_PAREN_types and self.paren_level > 0:
+                self.paren_level -= 1  # an unmatched ')' is left for the parser to report
+        while len(self.indent_level) > 1:
+            self.indent_level.pop()
+            yield Token.new_borrow_pos(self.DEDENT_type, "", token) if token else Token(
+                self.DEDENT_type, "", 0, 1, 1, 1, 1, 0
+            )
+
+
+def _cache_path() -> str | bool:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = Path(base) / "adcalc"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    if not os.access(folder, os.W_OK):
+        return False
+    import lark
+
+    return str(folder / f"grammar-lark{lark.__version__}.cache")
+
+
+@lru_cache(maxsize=1)
+def get_parser() -> Lark:
+    """The process-wide LALR parser (built once; grammar analysis cached on disk)."""
+    return Lark(
+        grammar_text(),
+        parser="lalr",
+        postlex=Indenter(),
+        propagate_positions=True,
+        maybe_placeholders=False,
+        cache=_cache_path(),
+    )
+
+
+def _describe(expected: set[str] | frozenset[str], parser: Lark) -> str:
+    names = []
+    for name in sorted(expected):
+        if name in _TOKEN_NAMES:
+            names.append(_TOKEN_NAMES[name])
+            continue
+        try:
+            pattern = parser.get_terminal(name).pattern
+            names.append(f"'{pattern.value}'" if pattern.type == "str" else name.lower())
+        except KeyError:
+            names.append(name.lower())
+    names = sorted(set(names))
+    if len(names) > 6:
+        names = names[:6] + ["…"]
+    return ", ".join(names)
+
+
+def _token_text(token: Token) -> str:
+    if token.type == "$END":
+        return "the end of the input"
+    if token.type == "_NL":
+        return "the end of the line"
+    if token.type == "_INDENT":
+        return "an indented line"
+    if token.type == "_DEDENT":
+        return "the end of the block"
+    text = str(token)
+    if len(text) > 20:
+        text = text[:20] + "…"
+    return f"'{text}'"
+
+
+def _token_span(token: Token, text: str) -> Span:
+    line = token.line or 1
+    column = token.column or 1
+    if token.type in ("_NL", "_DEDENT", "_INDENT", "$END"):
+        # Point just past the last character of the line the statement was on.
+        lines = text.splitlines() or [""]
+        if token.type == "$END" or line > len(lines):
+            line = len(lines)
+            while line > 1 and not lines[line - 1].strip():
+                line -= 1
+        column = len(lines[line - 1].rstrip()) + 1 if token.type in ("_NL", "$END") else column
+        return Span(line, column, line, column + 1)
+    end_line = token.end_line or line
+    end_column = token.end_column or column + max(len(token), 1)
+    return Span(line, column, end_line, end_column)
+
+
+def _syntax_error(exc: UnexpectedInput, text: str, parser: Lark) -> AdcalcError:
+    if isinstance(exc, UnexpectedCharacters):
+        char = text[exc.pos_in_stream] if 0 <= exc.pos_in_stream < len(text) else "?"
+        shown = repr(char) if char.isprintable() and char != " " else f"U+{ord(char):04X}"
+        hint = None
+        if char in "\"'":
+            hint = "adcalc has no strings"
+        elif char == ".":
+            hint = "adcalc has no attribute access"
+        elif not char.isascii():
+            hint = "only ASCII letters, digits and operators are allowed"
+        return AdcalcError(
+            "syntax",
+            f"unexpected character {shown}",
+            Span(exc.line, exc.column, exc.line, exc.column + 1),
+            hint=hint,
+        )
+    if isinstance(exc, UnexpectedToken):
+        token = exc.token
+        expected = exc.accepts or exc.expected
+        at_end = token.type in ("$END",) or (token.type in ("_DEDENT", "_NL") and _only_blank_after(token, text))
+        err = AdcalcError(
+            "syntax",
+            f"unexpected {_token_text(token)}; expected {_describe(expected, parser)}",
+            _token_span(token, text),
+        )
+        err.at_end = at_end  # type: ignore[attr-defined]
+        return err
+    if isinstance(exc, UnexpectedEOF):
+        err = AdcalcError(
+            "syntax",
+            f"the input ended early; expected {_describe(set(exc.expected), parser)}",
+            _token_span(Token("$END", ""), text),
+        )
+        err.at_end = True  # type: ignore[attr-defined]
+        return err
+    return AdcalcError("syntax", str(exc).splitlines()[0])
+
+
+def _only_blank_after(token: Token, text: str) -> bool:
+    pos = token.start_pos if token.start_pos is not None else len(text)
+    rest = text[pos:]
+    return all(not line.strip() or line.strip().startswith("#") for line in rest.splitlines())
+
+
+def parse(text: str) -> Tree:
+    """Parse a whole source (expression or program) into a positioned Lark tree."""
+    if len(text) > MAX_INPUT_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_INPUT_BYTES:
+        raise AdcalcError(
+            "limit",
+            f"the input is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB",
+            hint="split it into smaller files",
+        )
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise AdcalcError("syntax", "the input contains a NUL byte (is it a binary file?)", Span(line, 1, line, 2))
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.endswith("\n"):
+        text += "\n"
+    parser = get_parser()
+    try:
+        return parser.parse(text)
+    except AdcalcError:
+        raise
+    except UnexpectedInput as exc:
+        raise _syntax_error(exc, text, parser) from None

@@ -1,0 +1,395 @@
+"""The one table of primitives: value rule, partial derivatives, domain, display, kinks.
+
+Contract (the math):
+- ``value(*x)`` is the IEEE-754 double result.  It never raises and never returns a complex
+  number: outside the domain it returns nan, at a pole ±inf, on overflow ±inf.
+- ``partials[i](*x)`` is ∂value/∂xᵢ at the primal point ``x``.  Rules are written with the
+  generic functions in ``G`` (``G.cos(x)``, ``G.div(1.0, x)``), which dispatch on boxed values,
+  so a rule can itself be differentiated (forward-over-reverse Hessians, nested duals).
+- Forward mode uses ``tangent = Σᵢ partials[i](x) · ẋᵢ``; reverse mode uses
+  ``x̄ᵢ += ȳ · partials[i](x)``.  One rule serves both, so the modes cannot disagree.
+- ``kink(*x)`` is true at a point where the primitive is not differentiable; ``convention``
+  says which derivative the rule returns there (one convention, identical in both modes):
+
+  =========  ==============================  ===========================================
+  primitive  kink                            convention
+  =========  ==============================  ===========================================
+  abs        x = 0                           abs'(0) = 0
+  max, min   x = y                           the derivative splits 0.5 / 0.5
+  sqrt       x = 0                           sqrt'(0) = +inf
+  cbrt       x = 0                           cbrt'(0) = +inf
+  pow        x = 0 and y < 1                 d(x^0)/dx = 0; d(0^y)/dy = 0 for y > 0
+  hypot      x = y = 0                       both partials 0
+  sign, floor, ceil, step  at their jumps    derivative 0
+  =========  ==============================  ===========================================
+
+Adding a function to the language is one ``_prim(...)`` entry here plus its test row in
+``tests/test_primitives.py``.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+INF = math.inf
+NAN = math.nan
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+@dataclass(frozen=True)
+class Primitive:
+    name: str
+    arity: int
+    value: Callable[..., float]
+    partials: tuple[Callable[..., object], ...]
+    display: str  # the documents' notation, e.g. "{0} + {1}", "sin({0})"
+    partial_display: tuple[str | Callable[[Sequence[str]], str], ...]
+    domain: str = "all real numbers"
+    kink: Callable[..., bool] | None = None
+    convention: str = ""
+    symbol: str | None = None  # ASCII operator for the IR printer ("+", "*", "^")
+    public: bool = True  # callable by name in the language
+    variadic: bool = False  # max(a, b, c) folds left into binary calls
+
+    def show(self, args: Sequence[str], pretty: bool = True) -> str:
+        """The right-hand side ``v3 = …`` of this primitive applied to displayed args."""
+        if not pretty and self.symbol is not None:
+            if self.arity == 1:
+                return f"{self.symbol}{args[0]}"
+            return f"{args[0]} {self.symbol} {args[1]}"
+        return self.display.format(*args)
+
+    def show_partial(self, i: int, args: Sequence[str]) -> str:
+        rule = self.partial_display[i]
+        return rule(args) if callable(rule) else rule.format(*args)
+
+
+PRIMITIVES: dict[str, Primitive] = {}
+
+# Generic functions over floats and boxed values (duals): G.sin(x), G.mul(x, y), ...
+G = SimpleNamespace()
+
+
+def _generic(p: Primitive) -> Callable[..., object]:
+    value = p.value
+
+    def apply(*args: object) -> object:
+        for a in args:
+            if type(a) is not float and hasattr(a, "apply_primitive"):
+                return a.apply_primitive(p, args)  # type: ignore[union-attr]
+        return value(*args)
+
+    apply.__name__ = p.name
+    return apply
+
+
+def _prim(name: str, arity: int, value: Callable[..., float], partials: tuple, display: str,
+          partial_display: tuple, **kw: object) -> Primitive:
+    p = Primitive(name, arity, value, partials, display, partial_display, **kw)  # type: ignore[arg-type]
+    PRIMITIVES[name] = p
+    setattr(G, name, _generic(p))
+    return p
+
+
+def primal(v: object) -> float:
+    """The float underneath any number of boxes (duals of duals …)."""
+    while type(v) is not float:
+        if isinstance(v, (int, bool)):
+            return float(v)
+        v = v.primal  # type: ignore[attr-defined]
+    return v
+
+
+# ---- IEEE-safe value rules -------------------------------------------------------------
+
+def _div(x: float, y: float) -> float:
+    try:
+        return x / y
+    except ZeroDivisionError:
+        if x != x or x == 0.0:
+            return NAN
+        return math.copysign(INF, x) * math.copysign(1.0, y)
+
+
+def _pow(x: float, y: float) -> float:
+    try:
+        return math.pow(x, y)
+    except OverflowError:
+        # Negative base with an odd integer exponent keeps its sign.
+        if x < 0 and y == int(y) and int(y) % 2 == 1:
+            return -INF
+        return INF
+    except ValueError:
+        if x == 0.0 and y < 0:  # pole: 0^-n
+            if y == int(y) and int(y) % 2 == 1:
+                return math.copysign(INF, x)
+            return INF
+        return NAN  # negative base, fractional exponent: no complex results
+
+
+def _guard(f: Callable[[float], float], overflow: float | None = INF) -> Callable[[float], float]:
+    """Wrap a math function: domain errors give nan, overflow gives ±inf."""
+
+    def g(x: float) -> float:
+        try:
+            return f(x)
+        except ValueError:
+            return NAN
+        except OverflowError:
+            return math.copysign(INF, x) if overflow is None else overflow
+
+    g.__name__ = f.__name__
+    return g
+
+
+def _log_base(f: Callable[[float], float]) -> Callable[[float], float]:
+    def g(x: float) -> float:
+        if x > 0.0:
+            return f(x)
+        if x == 0.0:
+            return -INF
+        return NAN  # negative or nan
+
+    g.__name__ = f.__name__
+    return g
+
+
+def _log1p(x: float) -> float:
+    if x > -1.0:
+        return math.log1p(x)
+    return -INF if x == -1.0 else NAN
+
+
+def _atanh(x: float) -> float:
+    if -1.0 < x < 1.0:
+        return math.atanh(x)
+    if x == 1.0 or x == -1.0:
+        return math.copysign(INF, x)
+    return NAN
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    if x != x:
+        return NAN
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def _softplus(x: float) -> float:
+    if x != x:
+        return NAN
+    if x == INF:
+        return INF
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def _max(x: float, y: float) -> float:
+    if x != x or y != y:
+        return NAN
+    return x if x >= y else y
+
+
+def _min(x: float, y: float) -> float:
+    if x != x or y != y:
+        return NAN
+    return x if x <= y else y
+
+
+def _sign(x: float) -> float:
+    if x > 0.0:
+        return 1.0
+    if x < 0.0:
+        return -1.0
+    return x  # ±0 and nan
+
+
+def _step(x: float) -> float:
+    if x > 0.0:
+        return 1.0
+    if x < 0.0:
+        return 0.0
+    return 0.5 if x == 0.0 else NAN
+
+
+def _rounding(f: Callable[[float], int]) -> Callable[[float], float]:
+    def g(x: float) -> float:
+        if x - x != 0.0:  # inf or nan
+            return x
+        return float(f(x))
+
+    g.__name__ = f.__name__
+    return g
+
+
+def _hypot(x: float, y: float) -> float:
+    try:
+        return math.hypot(x, y)
+    except OverflowError:
+        return INF
+
+
+# ---- partial-derivative rules (generic, so they can be differentiated again) ------------
+
+def _zero(*_: object) -> float:
+    return 0.0
+
+
+def _one(*_: object) -> float:
+    return 1.0
+
+
+def _minus_one(*_: object) -> float:
+    return -1.0
+
+
+def _pow_dx(x: object, y: object) -> object:
+    if primal(y) == 0.0:
+        return 0.0  # d(x^0)/dx = 0, also at x = 0
+    return G.mul(y, G.pow(x, G.sub(y, 1.0)))
+
+
+def _pow_dy(x: object, y: object) -> object:
+    if primal(x) == 0.0 and primal(y) > 0.0:
+        return 0.0  # d(0^y)/dy = 0 for y > 0
+    return G.mul(G.pow(x, y), G.log(x))
+
+
+def _show_pow_dx(args: Sequence[str]) -> str:
+    x, y = args
+    try:
+        c = float(y)
+    except ValueError:
+        return f"{y}·{x}^({y} - 1)"
+    n = _fmt_const(c - 1.0)
+    return f"{y}·{x}" if c - 1.0 == 1.0 else f"{y}·{x}^{n}"
+
+
+def _fmt_const(c: float) -> str:
+    return str(int(c)) if c == int(c) and abs(c) < 1e15 else repr(c)
+
+
+def _hypot_d(i: int) -> Callable[..., object]:
+    def d(x: object, y: object) -> object:
+        if primal(x) == 0.0 and primal(y) == 0.0:
+            return 0.0
+        return G.div((x, y)[i], G.hypot(x, y))
+
+    return d
+
+
+def _sq(x: object) -> object:
+    return G.mul(x, x)
+
+
+# ---- the table ------------------------------------------------------------------------
+
+# Arithmetic operators
+_prim("add", 2, operator.add, (_one, _one), "{0} + {1}", ("1", "1"), symbol="+", public=False)
+_prim("sub", 2, operator.sub, (_one, _minus_one), "{0} - {1}", ("1", "-1"), symbol="-", public=False)
+_prim("mul", 2, operator.mul, (lambda x, y: y, lambda x, y: x), "{0}·{1}", ("{1}", "{0}"),
+      symbol="*", public=False)
+_prim("div", 2, _div, (lambda x, y: G.div(1.0, y), lambda x, y: G.neg(G.div(G.div(x, y), y))),
+      "{0}/{1}", ("1/{1}", "-{0}/{1}^2"), domain="y ≠ 0", symbol="/", public=False)
+_prim("neg", 1, operator.neg, (_minus_one,), "-{0}", ("-1",), symbol="-", public=False)
+_prim("pow", 2, _pow, (_pow_dx, _pow_dy), "{0}^{1}", (_show_pow_dx, "{0}^{1}·log({0})"),
+      domain="x > 0, or x = 0 with y ≥ 0, or x < 0 with whole y",
+      kink=lambda x, y: x == 0.0 and y < 1.0,
+      convention="d(x^0)/dx = 0 and d(0^y)/dy = 0 for y > 0; d(x^y)/dx = +inf at x = 0 for 0 < y < 1",
+      symbol="^")
+
+# Exponentials and logarithms
+_prim("exp", 1, _guard(math.exp), (lambda x: G.exp(x),), "exp({0})", ("exp({0})",))
+_prim("expm1", 1, _guard(math.expm1), (lambda x: G.exp(x),), "expm1({0})", ("exp({0})",))
+_prim("log", 1, _log_base(math.log), (lambda x: G.div(1.0, x),), "log({0})", ("1/{0}",), domain="x > 0")
+_prim("log2", 1, _log_base(math.log2), (lambda x: G.div(1.0, G.mul(x, _LN2)),), "log2({0})",
+      ("1/({0}·ln 2)",), domain="x > 0")
+_prim("log10", 1, _log_base(math.log10), (lambda x: G.div(1.0, G.mul(x, _LN10)),), "log10({0})",
+      ("1/({0}·ln 10)",), domain="x > 0")
+_prim("log1p", 1, _log1p, (lambda x: G.div(1.0, G.add(1.0, x)),), "log1p({0})", ("1/(1 + {0})",),
+      domain="x > -1")
+_prim("sqrt", 1, _guard(math.sqrt), (lambda x: G.div(0.5, G.sqrt(x)),), "sqrt({0})", ("1/(2·sqrt({0}))",),
+      domain="x ≥ 0", kink=lambda x: x == 0.0, convention="sqrt'(0) = +inf")
+_prim("cbrt", 1, math.cbrt, (lambda x: G.div(1.0, G.mul(3.0, _sq(G.cbrt(x)))),), "cbrt({0})",
+      ("1/(3·cbrt({0})^2)",), kink=lambda x: x == 0.0, convention="cbrt'(0) = +inf")
+
+# Trigonometric
+_prim("sin", 1, _guard(math.sin), (lambda x: G.cos(x),), "sin({0})", ("cos({0})",))
+_prim("cos", 1, _guard(math.cos), (lambda x: G.neg(G.sin(x)),), "cos({0})", ("-sin({0})",))
+_prim("tan", 1, _guard(math.tan), (lambda x: G.add(1.0, _sq(G.tan(x))),), "tan({0})", ("1 + tan({0})^2",))
+_prim("asin", 1, _guard(math.asin), (lambda x: G.div(1.0, G.sqrt(G.sub(1.0, _sq(x)))),), "asin({0})",
+      ("1/sqrt(1 - {0}^2)",), domain="-1 ≤ x ≤ 1")
+_prim("acos", 1, _guard(math.acos), (lambda x: G.neg(G.div(1.0, G.sqrt(G.sub(1.0, _sq(x))))),), "acos({0})",
+      ("-1/sqrt(1 - {0}^2)",), domain="-1 ≤ x ≤ 1")
+_prim("atan", 1, math.atan, (lambda x: G.div(1.0, G.add(1.0, _sq(x))),), "atan({0})", ("1/(1 + {0}^2)",))
+_prim("atan2", 2, math.atan2,
+      (lambda y, x: G.div(x, G.add(_sq(x), _sq(y))), lambda y, x: G.neg(G.div(y, G.add(_sq(x), _sq(y))))),
+      "atan2({0}, {1})", ("{1}/({0}^2 + {1}^2)", "-{0}/({0}^2 + {1}^2)"), domain="(y, x) ≠ (0, 0)")
+
+# Hyperbolic
+_prim("sinh", 1, _guard(math.sinh, overflow=None), (lambda x: G.cosh(x),), "sinh({0})", ("cosh({0})",))
+_prim("cosh", 1, _guard(math.cosh), (lambda x: G.sinh(x),), "cosh({0})", ("sinh({0})",))
+_prim("tanh", 1, math.tanh, (lambda x: G.sub(1.0, _sq(G.tanh(x))),), "tanh({0})", ("1 - tanh({0})^2",))
+_prim("asinh", 1, math.asinh, (lambda x: G.div(1.0, G.sqrt(G.add(_sq(x), 1.0))),), "asinh({0})",
+      ("1/sqrt({0}^2 + 1)",))
+_prim("acosh", 1, _guard(math.acosh),
+      (lambda x: G.div(1.0, G.mul(G.sqrt(G.sub(x, 1.0)), G.sqrt(G.add(x, 1.0)))),), "acosh({0})",
+      ("1/sqrt({0}^2 - 1)",), domain="x ≥ 1")
+_prim("atanh", 1, _atanh, (lambda x: G.div(1.0, G.sub(1.0, _sq(x))),), "atanh({0})", ("1/(1 - {0}^2)",),
+      domain="-1 < x < 1")
+
+# Smooth activations and special functions
+_prim("sigmoid", 1, _sigmoid, (lambda x: G.mul(G.sigmoid(x), G.sub(1.0, G.sigmoid(x))),), "sigmoid({0})",
+      ("sigmoid({0})·(1 - sigmoid({0}))",))
+_prim("softplus", 1, _softplus, (lambda x: G.sigmoid(x),), "softplus({0})", ("sigmoid({0})",))
+_prim("erf", 1, math.erf, (lambda x: G.mul(_TWO_OVER_SQRT_PI, G.exp(G.neg(_sq(x)))),), "erf({0})",
+      ("2/sqrt(pi)·exp(-{0}^2)",))
+_prim("erfc", 1, math.erfc, (lambda x: G.mul(-_TWO_OVER_SQRT_PI, G.exp(G.neg(_sq(x)))),), "erfc({0})",
+      ("-2/sqrt(pi)·exp(-{0}^2)",))
+
+# Piecewise: kinks and jumps, with the documented conventions
+_prim("abs", 1, math.fabs, (lambda x: G.sign(x),), "|{0}|", ("sign({0})",),
+      kink=lambda x: x == 0.0, convention="abs'(0) = 0")
+_prim("max", 2, _max, (lambda x, y: G.step(G.sub(x, y)), lambda x, y: G.step(G.sub(y, x))),
+      "max({0}, {1})", ("[{0} > {1}]", "[{1} > {0}]"), kink=lambda x, y: x == y,
+      convention="a tie splits the derivative 0.5 / 0.5", variadic=True)
+_prim("min", 2, _min, (lambda x, y: G.step(G.sub(y, x)), lambda x, y: G.step(G.sub(x, y))),
+      "min({0}, {1})", ("[{0} < {1}]", "[{1} < {0}]"), kink=lambda x, y: x == y,
+      convention="a tie splits the derivative 0.5 / 0.5", variadic=True)
+_prim("hypot", 2, _hypot, (_hypot_d(0), _hypot_d(1)), "hypot({0}, {1})",
+      ("{0}/hypot({0}, {1})", "{1}/hypot({0}, {1})"), kink=lambda x, y: x == 0.0 and y == 0.0,
+      convention="both partials are 0 at (0, 0)")
+_prim("sign", 1, _sign, (_zero,), "sign({0})", ("0",), kink=lambda x: x == 0.0,
+      convention="sign'(x) = 0, also at the jump x = 0")
+_prim("floor", 1, _rounding(math.floor), (_zero,), "floor({0})", ("0",),
+      kink=lambda x: x == int(x) if x - x == 0.0 else False, convention="floor' = 0, also at whole numbers")
+_prim("ceil", 1, _rounding(math.ceil), (_zero,), "ceil({0})", ("0",),
+      kink=lambda x: x == int(x) if x - x == 0.0 else False, convention="ceil' = 0, also at whole numbers")
+_prim("step", 1, _step, (_zero,), "[{0} > 0]", ("0",), public=False)
+
+
+# Named constants of the language
+CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
+
+# Comparisons (conditions only; no derivative: the executed branch is differentiated)
+COMPARISONS: dict[str, Callable[[float, float], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+
+# Operator tokens of the grammar → primitive names
+BINARY_OPERATORS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow", "**": "pow"}
+
+# Functions a user can call by name (pow is both `^` and `pow(x, y)`)
+FUNCTIONS: dict[str, Primitive] = {name: p for name, p in PRIMITIVES.items() if p.public}

@@ -1,0 +1,1 @@
+"""The adcalc grammar (``adcalc.lark``), installed as the package data ``adcalc.grammar``."""
