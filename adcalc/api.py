@@ -14,8 +14,10 @@ Contract:
 
 from __future__ import annotations
 
+import gc
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -45,14 +47,28 @@ class Loaded:
         return self.program.inputs
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: parse trees and tapes allocate many objects but
+    create no cycles, and a collector walking them as they grow makes the work quadratic."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 @lru_cache(maxsize=64)
 def load(text: str) -> Loaded:
     """Parse, lower and compile ``text`` (cached)."""
     try:
-        program = lower(parse(text), text)
+        with gc_paused():
+            program = lower(parse(text), text)
+            return Loaded(text, program, compile_program(program))
     except RecursionError:
         raise AdcalcError("limit", "the input is nested too deeply to process") from None
-    return Loaded(text, program, compile_program(program))
 
 
 @dataclass
@@ -143,7 +159,8 @@ def _run(loaded: Loaded, mode: Any, names: list[str], values: dict[str, float], 
     used = [n for n in names if n in loaded.program.inputs]
     made = {n: mode.input(i, n, values[n]) for i, n in enumerate(used)}
     args = [made[n] for n in loaded.program.inputs]
-    return run(loaded.compiled, mode, args, limits, trace_context=traced)
+    with gc_paused():
+        return run(loaded.compiled, mode, args, limits, trace_context=traced)
 
 
 def _shape(loaded: Loaded, outputs: list[float]) -> float | list[float]:

@@ -124,7 +124,10 @@ class ForwardMode(Mode):
             self.note_nonfinite(prim, (p,), site, r)
         if prim.kink is not None and prim.kink(p):
             self.note_kink(prim, (p,), site)
-        return Dual(r, self._scale(prim.partials[0](p), x.tangent))
+        d = prim.partials[0](p)
+        if d - d != 0.0:
+            self.note_partial(prim, 0, (p,), site, d)
+        return Dual(r, self._scale(d, x.tangent))
 
     def apply2(self, prim: Primitive, x: object, y: object, site: Eqn) -> object:
         dx = type(x) is Dual
@@ -142,12 +145,21 @@ class ForwardMode(Mode):
         if prim.kink is not None and prim.kink(px, py):
             self.note_kink(prim, (px, py), site)
         if dx:
-            t = self._scale(prim.partials[0](px, py), x.tangent)
+            d = prim.partials[0](px, py)
+            if d - d != 0.0:
+                self.note_partial(prim, 0, (px, py), site, d)
+            t = self._scale(d, x.tangent)
             if dy:
-                u = self._scale(prim.partials[1](px, py), y.tangent)
+                d = prim.partials[1](px, py)
+                if d - d != 0.0:
+                    self.note_partial(prim, 1, (px, py), site, d)
+                u = self._scale(d, y.tangent)
                 t = tuple([a + b for a, b in zip(t, u)])
         else:
-            t = self._scale(prim.partials[1](px, py), y.tangent)
+            d = prim.partials[1](px, py)
+            if d - d != 0.0:
+                self.note_partial(prim, 1, (px, py), site, d)
+            t = self._scale(d, y.tangent)
         return Dual(r, t)
 
     def compare(self, fn: Callable[[float, float], bool], a: object, b: object, site: Cmp) -> bool:

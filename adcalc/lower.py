@@ -111,6 +111,7 @@ class _FunctionLowerer:
         self.n_temps = 0
         self.n_labels = 0
         self.loop_stack: list[tuple[int, str, str]] = []  # (loop id, continue label, break label)
+        self._loop_ids: tuple[int, ...] = ()
         self.loops: list[LoopInfo] = []
         self.n_outputs: int | None = None
         self.vector: bool | None = None
@@ -130,7 +131,15 @@ class _FunctionLowerer:
 
     @property
     def loop_ids(self) -> tuple[int, ...]:
-        return tuple(lid for lid, _, _ in self.loop_stack)
+        return self._loop_ids
+
+    def push_loop(self, lid: int, cont: str, brk: str) -> None:
+        self.loop_stack.append((lid, cont, brk))
+        self._loop_ids = tuple(i for i, _, _ in self.loop_stack)
+
+    def pop_loop(self) -> None:
+        self.loop_stack.pop()
+        self._loop_ids = tuple(i for i, _, _ in self.loop_stack)
 
     def emit(self, ins: Instr) -> None:
         self.code.append(ins)
@@ -475,12 +484,12 @@ class _FunctionLowerer:
         head, end = self.label(), self.label()
         self.emit(LoopHead(lid, reset=True))
         self.emit(Label(head))
-        self.loop_stack.append((lid, head, end))
+        self.push_loop(lid, head, end)
         self.emit(LoopHead(lid))
         self.branch_if(cond, end, False)
         self.suite(body)
         self.emit(Jump(head))
-        self.loop_stack.pop()
+        self.pop_loop()
         self.emit(Label(end))
 
     def _for(self, node: Tree, span: Span) -> None:
@@ -504,12 +513,12 @@ class _FunctionLowerer:
         head, end = self.label(), self.label()
         self.emit(ForInit(counter, stop_reg, step_reg, start, stop, step, lid, span_of(iterable)))
         self.emit(Label(head))
-        self.loop_stack.append((lid, head, end))
+        self.push_loop(lid, head, end)
         self.emit(ForNext(counter, stop_reg, step_reg, var, end, lid, span_of(tok)))
         self.assigned.add(var)
         self.suite(body)
         self.emit(Jump(head))
-        self.loop_stack.pop()
+        self.pop_loop()
         self.emit(Label(end))
 
     def finish(self) -> Function:

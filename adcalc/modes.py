@@ -44,6 +44,7 @@ class Mode:
         self.strict = strict
         self.warnings: list[Warning] = []
         self._nonfinite_seen = False
+        self._bad_partial_seen = False
         self._kinks: dict[int, Warning] = {}
         self.where: Callable[[object], str] = lambda site: ""
 
@@ -61,6 +62,20 @@ class Mode:
         self._nonfinite_seen = True
         self.warnings.append(Warning("nonfinite", message, site.span, operation=prim.name,
                                      details={"value": what, "arguments": [float(a) for a in args]}))
+
+    def note_partial(self, prim: Primitive, index: int, args: Sequence[float], site: Eqn, d: float) -> None:
+        """A local derivative came out inf or nan: derivatives through this step are unreliable.
+        (Not repeated where a kink of the same step already says so, e.g. sqrt'(0) = +inf.)"""
+        if self._bad_partial_seen or id(site) in self._kinks:
+            return
+        self._bad_partial_seen = True
+        shown = prim.show([fmt_number(a) for a in args])
+        which = f" with respect to argument {index + 1}" if prim.arity > 1 else ""
+        self.warnings.append(Warning(
+            "nonfinite_derivative",
+            f"the derivative of {shown}{which} is {fmt_number(d)}; derivatives through this step may be "
+            "inf or nan (the function may not be differentiable here)",
+            site.span, operation=prim.name, details={"arguments": [float(a) for a in args]}))
 
     def note_kink(self, prim: Primitive, args: Sequence[float], site: Eqn) -> None:
         w = self._kinks.get(id(site))

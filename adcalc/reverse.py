@@ -85,9 +85,12 @@ class ReverseMode(Mode):
             self.note_kink(prim, (p,), site)
         k = len(vals)
         vals.append(r)
+        d = prim.partials[0](p)
+        if d - d != 0.0:
+            self.note_partial(prim, 0, (p,), site, d)
         tape.dst.append(k)
         tape.src.append(x)
-        tape.partials.append(prim.partials[0](p))
+        tape.partials.append(d)
         return k
 
     def apply2(self, prim: Primitive, x: object, y: object, site: Eqn) -> object:
@@ -110,14 +113,21 @@ class ReverseMode(Mode):
         k = len(vals)
         vals.append(r)
         # Edges go in reverse argument order, so the backward sweep meets argument 0 first.
+        if ax:
+            dx = prim.partials[0](px, py)
+            if dx - dx != 0.0:
+                self.note_partial(prim, 0, (px, py), site, dx)
         if ay:
+            dy = prim.partials[1](px, py)
+            if dy - dy != 0.0:
+                self.note_partial(prim, 1, (px, py), site, dy)
             tape.dst.append(k)
             tape.src.append(y)
-            tape.partials.append(prim.partials[1](px, py))
+            tape.partials.append(dy)
         if ax:
             tape.dst.append(k)
             tape.src.append(x)
-            tape.partials.append(prim.partials[0](px, py))
+            tape.partials.append(dx)
         return k
 
     def compare(self, fn: Callable[[float, float], bool], a: object, b: object, site: Cmp) -> bool:
