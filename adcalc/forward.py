@@ -187,11 +187,12 @@ class TracedForwardMode(ForwardMode):
         self.trace = trace
 
     def _new(self, value: float, tangent: tuple | None, op: str, definition: str, site: object,
-             var: str | None) -> Dual:
+             var: str | None, args: Sequence[str] = ()) -> Dual:
         node = len(self.trace.rows) + 1
         self.trace.rows.append(TraceRow(node, op, definition, value, getattr(site, "span", None), var,
                                         self.where(site) if site is not None else "",
-                                        tangent if tangent is not None else self.zero, None, tangent is not None))
+                                        tangent if tangent is not None else self.zero, None, tangent is not None,
+                                        tuple(args)))
         return Dual(value, tangent, node)
 
     def input(self, index: int, name: str, value: float) -> Dual:
@@ -208,7 +209,7 @@ class TracedForwardMode(ForwardMode):
         else:
             value, tangent = result, None
         var = site.out if site.user_var else None
-        return self._new(value, tangent, prim.name, prim.show(shown), site, var)  # type: ignore[arg-type]
+        return self._new(value, tangent, prim.name, prim.show(shown), site, var, shown)
 
     def apply1(self, prim: Primitive, x: object, site: Eqn) -> object:
         return self._record(prim, (x,), super().apply1(prim, self._unwrap(x), site), site)

@@ -193,7 +193,7 @@ class TracedReverseMode(ReverseMode):
             k = len(tape.values) - 1
         var = site.out if site.user_var else None
         self.trace.rows.append(TraceRow(k + 1, prim.name, prim.show(shown), tape.values[k], site.span, var,
-                                        self.where(site), None, None, bool(self.active[k])))
+                                        self.where(site), None, None, bool(self.active[k]), tuple(shown)))
         return k
 
     def apply1(self, prim: Primitive, x: object, site: Eqn) -> object:

@@ -27,6 +27,7 @@ class TraceRow:
     tangent: tuple[float, ...] | None = None
     adjoint: float | None = None
     active: bool = True  # depends on an input
+    args: tuple[str, ...] = ()  # displayed arguments: nodes "v3" or constants "2"
 
 
 @dataclass

@@ -1,0 +1,205 @@
+"""The command line: ``adcalc eval|grad|jvp|vjp|jacobian|ir SOURCE ...``.
+
+Contract (exact; other programs rely on it):
+- SOURCE is an expression, a program file (ends in ``.ad`` or names an existing path), or ``-``.
+- Exit status: 0 success; 1 an error in the user's input (syntax, name, arity, domain under
+  ``--strict``, limits, files); 2 bad command-line usage; 70 an internal bug (traceback only
+  with ``--debug``); 130 interrupted.
+- ``--json`` prints exactly the shapes in ``adcalc.jsonout`` on standard output, errors
+  included; otherwise results go to standard output and warnings/errors to standard error.
+- Front end only: it calls the public API and the renderers; Rich is imported only when
+  something is rendered for a person.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from . import __version__
+from .errors import AdcalcError
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 70, 130
+
+QUICK = 'adcalc grad "exp(2*x1) + x1*x2^2 + cos(x2)" --at x1=1,x2=2'
+
+EXAMPLES = {
+    "eval": ['adcalc eval "sin(x^2 + 1)" --at x=1.5', "adcalc eval samples/newton_sqrt.ad --at a=2 --json"],
+    "grad": [QUICK, QUICK + " --mode forward --trace", 'adcalc grad "sin(x^2+1)" --at x=1.5 --trace --json'],
+    "jvp": ['adcalc jvp "[x*y, sin(x)]" --at x=1,y=2 --dir x=1,y=0'],
+    "vjp": ['adcalc vjp "[x*y, sin(x)]" --at x=1,y=2 --cot 1,0.5 --trace'],
+    "jacobian": ['adcalc jacobian "[r*cos(t), r*sin(t)]" --at r=2,t=0.5',
+                 'adcalc jacobian "[x+y+z, x*y*z]" --at x=1,y=2,z=3 --mode forward'],
+    "ir": ['adcalc ir "exp(2*x1) + x1*x2^2 + cos(x2)"', "echo 'x^2 + 1' | adcalc ir -"],
+}
+
+HELP = {
+    "eval": "the value of SOURCE at a point",
+    "grad": "the gradient of a scalar SOURCE (reverse mode by default)",
+    "jvp": "the Jacobian-vector product J·v (one forward sweep)",
+    "vjp": "the vector-Jacobian product wᵀJ (one reverse sweep)",
+    "jacobian": "the full Jacobian (the mode needing fewer sweeps by default)",
+    "ir": "print the lowered IR (the Wengert list)",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits with status 2 and a one-line hint (never a traceback)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"{self.prog}: error: {message}\n(see {self.prog} --help)\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    top = _Parser(
+        prog="adcalc",
+        description="A derivative calculator built on automatic differentiation: values, gradients, "
+                    "Jacobian products and Jacobians of formulas and small programs, in forward or "
+                    "reverse mode, with the Wengert-list trace that shows how.",
+        epilog="examples:\n  " + "\n  ".join(EXAMPLES["grad"][:2] + EXAMPLES["jacobian"][:1] + EXAMPLES["ir"][:1])
+               + "\n\nSOURCE is an expression, a program file (.ad), or - for standard input.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    top.add_argument("--version", action="version", version=f"adcalc {__version__}")
+    sub = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="print the result as JSON (see README for the shapes)")
+    common.add_argument("--strict", action="store_true", help="treat nan/inf results as errors")
+    common.add_argument("--max-steps", type=_positive_int, metavar="N",
+                        help="stop after N executed steps (default 10,000,000)")
+    common.add_argument("--max-depth", type=_positive_int, metavar="N",
+                        help="limit nested function calls to N (default 1,000)")
+    common.add_argument("--debug", action="store_true", help="show Python tracebacks of internal errors")
+
+    for name in ("eval", "grad", "jvp", "vjp", "jacobian", "ir"):
+        p = sub.add_parser(name, help=HELP[name], description=HELP[name] + ".",
+                           parents=[] if name == "ir" else [common],
+                           epilog="examples:\n  " + "\n  ".join(EXAMPLES[name]),
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        p.add_argument("source", metavar="SOURCE", help="an expression, a .ad program file, or - for stdin")
+        if name == "ir":
+            p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+            continue
+        p.add_argument("--at", action="append", metavar="NAME=VALUE,...", default=[],
+                       help="the point: every input of SOURCE, in the order the results should use")
+        if name in ("grad", "jacobian"):
+            p.add_argument("--mode", choices=["forward", "reverse"],
+                           help="differentiation mode" + (" (default: reverse)" if name == "grad" else
+                                                          " (default: the one needing fewer sweeps)"))
+        if name == "jvp":
+            p.add_argument("--dir", required=True, metavar="NAME=VALUE,...", help="the direction v (every input)")
+        if name == "vjp":
+            p.add_argument("--cot", required=True, metavar="W1,W2,...", help="the cotangent w (one per output)")
+        if name in ("grad", "jvp", "vjp"):
+            p.add_argument("--trace", action="store_true", help="show the Wengert list with tangents/adjoints")
+    return top
+
+
+def _point(at: list[str]) -> dict[str, float]:
+    from .bindings import parse_bindings
+
+    point: dict[str, float] = {}
+    for chunk in at:
+        for name, value in parse_bindings(chunk).items():
+            if name in point:
+                raise AdcalcError("input", f"--at: '{name}' is given twice")
+            point[name] = value
+    return point
+
+
+def _run(args: argparse.Namespace, state: dict[str, Any]) -> int:
+    from . import api
+    from .sources import read_source
+
+    text, label, _ = read_source(args.source)
+    state["source"], state["label"] = text, label
+    if args.command == "ir":
+        from .ir import format_program
+        from .primitives import PRIMITIVES
+
+        program = api.load(text).program
+        sys.stdout.write(format_program(program, lambda p, a: PRIMITIVES[p].show(a, pretty=False)) + "\n")
+        return EXIT_OK
+    point = _point(args.at)
+    limits = {"strict": args.strict, "max_steps": args.max_steps, "max_depth": args.max_depth}
+    direction = None
+    if args.command == "eval":
+        result: api.Result = api.evaluate(text, point, **limits)
+    elif args.command == "grad":
+        result = api.grad(text, point, mode=args.mode or "reverse", trace=args.trace, **limits)
+    elif args.command == "jvp":
+        from .bindings import parse_bindings
+
+        direction = parse_bindings(args.dir, "--dir")
+        result = api.jvp(text, point, direction, trace=args.trace, **limits)
+    elif args.command == "vjp":
+        from .bindings import parse_numbers
+
+        result = api.vjp(text, point, parse_numbers(args.cot, "--cot"), trace=args.trace, **limits)
+    else:
+        result = api.jacobian(text, point, mode=args.mode, **limits)
+    if args.json:
+        from .jsonout import dumps, result_json
+
+        sys.stdout.write(dumps(result_json(args.command, result)) + "\n")
+        return EXIT_OK
+    from . import render
+
+    out = render.make_console()
+    render.render_result(out, args.command, result, point, direction)
+    if result.warnings:
+        render.render_warnings(render.make_console(stderr=True), result.warnings, text, label)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    state: dict[str, Any] = {"source": None, "label": None}
+    want_json = getattr(args, "json", False)
+    try:
+        return _run(args, state)
+    except AdcalcError as e:
+        code = EXIT_USAGE if e.kind == "usage" else EXIT_INPUT
+        if want_json:
+            from .jsonout import dumps, error_json
+
+            sys.stdout.write(dumps(error_json(e)) + "\n")
+        else:
+            from . import render
+
+            render.render_error(render.make_console(stderr=True), e, state["source"], state["label"])
+        return code
+    except KeyboardInterrupt:
+        sys.stderr.write("adcalc: interrupted\n")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception:
+        if args.debug:
+            raise
+        sys.stderr.write("adcalc: internal error — please report it, with the command that caused it "
+                         "(run again with --debug to see the traceback)\n")
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""The JSON contract of the command line (``--json``): exact shapes, no math, no printing.
+
+Shapes (other programs rely on them)::
+
+    eval:     {"value": V}
+    grad:     {"value": V, "gradient": {NAME: G, ...}}
+    jvp:      {"value": V, "tangent": T}
+    vjp:      {"value": [...], "cotangent_result": {NAME: G, ...}}
+    jacobian: {"value": [...], "inputs": [NAMES], "jacobian": [[d out_i / d in_j, ...], ...]}
+    errors:   {"error": {"kind": K, "message": M, "line": L, "column": C}}
+
+Numbers are JSON numbers at full precision (shortest repr that round-trips); nan and ±inf are
+the strings "nan", "inf", "-inf".  ``"warnings"`` (a list of objects) is added when a run has
+any; ``--trace`` adds ``"trace"`` (the rows) and, in reverse mode, ``"adjoint_updates"``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from .api import EvalResult, GradResult, JacobianResult, JvpResult, Result, VjpResult
+from .errors import AdcalcError
+from .trace import Trace
+
+
+def number(v: float) -> float | str:
+    if math.isnan(v):
+        return "nan"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    return v
+
+
+def _numbers(v: Any) -> Any:
+    if isinstance(v, float):
+        return number(v)
+    if isinstance(v, list | tuple):
+        return [_numbers(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _numbers(x) for k, x in v.items()}
+    return v
+
+
+def _as_list(v: float | list[float]) -> list[float]:
+    return v if isinstance(v, list) else [v]
+
+
+def bar(node: int) -> str:
+    return f"v\u0304{node}"
+
+
+def update_text(target: int, source: int, partial: str) -> str:
+    """``v̄2 += v̄3 · cos(v2)`` (with ``· 1`` left out and ``· -1`` written as ``-=``)."""
+    if partial == "1":
+        return f"{bar(target)} += {bar(source)}"
+    if partial == "-1":
+        return f"{bar(target)} -= {bar(source)}"
+    shown = f"({partial})" if (" " in partial or partial.startswith("-")) else partial
+    return f"{bar(target)} += {bar(source)} · {shown}"
+
+
+def trace_json(trace: Trace) -> dict[str, Any]:
+    rows = []
+    for row in trace.rows:
+        item: dict[str, Any] = {
+            "node": f"v{row.node}",
+            "op": row.op,
+            "args": list(row.args) if row.op != "input" else [],
+            "definition": row.definition,
+            "value": row.value,
+            "line": row.span.line if row.span else None,
+            "column": row.span.column if row.span else None,
+            "variable": row.var,
+            "context": row.context or None,
+        }
+        if trace.mode == "forward":
+            item["tangent"] = list(row.tangent or ())
+        else:
+            item["adjoint"] = row.adjoint if row.adjoint is not None else 0.0
+        rows.append(item)
+    out: dict[str, Any] = {"trace": rows}
+    if trace.mode == "reverse":
+        out["adjoint_updates"] = [
+            {"update": update_text(u.target, u.source, u.partial), "target": f"v{u.target}",
+             "source": f"v{u.source}", "partial": u.partial, "partial_value": u.partial_value,
+             "contribution": u.contribution, "adjoint": u.running}
+            for u in trace.updates]
+    return out
+
+
+def result_json(command: str, r: Result) -> dict[str, Any]:
+    if isinstance(r, GradResult):
+        out: dict[str, Any] = {"value": r.value, "gradient": r.gradient}
+    elif isinstance(r, JvpResult):
+        out = {"value": r.value, "tangent": r.tangent}
+    elif isinstance(r, VjpResult):
+        out = {"value": _as_list(r.value), "cotangent_result": r.cotangent_result}
+    elif isinstance(r, JacobianResult):
+        out = {"value": _as_list(r.value), "inputs": r.inputs, "jacobian": r.jacobian}
+    elif isinstance(r, EvalResult):
+        out = {"value": r.value}
+    else:  # pragma: no cover
+        raise TypeError(r)
+    if r.warnings:
+        out["warnings"] = [w.to_json() for w in r.warnings]
+    if r.trace is not None:
+        out.update(trace_json(r.trace))
+    return out
+
+
+def error_json(e: AdcalcError) -> dict[str, Any]:
+    err: dict[str, Any] = {"kind": e.kind, "message": e.message}
+    if e.hint:
+        err["hint"] = e.hint
+    if e.span is not None:
+        err["line"], err["column"] = e.span.line, e.span.column
+    return {"error": err}
+
+
+def dumps(obj: dict[str, Any]) -> str:
+    return json.dumps(_numbers(obj), ensure_ascii=False, allow_nan=False)

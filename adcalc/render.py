@@ -1,0 +1,228 @@
+"""Rich rendering of results, traces, warnings and errors for people.  No math here.
+
+Contract: every function reads result/trace data and writes to a ``rich.console.Console``.
+Colour follows Rich's rules (none when the output is not a terminal or ``NO_COLOR`` is set);
+content never depends on colour, so tests read the plain text.  Traces read like the seed
+documents' tables: forward mode shows one tangent column per seed; reverse mode shows the
+forward sweep with the adjoints and then the backward sweep as ``v̄2 += v̄3 · cos(v2)`` updates.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from .api import EvalResult, GradResult, JacobianResult, JvpResult, Result, VjpResult
+from .errors import AdcalcError, excerpt
+from .jsonout import bar, update_text
+from .trace import Trace, Warning
+
+DIGITS = 12
+
+
+def make_console(stderr: bool = False) -> Console:
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() else int(os.environ.get("COLUMNS", "0") or 0) or 120
+    return Console(file=stream, width=width, highlight=False, soft_wrap=False)
+
+
+def num(v: float, digits: int = DIGITS) -> str:
+    if v != v:
+        return "nan"
+    if v in (float("inf"), float("-inf")):
+        return "inf" if v > 0 else "-inf"
+    if v == 0:
+        return "0"
+    return format(v, f".{digits}g")
+
+
+def _point(result: Result, values: dict[str, float] | None) -> str:
+    if not values:
+        return "f()"
+    return "f(" + ", ".join(f"{n}={num(v)}" for n, v in values.items()) + ")"
+
+
+def _value(v: float | list[float]) -> str:
+    if isinstance(v, list):
+        return "[" + ", ".join(num(x) for x in v) + "]"
+    return num(v)
+
+
+class _Table:
+    """A Rich table whose title and footer are printed as their own lines (never wrapped to
+    the table's width); numeric columns are right-aligned."""
+
+    def __init__(self, *columns: str, title: str | None = None, caption: str | None = None,
+                 numeric_from: int = 1):
+        self.title, self.caption = title, caption
+        self.table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+        for i, c in enumerate(columns):
+            self.table.add_column(c, no_wrap=True, justify="right" if i >= numeric_from else "left")
+
+    def add_row(self, *cells: str | Text) -> None:
+        self.table.add_row(*[c if isinstance(c, Text) else Text(c) for c in cells])
+
+    def print(self, console: Console) -> None:
+        if self.title:
+            console.print(Text(self.title, style="bold"))
+        console.print(self.table)
+        if self.caption:
+            console.print(Text(self.caption, style="dim"))
+
+
+def _table(*columns: str, title: str | None = None, caption: str | None = None, numeric_from: int = 1) -> _Table:
+    return _Table(*columns, title=title, caption=caption, numeric_from=numeric_from)
+
+
+def _sweeps(mode: str, n: int, what: str = "input") -> str:
+    if mode == "forward":
+        each = f"one per {what}" if n != 1 else f"for the {what}" if what == "direction" else f"one per {what}"
+        extra = " (run together as a tangent vector)" if n > 1 else ""
+        return f"{n} forward sweep{'s' if n != 1 else ''}, {each}{extra}"
+    return f"{n} reverse sweep{'s' if n != 1 else ''}"
+
+
+# ---- traces ----------------------------------------------------------------------------------
+
+def _trace_columns(trace: Trace) -> tuple[bool, bool]:
+    return any(r.var and r.op != "input" for r in trace.rows), any(r.context for r in trace.rows)
+
+
+def render_forward_trace(console: Console, trace: Trace, column_names: Sequence[str], caption: str) -> None:
+    has_var, has_where = _trace_columns(trace)
+    cols = ["node", "definition"] + (["var"] if has_var else []) + (["where"] if has_where else []) + ["value"]
+    first_number = len(cols) - 1
+    cols += [f"v\u0307 = {name}" for name in column_names]
+    t = _table(*cols, title="Forward mode: each node's value and tangent", numeric_from=first_number)
+    for r in trace.rows:
+        definition = f"{r.definition} (input)" if r.op == "input" else r.definition
+        cells = [f"v{r.node}", definition]
+        if has_var:
+            cells.append(r.var or "")
+        if has_where:
+            cells.append(r.context)
+        cells.append(num(r.value))
+        cells += [num(x) for x in (r.tangent or ())]
+        t.add_row(*cells)
+    t.caption = caption
+    t.print(console)
+
+
+def render_reverse_trace(console: Console, trace: Trace, result: Result) -> None:
+    has_var, has_where = _trace_columns(trace)
+    cols = ["node", "definition"] + (["var"] if has_var else []) + (["where"] if has_where else [])
+    first_number = len(cols)
+    cols += ["value", "adjoint v\u0304 = ∂f/∂v"]
+    t = _table(*cols, title="Forward sweep: the Wengert list (adjoints as the backward sweep left them)",
+               numeric_from=first_number)
+    for r in trace.rows:
+        definition = f"{r.definition} (input)" if r.op == "input" else r.definition
+        cells = [f"v{r.node}", definition]
+        if has_var:
+            cells.append(r.var or "")
+        if has_where:
+            cells.append(r.context)
+        cells += [num(r.value), num(r.adjoint if r.adjoint is not None else 0.0)]
+        t.add_row(*cells)
+    t.print(console)
+    console.print()
+    b = _table("step", "update", "contribution", "adjoint after", title="Backward sweep, in the order it ran",
+               caption="1 reverse sweep", numeric_from=2)
+    for out, w in zip(trace.outputs, trace.output_seeds):
+        if out is not None and w != 0.0:
+            b.add_row("", f"{bar(out)} = y\u0304 = {num(w)}", "", num(w))
+    for i, u in enumerate(trace.updates, 1):
+        b.add_row(str(i), update_text(u.target, u.source, u.partial), num(u.contribution), num(u.running))
+    inputs = [r for r in trace.rows if r.op == "input"]
+    b.print(console)
+    if inputs:
+        console.print(Text("gradient read off the inputs' adjoints: " + ", ".join(
+            f"∂f/∂{r.definition} = {bar(r.node)} = {num(r.adjoint or 0.0)}" for r in inputs)))
+    console.print()
+
+
+# ---- results --------------------------------------------------------------------------------
+
+def render_result(console: Console, command: str, r: Result, point: dict[str, float],
+                  direction: dict[str, float] | None = None) -> None:
+    head = _point(r, point)
+    if isinstance(r, GradResult):
+        if r.trace is not None:
+            if r.mode == "forward":
+                render_forward_trace(console, r.trace, [f"∂v/∂{n}" for n in r.inputs], _sweeps(r.mode, r.sweeps))
+                console.print()
+            else:
+                render_reverse_trace(console, r.trace, r)
+        console.print(Text(f"{head} = {num(r.value)}", style="bold"))
+        t = _table("input", "value", "∂f/∂input", caption=f"gradient by {r.mode} mode · {_sweeps(r.mode, r.sweeps)}")
+        for n in r.inputs:
+            t.add_row(n, num(point[n]), num(r.gradient[n]))
+        t.print(console)
+    elif isinstance(r, JvpResult):
+        if r.trace is not None:
+            render_forward_trace(console, r.trace, ["∂v along v"], "1 forward sweep, seeded with v")
+            console.print()
+        along = ", ".join(f"{n}={num(v)}" for n, v in r.direction.items())
+        if isinstance(r.value, list):
+            t = _table("output", "value", "J·v", caption=f"J·v along v = ({along}) · 1 forward sweep")
+            for i, (v, d) in enumerate(zip(r.value, r.tangent)):  # type: ignore[arg-type]
+                t.add_row(f"f{i + 1}", num(v), num(d))
+            console.print(Text(head, style="bold"))
+            t.print(console)
+        else:
+            console.print(Text(f"{head} = {num(r.value)}"))
+            console.print(Text(f"J·v = {num(r.tangent)}   (directional derivative along v = ({along}); "
+                               "1 forward sweep)"))
+    elif isinstance(r, VjpResult):
+        if r.trace is not None:
+            render_reverse_trace(console, r.trace, r)
+        console.print(Text(f"{head} = {_value(r.value)}", style="bold"))
+        w = ", ".join(num(x) for x in r.cotangent)
+        t = _table("input", "wᵀJ", caption=f"wᵀJ for w = ({w}) · 1 reverse sweep")
+        for n in r.inputs:
+            t.add_row(n, num(r.cotangent_result[n]))
+        t.print(console)
+    elif isinstance(r, JacobianResult):
+        m = len(r.jacobian)
+        n = len(r.inputs)
+        if r.mode == "forward":
+            how = f"forward mode: {n} forward sweep{'s' if n != 1 else ''}, one per input " \
+                  f"(reverse would need {m}, one per output)"
+        else:
+            how = f"reverse mode: {m} reverse sweep{'s' if m != 1 else ''}, one per output " \
+                  f"(forward would need {n}, one per input)"
+        console.print(Text(f"{head} = {_value(r.value)}", style="bold"))
+        t = _table("", *[f"∂/∂{n}" for n in r.inputs], caption=how)
+        for i, row in enumerate(r.jacobian):
+            t.add_row(f"f{i + 1}" if m > 1 or isinstance(r.value, list) else "f", *[num(x) for x in row])
+        t.print(console)
+    elif isinstance(r, EvalResult):
+        console.print(Text(f"{head} = {_value(r.value)}"))
+
+
+def render_warnings(console: Console, warnings: Sequence[Warning], source: str, label: str) -> None:
+    for w in warnings:
+        where = f" at {label}:{w.span}" if w.span and label != "<expression>" else (f" at {w.span}" if w.span else "")
+        console.print(Text(f"warning{where}: {w.message}" + (f" (×{w.count})" if w.count > 1 else ""),
+                           style="yellow"))
+        ex = excerpt(source, w.span)
+        if ex:
+            console.print(Text("  " + ex.replace("\n", "\n  ")))
+
+
+def render_error(console: Console, e: AdcalcError, source: str | None, label: str | None) -> None:
+    where = ""
+    if e.span is not None:
+        where = f" at {label}:{e.span}" if label and label != "<expression>" else f" at {e.span}"
+    console.print(Text(f"error ({e.kind}){where}: {e.message}", style="bold red"))
+    ex = excerpt(source or "", e.span)
+    if ex:
+        console.print(Text("  " + ex.replace("\n", "\n  ")))
+    if e.hint:
+        console.print(Text(f"hint: {e.hint}", style="cyan"))
