@@ -77,13 +77,22 @@ G = SimpleNamespace()
 
 
 def _generic(p: Primitive) -> Callable[..., object]:
+    """``G.name``: the value rule on floats; a boxed argument (a dual) dispatches to its
+    ``apply_primitive``.  Specialised by arity because rules call these in the hot path."""
     value = p.value
 
-    def apply(*args: object) -> object:
+    def boxed(args: tuple) -> object:
         for a in args:
             if type(a) is not float and hasattr(a, "apply_primitive"):
                 return a.apply_primitive(p, args)  # type: ignore[union-attr]
         return value(*args)
+
+    if p.arity == 1:
+        def apply(x: object) -> object:
+            return value(x) if type(x) is float else boxed((x,))
+    else:
+        def apply(x: object, y: object) -> object:  # type: ignore[misc]
+            return value(x, y) if type(x) is float and type(y) is float else boxed((x, y))
 
     apply.__name__ = p.name
     return apply
@@ -251,6 +260,8 @@ def _minus_one(*_: object) -> float:
 
 
 def _pow_dx(x: object, y: object) -> object:
+    if type(x) is float and type(y) is float:  # the hot first-order case, same formula on floats
+        return 0.0 if y == 0.0 else y * _pow(x, y - 1.0)
     if primal(y) == 0.0:
         return 0.0  # d(x^0)/dx = 0, also at x = 0
     return G.mul(y, G.pow(x, G.sub(y, 1.0)))

@@ -1,15 +1,17 @@
 """Reverse mode: record the executed primitives on a tape, then sweep adjoints backwards.
 
 The math: the tape is the Wengert list ``v₁ … v_N`` (inputs first).  Recording ``vₖ = f(vₐ, v_b)``
-stores the value and one edge per input-dependent argument with its local partial
+stores the value and, for each input-dependent argument, its node and the local partial
 ``∂vₖ/∂vₐ`` (from the primitive table).  The backward sweep seeds ``v̄_out = ȳ`` and walks the
-edges in reverse order doing ``v̄ₐ += v̄ₖ · ∂vₖ/∂vₐ`` — a value used twice gets both
-contributions.  A product with an exact zero factor contributes nothing (as in forward mode).
-Each sweep starts from fresh adjoints, so sweeping twice never doubles anything.
+nodes in reverse order doing ``v̄ₐ += v̄ₖ · ∂vₖ/∂vₐ`` for each argument — a value used twice gets
+both contributions.  A product with an exact zero factor contributes nothing (as in forward
+mode).  Each sweep starts from fresh adjoints, so sweeping twice never doubles anything.
 
-Storage is struct-of-arrays (``array('d')``/``array('q')``): no object per node, nothing for the
-cyclic garbage collector to walk, ~40 bytes per recorded operation.  Mode values are tape
-indices (``int``) for input-dependent values and plain floats for everything else (no edges).
+Storage is struct-of-arrays, one slot per node for each of the (at most two) arguments:
+``values``, ``arg0``/``arg1`` (node index, -1 for none) and ``partial0``/``partial1``, in
+``array('d')``/``array('q')``: 40 bytes per recorded operation, no object per node, nothing for
+the cyclic garbage collector to walk.  Mode values are tape indices (``int``) for
+input-dependent values and plain floats for everything else (never taped).
 """
 
 from __future__ import annotations
@@ -24,21 +26,22 @@ from .trace import AdjointUpdate, Trace, TraceRow
 
 
 class Tape:
-    """Values of the recorded nodes and the edges (dst ← src, partial) between them."""
+    """Per node: its value, its input-dependent arguments (or -1) and the local partials."""
 
-    __slots__ = ("values", "dst", "src", "partials")
+    __slots__ = ("values", "arg0", "arg1", "partial0", "partial1")
 
     def __init__(self) -> None:
         self.values = array("d")
-        self.dst = array("q")
-        self.src = array("q")
-        self.partials = array("d")
+        self.arg0 = array("q")
+        self.arg1 = array("q")
+        self.partial0 = array("d")
+        self.partial1 = array("d")
 
     def __len__(self) -> int:
         return len(self.values)
 
     def nbytes(self) -> int:
-        return sum(a.itemsize * len(a) for a in (self.values, self.dst, self.src, self.partials))
+        return sum(a.itemsize * len(a) for a in (self.values, self.arg0, self.arg1, self.partial0, self.partial1))
 
 
 def backward(tape: Tape, seeds: dict[int, float]) -> list[float]:
@@ -46,13 +49,20 @@ def backward(tape: Tape, seeds: dict[int, float]) -> list[float]:
     adj = [0.0] * len(tape.values)
     for node, g in seeds.items():
         adj[node] += g
-    dst, src, partials = tape.dst, tape.src, tape.partials
-    for e in range(len(dst) - 1, -1, -1):
-        g = adj[dst[e]]
+    arg0, arg1, partial0, partial1 = tape.arg0, tape.arg1, tape.partial0, tape.partial1
+    for k in range(len(adj) - 1, -1, -1):
+        g = adj[k]
         if g != 0.0:
-            p = partials[e]
-            if p != 0.0:
-                adj[src[e]] += g * p
+            a = arg0[k]
+            if a >= 0:
+                p = partial0[k]
+                if p != 0.0:
+                    adj[a] += g * p
+            a = arg1[k]
+            if a >= 0:
+                p = partial1[k]
+                if p != 0.0:
+                    adj[a] += g * p
     return adj
 
 
@@ -63,11 +73,19 @@ class ReverseMode(Mode):
 
     def __init__(self, strict: bool = False):
         super().__init__(strict)
-        self.tape = Tape()
+        self.tape = tape = Tape()
+        self._values = tape.values
+        self._push = (tape.values.append, tape.arg0.append, tape.arg1.append, tape.partial0.append,
+                      tape.partial1.append)
 
     def input(self, index: int, name: str, value: float) -> int:
-        self.tape.values.append(value)
-        return len(self.tape.values) - 1
+        push_value, push_a0, push_a1, push_p0, push_p1 = self._push
+        push_value(value)
+        push_a0(-1)
+        push_a1(-1)
+        push_p0(0.0)
+        push_p1(0.0)
+        return len(self._values) - 1
 
     def apply1(self, prim: Primitive, x: object, site: Eqn) -> object:
         if type(x) is not int:
@@ -75,22 +93,23 @@ class ReverseMode(Mode):
             if r - r != 0.0:
                 self.note_nonfinite(prim, (x,), site, r)
             return r
-        tape = self.tape
-        vals = tape.values
+        vals = self._values
         p = vals[x]
         r = prim.value(p)
         if r - r != 0.0:
             self.note_nonfinite(prim, (p,), site, r)
         if prim.kink is not None and prim.kink(p):
             self.note_kink(prim, (p,), site)
-        k = len(vals)
-        vals.append(r)
         d = prim.partials[0](p)
         if d - d != 0.0:
             self.note_partial(prim, 0, (p,), site, d)
-        tape.dst.append(k)
-        tape.src.append(x)
-        tape.partials.append(d)
+        k = len(vals)
+        push_value, push_a0, push_a1, push_p0, push_p1 = self._push
+        push_value(r)
+        push_a0(x)
+        push_a1(-1)
+        push_p0(d)
+        push_p1(0.0)
         return k
 
     def apply2(self, prim: Primitive, x: object, y: object, site: Eqn) -> object:
@@ -101,8 +120,7 @@ class ReverseMode(Mode):
             if r - r != 0.0:
                 self.note_nonfinite(prim, (x, y), site, r)
             return r
-        tape = self.tape
-        vals = tape.values
+        vals = self._values
         px = vals[x] if ax else x
         py = vals[y] if ay else y
         r = prim.value(px, py)
@@ -110,24 +128,25 @@ class ReverseMode(Mode):
             self.note_nonfinite(prim, (px, py), site, r)
         if prim.kink is not None and prim.kink(px, py):
             self.note_kink(prim, (px, py), site)
-        k = len(vals)
-        vals.append(r)
-        # Edges go in reverse argument order, so the backward sweep meets argument 0 first.
         if ax:
             dx = prim.partials[0](px, py)
             if dx - dx != 0.0:
                 self.note_partial(prim, 0, (px, py), site, dx)
+        else:
+            x, dx = -1, 0.0
         if ay:
             dy = prim.partials[1](px, py)
             if dy - dy != 0.0:
                 self.note_partial(prim, 1, (px, py), site, dy)
-            tape.dst.append(k)
-            tape.src.append(y)
-            tape.partials.append(dy)
-        if ax:
-            tape.dst.append(k)
-            tape.src.append(x)
-            tape.partials.append(dx)
+        else:
+            y, dy = -1, 0.0
+        k = len(vals)
+        push_value, push_a0, push_a1, push_p0, push_p1 = self._push
+        push_value(r)
+        push_a0(x)
+        push_a1(y)
+        push_p0(dx)
+        push_p1(dy)
         return k
 
     def compare(self, fn: Callable[[float, float], bool], a: object, b: object, site: Cmp) -> bool:
@@ -143,9 +162,6 @@ class ReverseMode(Mode):
     def primal(self, v: object) -> float:
         return self.tape.values[v] if type(v) is int else v  # type: ignore[index,return-value]
 
-    def node(self, v: object) -> int | None:
-        return v if type(v) is int else None  # type: ignore[return-value]
-
     def gradient(self, outputs: Sequence[object], cotangent: Sequence[float]) -> list[float]:
         """Adjoints of all nodes for the covector ``cotangent`` on the outputs (one sweep)."""
         seeds: dict[int, float] = {}
@@ -157,17 +173,19 @@ class ReverseMode(Mode):
 
 class TracedReverseMode(ReverseMode):
     """Reverse mode that also records the trace.  Every value gets a node (input-independent
-    ones have no edges and are marked inactive), so the numbers equal ``ReverseMode``'s."""
+    ones have no arguments on the tape and are marked inactive), so the numbers equal
+    ``ReverseMode``'s."""
 
     def __init__(self, trace: Trace, strict: bool = False):
         super().__init__(strict)
         self.trace = trace
         self.active = bytearray()
-        self.edge_display: list[str] = []  # parallel to the tape's edges
+        self.partial_display: list[tuple[str, str]] = []  # per node: how ∂/∂arg0, ∂/∂arg1 read
 
     def input(self, index: int, name: str, value: float) -> int:
         k = super().input(index, name, value)
         self.active.append(1)
+        self.partial_display.append(("", ""))
         self.trace.rows.append(TraceRow(k + 1, "input", name, value, None, name, ""))
         return k
 
@@ -179,18 +197,14 @@ class TracedReverseMode(ReverseMode):
         shown = [self.show_arg(site.args[i], self.primal(a), f"v{a + 1}" if type(a) is int else None)
                  for i, a in enumerate(args)]
         if type(result) is int:
-            self.active.append(1)
             k = result
-            # Display of each new edge's partial, in the order the edges were appended.
-            new_edges = len(tape.dst) - len(self.edge_display)
-            order = [i for i in (1, 0) if i < len(args) and type(args[i]) is int and self.active[args[i]]]
-            order = order[-new_edges:] if new_edges else []
-            for i in order:
-                self.edge_display.append(prim.show_partial(i, shown))
+            self.active.append(1)
+            self.partial_display.append(tuple(prim.show_partial(i, shown) if i < len(args) else ""
+                                              for i in (0, 1)))  # type: ignore[arg-type]
         else:
-            tape.values.append(result)  # type: ignore[arg-type]
+            k = ReverseMode.input(self, 0, "", result)  # type: ignore[arg-type]  # a node with no arguments
             self.active.append(0)
-            k = len(tape.values) - 1
+            self.partial_display.append(("", ""))
         var = site.out if site.user_var else None
         self.trace.rows.append(TraceRow(k + 1, prim.name, prim.show(shown), tape.values[k], site.span, var,
                                         self.where(site), None, None, bool(self.active[k]), tuple(shown)))
@@ -205,29 +219,30 @@ class TracedReverseMode(ReverseMode):
     def compare(self, fn: Callable[[float, float], bool], a: object, b: object, site: Cmp) -> bool:
         return super().compare(fn, self._unwrap(a), self._unwrap(b), site)
 
-    def gradient(self, outputs: Sequence[object], cotangent: Sequence[float], output_index: int = 0) -> list[float]:
-        """The same sweep as ``backward``, recording each update for the trace."""
+    def gradient(self, outputs: Sequence[object], cotangent: Sequence[float]) -> list[float]:
+        """The same sweep as ``backward`` (same order, same arithmetic), recording each update."""
         tape = self.tape
         adj = [0.0] * len(tape.values)
         for out, w in zip(outputs, cotangent):
             if type(out) is int and w != 0.0 and self.active[out]:
                 adj[out] += w
-        dst, src, partials = tape.dst, tape.src, tape.partials
         updates = self.trace.updates
-        for e in range(len(dst) - 1, -1, -1):
-            k = dst[e]
+        for k in range(len(adj) - 1, -1, -1):
             g = adj[k]
-            p = partials[e]
-            a = src[e]
-            contribution = 0.0
-            if g != 0.0 and p != 0.0:
-                contribution = g * p
-                adj[a] += contribution
-            if g != 0.0:
-                updates.append(AdjointUpdate(a + 1, k + 1, self.edge_display[e], p, contribution, adj[a],
-                                             output_index))
+            if g == 0.0:
+                continue
+            for a, p, shown in ((tape.arg0[k], tape.partial0[k], self.partial_display[k][0]),
+                                (tape.arg1[k], tape.partial1[k], self.partial_display[k][1])):
+                if a < 0:
+                    continue
+                contribution = 0.0
+                if p != 0.0:
+                    contribution = g * p
+                    adj[a] += contribution
+                updates.append(AdjointUpdate(a + 1, k + 1, shown, p, contribution, adj[a]))
         for row in self.trace.rows:
-            row.adjoint = adj[row.node - 1] if row.adjoint is None else row.adjoint
+            if row.adjoint is None:
+                row.adjoint = adj[row.node - 1]
         return adj
 
 
