@@ -7,6 +7,7 @@ import math
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -21,8 +22,9 @@ def cli(*args: str, stdin: str | None = None, env: dict | None = None) -> subpro
     """Run the installed command as a user would (a real process)."""
     full_env = {**os.environ, **(env or {})}
     full_env.pop("FORCE_COLOR", None)
+    # From a neutral directory, so `-m adcalc` finds the installed package, not the source tree.
     return subprocess.run([sys.executable, "-m", "adcalc", *args], input=stdin, capture_output=True, text=True,
-                          env=full_env, timeout=120)
+                          env=full_env, timeout=120, cwd=tempfile.gettempdir())
 
 
 def run_json(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, dict]:
