@@ -213,6 +213,35 @@ def _reverse(loaded: Loaded, names: list[str], values: dict[str, float], strict:
     return outs, mode, tr
 
 
+def _attach_one_sided(loaded: Loaded, names: list[str], values: dict[str, float], warnings: list[Warning],
+                      limits: Limits, vector: bool) -> None:
+    """Give every kink warning the left and right derivatives along each input that moves it."""
+    kinks = [w for w in warnings if w.kind == "kink" and w.site is not None]
+    if not kinks:
+        return
+    from .onesided import one_sided
+
+    used = [n for n in names if n in loaded.program.inputs]
+    sides, affected = one_sided(lambda mode: _run(loaded, mode, names, values, limits, False), used, used)
+    for w in kinks:
+        movers = [n for n in used if n in affected.get(id(w.site), set())]
+        table = {}
+        for n in movers:
+            left, right = sides[n]
+            table[n] = {"left": left if vector else left[0], "right": right if vector else right[0]}
+        w.details["one_sided"] = table
+        if table and not vector:
+            w.message += "; one-sided derivatives: " + ", ".join(
+                f"∂f/∂{n} from the left {_short_num(t['left'])}, from the right {_short_num(t['right'])}"
+                for n, t in table.items())
+
+
+def _short_num(v: float) -> str:
+    from .modes import fmt_number
+
+    return fmt_number(v)
+
+
 def _read_adjoints(names: list[str], used: Sequence[str], adj: list[float]) -> dict[str, float]:
     node_of = {n: i for i, n in enumerate(used)}  # inputs are the first nodes, in point order
     return {n: (adj[node_of[n]] if n in node_of else 0.0) for n in names}
@@ -229,6 +258,7 @@ def grad(source: str | Loaded, point: Mapping[str, float], *, mode: str = "rever
         seeds = [tuple(1.0 if j == i else 0.0 for j in range(len(names))) for i in range(len(names))]
         primals, tangents, m, tr = _forward(loaded, names, values, seeds, strict, trace, limits)
         gradient = dict(zip(names, tangents[0])) if names else {}
+        _attach_one_sided(loaded, names, values, m.warnings, limits, False)
         return GradResult(primals[0], names, "forward", len(names), warnings + m.warnings, tr, gradient)
     if mode != "reverse":
         raise AdcalcError("usage", f"mode must be 'forward' or 'reverse', not {mode!r}")
@@ -238,6 +268,7 @@ def grad(source: str | Loaded, point: Mapping[str, float], *, mode: str = "rever
     adj = m.gradient(outs, [1.0])
     used = [n for n in names if n in loaded.program.inputs]
     gradient = _read_adjoints(names, used, adj)
+    _attach_one_sided(loaded, names, values, m.warnings, limits, False)
     return GradResult(m.primal(outs[0]), names, "reverse", 1, warnings + m.warnings, tr, gradient)
 
 
@@ -300,6 +331,7 @@ def jacobian(source: str | Loaded, point: Mapping[str, float], *, mode: str | No
         seeds = [tuple(1.0 if j == i else 0.0 for j in range(n)) for i in range(n)]
         primals, tangents, md, _ = _forward(loaded, names, values, seeds, strict, False, limits)
         jac = [list(t) for t in tangents]
+        _attach_one_sided(loaded, names, values, md.warnings, limits, True)
         return JacobianResult(primals, names, "forward", n, warnings + md.warnings, None, jac)
     if mode != "reverse":
         raise AdcalcError("usage", f"mode must be 'forward' or 'reverse', not {mode!r}")
@@ -310,6 +342,7 @@ def jacobian(source: str | Loaded, point: Mapping[str, float], *, mode: str | No
         adj = md.gradient(outs, [1.0 if k == i else 0.0 for k in range(m_out)])
         row = _read_adjoints(names, used, adj)
         jac.append([row[nm] for nm in names])
+    _attach_one_sided(loaded, names, values, md.warnings, limits, True)
     return JacobianResult([md.primal(o) for o in outs], names, "reverse", m_out, warnings + md.warnings, None, jac)
 
 

@@ -33,6 +33,12 @@ EXAMPLES = {
     "jacobian": ['adcalc jacobian "[r*cos(t), r*sin(t)]" --at r=2,t=0.5',
                  'adcalc jacobian "[x+y+z, x*y*z]" --at x=1,y=2,z=3 --mode forward'],
     "ir": ['adcalc ir "exp(2*x1) + x1*x2^2 + cos(x2)"', "echo 'x^2 + 1' | adcalc ir -"],
+    "hessian": ['adcalc hessian "exp(2*x1) + x1*x2^2 + cos(x2)" --at x1=1,x2=2'],
+    "hvp": ['adcalc hvp "100*(y - x^2)^2 + (1 - x)^2" --at x=-1.2,y=1 --dir x=1,y=0'],
+    "deriv": ['adcalc deriv "exp(2*x)" --at x=0 --order 10',
+              'adcalc deriv "sin(x*y)" --at x=1,y=2 --wrt y --order 4 --trace',
+              'adcalc deriv "x*y^2" --at x=1,y=2 --dir x=1,y=1 --order 3'],
+    "check": ['adcalc check "x^2 + 3*x + 1" --at x=2', 'adcalc check "[r*cos(t), r*sin(t)]" --at r=2,t=0.5 --json'],
 }
 
 HELP = {
@@ -42,6 +48,10 @@ HELP = {
     "vjp": "the vector-Jacobian product wᵀJ (one reverse sweep)",
     "jacobian": "the full Jacobian (the mode needing fewer sweeps by default)",
     "ir": "print the lowered IR (the Wengert list)",
+    "hessian": "the Hessian of a scalar SOURCE (forward-over-reverse)",
+    "hvp": "the Hessian-vector product H·v, without forming H",
+    "deriv": "1st…K-th derivatives along an input or a direction (one Taylor-mode sweep)",
+    "check": "compare forward AD, reverse AD and finite differences (exit 1 if they disagree)",
 }
 
 
@@ -86,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="limit nested function calls to N (default 1,000)")
     common.add_argument("--debug", action="store_true", help="show Python tracebacks of internal errors")
 
-    for name in ("eval", "grad", "jvp", "vjp", "jacobian", "ir"):
+    for name in ("eval", "grad", "jvp", "vjp", "jacobian", "hessian", "hvp", "deriv", "check", "ir"):
         p = sub.add_parser(name, help=HELP[name], description=HELP[name] + ".",
                            parents=[] if name == "ir" else [common],
                            epilog="examples:\n  " + "\n  ".join(EXAMPLES[name]),
@@ -101,12 +111,19 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--mode", choices=["forward", "reverse"],
                            help="differentiation mode" + (" (default: reverse)" if name == "grad" else
                                                           " (default: the one needing fewer sweeps)"))
-        if name == "jvp":
+        if name in ("jvp", "hvp"):
             p.add_argument("--dir", required=True, metavar="NAME=VALUE,...", help="the direction v (every input)")
+        if name == "deriv":
+            which = p.add_mutually_exclusive_group()
+            which.add_argument("--wrt", metavar="NAME", help="differentiate along this input")
+            which.add_argument("--dir", metavar="NAME=VALUE,...", help="differentiate along this direction")
+            p.add_argument("--order", type=_positive_int, required=True, metavar="K",
+                           help="the highest derivative (1 to 100)")
         if name == "vjp":
             p.add_argument("--cot", required=True, metavar="W1,W2,...", help="the cotangent w (one per output)")
-        if name in ("grad", "jvp", "vjp"):
-            p.add_argument("--trace", action="store_true", help="show the Wengert list with tangents/adjoints")
+        if name in ("grad", "jvp", "vjp", "deriv"):
+            p.add_argument("--trace", action="store_true", help="show the Wengert list with tangents/adjoints"
+                           if name != "deriv" else "show every node's Taylor coefficients")
     return top
 
 
@@ -151,20 +168,38 @@ def _run(args: argparse.Namespace, state: dict[str, Any]) -> int:
         from .bindings import parse_numbers
 
         result = api.vjp(text, point, parse_numbers(args.cot, "--cot"), trace=args.trace, **limits)
-    else:
+    elif args.command == "jacobian":
         result = api.jacobian(text, point, mode=args.mode, **limits)
+    elif args.command in ("hessian", "hvp", "deriv"):
+        from . import higher
+        from .bindings import parse_bindings
+
+        if args.command == "hessian":
+            result = higher.hessian(text, point, **limits)
+        elif args.command == "hvp":
+            direction = parse_bindings(args.dir, "--dir")
+            result = higher.hvp(text, point, direction, **limits)
+        else:
+            direction = parse_bindings(args.dir, "--dir") if args.dir else None
+            result = higher.deriv(text, point, wrt=args.wrt, direction=direction, order=args.order,
+                                  trace=args.trace, **limits)
+    else:
+        from .checks import check
+
+        result = check(text, point, **limits)
+    code = EXIT_INPUT if getattr(result, "ok", True) is False else EXIT_OK
     if args.json:
         from .jsonout import dumps, result_json
 
         sys.stdout.write(dumps(result_json(args.command, result)) + "\n")
-        return EXIT_OK
+        return code
     from . import render
 
     out = render.make_console()
     render.render_result(out, args.command, result, point, direction)
     if result.warnings:
         render.render_warnings(render.make_console(stderr=True), result.warnings, text, label)
-    return EXIT_OK
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -77,6 +77,8 @@ def trace_json(trace: Trace) -> dict[str, Any]:
         }
         if trace.mode == "forward":
             item["tangent"] = list(row.tangent or ())
+        elif trace.mode == "taylor":
+            item["coefficients"] = list(row.coefficients or ())
         else:
             item["adjoint"] = row.adjoint if row.adjoint is not None else 0.0
         rows.append(item)
@@ -101,13 +103,37 @@ def result_json(command: str, r: Result) -> dict[str, Any]:
         out = {"value": _as_list(r.value), "inputs": r.inputs, "jacobian": r.jacobian}
     elif isinstance(r, EvalResult):
         out = {"value": r.value}
-    else:  # pragma: no cover
-        raise TypeError(r)
+    else:
+        out = _higher_json(r)
     if r.warnings:
         out["warnings"] = [w.to_json() for w in r.warnings]
     if r.trace is not None:
         out.update(trace_json(r.trace))
     return out
+
+
+def _higher_json(r: Result) -> dict[str, Any]:
+    from .checks import CheckResult
+    from .higher import DerivResult, HessianResult, HvpResult
+
+    if isinstance(r, HessianResult):
+        return {"value": r.value, "inputs": r.inputs, "gradient": r.gradient, "hessian": r.hessian}
+    if isinstance(r, HvpResult):
+        return {"value": r.value, "gradient": r.gradient, "hvp": r.hvp}
+    if isinstance(r, DerivResult):
+        return {"value": r.value, "derivatives": r.derivatives}
+    if isinstance(r, CheckResult):
+        return {"value": r.value, "ok": r.ok, "tolerances": r.tolerances,
+                "entries": [{"output": e.output, "input": e.input, "forward": e.forward, "reverse": e.reverse,
+                             "central": e.central, "one_sided": e.one_sided,
+                             "errors": {"forward_vs_reverse": e.forward_reverse_error, "central": e.central_error,
+                                        "one_sided": e.one_sided_error, "best_central": e.best_central_error},
+                             "sweep": [{"delta": s.delta, "central": s.central, "central_error": s.central_error,
+                                        "one_sided": s.one_sided, "one_sided_error": s.one_sided_error}
+                                       for s in e.sweep],
+                             "ok": e.ok} for e in r.entries],
+                "dot_test": r.dot_test}
+    raise TypeError(r)  # pragma: no cover
 
 
 def error_json(e: AdcalcError) -> dict[str, Any]:

@@ -85,7 +85,7 @@ class Mode:
         shown = prim.show([fmt_number(a) for a in args])
         w = Warning("kink", f"{shown}: {prim.name} is not differentiable here; {prim.convention}", site.span,
                     operation=prim.name, convention=prim.convention,
-                    details={"arguments": [float(a) for a in args]})
+                    details={"arguments": [float(a) for a in args]}, site=site)
         self._kinks[id(site)] = w
         self.warnings.append(w)
 
@@ -98,7 +98,7 @@ class Mode:
         w = Warning("kink", f"the comparison {site.a} {site.op} {site.b} is exactly tied "
                     f"({fmt_number(a)} vs {fmt_number(b)}); {convention}",
                     site.span, operation=site.op, convention=convention,
-                    details={"arguments": [float(a), float(b)]})
+                    details={"arguments": [float(a), float(b)]}, site=site)
         self._kinks[id(site)] = w
         self.warnings.append(w)
 

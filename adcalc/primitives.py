@@ -35,6 +35,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
 
+from . import series as S
+
 INF = math.inf
 NAN = math.nan
 _LN2 = math.log(2.0)
@@ -56,6 +58,12 @@ class Primitive:
     symbol: str | None = None  # ASCII operator for the IR printer ("+", "*", "^")
     public: bool = True  # callable by name in the language
     variadic: bool = False  # max(a, b, c) folds left into binary calls
+    # Taylor rule: (argument series..., value) → result series, by the recurrences of
+    # adcalc.series; ``value`` is this primitive's value rule at the coefficients 0.
+    taylor: Callable[..., list[float]] | None = None
+    # One-sided rule at a kink: (primal args, tangents along a direction) → the directional
+    # derivative lim_{h→0+} (f(x + h·ẋ) − f(x)) / h.  None: the primitive has no kink.
+    directional: Callable[..., float] | None = None
 
     def show(self, args: Sequence[str], pretty: bool = True) -> str:
         """The right-hand side ``v3 = …`` of this primitive applied to displayed args."""
@@ -300,90 +308,205 @@ def _sq(x: object) -> object:
     return G.mul(x, x)
 
 
+# ---- Taylor and one-sided helpers ---------------------------------------------------------
+
+def _inv(a: list[float]) -> list[float]:
+    return S.div(S.const(1.0, len(a)), a)
+
+
+def _one_minus_sq(a: list[float]) -> list[float]:
+    return S.sub(S.const(1.0, len(a)), S.mul(a, a))
+
+
+def _gauss(a: list[float]) -> list[float]:
+    m = S.neg(S.mul(a, a))
+    return S.exp(m, _guard(math.exp)(m[0]))
+
+
+def _pow_taylor(a: list[float], b: list[float], v: float) -> list[float]:
+    if S.is_const(b):
+        return S.pow_const(a, b[0], v)
+    lg = S.log(a, _log_base(math.log)(a[0]))  # x^y = exp(y·log x) when the exponent varies
+    return S.exp(S.mul(b, lg), v)
+
+
+def _cbrt_taylor(a: list[float], v: float) -> list[float]:
+    if a[0] < 0:
+        return S.neg(S.pow_const(S.neg(a), 1.0 / 3.0, -v))
+    return S.pow_const(a, 1.0 / 3.0, v)
+
+
+def _acosh_taylor(a: list[float], v: float) -> list[float]:
+    one = S.const(1.0, len(a))
+    g = S.mul(S.sqrt(S.sub(a, one), _guard(math.sqrt)(a[0] - 1)), S.sqrt(S.add(a, one), _guard(math.sqrt)(a[0] + 1)))
+    return S.integrate(a, _inv(g), v)
+
+
+def _atan2_taylor(y: list[float], x: list[float], v: float) -> list[float]:
+    # f' = (x·y' − y·x') / (x² + y²), then integrate term by term
+    n = len(x)
+    dy = [(m + 1) * y[m + 1] for m in range(n - 1)] + [0.0]
+    dx = [(m + 1) * x[m + 1] for m in range(n - 1)] + [0.0]
+    d = S.div(S.sub(S.mul(x, dy), S.mul(y, dx)), S.add(S.mul(x, x), S.mul(y, y)))
+    return [v] + [d[k - 1] / k for k in range(1, n)]
+
+
+def _asinh_taylor(a: list[float], v: float) -> list[float]:
+    root = S.sqrt(S.add(S.mul(a, a), S.const(1.0, len(a))), math.sqrt(a[0] * a[0] + 1.0))
+    return S.integrate(a, _inv(root), v)
+
+
+def _sigmoid_series(a: list[float]) -> list[float]:
+    """σ(a) with σ' = σ − σ²."""
+    return S.riccati(a, _sigmoid(a[0]), lambda f, k: f[k] - S.square_coefficient(f, k))
+
+
+def _pow_directional(x: float, y: float, t: Sequence[float]) -> float:
+    """x^y at x = 0 along (ẋ, ẏ) with ẏ = 0: (h·ẋ)^y / h."""
+    if t[1] != 0.0:
+        return NAN  # 0^(y + h·ẏ) with a moving exponent: not a one-sided limit we can state
+    if y == 0.0 or t[0] == 0.0:
+        return 0.0
+    if y >= 1.0:
+        return t[0] if y == 1.0 else 0.0
+    if t[0] < 0.0 and y != int(y):
+        return NAN  # a negative base to a fractional power
+    return INF if y > 0 else NAN
+
+
+def _jump_directional(x: float, t: Sequence[float]) -> float:
+    return 0.0  # piecewise constant: each piece has derivative 0 (the value itself jumps)
+
+
 # ---- the table ------------------------------------------------------------------------
 
 # Arithmetic operators
-_prim("add", 2, operator.add, (_one, _one), "{0} + {1}", ("1", "1"), symbol="+", public=False)
-_prim("sub", 2, operator.sub, (_one, _minus_one), "{0} - {1}", ("1", "-1"), symbol="-", public=False)
+_prim("add", 2, operator.add, (_one, _one), "{0} + {1}", ("1", "1"), symbol="+", public=False,
+      taylor=lambda a, b, v: S.add(a, b))
+_prim("sub", 2, operator.sub, (_one, _minus_one), "{0} - {1}", ("1", "-1"), symbol="-", public=False,
+      taylor=lambda a, b, v: S.sub(a, b))
 _prim("mul", 2, operator.mul, (lambda x, y: y, lambda x, y: x), "{0}·{1}", ("{1}", "{0}"),
-      symbol="*", public=False)
+      symbol="*", public=False,
+      taylor=lambda a, b, v: S.mul(a, b))
 _prim("div", 2, _div, (lambda x, y: G.div(1.0, y), lambda x, y: G.neg(G.div(G.div(x, y), y))),
-      "{0}/{1}", ("1/{1}", "-{0}/{1}^2"), domain="y ≠ 0", symbol="/", public=False)
-_prim("neg", 1, operator.neg, (_minus_one,), "-{0}", ("-1",), symbol="-", public=False)
+      "{0}/{1}", ("1/{1}", "-{0}/{1}^2"), domain="y ≠ 0", symbol="/", public=False,
+      taylor=lambda a, b, v: S.div(a, b, v))
+_prim("neg", 1, operator.neg, (_minus_one,), "-{0}", ("-1",), symbol="-", public=False,
+      taylor=lambda a, v: S.neg(a))
 _prim("pow", 2, _pow, (_pow_dx, _pow_dy), "{0}^{1}", (_show_pow_dx, "{0}^{1}·log({0})"),
       domain="x > 0, or x = 0 with y ≥ 0, or x < 0 with whole y",
       kink=lambda x, y: x == 0.0 and y < 1.0,
       convention="d(x^0)/dx = 0 and d(0^y)/dy = 0 for y > 0; d(x^y)/dx = +inf at x = 0 for 0 < y < 1",
-      symbol="^")
+      symbol="^",
+      taylor=_pow_taylor, directional=_pow_directional)
 
 # Exponentials and logarithms
-_prim("exp", 1, _guard(math.exp), (lambda x: G.exp(x),), "exp({0})", ("exp({0})",))
-_prim("expm1", 1, _guard(math.expm1), (lambda x: G.exp(x),), "expm1({0})", ("exp({0})",))
-_prim("log", 1, _log_base(math.log), (lambda x: G.div(1.0, x),), "log({0})", ("1/{0}",), domain="x > 0")
+_prim("exp", 1, _guard(math.exp), (lambda x: G.exp(x),), "exp({0})", ("exp({0})",),
+      taylor=lambda a, v: S.exp(a, v))
+_prim("expm1", 1, _guard(math.expm1), (lambda x: G.exp(x),), "expm1({0})", ("exp({0})",),
+      taylor=lambda a, v: S.exp(a, _guard(math.exp)(a[0])))
+_prim("log", 1, _log_base(math.log), (lambda x: G.div(1.0, x),), "log({0})", ("1/{0}",), domain="x > 0",
+      taylor=lambda a, v: S.log(a, v))
 _prim("log2", 1, _log_base(math.log2), (lambda x: G.div(1.0, G.mul(x, _LN2)),), "log2({0})",
-      ("1/({0}·ln 2)",), domain="x > 0")
+      ("1/({0}·ln 2)",), domain="x > 0",
+      taylor=lambda a, v: S.scale(S.log(a, v * _LN2), 1 / _LN2))
 _prim("log10", 1, _log_base(math.log10), (lambda x: G.div(1.0, G.mul(x, _LN10)),), "log10({0})",
-      ("1/({0}·ln 10)",), domain="x > 0")
+      ("1/({0}·ln 10)",), domain="x > 0",
+      taylor=lambda a, v: S.scale(S.log(a, v * _LN10), 1 / _LN10))
 _prim("log1p", 1, _log1p, (lambda x: G.div(1.0, G.add(1.0, x)),), "log1p({0})", ("1/(1 + {0})",),
-      domain="x > -1")
+      domain="x > -1",
+      taylor=lambda a, v: S.log(S.add(a, S.const(1.0, len(a))), v))
 _prim("sqrt", 1, _guard(math.sqrt), (lambda x: G.div(0.5, G.sqrt(x)),), "sqrt({0})", ("1/(2·sqrt({0}))",),
-      domain="x ≥ 0", kink=lambda x: x == 0.0, convention="sqrt'(0) = +inf")
+      domain="x ≥ 0", kink=lambda x: x == 0.0, convention="sqrt'(0) = +inf",
+      taylor=lambda a, v: S.sqrt(a, v),
+      directional=lambda x, t: INF if t[0] > 0 else (0.0 if t[0] == 0 else NAN))
 _prim("cbrt", 1, math.cbrt, (lambda x: G.div(1.0, G.mul(3.0, _sq(G.cbrt(x)))),), "cbrt({0})",
-      ("1/(3·cbrt({0})^2)",), kink=lambda x: x == 0.0, convention="cbrt'(0) = +inf")
+      ("1/(3·cbrt({0})^2)",), kink=lambda x: x == 0.0, convention="cbrt'(0) = +inf",
+      taylor=_cbrt_taylor,
+      directional=lambda x, t: math.copysign(INF, t[0]) if t[0] != 0 else 0.0)
 
 # Trigonometric
-_prim("sin", 1, _guard(math.sin), (lambda x: G.cos(x),), "sin({0})", ("cos({0})",))
-_prim("cos", 1, _guard(math.cos), (lambda x: G.neg(G.sin(x)),), "cos({0})", ("-sin({0})",))
-_prim("tan", 1, _guard(math.tan), (lambda x: G.add(1.0, _sq(G.tan(x))),), "tan({0})", ("1 + tan({0})^2",))
+_prim("sin", 1, _guard(math.sin), (lambda x: G.cos(x),), "sin({0})", ("cos({0})",),
+      taylor=lambda a, v: S.sincos(a, v, _guard(math.cos)(a[0]))[0])
+_prim("cos", 1, _guard(math.cos), (lambda x: G.neg(G.sin(x)),), "cos({0})", ("-sin({0})",),
+      taylor=lambda a, v: S.sincos(a, _guard(math.sin)(a[0]), v)[1])
+_prim("tan", 1, _guard(math.tan), (lambda x: G.add(1.0, _sq(G.tan(x))),), "tan({0})", ("1 + tan({0})^2",),
+      taylor=lambda a, v: S.div(*S.sincos(a, _guard(math.sin)(a[0]), _guard(math.cos)(a[0])), v))
 _prim("asin", 1, _guard(math.asin), (lambda x: G.div(1.0, G.sqrt(G.sub(1.0, _sq(x)))),), "asin({0})",
-      ("1/sqrt(1 - {0}^2)",), domain="-1 ≤ x ≤ 1")
+      ("1/sqrt(1 - {0}^2)",), domain="-1 ≤ x ≤ 1",
+      taylor=lambda a, v: S.integrate(a, _inv(S.sqrt(_one_minus_sq(a), _guard(math.sqrt)(1 - a[0] * a[0]))), v))
 _prim("acos", 1, _guard(math.acos), (lambda x: G.neg(G.div(1.0, G.sqrt(G.sub(1.0, _sq(x))))),), "acos({0})",
-      ("-1/sqrt(1 - {0}^2)",), domain="-1 ≤ x ≤ 1")
-_prim("atan", 1, math.atan, (lambda x: G.div(1.0, G.add(1.0, _sq(x))),), "atan({0})", ("1/(1 + {0}^2)",))
+      ("-1/sqrt(1 - {0}^2)",), domain="-1 ≤ x ≤ 1",
+      taylor=lambda a, v: S.integrate(a, S.neg(_inv(S.sqrt(_one_minus_sq(a), _guard(math.sqrt)(1 - a[0] * a[0])))), v))
+_prim("atan", 1, math.atan, (lambda x: G.div(1.0, G.add(1.0, _sq(x))),), "atan({0})", ("1/(1 + {0}^2)",),
+      taylor=lambda a, v: S.integrate(a, _inv(S.add(S.const(1.0, len(a)), S.mul(a, a))), v))
 _prim("atan2", 2, math.atan2,
       (lambda y, x: G.div(x, G.add(_sq(x), _sq(y))), lambda y, x: G.neg(G.div(y, G.add(_sq(x), _sq(y))))),
-      "atan2({0}, {1})", ("{1}/({0}^2 + {1}^2)", "-{0}/({0}^2 + {1}^2)"), domain="(y, x) ≠ (0, 0)")
+      "atan2({0}, {1})", ("{1}/({0}^2 + {1}^2)", "-{0}/({0}^2 + {1}^2)"), domain="(y, x) ≠ (0, 0)",
+      taylor=_atan2_taylor)
 
 # Hyperbolic
-_prim("sinh", 1, _guard(math.sinh, overflow=None), (lambda x: G.cosh(x),), "sinh({0})", ("cosh({0})",))
-_prim("cosh", 1, _guard(math.cosh), (lambda x: G.sinh(x),), "cosh({0})", ("sinh({0})",))
-_prim("tanh", 1, math.tanh, (lambda x: G.sub(1.0, _sq(G.tanh(x))),), "tanh({0})", ("1 - tanh({0})^2",))
+_prim("sinh", 1, _guard(math.sinh, overflow=None), (lambda x: G.cosh(x),), "sinh({0})", ("cosh({0})",),
+      taylor=lambda a, v: S.sincos(a, v, _guard(math.cosh)(a[0]), hyperbolic=True)[0])
+_prim("cosh", 1, _guard(math.cosh), (lambda x: G.sinh(x),), "cosh({0})", ("sinh({0})",),
+      taylor=lambda a, v: S.sincos(a, _guard(math.sinh, overflow=None)(a[0]), v, hyperbolic=True)[1])
+_prim("tanh", 1, math.tanh, (lambda x: G.sub(1.0, _sq(G.tanh(x))),), "tanh({0})", ("1 - tanh({0})^2",),
+      taylor=lambda a, v: S.riccati(a, v, lambda f, k: (1.0 if k == 0 else 0.0) - S.square_coefficient(f, k)))
 _prim("asinh", 1, math.asinh, (lambda x: G.div(1.0, G.sqrt(G.add(_sq(x), 1.0))),), "asinh({0})",
-      ("1/sqrt({0}^2 + 1)",))
+      ("1/sqrt({0}^2 + 1)",),
+      taylor=_asinh_taylor)
 _prim("acosh", 1, _guard(math.acosh),
       (lambda x: G.div(1.0, G.mul(G.sqrt(G.sub(x, 1.0)), G.sqrt(G.add(x, 1.0)))),), "acosh({0})",
-      ("1/sqrt({0}^2 - 1)",), domain="x ≥ 1")
+      ("1/sqrt({0}^2 - 1)",), domain="x ≥ 1",
+      taylor=_acosh_taylor)
 _prim("atanh", 1, _atanh, (lambda x: G.div(1.0, G.sub(1.0, _sq(x))),), "atanh({0})", ("1/(1 - {0}^2)",),
-      domain="-1 < x < 1")
+      domain="-1 < x < 1",
+      taylor=lambda a, v: S.integrate(a, _inv(_one_minus_sq(a)), v))
 
 # Smooth activations and special functions
 _prim("sigmoid", 1, _sigmoid, (lambda x: G.mul(G.sigmoid(x), G.sub(1.0, G.sigmoid(x))),), "sigmoid({0})",
-      ("sigmoid({0})·(1 - sigmoid({0}))",))
-_prim("softplus", 1, _softplus, (lambda x: G.sigmoid(x),), "softplus({0})", ("sigmoid({0})",))
+      ("sigmoid({0})·(1 - sigmoid({0}))",),
+      taylor=lambda a, v: _sigmoid_series(a))
+_prim("softplus", 1, _softplus, (lambda x: G.sigmoid(x),), "softplus({0})", ("sigmoid({0})",),
+      taylor=lambda a, v: S.integrate(a, _sigmoid_series(a), v))
 _prim("erf", 1, math.erf, (lambda x: G.mul(_TWO_OVER_SQRT_PI, G.exp(G.neg(_sq(x)))),), "erf({0})",
-      ("2/sqrt(pi)·exp(-{0}^2)",))
+      ("2/sqrt(pi)·exp(-{0}^2)",),
+      taylor=lambda a, v: S.integrate(a, S.scale(_gauss(a), _TWO_OVER_SQRT_PI), v))
 _prim("erfc", 1, math.erfc, (lambda x: G.mul(-_TWO_OVER_SQRT_PI, G.exp(G.neg(_sq(x)))),), "erfc({0})",
-      ("-2/sqrt(pi)·exp(-{0}^2)",))
+      ("-2/sqrt(pi)·exp(-{0}^2)",),
+      taylor=lambda a, v: S.integrate(a, S.scale(_gauss(a), -_TWO_OVER_SQRT_PI), v))
 
 # Piecewise: kinks and jumps, with the documented conventions
 _prim("abs", 1, math.fabs, (lambda x: G.sign(x),), "|{0}|", ("sign({0})",),
-      kink=lambda x: x == 0.0, convention="abs'(0) = 0")
+      kink=lambda x: x == 0.0, convention="abs'(0) = 0",
+      taylor=lambda a, v: a if a[0] > 0 else S.neg(a) if a[0] < 0 else S.const(v, len(a)),
+      directional=lambda x, t: abs(t[0]))
 _prim("max", 2, _max, (lambda x, y: G.step(G.sub(x, y)), lambda x, y: G.step(G.sub(y, x))),
       "max({0}, {1})", ("[{0} > {1}]", "[{1} > {0}]"), kink=lambda x, y: x == y,
-      convention="a tie splits the derivative 0.5 / 0.5", variadic=True)
+      convention="a tie splits the derivative 0.5 / 0.5", variadic=True,
+      taylor=lambda a, b, v: a if a[0] > b[0] else b if a[0] < b[0] else S.scale(S.add(a, b), 0.5),
+      directional=lambda x, y, t: max(t[0], t[1]))
 _prim("min", 2, _min, (lambda x, y: G.step(G.sub(y, x)), lambda x, y: G.step(G.sub(x, y))),
       "min({0}, {1})", ("[{0} < {1}]", "[{1} < {0}]"), kink=lambda x, y: x == y,
-      convention="a tie splits the derivative 0.5 / 0.5", variadic=True)
+      convention="a tie splits the derivative 0.5 / 0.5", variadic=True,
+      taylor=lambda a, b, v: a if a[0] < b[0] else b if a[0] > b[0] else S.scale(S.add(a, b), 0.5),
+      directional=lambda x, y, t: min(t[0], t[1]))
 _prim("hypot", 2, _hypot, (_hypot_d(0), _hypot_d(1)), "hypot({0}, {1})",
       ("{0}/hypot({0}, {1})", "{1}/hypot({0}, {1})"), kink=lambda x, y: x == 0.0 and y == 0.0,
-      convention="both partials are 0 at (0, 0)")
+      convention="both partials are 0 at (0, 0)",
+      taylor=lambda a, b, v: S.const(v, len(a)) if a[0] == b[0] == 0.0 else S.sqrt(S.add(S.mul(a, a), S.mul(b, b)), v),
+      directional=lambda x, y, t: math.hypot(t[0], t[1]))
 _prim("sign", 1, _sign, (_zero,), "sign({0})", ("0",), kink=lambda x: x == 0.0,
-      convention="sign'(x) = 0, also at the jump x = 0")
+      convention="sign'(x) = 0, also at the jump x = 0",
+      taylor=lambda a, v: S.const(v, len(a)), directional=_jump_directional)
 _prim("floor", 1, _rounding(math.floor), (_zero,), "floor({0})", ("0",),
-      kink=lambda x: x == int(x) if x - x == 0.0 else False, convention="floor' = 0, also at whole numbers")
+      kink=lambda x: x == int(x) if x - x == 0.0 else False, convention="floor' = 0, also at whole numbers",
+      taylor=lambda a, v: S.const(v, len(a)), directional=_jump_directional)
 _prim("ceil", 1, _rounding(math.ceil), (_zero,), "ceil({0})", ("0",),
-      kink=lambda x: x == int(x) if x - x == 0.0 else False, convention="ceil' = 0, also at whole numbers")
-_prim("step", 1, _step, (_zero,), "[{0} > 0]", ("0",), public=False)
+      kink=lambda x: x == int(x) if x - x == 0.0 else False, convention="ceil' = 0, also at whole numbers",
+      taylor=lambda a, v: S.const(v, len(a)), directional=_jump_directional)
+_prim("step", 1, _step, (_zero,), "[{0} > 0]", ("0",), public=False,
+      taylor=lambda a, v: S.const(v, len(a)))
 
 
 # Named constants of the language

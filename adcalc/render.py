@@ -9,6 +9,7 @@ forward sweep with the adjoints and then the backward sweep as ``v̄2 += v̄3 ·
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -204,6 +205,88 @@ def render_result(console: Console, command: str, r: Result, point: dict[str, fl
         t.print(console)
     elif isinstance(r, EvalResult):
         console.print(Text(f"{head} = {_value(r.value)}"))
+    else:
+        _render_higher(console, r, head)
+
+
+def _render_higher(console: Console, r: Result, head: str) -> None:
+    from .checks import CheckResult
+    from .higher import DerivResult, HessianResult, HvpResult
+
+    if isinstance(r, HessianResult):
+        console.print(Text(f"{head} = {num(r.value)}", style="bold"))
+        t = _table("", "∂f/∂·", *[f"∂/∂{n}" for n in r.inputs],
+                   caption="Hessian ∂²f/∂row∂column, by forward-over-reverse (1 reverse sweep over duals)")
+        for i, n in enumerate(r.inputs):
+            t.add_row(n, num(r.gradient[n]), *[num(x) for x in r.hessian[i]])
+        t.print(console)
+        scale = max([1.0] + [abs(x) for row in r.hessian for x in row])
+        if r.asymmetry > 1e-12 * scale:
+            console.print(Text(f"note: the Hessian is not symmetric to rounding (max |H - Hᵀ| = {num(r.asymmetry)}); "
+                               "the function may not be twice differentiable here", style="yellow"))
+    elif isinstance(r, HvpResult):
+        console.print(Text(f"{head} = {num(r.value)}", style="bold"))
+        along = ", ".join(f"{n}={num(v)}" for n, v in r.direction.items())
+        t = _table("input", "∂f/∂input", "(H·v)", caption=f"H·v along v = ({along}), by forward-over-reverse "
+                   "(H is not formed)")
+        for n in r.inputs:
+            t.add_row(n, num(r.gradient[n]), num(r.hvp[n]))
+        t.print(console)
+    elif isinstance(r, DerivResult):
+        along = ", ".join(f"{n}={num(v)}" for n, v in r.direction.items())
+        if r.trace is not None:
+            k = r.order
+            has_var, has_where = _trace_columns(r.trace)
+            cols = ["node", "definition"] + (["var"] if has_var else []) + (["where"] if has_where else [])
+            first = len(cols)
+            t = _table(*cols, *[f"c{i}" for i in range(k + 1)], numeric_from=first,
+                       title="Taylor coefficients of every node (cₖ = k-th derivative along v ÷ k!)",
+                       caption="1 forward sweep of truncated Taylor series")
+            for row in r.trace.rows:
+                cells = [f"v{row.node}", f"{row.definition} (input)" if row.op == "input" else row.definition]
+                if has_var:
+                    cells.append(row.var or "")
+                if has_where:
+                    cells.append(row.context)
+                t.add_row(*cells, *[num(c, 6) for c in (row.coefficients or ())])
+            t.print(console)
+            console.print()
+        console.print(Text(f"{head} = {_value(r.value)}", style="bold"))
+        rows = r.derivatives if isinstance(r.value, list) else [r.derivatives]
+        t = _table("k", *(["f"] if not isinstance(r.value, list) else [f"f{i + 1}" for i in range(len(rows))]),
+                   caption=f"dᵏ/dtᵏ f(x + t·v) at t = 0, v = ({along}) · 1 Taylor-mode sweep")
+        for k in range(r.order):
+            t.add_row(str(k + 1), *[num(d[k]) for d in rows])  # type: ignore[index]
+        t.print(console)
+    elif isinstance(r, CheckResult):
+        console.print(Text(f"{head} = {_value(r.value)}", style="bold"))
+        multi = isinstance(r.value, list)
+        t = _table(*(["output"] if multi else []), "input", "forward AD", "reverse AD", "central FD", "rel. error",
+                   "one-sided FD", "rel. error", "", numeric_from=2 if multi else 1)
+        for e in r.entries:
+            t.add_row(*([f"f{e.output + 1}"] if multi else []), e.input, num(e.forward), num(e.reverse),
+                      num(e.central), num(e.central_error, 2), num(e.one_sided), num(e.one_sided_error, 2),
+                      "ok" if e.ok else "MISMATCH")
+        t.print(console)
+        for e in r.entries:
+            s = _table("δ", "central FD", "rel. error", "one-sided FD", "rel. error", numeric_from=0,
+                       title=f"step sweep for ∂{'f' + str(e.output + 1) if multi else 'f'}/∂{e.input}: "
+                             "truncation error shrinks with δ until round-off takes over")
+            for st in e.sweep:
+                s.add_row(f"1e-{round(-math.log10(st.delta))}", num(st.central), num(st.central_error, 2),
+                          num(st.one_sided), num(st.one_sided_error, 2))
+            s.print(console)
+        if r.dot_test is not None:
+            d = r.dot_test
+            console.print(Text(f"dot-product test (random v, w; seed {d['seed']}): ⟨J·v, w⟩ = {num(d['jv_dot_w'])}, "
+                               f"⟨v, Jᵀ·w⟩ = {num(d['v_dot_jtw'])}, rel. error {num(d['rel_error'], 2)} — "
+                               f"{'ok' if d['ok'] else 'MISMATCH'}"))
+        tol = r.tolerances
+        verdict = "PASS" if r.ok else "FAIL"
+        console.print(Text(f"{verdict}: forward and reverse must agree to {tol['forward_vs_reverse']:g} and some "
+                           f"central difference of the sweep to {tol['finite_difference']:g} (relative to "
+                           "max(1, |AD|))" + (f"; the dot-product test to {tol['dot_product']:g}" if r.dot_test
+                                              else ""), style="bold green" if r.ok else "bold red"))
 
 
 def render_warnings(console: Console, warnings: Sequence[Warning], source: str, label: str) -> None:

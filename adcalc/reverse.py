@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 
 from .ir import Cmp, Eqn
 from .modes import Mode
-from .primitives import Primitive
+from .primitives import G, Primitive, primal
 from .trace import AdjointUpdate, Trace, TraceRow
 
 
@@ -30,17 +30,19 @@ class Tape:
 
     __slots__ = ("values", "arg0", "arg1", "partial0", "partial1")
 
-    def __init__(self) -> None:
-        self.values = array("d")
+    def __init__(self, boxed: bool = False) -> None:
+        """``boxed``: values and partials are objects (duals, for forward-over-reverse)."""
+        self.values = [] if boxed else array("d")
         self.arg0 = array("q")
         self.arg1 = array("q")
-        self.partial0 = array("d")
-        self.partial1 = array("d")
+        self.partial0 = [] if boxed else array("d")
+        self.partial1 = [] if boxed else array("d")
 
     def __len__(self) -> int:
         return len(self.values)
 
     def nbytes(self) -> int:
+        """Bytes held by the tape's arrays (float tapes only)."""
         return sum(a.itemsize * len(a) for a in (self.values, self.arg0, self.arg1, self.partial0, self.partial1))
 
 
@@ -246,4 +248,86 @@ class TracedReverseMode(ReverseMode):
         return adj
 
 
-__all__ = ["Tape", "backward", "ReverseMode", "TracedReverseMode"]
+def _zero(v: object) -> bool:
+    return type(v) is float and v == 0.0
+
+
+def backward_boxed(tape: Tape, seeds: dict[int, float]) -> list[object]:
+    """``backward`` over boxed values: the same sweep with the boxes' arithmetic (a dual's
+    tangent part of the adjoints is a Hessian-vector product)."""
+    adj: list[object] = [0.0] * len(tape.values)
+    for node, g in seeds.items():
+        adj[node] = adj[node] + g  # type: ignore[operator]
+    arg0, arg1, partial0, partial1 = tape.arg0, tape.arg1, tape.partial0, tape.partial1
+    for k in range(len(adj) - 1, -1, -1):
+        g = adj[k]
+        if _zero(g):
+            continue
+        for a, p in ((arg0[k], partial0[k]), (arg1[k], partial1[k])):
+            if a >= 0 and not _zero(p):
+                adj[a] = adj[a] + g * p  # type: ignore[operator]
+    return adj
+
+
+class BoxedReverseMode(ReverseMode):
+    """Reverse mode over boxed inputs (duals): the primitives run through their generic
+    functions and the partial rules run on duals, so the backward sweep differentiates the
+    derivative — forward-over-reverse, for Hessians and Hessian-vector products."""
+
+    def __init__(self, strict: bool = False):
+        Mode.__init__(self, strict)
+        self.tape = tape = Tape(boxed=True)
+        self._values = tape.values
+        self._push = (tape.values.append, tape.arg0.append, tape.arg1.append, tape.partial0.append,
+                      tape.partial1.append)
+
+    def _apply(self, prim: Primitive, args: tuple, site: Eqn) -> object:
+        active = [type(a) is int for a in args]
+        vals = self._values
+        xs = [vals[a] if act else a for a, act in zip(args, active)]
+        r = getattr(G, prim.name)(*xs)
+        ps = [primal(x) for x in xs]
+        pr = primal(r)
+        if pr - pr != 0.0:
+            self.note_nonfinite(prim, ps, site, pr)
+        if not any(active):
+            return r
+        if prim.kink is not None and prim.kink(*ps):
+            self.note_kink(prim, ps, site)
+        ds = [prim.partials[i](*xs) if act else 0.0 for i, act in enumerate(active)]
+        push_value, push_a0, push_a1, push_p0, push_p1 = self._push
+        k = len(vals)
+        push_value(r)
+        push_a0(args[0] if active[0] else -1)
+        push_a1(args[1] if len(args) > 1 and active[1] else -1)
+        push_p0(ds[0])
+        push_p1(ds[1] if len(ds) > 1 else 0.0)
+        return k
+
+    def apply1(self, prim: Primitive, x: object, site: Eqn) -> object:
+        return self._apply(prim, (x,), site)
+
+    def apply2(self, prim: Primitive, x: object, y: object, site: Eqn) -> object:
+        return self._apply(prim, (x, y), site)
+
+    def compare(self, fn: Callable[[float, float], bool], a: object, b: object, site: Cmp) -> bool:
+        vals = self._values
+        pa = primal(vals[a] if type(a) is int else a)
+        pb = primal(vals[b] if type(b) is int else b)
+        taken = fn(pa, pb)
+        if (type(a) is int or type(b) is int) and pa == pb:
+            self.note_tie(site, pa, pb, taken)
+        return taken
+
+    def primal(self, v: object) -> float:
+        return primal(self._values[v] if type(v) is int else v)
+
+    def gradient(self, outputs: Sequence[object], cotangent: Sequence[float]) -> list[object]:  # type: ignore[override]
+        seeds: dict[int, float] = {}
+        for out, w in zip(outputs, cotangent):
+            if type(out) is int and w != 0.0:
+                seeds[out] = seeds.get(out, 0.0) + w
+        return backward_boxed(self.tape, seeds)
+
+
+__all__ = ["Tape", "backward", "backward_boxed", "ReverseMode", "TracedReverseMode", "BoxedReverseMode"]

@@ -28,6 +28,7 @@ class TraceRow:
     adjoint: float | None = None
     active: bool = True  # depends on an input
     args: tuple[str, ...] = ()  # displayed arguments: nodes "v3" or constants "2"
+    coefficients: tuple[float, ...] | None = None  # Taylor mode: c₀ … c_K
 
 
 @dataclass
@@ -64,6 +65,7 @@ class Warning:
     convention: str | None = None
     count: int = 1
     details: dict = field(default_factory=dict)
+    site: object = field(default=None, repr=False, compare=False)  # the IR instruction (not in JSON)
 
     def to_json(self) -> dict:
         out: dict = {"kind": self.kind, "message": self.message}

@@ -1,0 +1,141 @@
+"""Second and higher derivatives: Hessian, Hessian-vector product, Taylor-mode derivatives.
+
+Contract (the math):
+- ``hessian(src, point)``: forward-over-reverse.  Inputs are duals xᵢ + εeᵢ (n tangents); the
+  reverse sweep runs over duals, so each input's adjoint is ∂f/∂xᵢ + ε·(∂²f/∂xᵢ∂xⱼ)ⱼ: the
+  gradient and the Hessian row in one reverse sweep.  Rows and columns in point order.
+- ``hvp(src, point, v)``: the same with one tangent v: H·v without forming H (cost ≈ a few
+  gradients, independent of n).
+- ``deriv(src, point, wrt=… | direction=…, order=K)``: one forward sweep of truncated Taylor
+  series; returns dᵏ/dtᵏ f(x + t·v) at t = 0 for k = 1 … K.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .api import Loaded, Result, _bind, _check_scalar, _limits, _read_adjoints, _resolve, _run, _shape
+from .errors import AdcalcError
+from .forward import Dual
+from .primitives import primal
+from .reverse import BoxedReverseMode
+from .taylor import Jet, TaylorMode, TracedTaylorMode
+from .trace import Trace
+
+MAX_ORDER = 100
+
+
+@dataclass
+class HessianResult(Result):
+    gradient: dict[str, float] = field(default_factory=dict)
+    hessian: list[list[float]] = field(default_factory=list)
+    asymmetry: float = 0.0  # max |H - Hᵀ| (0 up to rounding)
+
+
+@dataclass
+class HvpResult(Result):
+    gradient: dict[str, float] = field(default_factory=dict)
+    direction: dict[str, float] = field(default_factory=dict)
+    hvp: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class DerivResult(Result):
+    derivatives: list[float] | list[list[float]] = field(default_factory=list)
+    direction: dict[str, float] = field(default_factory=dict)
+    order: int = 0
+
+
+def _tangents(v: object, width: int) -> tuple:
+    return v.tangent if type(v) is Dual and v.tangent is not None else (0.0,) * width  # type: ignore[union-attr]
+
+
+def _forward_over_reverse(loaded: Loaded, names: list[str], values: dict[str, float],
+                          seeds: dict[str, tuple[float, ...]], strict: bool, limits) -> tuple:
+    used = [n for n in names if n in loaded.program.inputs]
+    boxed = {n: Dual(values[n], seeds[n]) for n in names}
+    mode = BoxedReverseMode(strict)
+    outs = _run(loaded, mode, names, boxed, limits, False)  # type: ignore[arg-type]
+    adj = mode.gradient(outs, [1.0])
+    return mode, outs, _read_adjoints(names, used, adj)  # type: ignore[arg-type]
+
+
+def hessian(source: str | Loaded, point: Mapping[str, float], *, strict: bool = False,
+            max_steps: int | None = None, max_depth: int | None = None) -> HessianResult:
+    """The Hessian of a scalar source (one forward-over-reverse sweep with n tangents)."""
+    loaded = _resolve(source)
+    _check_scalar(loaded, "hessian")
+    names, values, warnings = _bind(loaded, point)
+    n = len(names)
+    seeds = {name: tuple(1.0 if j == i else 0.0 for j in range(n)) for i, name in enumerate(names)}
+    mode, outs, adjoints = _forward_over_reverse(loaded, names, values, seeds, strict, _limits(max_steps, max_depth))
+    gradient = {name: primal(adjoints[name]) for name in names}
+    h = [list(_tangents(adjoints[name], n)) for name in names]
+    asym = max((abs(h[i][j] - h[j][i]) for i in range(n) for j in range(n)), default=0.0)
+    return HessianResult(mode.primal(outs[0]), names, "forward-over-reverse", 1, warnings + mode.warnings, None,
+                         gradient, h, asym)
+
+
+def hvp(source: str | Loaded, point: Mapping[str, float], direction: Mapping[str, float], *,
+        strict: bool = False, max_steps: int | None = None, max_depth: int | None = None) -> HvpResult:
+    """H·v: one forward-over-reverse sweep with the single tangent v (H is never formed)."""
+    loaded = _resolve(source)
+    _check_scalar(loaded, "hvp")
+    names, values, warnings = _bind(loaded, point)
+    _check_direction(names, values, direction)
+    seeds = {name: (float(direction[name]),) for name in names}
+    mode, outs, adjoints = _forward_over_reverse(loaded, names, values, seeds, strict, _limits(max_steps, max_depth))
+    return HvpResult(mode.primal(outs[0]), names, "forward-over-reverse", 1, warnings + mode.warnings, None,
+                     {name: primal(adjoints[name]) for name in names},
+                     {name: float(direction[name]) for name in names},
+                     {name: _tangents(adjoints[name], 1)[0] for name in names})
+
+
+def _check_direction(names: list[str], values: Mapping[str, float], direction: Mapping[str, float]) -> None:
+    missing = [n for n in names if n not in direction]
+    extra = [n for n in direction if n not in values]
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"no direction for {', '.join(missing)}")
+        if extra:
+            parts.append(f"{', '.join(extra)} in the direction but not in the point")
+        raise AdcalcError("input", "; ".join(parts), hint="the direction must give every input of the point")
+
+
+def deriv(source: str | Loaded, point: Mapping[str, float], *, wrt: str | None = None,
+          direction: Mapping[str, float] | None = None, order: int = 1, strict: bool = False, trace: bool = False,
+          max_steps: int | None = None, max_depth: int | None = None) -> DerivResult:
+    """The 1st … K-th derivatives along one input (``wrt``) or a direction, in one Taylor sweep."""
+    loaded = _resolve(source)
+    names, values, warnings = _bind(loaded, point)
+    if not isinstance(order, int) or not 1 <= order <= MAX_ORDER:
+        raise AdcalcError("input", f"the order must be a whole number from 1 to {MAX_ORDER}, not {order!r}")
+    if (wrt is None) == (direction is None):
+        if wrt is None and len(names) == 1:
+            wrt = names[0]
+        else:
+            raise AdcalcError("input", "give exactly one of wrt (an input name) or a direction",
+                              hint="--wrt x, or --dir x=1,y=0")
+    if wrt is not None:
+        if wrt not in values:
+            raise AdcalcError("input", f"'{wrt}' is not an input of the point ({', '.join(names)})")
+        dvec = {n: (1.0 if n == wrt else 0.0) for n in names}
+    else:
+        _check_direction(names, values, direction)  # type: ignore[arg-type]
+        dvec = {n: float(direction[n]) for n in names}  # type: ignore[index]
+    used = [n for n in names if n in loaded.program.inputs]
+    tr = Trace("taylor", names) if trace else None
+    directions = [dvec[n] for n in used]
+    mode = TracedTaylorMode(directions, order, tr, strict) if tr is not None else TaylorMode(directions, order, strict)
+    outs = _run(loaded, mode, names, values, _limits(max_steps, max_depth), trace)
+    factorials = [math.factorial(k) for k in range(order + 1)]
+    per_output = [[factorials[k] * c for k, c in enumerate(mode.coefficients(o))][1:] for o in outs]
+    if tr is not None:
+        tr.outputs = [o.node if type(o) is Jet else None for o in outs]
+        tr.seeds = [dvec]
+    value = _shape(loaded, [mode.primal(o) for o in outs])
+    derivatives = per_output if loaded.program.vector_output else per_output[0]
+    return DerivResult(value, names, "taylor", 1, warnings + mode.warnings, tr, derivatives, dvec, order)
