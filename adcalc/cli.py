@@ -39,6 +39,8 @@ EXAMPLES = {
               'adcalc deriv "sin(x*y)" --at x=1,y=2 --wrt y --order 4 --trace',
               'adcalc deriv "x*y^2" --at x=1,y=2 --dir x=1,y=1 --order 3'],
     "check": ['adcalc check "x^2 + 3*x + 1" --at x=2', 'adcalc check "[r*cos(t), r*sin(t)]" --at r=2,t=0.5 --json'],
+    "run": ["adcalc run samples/", "adcalc run samples/newton_sqrt.ad --at a=9 --trace",
+            "adcalc run samples/ --json > results.jsonl"],
 }
 
 HELP = {
@@ -52,6 +54,7 @@ HELP = {
     "hvp": "the Hessian-vector product H·v, without forming H",
     "deriv": "1st…K-th derivatives along an input or a direction (one Taylor-mode sweep)",
     "check": "compare forward AD, reverse AD and finite differences (exit 1 if they disagree)",
+    "run": "evaluate program files at their # @at points and check their # @expect lines",
 }
 
 
@@ -96,11 +99,18 @@ def build_parser() -> argparse.ArgumentParser:
                         help="limit nested function calls to N (default 1,000)")
     common.add_argument("--debug", action="store_true", help="show Python tracebacks of internal errors")
 
-    for name in ("eval", "grad", "jvp", "vjp", "jacobian", "hessian", "hvp", "deriv", "check", "ir"):
+    for name in ("eval", "grad", "jvp", "vjp", "jacobian", "hessian", "hvp", "deriv", "check", "run", "ir"):
         p = sub.add_parser(name, help=HELP[name], description=HELP[name] + ".",
                            parents=[] if name == "ir" else [common],
                            epilog="examples:\n  " + "\n  ".join(EXAMPLES[name]),
                            formatter_class=argparse.RawDescriptionHelpFormatter)
+        if name == "run":
+            p.add_argument("paths", nargs="+", metavar="FILE_OR_DIR", help="program files, or directories of *.ad")
+            p.add_argument("--at", action="append", metavar="NAME=VALUE,...", default=[],
+                           help="evaluate every file at this point instead of its # @at points")
+            p.add_argument("--mode", choices=["forward", "reverse"], help="differentiation mode")
+            p.add_argument("--trace", action="store_true", help="show each run's trace (scalar sources)")
+            continue
         p.add_argument("source", metavar="SOURCE", help="an expression, a .ad program file, or - for stdin")
         if name == "ir":
             p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
@@ -139,10 +149,34 @@ def _point(at: list[str]) -> dict[str, float]:
     return point
 
 
+def _run_batch(args: argparse.Namespace) -> int:
+    from . import batch
+
+    at = _point(args.at) if args.at else None
+    files = batch.find_files(args.paths)
+    if args.json:
+        from .jsonout import dumps, outcome_json
+
+        ok = True
+        for f in files:
+            for o in batch.run_file(f, args.mode, at, args.trace):
+                ok = ok and o.status in ("pass", "ok")
+                sys.stdout.write(dumps(outcome_json(o)) + "\n")
+                sys.stdout.flush()
+        return EXIT_OK if ok and files else EXIT_INPUT
+    from . import render
+
+    outcomes = render.run_with_progress(files, lambda f: batch.run_file(f, args.mode, at, args.trace))
+    render.render_batch(render.make_console(), outcomes, args.trace)
+    return EXIT_OK if outcomes and all(o.status in ("pass", "ok") for o in outcomes) else EXIT_INPUT
+
+
 def _run(args: argparse.Namespace, state: dict[str, Any]) -> int:
     from . import api
     from .sources import read_source
 
+    if args.command == "run":
+        return _run_batch(args)
     text, label, _ = read_source(args.source)
     state["source"], state["label"] = text, label
     if args.command == "ir":

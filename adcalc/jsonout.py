@@ -136,6 +136,19 @@ def _higher_json(r: Result) -> dict[str, Any]:
     raise TypeError(r)  # pragma: no cover
 
 
+def outcome_json(o: Any) -> dict[str, Any]:
+    """One JSON Lines record of ``adcalc run``: the command's shape plus file, point, status."""
+    out: dict[str, Any] = {"file": o.file, "point": o.point, "status": o.status}
+    if o.result is not None:
+        out.update(result_json("run", o.result))
+    if o.checks:
+        out["expectations"] = [{"what": c.what, "expected": c.expected, "got": c.got, "ok": c.ok} for c in o.checks]
+    if o.error is not None:
+        out.update(error_json(o.error))
+    out["seconds"] = round(o.seconds, 6)
+    return out
+
+
 def error_json(e: AdcalcError) -> dict[str, Any]:
     err: dict[str, Any] = {"kind": e.kind, "message": e.message}
     if e.hint:

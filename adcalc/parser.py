@@ -208,11 +208,10 @@ def _syntax_error(exc: UnexpectedInput, text: str, parser: Lark) -> AdcalcError:
         token = exc.token
         expected = exc.accepts or exc.expected
         at_end = token.type in ("$END",) or (token.type in ("_DEDENT", "_NL") and _only_blank_after(token, text))
-        err = AdcalcError(
-            "syntax",
-            f"unexpected {_token_text(token)}; expected {_describe(expected, parser)}",
-            _token_span(token, text),
-        )
+        what = {"$END": "the input ended too early", "_NL": "the line ended too early",
+                "_DEDENT": "the block ended too early", "_INDENT": "unexpected indentation"}.get(
+            token.type, f"unexpected {_token_text(token)}")
+        err = AdcalcError("syntax", f"{what}; expected {_describe(expected, parser)}", _token_span(token, text))
         err.at_end = at_end  # type: ignore[attr-defined]
         return err
     if isinstance(exc, UnexpectedEOF):

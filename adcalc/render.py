@@ -60,11 +60,12 @@ class _Table:
     the table's width); numeric columns are right-aligned."""
 
     def __init__(self, *columns: str, title: str | None = None, caption: str | None = None,
-                 numeric_from: int = 1):
+                 numeric_from: int = 1, wrap: Sequence[int] = ()):
         self.title, self.caption = title, caption
         self.table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
         for i, c in enumerate(columns):
-            self.table.add_column(c, no_wrap=True, justify="right" if i >= numeric_from else "left")
+            self.table.add_column(c, no_wrap=i not in wrap, overflow="fold" if i in wrap else "ellipsis",
+                                  justify="right" if i >= numeric_from and i not in wrap else "left")
 
     def add_row(self, *cells: str | Text) -> None:
         self.table.add_row(*[c if isinstance(c, Text) else Text(c) for c in cells])
@@ -77,8 +78,9 @@ class _Table:
             console.print(Text(self.caption, style="dim"))
 
 
-def _table(*columns: str, title: str | None = None, caption: str | None = None, numeric_from: int = 1) -> _Table:
-    return _Table(*columns, title=title, caption=caption, numeric_from=numeric_from)
+def _table(*columns: str, title: str | None = None, caption: str | None = None, numeric_from: int = 1,
+           wrap: Sequence[int] = ()) -> _Table:
+    return _Table(*columns, title=title, caption=caption, numeric_from=numeric_from, wrap=wrap)
 
 
 def _sweeps(mode: str, n: int, what: str = "input") -> str:
@@ -287,6 +289,82 @@ def _render_higher(console: Console, r: Result, head: str) -> None:
                            f"central difference of the sweep to {tol['finite_difference']:g} (relative to "
                            "max(1, |AD|))" + (f"; the dot-product test to {tol['dot_product']:g}" if r.dot_test
                                               else ""), style="bold green" if r.ok else "bold red"))
+
+
+def run_with_progress(files: Sequence[str], run_one) -> list:  # type: ignore[no-untyped-def]
+    """Run every file, with a progress bar on a terminal when there are many."""
+    outcomes: list = []
+    if len(files) > 8 and sys.stderr.isatty():
+        from rich.progress import Progress
+
+        with Progress(console=make_console(stderr=True), transient=True) as progress:
+            task = progress.add_task("running", total=len(files))
+            for f in files:
+                progress.update(task, description=os.path.basename(f))
+                outcomes.extend(run_one(f))
+                progress.advance(task)
+    else:
+        for f in files:
+            outcomes.extend(run_one(f))
+    return outcomes
+
+
+def _short_list(items: Sequence[str], limit: int = 60) -> str:
+    text = ", ".join(items)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def render_batch(console: Console, outcomes: Sequence, trace: bool = False) -> None:  # type: ignore[type-arg]
+    """The summary table of ``adcalc run``, then the details of every failure and error."""
+    if trace:
+        for o in outcomes:
+            if o.result is not None and o.result.trace is not None:
+                console.print(Text(f"{o.file} at {_short_list([f'{k}={num(v)}' for k, v in (o.point or {}).items()])}",
+                                   style="bold"))
+                render_result(console, "grad", o.result, o.point or {})
+                console.print()
+    t = _table("file", "point", "value", "gradient / Jacobian", "status", "time", numeric_from=2, wrap=(1, 3, 4))
+    base = os.path.commonpath([os.path.dirname(o.file) or "." for o in outcomes]) if outcomes else ""
+    for o in outcomes:
+        point = ", ".join(f"{k}={num(v, 6)}" for k, v in (o.point or {}).items()) if o.point else ""
+        value, deriv = "", ""
+        r = o.result
+        if isinstance(r, GradResult):
+            value = num(r.value, 8)
+            deriv = ", ".join(f"{k}={num(v, 6)}" for k, v in r.gradient.items())
+        elif isinstance(r, JacobianResult):
+            value = "[" + ", ".join(num(v, 6) for v in r.value) + "]"  # type: ignore[union-attr]
+            deriv = f"{len(r.jacobian)}×{len(r.inputs)} Jacobian ({r.mode})"
+        status = {"pass": "pass", "ok": "ran", "fail": "FAIL", "error": "ERROR"}[o.status]
+        if o.status == "error" and o.error is not None:
+            where = f" {o.error.span}" if o.error.span else ""
+            status = f"ERROR{where}: {o.error.message}"
+        name = os.path.relpath(o.file, base) if base and o.file.startswith(base) else o.file
+        t.add_row(Text(name), point, value, deriv,
+                  Text(status, style={"pass": "green", "ok": "", "fail": "bold red"}.get(o.status, "bold red")),
+                  f"{o.seconds * 1000:.1f} ms")
+    t.print(console)
+    if base and base != ".":
+        console.print(Text(f"files under {base}/", style="dim"))
+    failed = [o for o in outcomes if o.status in ("fail", "error")]
+    for o in failed:
+        console.print()
+        if o.status == "error" and o.error is not None:
+            render_error(console, o.error, o.source, o.file)
+            continue
+        console.print(Text(f"{o.file}: expectations that did not hold", style="bold red"))
+        for c in o.checks:
+            if not c.ok:
+                console.print(Text(f"  {c.what}: expected {_value(c.expected)}, got {_value(c.got)}"))
+    n_pass = sum(o.status == "pass" for o in outcomes)
+    n_ok = sum(o.status == "ok" for o in outcomes)
+    n_fail = sum(o.status == "fail" for o in outcomes)
+    n_err = sum(o.status == "error" for o in outcomes)
+    files = len({o.file for o in outcomes})
+    points = len(outcomes)
+    console.print(Text(f"{files} file{'s' if files != 1 else ''}, {points} point{'s' if points != 1 else ''}: "
+                       f"{n_pass} passed, {n_ok} ran without expectations, {n_fail} failed, {n_err} errors",
+                       style="bold green" if not failed else "bold red"))
 
 
 def render_warnings(console: Console, warnings: Sequence[Warning], source: str, label: str) -> None:

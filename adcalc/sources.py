@@ -1,8 +1,8 @@
 """Reading a SOURCE argument: an expression, a program file, or standard input.
 
-Contract: ``read_source(arg)`` returns ``(text, label, is_file)``.  ``arg`` is a file when it
-ends in ``.ad``, or contains a path separator and names an existing path; ``-`` reads standard
-input; anything else is the source text itself.  Every way a file can be unusable (missing, a
+Contract: ``read_source(arg)`` returns ``(text, label, is_file)``; ``read_file(path)`` the text.
+``arg`` is a file when it ends in ``.ad``, or contains a path separator and names an existing
+path; ``-`` reads standard input; anything else is the source text itself.  Every way a file can be unusable (missing, a
 directory, unreadable, empty, binary or NUL bytes, invalid UTF-8, larger than the input limit,
 endless like ``/dev/zero``) is one clear ``AdcalcError('file')``.  A UTF-8 BOM is dropped.
 """
@@ -62,7 +62,11 @@ def read_source(arg: str, stdin: BinaryIO | None = None) -> tuple[str, str, bool
             raise AdcalcError("syntax", "nothing to evaluate: the expression is empty",
                               hint='give an expression such as "x^2 + 1", a .ad file, or - for standard input')
         return arg, "<expression>", False
-    label = arg
+    return read_file(arg), arg, True
+
+
+def read_file(arg: str) -> str:
+    """The text of a program file, or one clear ``AdcalcError('file')``."""
     try:
         if os.path.isdir(arg):
             raise AdcalcError("file", f"{arg} is a directory, not a program file",
@@ -75,4 +79,4 @@ def read_source(arg: str, stdin: BinaryIO | None = None) -> tuple[str, str, bool
         raise AdcalcError("file", f"{arg}: permission denied") from None
     except OSError as exc:
         raise AdcalcError("file", f"{arg}: cannot read it ({exc.strerror or exc})") from None
-    return _decode(data, label), label, True
+    return _decode(data, arg)
