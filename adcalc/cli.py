@@ -84,12 +84,17 @@ def build_parser() -> argparse.ArgumentParser:
                     "Jacobian products and Jacobians of formulas and small programs, in forward or "
                     "reverse mode, with the Wengert-list trace that shows how.",
         epilog="examples:\n  " + "\n  ".join(EXAMPLES["grad"][:2] + EXAMPLES["jacobian"][:1] + EXAMPLES["ir"][:1])
+               + "\n  adcalc            (the interactive calculator)"
                + "\n\nSOURCE is an expression, a program file (.ad), or - for standard input.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     top.add_argument("--version", action="version", version=f"adcalc {__version__}")
     sub = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-
+    sub.add_parser("repl", help="the interactive calculator (also: adcalc with no arguments)",
+                   description="The interactive calculator.  With standard input not a terminal, it reads "
+                               "plain lines, prints results, and exits 1 if any line failed.",
+                   epilog="examples:\n  adcalc\n  adcalc repl < session.txt",
+                   formatter_class=argparse.RawDescriptionHelpFormatter)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print the result as JSON (see README for the shapes)")
     common.add_argument("--strict", action="store_true", help="treat nan/inf results as errors")
@@ -239,9 +244,13 @@ def _run(args: argparse.Namespace, state: dict[str, Any]) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not args.command:
-        parser.print_help(sys.stderr)
-        return EXIT_USAGE
+    if not args.command or args.command == "repl":
+        from .repl import main as repl_main
+
+        try:
+            return repl_main()
+        except KeyboardInterrupt:
+            return EXIT_INTERRUPTED
     state: dict[str, Any] = {"source": None, "label": None}
     want_json = getattr(args, "json", False)
     try:

@@ -24,7 +24,12 @@ from .errors import AdcalcError, excerpt
 from .jsonout import bar, update_text
 from .trace import Trace, Warning
 
-DIGITS = 12
+DIGITS = 12  # significant digits shown to people (the REPL's :digits changes it)
+
+
+def set_digits(n: int) -> None:
+    global DIGITS
+    DIGITS = n
 
 
 def make_console(stderr: bool = False) -> Console:
@@ -33,7 +38,8 @@ def make_console(stderr: bool = False) -> Console:
     return Console(file=stream, width=width, highlight=False, soft_wrap=False)
 
 
-def num(v: float, digits: int = DIGITS) -> str:
+def num(v: float, digits: int | None = None) -> str:
+    digits = DIGITS if digits is None else digits
     if v != v:
         return "nan"
     if v in (float("inf"), float("-inf")):
@@ -43,10 +49,10 @@ def num(v: float, digits: int = DIGITS) -> str:
     return format(v, f".{digits}g")
 
 
-def _point(result: Result, values: dict[str, float] | None) -> str:
+def _point(result: Result, values: dict[str, float] | None, name: str = "f") -> str:
     if not values:
-        return "f()"
-    return "f(" + ", ".join(f"{n}={num(v)}" for n, v in values.items()) + ")"
+        return f"{name}()"
+    return f"{name}(" + ", ".join(f"{n}={num(v)}" for n, v in values.items()) + ")"
 
 
 def _value(v: float | list[float]) -> str:
@@ -153,8 +159,8 @@ def render_reverse_trace(console: Console, trace: Trace, result: Result) -> None
 # ---- results --------------------------------------------------------------------------------
 
 def render_result(console: Console, command: str, r: Result, point: dict[str, float],
-                  direction: dict[str, float] | None = None) -> None:
-    head = _point(r, point)
+                  direction: dict[str, float] | None = None, name: str = "f") -> None:
+    head = _point(r, point, name)
     if isinstance(r, GradResult):
         if r.trace is not None:
             if r.mode == "forward":

@@ -1,0 +1,57 @@
+"""The REPL without a terminal (``adcalc repl < session.txt`` or a pipe): plain lines in,
+results out, exit status 1 if any input failed.  Blocks end at an empty line or at the next
+line that starts at column 1 (other than ``elif``/``else``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TextIO
+
+from .. import render
+from .session import BLOCK_START, Session
+
+
+def inputs(lines: Iterable[str], session: Session) -> Iterator[str]:
+    """Group physical lines into complete inputs."""
+    buf: list[str] = []
+    for raw in lines:
+        line = raw.rstrip("\r\n")
+        if buf:
+            in_block = bool(BLOCK_START.match(buf[0])) or buf[0].rstrip().endswith(":")
+            starts_fresh = line[:1] not in ("", " ", "\t") and not line.lstrip().startswith(("elif", "else", "#"))
+            if in_block and (not line.strip() or starts_fresh):
+                yield "\n".join(buf) + "\n"
+                buf = []
+                if not line.strip():
+                    continue
+            else:
+                buf.append(line)
+                if not in_block and session.status("\n".join(buf))[0] != "incomplete":
+                    yield "\n".join(buf)
+                    buf = []
+                continue
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        buf = [line]
+        state, _ = session.status(line)
+        if state != "incomplete":
+            yield line
+            buf = []
+    if buf:
+        yield "\n".join(buf) + "\n"
+
+
+def run_script(stream: TextIO, session: Session | None = None) -> int:
+    if session is None:
+        session = Session(render.make_console(), render.make_console(stderr=True))
+    failed = False
+    for text in inputs(stream, session):
+        try:
+            ok = session.execute(text)
+        except KeyboardInterrupt:
+            session.err.print("interrupted")  # type: ignore[union-attr]
+            return 130
+        failed = failed or not ok
+        if session.quit:
+            break
+    return 1 if failed else 0
