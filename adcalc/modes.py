@@ -54,7 +54,12 @@ class Mode:
             return
         shown = prim.show([fmt_number(a) for a in args])
         what = fmt_number(result)
-        domain = f" ({prim.name} is defined for {prim.domain})" if prim.domain != "all real numbers" else ""
+        if any(a - a != 0.0 for a in args):
+            domain = " (an argument is already inf or nan: check the inputs)"
+        elif result != result:
+            domain = f" ({prim.name} is defined for {prim.domain})" if prim.domain != "all real numbers" else ""
+        else:
+            domain = " (overflow, or a pole of the function)"
         message = f"{shown} = {what}: the first non-finite value{domain}"
         if self.strict:
             raise AdcalcError("domain", f"{shown} = {what}{domain}", site.span,
@@ -64,9 +69,9 @@ class Mode:
                                      details={"value": what, "arguments": [float(a) for a in args]}))
 
     def note_partial(self, prim: Primitive, index: int, args: Sequence[float], site: Eqn, d: float) -> None:
-        """A local derivative came out inf or nan: derivatives through this step are unreliable.
-        (Not repeated where a kink of the same step already says so, e.g. sqrt'(0) = +inf.)"""
-        if self._bad_partial_seen or id(site) in self._kinks:
+        """A local derivative came out inf or nan (the first time in a run): derivatives through
+        this step may be inf or nan, and forward and reverse mode may differ there."""
+        if self._bad_partial_seen:
             return
         self._bad_partial_seen = True
         shown = prim.show([fmt_number(a) for a in args])

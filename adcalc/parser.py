@@ -196,6 +196,8 @@ def _syntax_error(exc: UnexpectedInput, text: str, parser: Lark) -> AdcalcError:
             hint = "adcalc has no strings"
         elif char == ".":
             hint = "adcalc has no attribute access"
+        elif text.startswith("__", exc.pos_in_stream):
+            hint = "names cannot start with two underscores"
         elif not char.isascii():
             hint = "only ASCII letters, digits and operators are allowed"
         return AdcalcError(

@@ -45,7 +45,8 @@ def error(source: str, point: dict | None = None) -> AdcalcError:
         ("def f(a):\n    return a, a\nreturn f(x) + 1", "type", 3, 8, "returns 2 values"),
         ("lambda x: x", "syntax", 1, 8, "expected"),
         ("import os", "syntax", 1, 8, "expected"),
-        ("__import__(x)", "name", 1, 1, "unknown function"),
+        ("__import__(x)", "syntax", 1, 1, "two underscores"),
+        ("x.__class__", "syntax", 1, 2, "attribute"),
     ],
 )
 def test_error_kinds_and_positions(source: str, kind: str, line: int | None, column: int | None, words: str) -> None:

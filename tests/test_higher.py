@@ -151,8 +151,9 @@ def test_one_sided_lists_only_the_inputs_that_move_the_kink() -> None:
 
 
 def test_sqrt_at_zero_one_sided() -> None:
-    (w,) = adcalc.grad("sqrt(x)", {"x": 0.0}).warnings
-    side = w.details["one_sided"]["x"]
+    warnings = adcalc.grad("sqrt(x)", {"x": 0.0}).warnings
+    assert [w.kind for w in warnings] == ["kink", "nonfinite_derivative"]
+    side = warnings[0].details["one_sided"]["x"]
     assert side["right"] == math.inf and math.isnan(side["left"])
 
 
