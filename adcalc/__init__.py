@@ -5,31 +5,30 @@ Python API (see ``adcalc.api`` for the contract)::
     >>> import adcalc
     >>> r = adcalc.grad("exp(2*x1) + x1*x2^2 + cos(x2)", {"x1": 1.0, "x2": 2.0})
     >>> r.value, r.gradient
+
+The names below are imported on first use, so ``import adcalc.cli`` (the command line) stays
+cheap and a Ctrl-C during start-up is handled by the command line, not a traceback.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 __version__ = "0.1.0"
 
-from .api import (  # noqa: E402
-    DiffFunction,
-    EvalResult,
-    GradResult,
-    JacobianResult,
-    JvpResult,
-    Loaded,
-    VjpResult,
-    evaluate,
-    function,
-    grad,
-    jacobian,
-    jvp,
-    load,
-    vjp,
-)
-from .errors import AdcalcError, Span  # noqa: E402
+_API = {"DiffFunction", "EvalResult", "GradResult", "JacobianResult", "JvpResult", "Loaded", "VjpResult",
+        "evaluate", "function", "grad", "jacobian", "jvp", "load", "vjp"}
 
-__all__ = [
-    "AdcalcError", "Span", "DiffFunction", "EvalResult", "GradResult", "JacobianResult", "JvpResult",
-    "Loaded", "VjpResult", "evaluate", "function", "grad", "jacobian", "jvp", "load", "vjp", "__version__",
-]
+__all__ = sorted(_API | {"AdcalcError", "Span", "__version__"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        from . import api
+
+        return getattr(api, name)
+    if name in ("AdcalcError", "Span"):
+        from . import errors
+
+        return getattr(errors, name)
+    raise AttributeError(f"module 'adcalc' has no attribute {name!r}")

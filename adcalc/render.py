@@ -369,7 +369,8 @@ def render_batch(console: Console, outcomes: Sequence, trace: bool = False) -> N
     files = len({o.file for o in outcomes})
     points = len(outcomes)
     console.print(Text(f"{files} file{'s' if files != 1 else ''}, {points} point{'s' if points != 1 else ''}: "
-                       f"{n_pass} passed, {n_ok} ran without expectations, {n_fail} failed, {n_err} errors",
+                       f"{n_pass} passed, {n_ok} ran without expectations, {n_fail} failed, {n_err} "
+                       f"error{'s' if n_err != 1 else ''}",
                        style="bold green" if not failed else "bold red"))
 
 
