@@ -9,7 +9,6 @@ Contract:
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -83,5 +82,7 @@ def excerpt(source: str, span: Span | None, width: int = 100) -> str:
 
 def closest(name: str, candidates: Iterable[str]) -> str | None:
     """The nearest known name to a misspelt one, for 'did you mean ...?' hints."""
+    import difflib
+
     found = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return found[0] if found else None

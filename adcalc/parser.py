@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 from lark import Lark, Token, Tree
@@ -50,9 +49,16 @@ _TOKEN_NAMES = {
 }
 
 
+def grammar_path() -> Path:
+    """Where the installed package keeps the grammar (the package data ``adcalc.grammar``)."""
+    from . import grammar
+
+    return Path(grammar.__file__).with_name("adcalc.lark")
+
+
 def grammar_text() -> str:
     """The grammar, as shipped inside the installed package."""
-    return resources.files("adcalc.grammar").joinpath("adcalc.lark").read_text(encoding="utf-8")
+    return grammar_path().read_text(encoding="utf-8")
 
 
 class Indenter(_LarkIndenter):

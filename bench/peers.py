@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
+import importlib.metadata
 import math
 import os
 import platform
@@ -234,8 +235,14 @@ def main() -> None:
             tools.append((name, t))
     tools += jax_tools()
     cpu = platform.processor() or platform.machine()
+    t = time.perf_counter()
+    for _ in range(10**7):
+        pass
+    calibration = time.perf_counter() - t
     say(f"# adcalc benchmark results\n\nMachine: {os.cpu_count()} cores, {cpu}, Linux {platform.release()}; "
-        f"Python {platform.python_version()}.  Tools: " + ", ".join(f"{n} {t['version']}" for n, t in tools) + ".")
+        f"Python {platform.python_version()}.  Tools: " + ", ".join(f"{n} {t['version']}" for n, t in tools) + ".  "
+        f"Speed check: an empty 10⁷-iteration Python loop took {calibration:.2f} s during this run (the "
+        "machine's speed varies; the ratio columns are the stable figures).")
     say(f"Command: `python bench/peers.py{' --quick' if args.quick else ''}`; medians of up to {repeat} warm runs.\n")
 
     say("## Reverse-mode gradient of scalar loop programs\n")
@@ -253,6 +260,7 @@ def main() -> None:
             for name, tool in tools:
                 if ops > tool.get("max_ops", 10**9):
                     continue
+                tool[work](n)  # warm-up (and jax's compile, reported separately)
                 t = median_time(lambda n=n, w=work, tool=tool: tool[w](n), reps)
                 summary[(work, n, name)] = t
                 ref = summary.get((work, n, "adcalc"), t)
@@ -269,6 +277,7 @@ def main() -> None:
     a = tools[0][1]
     for work, n in (("rosenbrock", 1000), ("rosenbrock", 10_000), ("recurrence", 100_000)):
         ops = n * per[work]
+        a[work](n)
         te = median_time(lambda n=n, w=work: a[w + "_eval"](n), repeat * 2)
         tg = median_time(lambda n=n, w=work: a[w](n), repeat * 2)
         say(f"| {work} n={n:,} | {te / ops * 1e6:.2f} | {tg / ops * 1e6:.2f} | {tg / te:.2f} |")

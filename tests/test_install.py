@@ -16,8 +16,11 @@ REPO = Path(__file__).resolve().parent.parent
 def test_grammar_is_package_data() -> None:
     from importlib import resources
 
+    from adcalc.parser import grammar_path
+
     path = resources.files("adcalc.grammar").joinpath("adcalc.lark")
     assert path.is_file() and "start:" in grammar_text()
+    assert grammar_path().read_text(encoding="utf-8") == path.read_text(encoding="utf-8")
 
 
 def test_works_from_another_directory(tmp_path: Path) -> None:
