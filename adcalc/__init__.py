@@ -24,11 +24,11 @@ __all__ = sorted(_API | {"AdcalcError", "Span", "__version__"})
 
 def __getattr__(name: str) -> Any:
     if name in _API:
-        from . import api
-
-        return getattr(api, name)
-    if name in ("AdcalcError", "Span"):
-        from . import errors
-
-        return getattr(errors, name)
-    raise AttributeError(f"module 'adcalc' has no attribute {name!r}")
+        from . import api as module
+    elif name in ("AdcalcError", "Span"):
+        from . import errors as module  # type: ignore[no-redef]
+    else:
+        raise AttributeError(f"module 'adcalc' has no attribute {name!r}")
+    value = getattr(module, name)
+    globals()[name] = value  # later look-ups skip this function
+    return value

@@ -147,6 +147,19 @@ def _bind(loaded: Loaded, point: Mapping[str, float]) -> tuple[list[str], dict[s
     return names, values, warnings
 
 
+def check_direction(names: list[str], values: Mapping[str, float], direction: Mapping[str, float]) -> None:
+    """A direction must give exactly the point's inputs."""
+    missing = [n for n in names if n not in direction]
+    extra = [n for n in direction if n not in values]
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"no direction for {', '.join(missing)}")
+        if extra:
+            parts.append(f"{', '.join(extra)} in the direction but not in the point")
+        raise AdcalcError("input", "; ".join(parts), hint="the direction must give every input of the point")
+
+
 def _check_scalar(loaded: Loaded, what: str) -> None:
     if loaded.program.vector_output:
         raise AdcalcError("type", f"{what} needs a scalar function, but this one returns "
@@ -278,15 +291,7 @@ def jvp(source: str | Loaded, point: Mapping[str, float], direction: Mapping[str
     """J·v: the directional derivative along ``direction`` (one forward sweep)."""
     loaded = _resolve(source)
     names, values, warnings = _bind(loaded, point)
-    missing = [n for n in names if n not in direction]
-    extra = [n for n in direction if n not in values]
-    if missing or extra:
-        parts = []
-        if missing:
-            parts.append(f"no direction for {', '.join(missing)}")
-        if extra:
-            parts.append(f"{', '.join(extra)} in the direction but not in the point")
-        raise AdcalcError("input", "; ".join(parts), hint="the direction must give every input of the point")
+    check_direction(names, values, direction)
     dvec = {n: float(direction[n]) for n in names}
     seeds = [(dvec[n],) for n in names]
     primals, tangents, m, tr = _forward(loaded, names, values, seeds, strict, trace, _limits(max_steps, max_depth))

@@ -16,7 +16,18 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .api import Loaded, Result, _bind, _check_scalar, _limits, _read_adjoints, _resolve, _run, _shape
+from .api import (
+    Loaded,
+    Result,
+    _bind,
+    _check_scalar,
+    _limits,
+    _read_adjoints,
+    _resolve,
+    _run,
+    _shape,
+    check_direction,
+)
 from .errors import AdcalcError
 from .forward import Dual
 from .primitives import primal
@@ -84,25 +95,13 @@ def hvp(source: str | Loaded, point: Mapping[str, float], direction: Mapping[str
     loaded = _resolve(source)
     _check_scalar(loaded, "hvp")
     names, values, warnings = _bind(loaded, point)
-    _check_direction(names, values, direction)
+    check_direction(names, values, direction)
     seeds = {name: (float(direction[name]),) for name in names}
     mode, outs, adjoints = _forward_over_reverse(loaded, names, values, seeds, strict, _limits(max_steps, max_depth))
     return HvpResult(mode.primal(outs[0]), names, "forward-over-reverse", 1, warnings + mode.warnings, None,
                      {name: primal(adjoints[name]) for name in names},
                      {name: float(direction[name]) for name in names},
                      {name: _tangents(adjoints[name], 1)[0] for name in names})
-
-
-def _check_direction(names: list[str], values: Mapping[str, float], direction: Mapping[str, float]) -> None:
-    missing = [n for n in names if n not in direction]
-    extra = [n for n in direction if n not in values]
-    if missing or extra:
-        parts = []
-        if missing:
-            parts.append(f"no direction for {', '.join(missing)}")
-        if extra:
-            parts.append(f"{', '.join(extra)} in the direction but not in the point")
-        raise AdcalcError("input", "; ".join(parts), hint="the direction must give every input of the point")
 
 
 def deriv(source: str | Loaded, point: Mapping[str, float], *, wrt: str | None = None,
@@ -124,7 +123,7 @@ def deriv(source: str | Loaded, point: Mapping[str, float], *, wrt: str | None =
             raise AdcalcError("input", f"'{wrt}' is not an input of the point ({', '.join(names)})")
         dvec = {n: (1.0 if n == wrt else 0.0) for n in names}
     else:
-        _check_direction(names, values, direction)  # type: ignore[arg-type]
+        check_direction(names, values, direction)  # type: ignore[arg-type]
         dvec = {n: float(direction[n]) for n in names}  # type: ignore[index]
     used = [n for n in names if n in loaded.program.inputs]
     tr = Trace("taylor", names) if trace else None

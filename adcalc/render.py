@@ -22,7 +22,7 @@ from rich.text import Text
 from .api import EvalResult, GradResult, JacobianResult, JvpResult, Result, VjpResult
 from .errors import AdcalcError, excerpt
 from .jsonout import bar, update_text
-from .trace import Trace, Warning
+from .trace import Trace, TraceRow, Warning
 
 DIGITS = 12  # significant digits shown to people (the REPL's :digits changes it)
 
@@ -99,46 +99,38 @@ def _sweeps(mode: str, n: int, what: str = "input") -> str:
 
 # ---- traces ----------------------------------------------------------------------------------
 
-def _trace_columns(trace: Trace) -> tuple[bool, bool]:
-    return any(r.var and r.op != "input" for r in trace.rows), any(r.context for r in trace.rows)
+def _trace_columns(trace: Trace) -> list[str]:
+    """The leading columns of a trace table: node, definition, and var / where when used."""
+    has_var = any(r.var and r.op != "input" for r in trace.rows)
+    has_where = any(r.context for r in trace.rows)
+    return ["node", "definition"] + (["var"] if has_var else []) + (["where"] if has_where else [])
+
+
+def _row_head(r: TraceRow, columns: Sequence[str]) -> list[str]:
+    cells = [f"v{r.node}", f"{r.definition} (input)" if r.op == "input" else r.definition]
+    if "var" in columns:
+        cells.append(r.var or "")
+    if "where" in columns:
+        cells.append(r.context)
+    return cells
 
 
 def render_forward_trace(console: Console, trace: Trace, column_names: Sequence[str], caption: str) -> None:
-    has_var, has_where = _trace_columns(trace)
-    cols = ["node", "definition"] + (["var"] if has_var else []) + (["where"] if has_where else []) + ["value"]
-    first_number = len(cols) - 1
-    cols += [f"v\u0307 = {name}" for name in column_names]
-    t = _table(*cols, title="Forward mode: each node's value and tangent", numeric_from=first_number)
+    head = _trace_columns(trace)
+    cols = head + ["value"] + [f"v\u0307 = {name}" for name in column_names]
+    t = _table(*cols, title="Forward mode: each node's value and tangent", numeric_from=len(head))
     for r in trace.rows:
-        definition = f"{r.definition} (input)" if r.op == "input" else r.definition
-        cells = [f"v{r.node}", definition]
-        if has_var:
-            cells.append(r.var or "")
-        if has_where:
-            cells.append(r.context)
-        cells.append(num(r.value))
-        cells += [num(x) for x in (r.tangent or ())]
-        t.add_row(*cells)
+        t.add_row(*_row_head(r, head), num(r.value), *[num(x) for x in (r.tangent or ())])
     t.caption = caption
     t.print(console)
 
 
 def render_reverse_trace(console: Console, trace: Trace, result: Result) -> None:
-    has_var, has_where = _trace_columns(trace)
-    cols = ["node", "definition"] + (["var"] if has_var else []) + (["where"] if has_where else [])
-    first_number = len(cols)
-    cols += ["value", "adjoint v\u0304 = ∂f/∂v"]
-    t = _table(*cols, title="Forward sweep: the Wengert list (adjoints as the backward sweep left them)",
-               numeric_from=first_number)
+    head = _trace_columns(trace)
+    t = _table(*head, "value", "adjoint v\u0304 = ∂f/∂v", numeric_from=len(head),
+               title="Forward sweep: the Wengert list (adjoints as the backward sweep left them)")
     for r in trace.rows:
-        definition = f"{r.definition} (input)" if r.op == "input" else r.definition
-        cells = [f"v{r.node}", definition]
-        if has_var:
-            cells.append(r.var or "")
-        if has_where:
-            cells.append(r.context)
-        cells += [num(r.value), num(r.adjoint if r.adjoint is not None else 0.0)]
-        t.add_row(*cells)
+        t.add_row(*_row_head(r, head), num(r.value), num(r.adjoint if r.adjoint is not None else 0.0))
     t.print(console)
     console.print()
     b = _table("step", "update", "contribution", "adjoint after", title="Backward sweep, in the order it ran",
@@ -243,20 +235,12 @@ def _render_higher(console: Console, r: Result, head: str) -> None:
     elif isinstance(r, DerivResult):
         along = ", ".join(f"{n}={num(v)}" for n, v in r.direction.items())
         if r.trace is not None:
-            k = r.order
-            has_var, has_where = _trace_columns(r.trace)
-            cols = ["node", "definition"] + (["var"] if has_var else []) + (["where"] if has_where else [])
-            first = len(cols)
-            t = _table(*cols, *[f"c{i}" for i in range(k + 1)], numeric_from=first,
+            head = _trace_columns(r.trace)
+            t = _table(*head, *[f"c{i}" for i in range(r.order + 1)], numeric_from=len(head),
                        title="Taylor coefficients of every node (cₖ = k-th derivative along v ÷ k!)",
                        caption="1 forward sweep of truncated Taylor series")
             for row in r.trace.rows:
-                cells = [f"v{row.node}", f"{row.definition} (input)" if row.op == "input" else row.definition]
-                if has_var:
-                    cells.append(row.var or "")
-                if has_where:
-                    cells.append(row.context)
-                t.add_row(*cells, *[num(c, 6) for c in (row.coefficients or ())])
+                t.add_row(*_row_head(row, head), *[num(c, 6) for c in (row.coefficients or ())])
             t.print(console)
             console.print()
         console.print(Text(f"{head} = {_value(r.value)}", style="bold"))

@@ -106,7 +106,7 @@ def autograd_tool() -> dict | None:
 
     g_rosen, g_rec = ag.grad(rosen), ag.grad(rec)
     return {"rosenbrock": lambda n: g_rosen((0.5, 1.5), n), "recurrence": lambda n: g_rec((0.5, 1.5), n),
-            "version": importlib.metadata.version("autograd")}
+            "version": importlib.metadata.version("autograd"), "max_ops": 400_000}
 
 
 def torch_tool() -> dict | None:
@@ -139,7 +139,7 @@ def torch_tool() -> dict | None:
             u = u + 0.01 * torch.sin(u) * y
         return u
 
-    return {"rosenbrock": run(rosen), "recurrence": run(rec), "version": torch.__version__}
+    return {"rosenbrock": run(rosen), "recurrence": run(rec), "version": torch.__version__, "max_ops": 400_000}
 
 
 def jax_tools() -> list[tuple[str, dict]]:
@@ -220,6 +220,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
     ap.add_argument("--out", help="also write the report to this Markdown file")
+    ap.add_argument("--adcalc-only", action="store_true", help="skip the peers")
     args = ap.parse_args()
     repeat = 3 if args.quick else 5
     lines: list[str] = []
@@ -228,53 +229,25 @@ def main() -> None:
         print(text, flush=True)
         lines.append(text)
 
+    # adcalc's own figures first, in a process no peer has touched yet (they start threads and
+    # allocate; measured after them, adcalc's evaluation looked 2-3x slower).
     tools: list[tuple[str, dict]] = [("adcalc", adcalc_tool())]
-    for name, make in (("autograd", autograd_tool), ("torch (CPU, scalar tensors)", torch_tool)):
-        t = make()
-        if t is not None:
-            tools.append((name, t))
-    tools += jax_tools()
     cpu = platform.processor() or platform.machine()
     t = time.perf_counter()
     for _ in range(10**7):
         pass
     calibration = time.perf_counter() - t
     say(f"# adcalc benchmark results\n\nMachine: {os.cpu_count()} cores, {cpu}, Linux {platform.release()}; "
-        f"Python {platform.python_version()}.  Tools: " + ", ".join(f"{n} {t['version']}" for n, t in tools) + ".  "
+        f"Python {platform.python_version()}.  adcalc {adcalc.__version__}.  "
         f"Speed check: an empty 10⁷-iteration Python loop took {calibration:.2f} s during this run (the "
         "machine's speed varies; the ratio columns are the stable figures).")
     say(f"Command: `python bench/peers.py{' --quick' if args.quick else ''}`; medians of up to {repeat} warm runs.\n")
-
-    say("## Reverse-mode gradient of scalar loop programs\n")
-    say("| workload | executed ops | tool | µs per op | gradient ÷ plain-Python evaluation | ÷ adcalc |")
-    say("|---|---:|---|---:|---:|---:|")
-    sizes = {"rosenbrock": [10, 100, 1000, 10_000], "recurrence": [100_000, 250_000 if args.quick else 1_000_000]}
-    per = {"rosenbrock": ROSEN_OPS, "recurrence": REC_OPS}
-    plain = {"rosenbrock": plain_rosen, "recurrence": plain_rec}
-    summary: dict[tuple[str, int, str], float] = {}
-    for work, ns in sizes.items():
-        for n in ns:
-            ops = n * per[work]
-            reps = max(3, min(200, 200_000 // ops)) if ops < 100_000 else repeat
-            base = median_time(lambda n=n, w=work: plain[w](0.5, 1.5, n), max(reps, 5))
-            for name, tool in tools:
-                if ops > tool.get("max_ops", 10**9):
-                    continue
-                tool[work](n)  # warm-up (and jax's compile, reported separately)
-                t = median_time(lambda n=n, w=work, tool=tool: tool[w](n), reps)
-                summary[(work, n, name)] = t
-                ref = summary.get((work, n, "adcalc"), t)
-                say(f"| {work} n={n:,} | {ops:,} | {name} | {fmt(t / ops * 1e6)} | {fmt(t / base)} | "
-                    f"{t / ref:.1f}× |")
-    jit = dict(tools).get("jax (jit)")
-    if jit and jit["compile"]:
-        say("\njax (jit) compile time, not included above: " + ", ".join(
-            f"{k[0]} n={k[1]:,}: {v[1]:.1f} s" for k, v in sorted(jit["compile"].items())))
 
     say("\n## adcalc: gradient ÷ adcalc's own evaluation (target ≤ 4)\n")
     say("| workload | eval µs/op | reverse gradient µs/op | ratio |")
     say("|---|---:|---:|---:|")
     a = tools[0][1]
+    per = {"rosenbrock": ROSEN_OPS, "recurrence": REC_OPS}
     for work, n in (("rosenbrock", 1000), ("rosenbrock", 10_000), ("recurrence", 100_000)):
         ops = n * per[work]
         a[work](n)
@@ -303,6 +276,40 @@ def main() -> None:
         tf = median_time(lambda lo=loaded, p=point: adcalc.grad(lo, p, mode="forward"), repeat)
         tr = median_time(lambda lo=loaded, p=point: adcalc.grad(lo, p, mode="reverse"), repeat)
         say(f"| {n:,} | {te * 1e3:.2f} | {tf * 1e3:.2f} | {tf / te:.1f} | {tr * 1e3:.2f} | {tr / te:.1f} |")
+
+    if args.adcalc_only:
+        peers: list[tuple[str, dict]] = []
+    else:
+        peers = [(name, t) for name, make in (("autograd", autograd_tool), ("torch (CPU, scalar tensors)", torch_tool))
+                 if (t := make()) is not None] + jax_tools()
+    tools += peers
+    say("\nPeers: " + (", ".join(f"{n} {t['version']}" for n, t in peers) or "none installed") + ".")
+    say("\n## Reverse-mode gradient of scalar loop programs\n")
+    say("| workload | executed ops | tool | µs per op | gradient ÷ plain-Python evaluation | ÷ adcalc |")
+    say("|---|---:|---|---:|---:|---:|")
+    sizes = {"rosenbrock": [10, 100, 1000, 10_000], "recurrence": [100_000, 250_000 if args.quick else 1_000_000]}
+    per = {"rosenbrock": ROSEN_OPS, "recurrence": REC_OPS}
+    plain = {"rosenbrock": plain_rosen, "recurrence": plain_rec}
+    summary: dict[tuple[str, int, str], float] = {}
+    for work, ns in sizes.items():
+        for n in ns:
+            ops = n * per[work]
+            reps = max(3, min(200, 200_000 // ops)) if ops < 100_000 else repeat
+            base = median_time(lambda n=n, w=work: plain[w](0.5, 1.5, n), max(reps, 5))
+            for name, tool in tools:
+                if ops > tool.get("max_ops", 10**9):
+                    continue
+                if "compile" in tool or ops < 100_000:
+                    tool[work](n)  # warm-up (and jax's compile, reported separately)
+                t = median_time(lambda n=n, w=work, tool=tool: tool[w](n), reps)
+                summary[(work, n, name)] = t
+                ref = summary.get((work, n, "adcalc"), t)
+                say(f"| {work} n={n:,} | {ops:,} | {name} | {fmt(t / ops * 1e6)} | {fmt(t / base)} | "
+                    f"{t / ref:.1f}× |")
+    jit = dict(tools).get("jax (jit)")
+    if jit and jit["compile"]:
+        say("\njax (jit) compile time, not included above: " + ", ".join(
+            f"{k[0]} n={k[1]:,}: {v[1]:.1f} s" for k, v in sorted(jit["compile"].items())))
 
     say("\n## One-shot process: the Quickstart gradient (target ≤ 3× python -c)\n")
     quick = ["grad", "exp(2*x1)+x1*x2^2+cos(x2)", "--at", "x1=1,x2=2"]
