@@ -61,6 +61,11 @@ def test_multi_line_definitions_with_control_flow() -> None:
     assert "g(t=3) = 9" in run(s, buf, "grad g at t=3")[1]
     ok, out = run(s, buf, "eval g at t=-2")
     assert ok and "g(t=-2) = 2" in out
+    run(s, buf, "sq(t) = t*t")
+    ok, out = run(s, buf, "def cube(t):\n    return t * sq(t)\n")  # a block may call earlier definitions
+    assert ok and "cube(t=2) = 8" in run(s, buf, "grad cube at t=2")[1]
+    ok, out = run(s, buf, "def two(a):\n    return a\nb = 3\n")
+    assert not ok and "one function per block" in out and "two" not in s.definitions
 
 
 def test_every_derivative_command() -> None:

@@ -209,14 +209,14 @@ class Session:
 
     def _define_block(self, text: str) -> None:
         m = re.match(r"\s*def\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(([^)]*)\)", text)
-        if not m:
-            api.load(text)  # let the parser say what is wrong
-            raise AdcalcError("syntax", "write def name(params): and an indented body")
-        names = tuple(p.strip() for p in m.group(2).split(",") if p.strip())
         source = text.strip("\n") + "\n"
-        extra = api.load(source).program.functions
-        if len([f for f in extra if f != "<main>"]) != 1 or "<main>" in extra:
+        if not m:
+            parse(source)  # let the parser say what is wrong
+            raise AdcalcError("syntax", "write def name(params): and an indented body")
+        if sum(1 for line in source.splitlines() if line.startswith("def ")) != 1 or any(
+                line[:1] not in ("", " ", "\t", "#") and not line.startswith("def ") for line in source.splitlines()):
             raise AdcalcError("syntax", "define one function per block (and nothing else)")
+        names = tuple(p.strip() for p in m.group(2).split(",") if p.strip())
         self._define(m.group(1), names, source)
 
     def _define(self, name: str, params: tuple[str, ...], source: str) -> None:
