@@ -15,7 +15,6 @@ Contract:
 from __future__ import annotations
 
 import gc
-import math
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -380,6 +379,3 @@ def function(source: str | Loaded, inputs: Sequence[str] | None = None) -> DiffF
     """Wrap a source as ``f(x)`` with ``f.grad(x)`` (x a sequence in ``inputs`` order)."""
     return DiffFunction(source, inputs)
 
-
-def finite(v: float) -> bool:
-    return math.isfinite(v)

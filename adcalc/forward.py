@@ -174,9 +174,6 @@ class ForwardMode(Mode):
     def primal(self, v: object) -> float:
         return v.primal if type(v) is Dual else v  # type: ignore[union-attr,return-value]
 
-    def tangent(self, v: object) -> tuple:
-        return v.tangent if type(v) is Dual and v.tangent is not None else self.zero  # type: ignore[union-attr]
-
 
 class TracedForwardMode(ForwardMode):
     """Forward mode that also records the trace: every value is a numbered ``Dual``

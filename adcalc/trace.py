@@ -52,9 +52,6 @@ class Trace:
     outputs: list[int | None] = field(default_factory=list)  # node of each output (None: a constant)
     output_seeds: list[float] = field(default_factory=list)  # reverse: ȳ per output
 
-    def row(self, node: int) -> TraceRow:
-        return self.rows[node - 1]
-
 
 @dataclass
 class Warning:
