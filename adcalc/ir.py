@@ -1,4 +1,4 @@
-"""The intermediate representation: plain, frozen data with a source span on every node.
+"""The intermediate representation: plain data with a source span on every node.
 
 Contract:
 - A ``Program`` is a set of ``Function``s plus the ``main`` function whose parameters are the
@@ -10,6 +10,10 @@ Contract:
 - Temporaries are named ``v1, v2, …`` per function; a user variable assigned by an
   instruction appears as its ``out`` directly (``s = s + v1``).
 - ``loops`` on an instruction lists the ids of the loops that enclose it (for trace context).
+- Nodes are never mutated after lowering and compare by identity (the interpreter and the
+  warnings key on the instruction object); they are plain dataclasses without generated
+  ``__eq__``/``__hash__`` or frozen setters, which halves this module's import time (it is on
+  every command's start-up path).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from dataclasses import dataclass, field
 from .errors import Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(eq=False)
 class Var:
     name: str
 
@@ -27,7 +31,7 @@ class Var:
         return self.name
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(eq=False)
 class Const:
     value: float
     text: str  # as the user wrote it (or the constant's name: "pi")
@@ -39,7 +43,7 @@ class Const:
 Atom = Var | Const
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(eq=False)
 class Eqn:
     """``out = prim(*args)``: one primitive operation."""
 
@@ -51,7 +55,7 @@ class Eqn:
     user_var: bool = False  # out is a program variable, not a temporary
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(eq=False)
 class Cmp:
     """``out = a OP b``: a comparison, whose boolean result only feeds ``Branch``."""
 
@@ -63,7 +67,7 @@ class Cmp:
     loops: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(eq=False)
 class Branch:
     """Jump to ``target`` when the boolean ``cond`` equals ``when``."""
 
@@ -73,17 +77,17 @@ class Branch:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(eq=False)
 class Jump:
     target: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(eq=False)
 class Label:
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(eq=False)
 class Move:
     """``name = value`` with no computation (a copy or a constant)."""
 
@@ -93,7 +97,7 @@ class Move:
     loops: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(eq=False)
 class CallFn:
     """``outs = func(*args)``: a call of a user function."""
 
@@ -104,7 +108,7 @@ class CallFn:
     loops: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(eq=False)
 class ForInit:
     """Start ``for var in range(start, stop, step)``: checks the bounds, sets the counter."""
 
@@ -118,7 +122,7 @@ class ForInit:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(eq=False)
 class ForNext:
     """If the range is exhausted jump to ``exit``; else ``var = counter; counter += step``."""
 
@@ -131,7 +135,7 @@ class ForNext:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(eq=False)
 class LoopHead:
     """Marks a ``while`` loop: entering it (``reset``) or starting one more iteration."""
 
@@ -139,13 +143,13 @@ class LoopHead:
     reset: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(eq=False)
 class Return:
     values: tuple[Atom, ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(eq=False)
 class FallOff:
     """Reached the end of a function body without ``return``: a runtime error."""
 
@@ -155,7 +159,7 @@ class FallOff:
 Instr = Eqn | Cmp | Branch | Jump | Label | Move | CallFn | ForInit | ForNext | LoopHead | Return | FallOff
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(eq=False)
 class LoopInfo:
     id: int
     kind: str  # "for" | "while"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from .errors import Span
 
 
-@dataclass
+@dataclass(slots=True, eq=False)
 class TraceRow:
     node: int  # 1-based: the row is v{node}
     op: str  # primitive name, or "input"
@@ -31,7 +31,7 @@ class TraceRow:
     coefficients: tuple[float, ...] | None = None  # Taylor mode: c₀ … c_K
 
 
-@dataclass
+@dataclass(slots=True, eq=False)
 class AdjointUpdate:
     target: int  # node whose adjoint grows
     source: int  # node whose adjoint flows back
