@@ -26,7 +26,7 @@ from .forward import Dual, ForwardMode, TracedForwardMode
 from .interpreter import Compiled, Limits, compile_program, run
 from .ir import Program
 from .lower import lower
-from .modes import EvalMode
+from .modes import EvalMode, fmt_number
 from .parser import parse
 from .primitives import CONSTANTS, FUNCTIONS
 from .reverse import ReverseMode, TracedReverseMode
@@ -244,14 +244,8 @@ def _attach_one_sided(loaded: Loaded, names: list[str], values: dict[str, float]
         w.details["one_sided"] = table
         if table and not vector:
             w.message += "; one-sided derivatives: " + ", ".join(
-                f"∂f/∂{n} from the left {_short_num(t['left'])}, from the right {_short_num(t['right'])}"
+                f"∂f/∂{n} from the left {fmt_number(t['left'])}, from the right {fmt_number(t['right'])}"
                 for n, t in table.items())
-
-
-def _short_num(v: float) -> str:
-    from .modes import fmt_number
-
-    return fmt_number(v)
 
 
 def _read_adjoints(names: list[str], used: Sequence[str], adj: list[float]) -> dict[str, float]:

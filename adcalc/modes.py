@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from .errors import AdcalcError, Span
+from .errors import AdcalcError
 from .ir import Cmp, Const, Eqn
 from .primitives import Primitive
 from .trace import Warning
@@ -144,4 +144,4 @@ class EvalMode(Mode):
         return v
 
 
-__all__ = ["Mode", "EvalMode", "fmt_number", "Span"]
+__all__ = ["Mode", "EvalMode", "fmt_number"]

@@ -32,12 +32,12 @@ def test_works_from_another_directory(tmp_path: Path) -> None:
 
 
 def test_parser_works_without_a_writable_cache(tmp_path: Path) -> None:
-    ro = tmp_path / "ro"
-    ro.mkdir()
-    ro.chmod(0o500)
+    # A regular file where the cache directory should go: no cache can be made, even by root.
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
     code = "import adcalc; print(adcalc.evaluate('1 + 2').value)"
     p = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60,
-                       env={**os.environ, "XDG_CACHE_HOME": str(ro / "cache"), "HOME": str(ro)})
+                       env={**os.environ, "XDG_CACHE_HOME": str(blocker / "cache"), "HOME": str(blocker)})
     assert p.returncode == 0 and p.stdout.strip() == "3.0" and not p.stderr
 
 

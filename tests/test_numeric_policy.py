@@ -4,7 +4,6 @@ and the kink conventions (identical in both modes, every kink reported)."""
 from __future__ import annotations
 
 import math
-import time
 
 import pytest
 
@@ -43,9 +42,8 @@ def test_strict_mode_turns_non_finite_into_an_error() -> None:
 def test_never_complex_and_never_a_huge_exact_power() -> None:
     assert math.isnan(adcalc.evaluate("x^(1/3)", {"x": -8.0}).value)
     assert adcalc.evaluate("cbrt(x)", {"x": -8.0}).value == -2.0
-    start = time.perf_counter()
-    assert adcalc.evaluate("9^9^9").value == math.inf
-    assert time.perf_counter() - start < 1.0  # not computed as an exact integer
+    huge = adcalc.evaluate("9^9^9").value  # an exact integer would never finish (pytest-timeout)
+    assert type(huge) is float and huge == math.inf
     assert adcalc.evaluate("0^-1").value == math.inf
     assert adcalc.evaluate("(-2)^3").value == -8.0
     assert adcalc.evaluate("(-10)^401").value == -math.inf

@@ -187,7 +187,7 @@ class Session:
         render.render_warnings(self.err, r.warnings, expression, "<input>")  # type: ignore[arg-type]
 
     def _assign(self, name: str, expression: str) -> None:
-        _check_new_name(name, self)
+        _check_new_name(name)
         if name in self.definitions:
             raise AdcalcError("name", f"'{name}' is one of your functions; choose another variable name")
         loaded = _load_checked(self.program(expression.strip()), expression)
@@ -389,7 +389,7 @@ def _need(clauses: dict[str, str], key: str, command: str) -> str:
     return clauses[key]
 
 
-def _check_new_name(name: str, session: Session) -> None:
+def _check_new_name(name: str) -> None:
     if name in CONSTANTS:
         raise AdcalcError("name", f"'{name}' is a constant and cannot be assigned")
     if name in FUNCTIONS or name in COMMANDS or name in CLAUSES:
