@@ -235,7 +235,7 @@ def _run(args: argparse.Namespace, state: dict[str, Any]) -> int:
     from . import render
 
     out = render.make_console()
-    render.render_result(out, args.command, result, point, direction)
+    render.render_result(out, result, point)
     if result.warnings:
         render.render_warnings(render.make_console(stderr=True), result.warnings, text, label)
     return code

@@ -49,7 +49,7 @@ def num(v: float, digits: int | None = None) -> str:
     return format(v, f".{digits}g")
 
 
-def _point(result: Result, values: dict[str, float] | None, name: str = "f") -> str:
+def _point(values: dict[str, float] | None, name: str = "f") -> str:
     if not values:
         return f"{name}()"
     return f"{name}(" + ", ".join(f"{n}={num(v)}" for n, v in values.items()) + ")"
@@ -89,11 +89,10 @@ def _table(*columns: str, title: str | None = None, caption: str | None = None, 
     return _Table(*columns, title=title, caption=caption, numeric_from=numeric_from, wrap=wrap)
 
 
-def _sweeps(mode: str, n: int, what: str = "input") -> str:
+def _sweeps(mode: str, n: int) -> str:
     if mode == "forward":
-        each = f"one per {what}" if n != 1 else f"for the {what}" if what == "direction" else f"one per {what}"
         extra = " (run together as a tangent vector)" if n > 1 else ""
-        return f"{n} forward sweep{'s' if n != 1 else ''}, {each}{extra}"
+        return f"{n} forward sweep{'s' if n != 1 else ''}, one per input{extra}"
     return f"{n} reverse sweep{'s' if n != 1 else ''}"
 
 
@@ -125,7 +124,7 @@ def render_forward_trace(console: Console, trace: Trace, column_names: Sequence[
     t.print(console)
 
 
-def render_reverse_trace(console: Console, trace: Trace, result: Result) -> None:
+def render_reverse_trace(console: Console, trace: Trace) -> None:
     head = _trace_columns(trace)
     t = _table(*head, "value", "adjoint v\u0304 = ∂f/∂v", numeric_from=len(head),
                title="Forward sweep: the Wengert list (adjoints as the backward sweep left them)")
@@ -150,16 +149,16 @@ def render_reverse_trace(console: Console, trace: Trace, result: Result) -> None
 
 # ---- results --------------------------------------------------------------------------------
 
-def render_result(console: Console, command: str, r: Result, point: dict[str, float],
-                  direction: dict[str, float] | None = None, name: str = "f") -> None:
-    head = _point(r, point, name)
+def render_result(console: Console, r: Result, point: dict[str, float], name: str = "f") -> None:
+    """Any result (the command is known from its type), headed ``name(point) = value``."""
+    head = _point(point, name)
     if isinstance(r, GradResult):
         if r.trace is not None:
             if r.mode == "forward":
                 render_forward_trace(console, r.trace, [f"∂v/∂{n}" for n in r.inputs], _sweeps(r.mode, r.sweeps))
                 console.print()
             else:
-                render_reverse_trace(console, r.trace, r)
+                render_reverse_trace(console, r.trace)
         console.print(Text(f"{head} = {num(r.value)}", style="bold"))
         t = _table("input", "value", "∂f/∂input", caption=f"gradient by {r.mode} mode · {_sweeps(r.mode, r.sweeps)}")
         for n in r.inputs:
@@ -182,7 +181,7 @@ def render_result(console: Console, command: str, r: Result, point: dict[str, fl
                                "1 forward sweep)"))
     elif isinstance(r, VjpResult):
         if r.trace is not None:
-            render_reverse_trace(console, r.trace, r)
+            render_reverse_trace(console, r.trace)
         console.print(Text(f"{head} = {_value(r.value)}", style="bold"))
         w = ", ".join(num(x) for x in r.cotangent)
         t = _table("input", "wᵀJ", caption=f"wᵀJ for w = ({w}) · 1 reverse sweep")
@@ -311,7 +310,7 @@ def render_batch(console: Console, outcomes: Sequence, trace: bool = False) -> N
             if o.result is not None and o.result.trace is not None:
                 console.print(Text(f"{o.file} at {_short_list([f'{k}={num(v)}' for k, v in (o.point or {}).items()])}",
                                    style="bold"))
-                render_result(console, "grad", o.result, o.point or {})
+                render_result(console, o.result, o.point or {})
                 console.print()
     t = _table("file", "point", "value", "gradient / Jacobian", "status", "time", numeric_from=2, wrap=(1, 3, 4))
     base = os.path.commonpath([os.path.dirname(o.file) or "." for o in outcomes]) if outcomes else ""

@@ -274,7 +274,7 @@ class Session:
 
             r = check(loaded, point, **limits)
         name = target.strip() if target.strip() in self.definitions else "f"
-        render.render_result(self.out, command, r, point, direction, name)
+        render.render_result(self.out, r, point, name)
         render.render_warnings(self.err, r.warnings, source, "<input>")  # type: ignore[arg-type]
 
     def bindings(self, text: str, what: str) -> dict[str, float]:
