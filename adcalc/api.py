@@ -2,8 +2,11 @@
 
 Contract:
 - ``source`` is adcalc text (an expression or a program) or a ``Loaded`` from ``load``.
-- ``point`` maps input names to floats.  Its order is the order of inputs in every result
-  (gradient keys, Jacobian columns, trace input nodes ``v1 … vn``).  Every input of the source
+- ``point`` maps input names to floats or arrays (nested lists or NumPy arrays of numbers).
+  Its order is the order of inputs in every result (gradient keys, Jacobian columns, trace
+  input nodes ``v1 … vn``).  A derivative with respect to an array input has the input's shape
+  (a NumPy array); a Jacobian flattens outputs (rows) and inputs (columns) in row-major order,
+  inputs in point order (``JacobianResult.rows`` / ``columns`` label each entry).  Every input of the source
   must be bound; binding a name the source never uses is allowed: its derivative is exactly 0
   and a warning ("unused") names it.
 - Results carry ``value`` (a float, or a list for vector-valued sources), the derivative,
@@ -105,6 +108,9 @@ class VjpResult(Result):
 @dataclass
 class JacobianResult(Result):
     jacobian: list[list[float]] = field(default_factory=list)
+    rows: list[str] = field(default_factory=list)  # what each row is: "f", "f[0]", "f[1, 2]", …
+    columns: list[str] = field(default_factory=list)  # what each column is: "x", "A[0, 1]", …
+    arrays: bool = False  # an input or an output is an array (the labels matter)
 
 
 # ---- binding ------------------------------------------------------------------------------
@@ -117,7 +123,21 @@ def _resolve(source: str | Loaded) -> Loaded:
     return load(source)
 
 
-def _bind(loaded: Loaded, point: Mapping[str, float]) -> tuple[list[str], dict[str, float], list[Warning]]:
+def _as_array(name: str, value: object) -> Any:
+    from .primitives import np
+
+    try:
+        a = np.array(value, dtype=float)
+    except (TypeError, ValueError):
+        raise AdcalcError("input", f"the value of '{name}' must be a number or a rectangular array of numbers",
+                          hint="e.g. x=[1,2,3] or A=[[1,2],[3,4]]") from None
+    if a.ndim == 0:
+        return float(a)
+    return a
+
+
+def _bind(loaded: Loaded, point: Mapping[str, float],
+          allow_arrays: bool = True) -> tuple[list[str], dict[str, float], list[Warning]]:
     """Check ``point`` against the source's inputs; returns (names in point order, values, warnings)."""
     if point is None:
         point = {}
@@ -130,6 +150,12 @@ def _bind(loaded: Loaded, point: Mapping[str, float]) -> tuple[list[str], dict[s
         if name in FUNCTIONS or name in loaded.program.functions:
             raise AdcalcError("input", f"'{name}' is a function name and cannot be bound")
         value = point[name]
+        if isinstance(value, list | tuple) or hasattr(value, "shape") and getattr(value, "ndim", 0) > 0:
+            if not allow_arrays:
+                raise AdcalcError("input", f"'{name}' is an array; this operation supports numbers only",
+                                  hint="use grad, jvp, vjp or jacobian for array inputs")
+            values[name] = _as_array(name, value)
+            continue
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             try:
                 value = float(value)  # numpy scalars and the like
@@ -185,6 +211,91 @@ def _limits(max_steps: int | None, max_depth: int | None) -> Limits:
                   max_depth if max_depth is not None else base.max_depth)
 
 
+def _size(v: Any) -> int:
+    return 1 if type(v) is float else int(v.size)
+
+
+def _labels(name: str, v: Any) -> list[str]:
+    """The names of a value's scalar entries in row-major order: ``x`` or ``x[0]``, ``A[0, 1]``."""
+    if type(v) is float:
+        return [name]
+    from .primitives import np
+
+    return [f"{name}[{', '.join(str(i) for i in idx)}]" for idx in np.ndindex(*v.shape)]
+
+
+def _flat(v: Any) -> list[float]:
+    return [v] if type(v) is float else [float(x) for x in v.reshape(-1)]
+
+
+def _scalar_output(m: Any, out: Any, what: str) -> float:
+    value = m.primal(out)
+    if type(value) is not float:
+        raise AdcalcError("type", f"{what} needs a scalar function, but this one returns an array of shape "
+                          f"{tuple(value.shape)}", hint="use jacobian (or vjp), or reduce it, e.g. sum(…)")
+    return value
+
+
+def _unit_seeds(names: list[str], values: dict[str, Any]) -> list[Any]:
+    """Seeds for one forward sweep per scalar entry of the inputs (identity over the flattening)."""
+    from .primitives import np
+
+    width = sum(_size(values[n]) for n in names)
+    seeds: list[Any] = []
+    offset = 0
+    for n in names:
+        v = values[n]
+        if type(v) is float:
+            seeds.append(tuple(1.0 if j == offset else 0.0 for j in range(width)))
+        else:
+            block = np.zeros((width, v.size))
+            block[offset:offset + v.size] = np.eye(v.size)
+            seeds.append(block.T.reshape(v.shape + (width,)).transpose((v.ndim,) + tuple(range(v.ndim))).copy())
+        offset += _size(v)
+    return seeds
+
+
+def _tangent_matrix(out: Any, width: int) -> list[list[float]]:
+    """The rows (one per scalar entry of an output) of its tangents over ``width`` directions."""
+    from .forward import ArrayDual
+
+    if type(out) is ArrayDual:
+        t = out.tangent.reshape(width, -1)
+        return [[float(x) for x in t[:, j]] for j in range(t.shape[1])]
+    if type(out) is Dual and out.tangent is not None:
+        return [list(out.tangent)]
+    if type(out) is float:
+        return [[0.0] * width]
+    return [[0.0] * width for _ in range(out.size)]  # a constant array
+
+
+def _split(names: list[str], values: dict[str, Any], flat: Sequence[float]) -> dict[str, Any]:
+    """A flat vector over the inputs, back in each input's shape."""
+    from .primitives import np
+
+    out: dict[str, Any] = {}
+    offset = 0
+    for n in names:
+        v = values[n]
+        size = _size(v)
+        if type(v) is float:
+            out[n] = flat[offset]
+        else:
+            out[n] = np.array(flat[offset:offset + size], dtype=float).reshape(v.shape)
+        offset += size
+    return out
+
+
+def _has_arrays(loaded: Loaded, values: dict[str, Any]) -> bool:
+    from .arrays import ARRAY_PRIMITIVES
+    from .ir import Eqn
+
+    if any(type(v) is not float for v in values.values()):
+        return True
+    return any(isinstance(ins, Eqn) and ins.prim in ARRAY_PRIMITIVES
+               for fn in loaded.program.functions.values() for ins in fn.code)
+
+
 # ---- the operations ---------------------------------------------------------------------
 
 def evaluate(source: str | Loaded, point: Mapping[str, float] | None = None, *, strict: bool = False,
@@ -206,7 +317,8 @@ def _forward(loaded: Loaded, names: list[str], values: dict[str, float], seeds: 
     tr = Trace("forward", names) if trace else None
     mode = TracedForwardMode(used_seeds, tr, strict) if tr is not None else ForwardMode(used_seeds, strict)
     outs = _run(loaded, mode, names, values, limits, trace)
-    width = len(seeds[0]) if seeds else 0
+    mode.outputs = outs
+    width = mode.width = len(seeds[0]) if seeds else 0  # every direction, even if no used input moves
     primals = [mode.primal(o) for o in outs]
     tangents = [o.tangent if type(o) is Dual and o.tangent is not None else (0.0,) * width for o in outs]
     if tr is not None:
@@ -221,7 +333,7 @@ def _reverse(loaded: Loaded, names: list[str], values: dict[str, float], strict:
     mode = TracedReverseMode(tr, strict) if tr is not None else ReverseMode(strict)
     outs = _run(loaded, mode, names, values, limits, trace)
     if tr is not None:
-        tr.outputs = [o + 1 if type(o) is int else None for o in outs]
+        tr.outputs = [o + 1 if type(o) is int else (o.index + 1 if hasattr(o, "index") else None) for o in outs]
     return outs, mode, tr
 
 
@@ -229,7 +341,7 @@ def _attach_one_sided(loaded: Loaded, names: list[str], values: dict[str, float]
                       limits: Limits, vector: bool) -> None:
     """Give every kink warning the left and right derivatives along each input that moves it."""
     kinks = [w for w in warnings if w.kind == "kink" and w.site is not None]
-    if not kinks:
+    if not kinks or _has_arrays(loaded, values):  # one-sided sweeps are for scalar programs
         return
     from .onesided import one_sided
 
@@ -248,9 +360,22 @@ def _attach_one_sided(loaded: Loaded, names: list[str], values: dict[str, float]
                 for n, t in table.items())
 
 
-def _read_adjoints(names: list[str], used: Sequence[str], adj: list[float]) -> dict[str, float]:
-    node_of = {n: i for i, n in enumerate(used)}  # inputs are the first nodes, in point order
-    return {n: (adj[node_of[n]] if n in node_of else 0.0) for n in names}
+def _read_adjoints(names: list[str], used: Sequence[str], adj: list[Any],
+                   values: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Each input's adjoint (inputs are the first nodes, in point order); an array input's is an
+    array of its shape (zeros when no cotangent reached it)."""
+    node_of = {n: i for i, n in enumerate(used)}
+    out: dict[str, Any] = {}
+    for n in names:
+        v = values[n] if values is not None else 0.0
+        a = adj[node_of[n]] if n in node_of else None
+        if type(v) is float:
+            out[n] = a if a is not None else 0.0
+        else:
+            from .primitives import np
+
+            out[n] = np.zeros(v.shape) if a is None else np.array(np.broadcast_to(a, v.shape), dtype=float)
+    return out
 
 
 def grad(source: str | Loaded, point: Mapping[str, float], *, mode: str = "reverse", strict: bool = False,
@@ -261,21 +386,23 @@ def grad(source: str | Loaded, point: Mapping[str, float], *, mode: str = "rever
     names, values, warnings = _bind(loaded, point)
     limits = _limits(max_steps, max_depth)
     if mode == "forward":
-        seeds = [tuple(1.0 if j == i else 0.0 for j in range(len(names))) for i in range(len(names))]
+        seeds = _unit_seeds(names, values)
         primals, tangents, m, tr = _forward(loaded, names, values, seeds, strict, trace, limits)
-        gradient = dict(zip(names, tangents[0])) if names else {}
+        value = _scalar_output(m, primals[0], "grad")
+        gradient = _split(names, values, tangents[0]) if names else {}
         _attach_one_sided(loaded, names, values, m.warnings, limits, False)
-        return GradResult(primals[0], names, "forward", len(names), warnings + m.warnings, tr, gradient)
+        return GradResult(value, names, "forward", m.width, warnings + m.warnings, tr, gradient)
     if mode != "reverse":
         raise AdcalcError("usage", f"mode must be 'forward' or 'reverse', not {mode!r}")
     outs, m, tr = _reverse(loaded, names, values, strict, trace, limits)
+    value = _scalar_output(m, outs[0], "grad")
     if tr is not None:
         tr.output_seeds = [1.0]
     adj = m.gradient(outs, [1.0])
     used = [n for n in names if n in loaded.program.inputs]
-    gradient = _read_adjoints(names, used, adj)
+    gradient = _read_adjoints(names, used, adj, values)
     _attach_one_sided(loaded, names, values, m.warnings, limits, False)
-    return GradResult(m.primal(outs[0]), names, "reverse", 1, warnings + m.warnings, tr, gradient)
+    return GradResult(value, names, "reverse", 1, warnings + m.warnings, tr, gradient)
 
 
 def jvp(source: str | Loaded, point: Mapping[str, float], direction: Mapping[str, float], *,
@@ -285,12 +412,40 @@ def jvp(source: str | Loaded, point: Mapping[str, float], direction: Mapping[str
     loaded = _resolve(source)
     names, values, warnings = _bind(loaded, point)
     check_direction(names, values, direction)
-    dvec = {n: float(direction[n]) for n in names}
-    seeds = [(dvec[n],) for n in names]
+    dvec: dict[str, Any] = {}
+    seeds: list[Any] = []
+    for n in names:
+        d = _as_array(n, direction[n]) if type(values[n]) is not float else direction[n]
+        if type(values[n]) is float:
+            if isinstance(d, list | tuple) or hasattr(d, "shape") and getattr(d, "ndim", 0) > 0:
+                raise AdcalcError("input", f"the direction for '{n}' must be a number, like '{n}' itself")
+            dvec[n] = float(d)  # type: ignore[arg-type]
+            seeds.append((dvec[n],))
+        else:
+            if type(d) is float or d.shape != values[n].shape:
+                raise AdcalcError("input", f"the direction for '{n}' must have its shape "
+                                  f"{tuple(values[n].shape)}, got {tuple(getattr(d, 'shape', ()))}")
+            dvec[n] = d
+            seeds.append(d[None, ...])
     primals, tangents, m, tr = _forward(loaded, names, values, seeds, strict, trace, _limits(max_steps, max_depth))
-    t = [tan[0] for tan in tangents]
+    t = [_tangent_of(o, p) for o, p in zip(m.outputs, primals)]
     return JvpResult(_shape(loaded, primals), names, "forward", 1, warnings + m.warnings, tr,
                      _shape(loaded, t), dvec)
+
+
+def _tangent_of(out: Any, value: Any) -> Any:
+    """The tangent along the single direction of a jvp, in the output's shape."""
+    from .forward import ArrayDual
+
+    if type(out) is ArrayDual:
+        return out.tangent[0].copy()
+    if type(out) is Dual:
+        return out.tangent[0] if out.tangent is not None else 0.0
+    if type(value) is float:
+        return 0.0
+    from .primitives import np
+
+    return np.zeros(value.shape)
 
 
 def vjp(source: str | Loaded, point: Mapping[str, float], cotangent: Sequence[float], *, strict: bool = False,
@@ -298,19 +453,36 @@ def vjp(source: str | Loaded, point: Mapping[str, float], cotangent: Sequence[fl
     """wᵀJ: the cotangent ``w`` (one weight per output) pulled back to the inputs (one reverse sweep)."""
     loaded = _resolve(source)
     names, values, warnings = _bind(loaded, point)
-    n_out = loaded.program.n_outputs
     w = [float(c) for c in cotangent]
-    if len(w) != n_out:
-        raise AdcalcError("input", f"the cotangent has {len(w)} entr{'y' if len(w) == 1 else 'ies'} but the "
-                          f"source has {n_out} output{'s' if n_out != 1 else ''}",
-                          hint="give one weight per output: --cot " + ",".join(["1"] * n_out))
     outs, m, tr = _reverse(loaded, names, values, strict, trace, _limits(max_steps, max_depth))
+    primals = [m.primal(o) for o in outs]
+    n_out = sum(_size(p) for p in primals)
+    if len(w) != n_out:
+        what = "output" if all(type(p) is float for p in primals) else "output entry (arrays flattened row-major)"
+        raise AdcalcError("input", f"the cotangent has {len(w)} entr{'y' if len(w) == 1 else 'ies'} but the "
+                          f"source has {n_out} {what}{'s' if n_out != 1 else ''}",
+                          hint="give one weight per output: --cot " + ",".join(["1"] * min(n_out, 20)))
     if tr is not None:
         tr.output_seeds = w
-    adj = m.gradient(outs, w)
+    adj = m.gradient(outs, _unflatten(primals, w))
     used = [n for n in names if n in loaded.program.inputs]
-    return VjpResult([m.primal(o) for o in outs], names, "reverse", 1, warnings + m.warnings, tr, w,
-                     _read_adjoints(names, used, adj))
+    return VjpResult(primals, names, "reverse", 1, warnings + m.warnings, tr, w,
+                     _read_adjoints(names, used, adj, values))
+
+
+def _unflatten(primals: list[Any], flat: Sequence[float]) -> list[Any]:
+    """A flat vector over the outputs, back in each output's shape."""
+    out: list[Any] = []
+    offset = 0
+    for p in primals:
+        if type(p) is float:
+            out.append(flat[offset])
+        else:
+            from .primitives import np
+
+            out.append(np.array(flat[offset:offset + p.size], dtype=float).reshape(p.shape))
+        offset += _size(p)
+    return out
 
 
 def jacobian(source: str | Loaded, point: Mapping[str, float], *, mode: str | None = None,
@@ -321,27 +493,44 @@ def jacobian(source: str | Loaded, point: Mapping[str, float], *, mode: str | No
     per output (a tie goes to forward, which needs no tape)."""
     loaded = _resolve(source)
     names, values, warnings = _bind(loaded, point)
-    n, m_out = len(names), loaded.program.n_outputs
-    if mode is None:
-        mode = "forward" if n <= m_out else "reverse"
+    n = sum(_size(values[nm]) for nm in names)
     limits = _limits(max_steps, max_depth)
+    arrays = _has_arrays(loaded, values)
+    if mode is None:
+        if arrays:  # how many output entries there are is known only by running
+            probe = EvalMode(strict)
+            m_out = sum(_size(v) for v in _run(loaded, probe, names, values, limits, False))
+        else:
+            m_out = loaded.program.n_outputs
+        mode = "forward" if n <= m_out else "reverse"
+    columns = [label for nm in names for label in _labels(nm, values[nm])]
     if mode == "forward":
-        seeds = [tuple(1.0 if j == i else 0.0 for j in range(n)) for i in range(n)]
-        primals, tangents, md, _ = _forward(loaded, names, values, seeds, strict, False, limits)
-        jac = [list(t) for t in tangents]
+        seeds = _unit_seeds(names, values)
+        primals, _, md, _ = _forward(loaded, names, values, seeds, strict, False, limits)
+        jac = [row for o in md.outputs for row in _tangent_matrix(o, md.width)]
         _attach_one_sided(loaded, names, values, md.warnings, limits, True)
-        return JacobianResult(primals, names, "forward", n, warnings + md.warnings, None, jac)
+        return JacobianResult(primals, names, "forward", n, warnings + md.warnings, None, jac,
+                              _row_labels(loaded, primals), columns, arrays)
     if mode != "reverse":
         raise AdcalcError("usage", f"mode must be 'forward' or 'reverse', not {mode!r}")
     outs, md, _ = _reverse(loaded, names, values, strict, False, limits)
+    primals = [md.primal(o) for o in outs]
+    m_out = sum(_size(p) for p in primals)
     used = [nm for nm in names if nm in loaded.program.inputs]
     jac = []
     for i in range(m_out):
-        adj = md.gradient(outs, [1.0 if k == i else 0.0 for k in range(m_out)])
-        row = _read_adjoints(names, used, adj)
-        jac.append([row[nm] for nm in names])
+        adj = md.gradient(outs, _unflatten(primals, [1.0 if k == i else 0.0 for k in range(m_out)]))
+        row = _read_adjoints(names, used, adj, values)
+        jac.append([x for nm in names for x in _flat(row[nm])])
     _attach_one_sided(loaded, names, values, md.warnings, limits, True)
-    return JacobianResult([md.primal(o) for o in outs], names, "reverse", m_out, warnings + md.warnings, None, jac)
+    return JacobianResult(primals, names, "reverse", m_out, warnings + md.warnings, None, jac,
+                          _row_labels(loaded, primals), columns, arrays)
+
+
+def _row_labels(loaded: Loaded, primals: list[Any]) -> list[str]:
+    if len(primals) == 1 and not loaded.program.vector_output:
+        return _labels("f", primals[0])
+    return [label for i, p in enumerate(primals) for label in _labels(f"f{i + 1}", p)]
 
 
 class DiffFunction:

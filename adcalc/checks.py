@@ -83,7 +83,7 @@ def _values(loaded: Loaded, point: dict[str, float]) -> list[float]:
 
 def check(source: str | Loaded, point: Mapping[str, float], **limits: object) -> CheckResult:
     loaded = _resolve(source)
-    names, values, warnings = _bind(loaded, point)
+    names, values, warnings = _bind(loaded, point, allow_arrays=False)
     fwd = jacobian(loaded, values, mode="forward", **limits)  # type: ignore[arg-type]
     rev = jacobian(loaded, values, mode="reverse", **limits)  # type: ignore[arg-type]
     base = _values(loaded, dict(values))

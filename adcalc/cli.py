@@ -185,11 +185,11 @@ def _run(args: argparse.Namespace, state: dict[str, Any]) -> int:
     text, label, _ = read_source(args.source)
     state["source"], state["label"] = text, label
     if args.command == "ir":
+        from .arrays import describe
         from .ir import format_program
-        from .primitives import PRIMITIVES
 
         program = api.load(text).program
-        sys.stdout.write(format_program(program, lambda p, a: PRIMITIVES[p].show(a, pretty=False)) + "\n")
+        sys.stdout.write(format_program(program, describe) + "\n")
         return EXIT_OK
     point = _point(args.at)
     limits = {"strict": args.strict, "max_steps": args.max_steps, "max_depth": args.max_depth}

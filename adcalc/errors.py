@@ -19,6 +19,8 @@ KINDS = (
     "type",  # a value used where it cannot be (a comparison as a number, a vector as a scalar)
     "domain",  # a non-finite value under strict mode
     "limit",  # steps, call depth, input size, nesting
+    "shape",  # array shapes that do not fit (broadcasting, matmul, literals)
+    "index",  # an index out of range, or too many subscripts
     "input",  # a bad --at / --dir / --cot value or binding
     "file",  # a source file that cannot be read
     "usage",  # an API or command used the wrong way

@@ -6,6 +6,10 @@ table.  A product with an exact zero factor contributes nothing (so ``0 · inf``
 structurally-zero tangent into nan); reverse mode applies the same rule, so both agree.
 Seeding input ``j`` with the unit vector ``eⱼ`` gives column ``j`` of the Jacobian.
 
+Arrays: an input-dependent array is an ``ArrayDual`` whose tangent holds all ``k`` directions
+as one array of shape ``(k, *shape)``; elementwise primitives use the same partials broadcast
+(``ẏ = Σ ∂ᵢ·ẋᵢ``), array primitives their ``jvp`` rule (``adcalc.arrays``).
+
 ``Dual`` also implements ``apply_primitive``, so the generic functions of the table
 (``G.sin``) and Python arithmetic work on duals: rules can be differentiated again.
 """
@@ -14,9 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from .arrays import lift, mul0, scalar_result
 from .ir import Cmp, Eqn
 from .modes import Mode
-from .primitives import G, Primitive, primal
+from .primitives import G, Primitive, np, primal
 from .trace import Trace, TraceRow
 
 
@@ -66,6 +71,29 @@ class Dual:
         return G.neg(self)
 
 
+class ArrayDual:
+    """An input-dependent array: its value and its batched tangent (shape ``(k, *shape)``)."""
+
+    __slots__ = ("primal", "tangent", "node")
+
+    def __init__(self, primal: object, tangent: object, node: int = 0):
+        self.primal = primal
+        self.tangent = tangent
+        self.node = node
+
+    def __repr__(self) -> str:
+        return f"ArrayDual({self.primal!r}, {self.tangent!r})"
+
+
+def batched_tangent(v: object) -> object | None:
+    """The tangent of a mode value as an array (k, *shape), or None for a constant."""
+    if type(v) is ArrayDual:
+        return v.tangent
+    if type(v) is Dual and v.tangent is not None:
+        return np.array(v.tangent, dtype=float)
+    return None
+
+
 def _axpy(d: object, t: tuple, acc: tuple | None) -> tuple | None:
     """acc + d·t, componentwise, where a zero factor contributes nothing."""
     if type(d) is float and d == 0.0:
@@ -97,14 +125,18 @@ class ForwardMode(Mode):
 
     name = "forward"
 
-    def __init__(self, seeds: Sequence[Sequence[float]], strict: bool = False):
-        """``seeds[i]`` is input ``i``'s tangent vector (one entry per direction)."""
+    def __init__(self, seeds: Sequence[object], strict: bool = False):
+        """``seeds[i]`` is input ``i``'s tangent vector (one entry per direction); for an array
+        input, an array of shape ``(k, *shape)``."""
         super().__init__(strict)
-        self.seeds = [tuple(float(s) for s in seed) for seed in seeds]
+        self.seeds = [seed if hasattr(seed, "shape") else tuple(float(s) for s in seed)  # type: ignore[union-attr]
+                      for seed in seeds]
         self.width = len(self.seeds[0]) if self.seeds else 0
         self.zero = (0.0,) * self.width
 
     def input(self, index: int, name: str, value: float) -> Dual:
+        if type(value) is not float:
+            return ArrayDual(value, self.seeds[index])  # type: ignore[return-value]
         return Dual(value, self.seeds[index])
 
     def _scale(self, d: float, t: tuple) -> tuple:
@@ -114,6 +146,8 @@ class ForwardMode(Mode):
 
     def apply1(self, prim: Primitive, x: object, site: Eqn) -> object:
         if type(x) is not Dual:
+            if type(x) is not float:
+                return self.elementwise(prim, (x,), site)
             r = prim.value(x)
             if r - r != 0.0:
                 self.note_nonfinite(prim, (x,), site, r)
@@ -132,6 +166,8 @@ class ForwardMode(Mode):
     def apply2(self, prim: Primitive, x: object, y: object, site: Eqn) -> object:
         dx = type(x) is Dual
         dy = type(y) is Dual
+        if not ((dx or type(x) is float) and (dy or type(y) is float)):
+            return self.elementwise(prim, (x, y), site)
         if not (dx or dy):
             r = prim.value(x, y)
             if r - r != 0.0:
@@ -162,17 +198,60 @@ class ForwardMode(Mode):
             t = self._scale(d, y.tangent)
         return Dual(r, t)
 
+    # ---- arrays ---------------------------------------------------------------------------------
+    def _primal_of(self, v: object) -> object:
+        return v.primal if type(v) is Dual or type(v) is ArrayDual else v  # type: ignore[union-attr]
+
+    def _box(self, value: object, tangent: object | None) -> object:
+        """A result with its batched tangent: a Dual for a number, an ArrayDual for an array."""
+        if tangent is None:
+            return value
+        if type(value) is float:
+            return Dual(value, tuple(np.asarray(tangent, dtype=float).reshape(-1).tolist()))
+        return ArrayDual(value, np.broadcast_to(tangent, (self.width,) + value.shape))  # type: ignore[union-attr]
+
+    def elementwise(self, prim: Primitive, args: Sequence[object], site: Eqn) -> object:
+        """ẏ = Σᵢ ∂ᵢ·ẋᵢ with the partials broadcast over the result (arrays involved)."""
+        primals = [self._primal_of(a) for a in args]
+        out = self.array_value(prim, primals, site)
+        tangents = [batched_tangent(a) for a in args]
+        partials = self.array_partials(prim, primals, [t is not None for t in tangents], site)
+        ndim = np.ndim(out)
+        total = None
+        with np.errstate(all="ignore"):
+            for d, t in zip(partials, tangents):
+                if t is not None:
+                    term = mul0(d, lift(t, ndim))
+                    total = term if total is None else total + term
+        return self._box(out, total)
+
+    def applyn(self, prim: object, args: Sequence[object], site: Eqn) -> object:
+        primals = [self._primal_of(a) for a in args]
+        out = self.array_op(prim, primals, site)
+        if prim.jvp is None:  # type: ignore[attr-defined]
+            return out
+        allowed = prim.differentiable  # type: ignore[attr-defined]
+        tangents = [batched_tangent(a) if i in allowed else None for i, a in enumerate(args)]
+        if all(t is None for t in tangents):
+            return out
+        self.array_kink(prim, primals, site, out)
+        with np.errstate(all="ignore"):
+            t = prim.jvp(primals, tangents, site.params, out)  # type: ignore[attr-defined]
+        return self._box(scalar_result(out), t)
+
     def compare(self, fn: Callable[[float, float], bool], a: object, b: object, site: Cmp) -> bool:
         active = type(a) is Dual or type(b) is Dual
         pa = a.primal if type(a) is Dual else a
         pb = b.primal if type(b) is Dual else b
+        if type(pa) is not float or type(pb) is not float:
+            self.scalar_condition(site, a, b)
         taken = fn(pa, pb)
         if active and pa == pb:
             self.note_tie(site, pa, pb, taken)
         return taken
 
     def primal(self, v: object) -> float:
-        return v.primal if type(v) is Dual else v  # type: ignore[union-attr,return-value]
+        return v.primal if type(v) is Dual or type(v) is ArrayDual else v  # type: ignore[union-attr,return-value]
 
 
 class TracedForwardMode(ForwardMode):
@@ -218,4 +297,4 @@ class TracedForwardMode(ForwardMode):
         return super().compare(fn, self._unwrap(a), self._unwrap(b), site)
 
 
-__all__ = ["Dual", "ForwardMode", "TracedForwardMode", "jvp_rule", "primal"]
+__all__ = ["ArrayDual", "batched_tangent", "Dual", "ForwardMode", "TracedForwardMode", "jvp_rule", "primal"]

@@ -78,7 +78,7 @@ def hessian(source: str | Loaded, point: Mapping[str, float], *, strict: bool = 
     """The Hessian of a scalar source (one forward-over-reverse sweep with n tangents)."""
     loaded = _resolve(source)
     _check_scalar(loaded, "hessian")
-    names, values, warnings = _bind(loaded, point)
+    names, values, warnings = _bind(loaded, point, allow_arrays=False)
     n = len(names)
     seeds = {name: tuple(1.0 if j == i else 0.0 for j in range(n)) for i, name in enumerate(names)}
     mode, outs, adjoints = _forward_over_reverse(loaded, names, values, seeds, strict, _limits(max_steps, max_depth))
@@ -94,7 +94,7 @@ def hvp(source: str | Loaded, point: Mapping[str, float], direction: Mapping[str
     """H·v: one forward-over-reverse sweep with the single tangent v (H is never formed)."""
     loaded = _resolve(source)
     _check_scalar(loaded, "hvp")
-    names, values, warnings = _bind(loaded, point)
+    names, values, warnings = _bind(loaded, point, allow_arrays=False)
     check_direction(names, values, direction)
     seeds = {name: (float(direction[name]),) for name in names}
     mode, outs, adjoints = _forward_over_reverse(loaded, names, values, seeds, strict, _limits(max_steps, max_depth))
@@ -109,7 +109,7 @@ def deriv(source: str | Loaded, point: Mapping[str, float], *, wrt: str | None =
           max_steps: int | None = None, max_depth: int | None = None) -> DerivResult:
     """The 1st … K-th derivatives along one input (``wrt``) or a direction, in one Taylor sweep."""
     loaded = _resolve(source)
-    names, values, warnings = _bind(loaded, point)
+    names, values, warnings = _bind(loaded, point, allow_arrays=False)
     if not isinstance(order, int) or not 1 <= order <= MAX_ORDER:
         raise AdcalcError("input", f"the order must be a whole number from 1 to {MAX_ORDER}, not {order!r}")
     if (wrt is None) == (direction is None):

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .arrays import ARRAY_PRIMITIVES, describe_value
 from .errors import AdcalcError, Span
 from .ir import (
     Atom,
@@ -46,7 +47,7 @@ DEFAULT_MAX_STEPS = 10_000_000
 DEFAULT_MAX_DEPTH = 1_000
 
 # Opcodes (ordered by how often they run)
-EQN2, EQN1, CMP, BRANCH, JUMP, MOVE, FORNEXT, CALL, RET, FORINIT, LOOPHEAD, FALLOFF = range(12)
+EQN2, EQN1, CMP, BRANCH, JUMP, MOVE, FORNEXT, CALL, RET, FORINIT, LOOPHEAD, FALLOFF, EQNN = range(13)
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,9 @@ def _compile_function(fn: Function) -> Code:
         if isinstance(ins, Label):
             continue
         if isinstance(ins, Eqn):
+            if ins.prim in ARRAY_PRIMITIVES:
+                code.append((EQNN, slot(ins.out), ARRAY_PRIMITIVES[ins.prim], tuple(slot(a) for a in ins.args), ins))
+                continue
             prim = PRIMITIVES[ins.prim]
             if len(ins.args) == 2:
                 code.append((EQN2, slot(ins.out), prim, slot(ins.args[0]), slot(ins.args[1]), ins))
@@ -168,6 +172,8 @@ class _Context:
 
 
 def _whole(v: float, what: str, site: ForInit) -> int:
+    if type(v) is not float:
+        raise AdcalcError("type", f"range() needs numbers, but its {what} is {describe_value(v)}", site.span)
     if v != v or v in (math.inf, -math.inf) or v != int(v):
         raise AdcalcError("type", f"range() needs whole numbers, but its {what} is {v:g}", site.span)
     return int(v)
@@ -187,7 +193,7 @@ def run(compiled: Compiled, mode: Any, inputs: Sequence[Any], limits: Limits = L
     ctx = _Context(code.fn.name) if trace_context else None
     if ctx is not None:
         mode.where = ctx.describe
-    apply1, apply2, compare, primal = mode.apply1, mode.apply2, mode.compare, mode.primal
+    apply1, apply2, applyn, compare, primal = mode.apply1, mode.apply2, mode.applyn, mode.compare, mode.primal
     steps = 0
     pc = 0
     ins: tuple = ()
@@ -206,6 +212,8 @@ def run(compiled: Compiled, mode: Any, inputs: Sequence[Any], limits: Limits = L
                 regs[ins[1]] = apply1(ins[2], regs[ins[3]], ins[4])
             elif op == CMP:
                 regs[ins[1]] = compare(ins[2], regs[ins[3]], regs[ins[4]], ins[5])
+            elif op == EQNN:
+                regs[ins[1]] = applyn(ins[2], [regs[s] for s in ins[3]], ins[4])
             elif op == BRANCH:
                 if regs[ins[1]] == ins[3]:
                     pc = ins[2]
@@ -297,6 +305,8 @@ def _arg_slots(ins: tuple) -> tuple[int, ...]:
         return (ins[3], ins[4])
     if op == EQN1:
         return (ins[3],)
+    if op == EQNN:
+        return ins[3]
     return ()
 
 

@@ -53,6 +53,7 @@ class Eqn:
     span: Span
     loops: tuple[int, ...] = ()
     user_var: bool = False  # out is a program variable, not a temporary
+    params: tuple = ()  # static parameters of array primitives: the axis, the subscript pattern
 
 
 @dataclass(eq=False)
@@ -204,7 +205,7 @@ def format_instr(ins: Instr, display: callable | None = None) -> str:
     """One instruction in the documents' notation (``v2 = v1 + 1``, ``v3 = sin(v2)``)."""
     if isinstance(ins, Eqn):
         args = [str(a) for a in ins.args]
-        rhs = display(ins.prim, args) if display else f"{ins.prim}({', '.join(args)})"
+        rhs = display(ins.prim, args, ins.params) if display else f"{ins.prim}({', '.join(args)})"
         return f"{ins.out} = {rhs}"
     if isinstance(ins, Cmp):
         return f"{ins.out} = {ins.a} {ins.op} {ins.b}"

@@ -12,6 +12,11 @@ Contract:
 - Expressions are lowered without recursion (an explicit work stack), so 10,000 nested
   parentheses or unary minuses and 100,000-term sums are fine.  Statement nesting is bounded
   by the parser's indentation limit.
+- Arrays: ``[a, b]`` inside an expression is an array literal (primitive ``array``); as the
+  whole result it stays a list of outputs.  ``x[i, a:b]`` → ``index`` and ``x[i] = e`` →
+  ``x = setitem(x, e, i)`` with the subscript pattern in ``Eqn.params``; ``A @ B`` → ``matmul``;
+  ``max(x)``/``min(x)`` with one argument (or ``axis=``) are reductions; ``axis`` must be a
+  whole-number literal (it is static: the result's shape depends on it).
 - Desugaring: ``**`` → ``^``, ``x += e`` → ``x = x + e``, ``elif`` → nested branches,
   ``a < b < c`` → ``a < b and b < c``, ``max(a, b, c)`` → ``max(max(a, b), c)``, ``and``/``or``
   short-circuit into branches.
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 from lark import Token, Tree
 
+from .arrays import ARRAY_FUNCTIONS, ARRAY_PRIMITIVES, REDUCTIONS
 from .errors import AdcalcError, Span, closest
 from .ir import (
     Atom,
@@ -48,6 +54,7 @@ from .primitives import BINARY_OPERATORS, CONSTANTS, FUNCTIONS
 _CONDITION_NODES = ("comparison", "and_test", "or_test", "not_test")
 _AUG = {"+=": "add", "-=": "sub", "*=": "mul", "/=": "div"}
 _RESERVED = {"range"}
+BUILTIN_NAMES = set(FUNCTIONS) | set(ARRAY_FUNCTIONS)  # every function a user can call by name
 
 
 def span_of(node: Tree | Token) -> Span:
@@ -144,9 +151,9 @@ class _FunctionLowerer:
     def emit(self, ins: Instr) -> None:
         self.code.append(ins)
 
-    def eqn(self, prim: str, args: tuple[Atom, ...], span: Span) -> Var:
+    def eqn(self, prim: str, args: tuple[Atom, ...], span: Span, params: tuple = ()) -> Var:
         out = self.temp()
-        self.emit(Eqn(out, prim, args, span, self.loop_ids))
+        self.emit(Eqn(out, prim, args, span, self.loop_ids, params=params))
         return Var(out)
 
     def check_target(self, tok: Token) -> str:
@@ -154,7 +161,7 @@ class _FunctionLowerer:
         if name in CONSTANTS:
             raise AdcalcError("name", f"'{name}' is a constant and cannot be assigned", span_of(tok),
                               hint="choose another variable name")
-        if name in FUNCTIONS or name in self.signatures or name in _RESERVED:
+        if name in BUILTIN_NAMES or name in self.signatures or name in _RESERVED:
             raise AdcalcError("name", f"'{name}' is a function name and cannot be a variable", span_of(tok),
                               hint="choose another variable name")
         return name
@@ -166,7 +173,7 @@ class _FunctionLowerer:
             return Var(name)
         if name in CONSTANTS:
             return Const(CONSTANTS[name], name)
-        if name in FUNCTIONS or name in self.signatures or name in _RESERVED:
+        if name in BUILTIN_NAMES or name in self.signatures or name in _RESERVED:
             raise AdcalcError("type", f"'{name}' is a function; call it, e.g. {name}(x)", span_of(tok))
         if self.is_main:
             self.assigned.add(name)
@@ -216,13 +223,21 @@ class _FunctionLowerer:
             return [n.children[0], n.children[2]]
         if kind == "call":
             self._check_call(n)
-            return list(n.children[1].children) if len(n.children) > 1 else []
+            return _positional(n)
         if kind in _CONDITION_NODES:
             raise AdcalcError("type", "a comparison or logical operator can only be used as a condition "
                               "(in 'if' or 'while')", span_of(n))
         if kind == "vector":
-            raise AdcalcError("type", "a bracketed list [f1, f2, …] is only allowed as the whole result",
-                              span_of(n), hint="return the list, or use its elements separately")
+            items = list(n.children[0].children) if n.children else []
+            if not items:
+                raise AdcalcError("type", "an empty array [] has no shape to differentiate", span_of(n),
+                                  hint="use zeros(0) for an empty vector")
+            for item in items:
+                if isinstance(item, Tree) and item.data == "kwarg":
+                    raise AdcalcError("syntax", "'=' inside an array literal", span_of(item))
+            return items
+        if kind == "subscript":
+            return [n.children[0]] + _subscript_operands(n.children[1])
         raise AdcalcError("syntax", f"unexpected {kind}", span_of(n))
 
     def _combine(self, n: Tree, args: list[Atom]) -> Atom:
@@ -248,13 +263,37 @@ class _FunctionLowerer:
             return self.eqn("pow", (args[0], args[1]), span_of(n))
         if kind == "call":
             return self._call(n, args)
+        if kind == "vector":
+            return self.eqn("array", tuple(args), span_of(n))
+        if kind == "subscript":
+            return self.eqn("index", tuple(args), span_of(n), _subscript_pattern(n.children[1]))
         raise AssertionError(kind)
 
     def _check_call(self, n: Tree) -> None:
         tok = n.children[0]
         name = str(tok)
-        nargs = len(n.children[1].children) if len(n.children) > 1 else 0
+        nargs = len(_positional(n))
         span = span_of(n)
+        keywords = _keywords(n)
+        if keywords and not (name in ARRAY_FUNCTIONS and ARRAY_FUNCTIONS[name].keywords or name in REDUCTIONS):
+            raise AdcalcError("arity", f"{name}() takes no keyword arguments", span_of(keywords[0]))
+        if name in REDUCTIONS and (nargs == 1 or keywords):
+            name = REDUCTIONS[name]
+            if nargs != 1:
+                raise AdcalcError("arity", f"{str(tok)}(…, axis=…) reduces one array, got {nargs} arguments", span)
+            _static_params(ARRAY_PRIMITIVES[name], n)
+            return
+        if name in ARRAY_FUNCTIONS:
+            p = ARRAY_FUNCTIONS[name]
+            _static_params(p, n)
+            extra = nargs - p.max_args
+            if p.keywords and extra == 1 and not keywords:  # sum(A, 0): the axis given by position
+                return
+            if not p.min_args <= nargs <= p.max_args:
+                want = str(p.min_args) if p.min_args == p.max_args else f"{p.min_args} to {p.max_args}"
+                raise AdcalcError("arity", f"{name}() takes {want} argument{'s' if p.max_args != 1 else ''}, "
+                                  f"got {nargs}", span, hint=p.doc)
+            return
         if name in self.signatures:
             sig = self.signatures[name]
             if nargs != len(sig.params):
@@ -279,7 +318,7 @@ class _FunctionLowerer:
             raise AdcalcError("type", f"'{name}' is a constant, not a function", span_of(tok))
         if name in self.assigned or name in self.locals:
             raise AdcalcError("type", f"'{name}' is a variable, not a function", span_of(tok))
-        near = closest(name, list(FUNCTIONS) + list(self.signatures))
+        near = closest(name, list(BUILTIN_NAMES) + list(self.signatures))
         raise AdcalcError("name", f"unknown function '{name}'", span_of(tok),
                           hint=f"did you mean '{near}'?" if near else "see `adcalc --help` for the functions")
 
@@ -290,6 +329,15 @@ class _FunctionLowerer:
             out = self.temp()
             self.emit(CallFn((out,), name, tuple(args), span, self.loop_ids))
             return Var(out)
+        positional = _positional(n)
+        if name in REDUCTIONS and (len(positional) == 1 or _keywords(n)):
+            reduction = ARRAY_PRIMITIVES[REDUCTIONS[name]]
+            return self.eqn(reduction.name, tuple(args), span, _static_params(reduction, n))
+        if name in ARRAY_FUNCTIONS:
+            ap = ARRAY_FUNCTIONS[name]
+            if ap.keywords and len(args) == ap.max_args + 1:  # the axis by position: a literal
+                return self.eqn(ap.name, tuple(args[:-1]), span, (_literal_axis(positional[-1]),))
+            return self.eqn(ap.name, tuple(args), span, _static_params(ap, n))
         p = FUNCTIONS[name]
         if p.variadic:
             acc = args[0]
@@ -366,16 +414,30 @@ class _FunctionLowerer:
         kind = node.data
         span = span_of(node)
         if kind == "assign":
-            tok, value_node = node.children
+            target, value_node = node.children
+            tok, subscripts = _target(target)
             name = self.check_target(tok)
-            self.assign_to(name, self.expr(value_node), span)
+            if subscripts is None:
+                self.assign_to(name, self.expr(value_node), span)
+            else:
+                base = self.read(tok)
+                index = [self.expr(c) for c in _subscript_operands(subscripts)]
+                self._set_item(name, base, self.expr(value_node), index, subscripts, span)
         elif kind == "augassign":
-            tok, op, value_node = node.children
+            target, op, value_node = node.children
+            tok, subscripts = _target(target)
             name = self.check_target(tok)
             current = self.read(tok)
-            rhs = self.expr(value_node)
-            self.emit(Eqn(name, _AUG[str(op)], (current, rhs), span, self.loop_ids, user_var=True))
-            self.assigned.add(name)
+            if subscripts is None:
+                rhs = self.expr(value_node)
+                self.emit(Eqn(name, _AUG[str(op)], (current, rhs), span, self.loop_ids, user_var=True))
+                self.assigned.add(name)
+            else:
+                index = [self.expr(c) for c in _subscript_operands(subscripts)]
+                pattern = _subscript_pattern(subscripts)
+                part = self.eqn("index", (current, *index), span_of(target), pattern)
+                new = self.eqn(_AUG[str(op)], (part, self.expr(value_node)), span)
+                self._set_item(name, current, new, index, subscripts, span)
         elif kind == "multi_assign":
             self._multi_assign(node, span)
         elif kind == "return_stmt":
@@ -400,6 +462,12 @@ class _FunctionLowerer:
             raise AdcalcError("syntax", "functions must be defined at the top level", span_of(node.children[0]))
         else:
             raise AdcalcError("syntax", f"unexpected {kind}", span)
+
+    def _set_item(self, name: str, base: Atom, value: Atom, index: list[Atom], subscripts: Tree,
+                  span: Span) -> None:
+        self.emit(Eqn(name, "setitem", (base, value, *index), span, self.loop_ids, user_var=True,
+                      params=_subscript_pattern(subscripts)))
+        self.assigned.add(name)
 
     def _multi_assign(self, node: Tree, span: Span) -> None:
         *targets, values = node.children
@@ -531,12 +599,94 @@ class _FunctionLowerer:
                         tuple(self.loops), bool(self.vector))
 
 
+def _positional(call: Tree) -> list[Tree]:
+    """The positional argument trees of a call (keyword arguments left out)."""
+    if len(call.children) < 2:
+        return []
+    return [c for c in call.children[1].children if not (isinstance(c, Tree) and c.data == "kwarg")]
+
+
+def _keywords(call: Tree) -> list[Tree]:
+    if len(call.children) < 2:
+        return []
+    return [c for c in call.children[1].children if isinstance(c, Tree) and c.data == "kwarg"]
+
+
+def _literal_axis(node: Tree | Token) -> int:
+    """An axis: a whole-number literal, maybe negative (static, as the result's shape depends on it)."""
+    sign = 1
+    while isinstance(node, Tree) and node.data == "unary":
+        sign = -sign if str(node.children[0]) == "-" else sign
+        node = node.children[1]
+    if isinstance(node, Tree) and node.data == "number":
+        value = float(node.children[0])
+        if value == int(value):
+            return sign * int(value)
+    raise AdcalcError("type", "an axis must be a whole-number literal such as 0, 1 or -1", span_of(node),
+                      hint="the shape of the result depends on it, so it cannot be computed")
+
+
+def _static_params(p: object, call: Tree) -> tuple:
+    """The static parameters of an array function call (its ``axis``), checked."""
+    allowed = getattr(p, "keywords", ())
+    if not allowed:
+        return ()
+    axis = None
+    for kw in _keywords(call):
+        key = str(kw.children[0])
+        if key not in allowed:
+            raise AdcalcError("arity", f"unknown keyword '{key}'", span_of(kw.children[0]),
+                              hint=f"{str(call.children[0])}() accepts {', '.join(allowed)}=")
+        axis = _literal_axis(kw.children[1])
+    return (axis,)
+
+
+def _subscript_operands(subscripts: Tree) -> list[Tree]:
+    """The expressions inside ``[...]`` in order: indices and the slice bounds present."""
+    out: list[Tree] = []
+    for part in subscripts.children:
+        if isinstance(part, Tree) and part.data == "slice":
+            out.extend(bound.children[0] for bound in part.children if bound.children)
+        else:
+            out.append(part)
+    return out
+
+
+def _subscript_pattern(subscripts: Tree) -> tuple:
+    pattern: list[object] = []
+    for part in subscripts.children:
+        if isinstance(part, Tree) and part.data == "slice":
+            present = [bool(b.children) for b in part.children] + [False] * (3 - len(part.children))
+            pattern.append(("s", *present))
+        else:
+            pattern.append("i")
+    return tuple(pattern)
+
+
+def _target(node: Tree | Token) -> tuple[Token, Tree | None]:
+    """The left side of ``=``: a name, or a subscripted name (``x[i]``)."""
+    if isinstance(node, Tree) and node.data == "name":
+        return node.children[0], None
+    if isinstance(node, Tree) and node.data == "subscript":
+        base = node.children[0]
+        if isinstance(base, Tree) and base.data == "name":
+            return base.children[0], node.children[1]
+    raise AdcalcError("syntax", "cannot assign to this: the left side of '=' must be a name or x[i]",
+                      span_of(node), hint="write name = value, or x[i] = value for an array element")
+
+
 def _assigned_names(nodes: list[Tree]) -> set[str]:
     names: set[str] = set()
     for node in nodes:
         for sub in node.iter_subtrees():
             if sub.data in ("assign", "augassign"):
-                names.add(str(sub.children[0]))
+                target = sub.children[0]
+                if isinstance(target, Tree) and target.data in ("name", "subscript"):
+                    base = target.children[0] if target.data == "name" else target.children[0]
+                    if isinstance(base, Tree):
+                        base = base.children[0] if base.data == "name" else None
+                    if base is not None:
+                        names.add(str(base))
             elif sub.data == "multi_assign":
                 names.update(str(t) for t in sub.children[:-1])
             elif sub.data == "for_stmt":
@@ -567,7 +717,7 @@ def lower(tree: Tree, source: str = "") -> Program:
         name = str(name_tok)
         params_node = d.children[1] if len(d.children) == 3 else None
         params = tuple(str(p) for p in params_node.children) if params_node else ()
-        if name in FUNCTIONS or name in CONSTANTS or name in _RESERVED:
+        if name in BUILTIN_NAMES or name in CONSTANTS or name in _RESERVED:
             raise AdcalcError("name", f"'{name}' is a built-in name; choose another name for your function",
                               span_of(name_tok))
         if name in signatures:
@@ -576,7 +726,7 @@ def lower(tree: Tree, source: str = "") -> Program:
         if len(set(params)) != len(params):
             raise AdcalcError("name", f"function '{name}' has a repeated parameter name", span_of(d.children[1]))
         for p_tok in params_node.children if params_node else []:
-            if str(p_tok) in FUNCTIONS or str(p_tok) in CONSTANTS:
+            if str(p_tok) in BUILTIN_NAMES or str(p_tok) in CONSTANTS:
                 raise AdcalcError("name", f"'{p_tok}' is a built-in name and cannot be a parameter", span_of(p_tok))
         body = [c for c in d.children[-1].children if isinstance(c, Tree)]
         signatures[name] = _Signature(name, params, _return_count(body), span_of(name_tok))

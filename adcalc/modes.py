@@ -6,7 +6,12 @@ Contract (the protocol every mode implements):
 - ``apply1(prim, x, site)`` / ``apply2(prim, x, y, site)`` apply a primitive to mode values.
 - ``compare(fn, a, b, site)`` evaluates a comparison on primal values (conditions read primals,
   so the derivative is the derivative of the path that executes).
-- ``primal(v)`` is the float underneath a mode value.
+- ``applyn(prim, args, site)`` applies an array primitive (``adcalc.arrays``) to mode values.
+- ``primal(v)`` is the float (or NumPy array) underneath a mode value.
+
+Arrays: an elementwise primitive whose arguments include an array takes the mode's array path
+(``elementwise``); scalars never leave the float fast path.  Conditions must compare numbers:
+an array in a comparison is an ``AdcalcError('type')``.
 
 Every mode records, in ``self.warnings``, where the first non-finite value appeared (or raises
 ``AdcalcError('domain')`` when ``strict``) and, in derivative modes, every non-differentiable
@@ -18,9 +23,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from .arrays import all_finite, describe_value, is_array
 from .errors import AdcalcError
 from .ir import Cmp, Const, Eqn
-from .primitives import Primitive
+from .primitives import Primitive, array_rule, np
 from .trace import Warning
 
 
@@ -49,10 +55,11 @@ class Mode:
         self.where: Callable[[object], str] = lambda site: ""
 
     # ---- diagnostics --------------------------------------------------------------------
-    def note_nonfinite(self, prim: Primitive, args: Sequence[float], site: Eqn, result: float) -> None:
+    def note_nonfinite(self, prim: Primitive, args: Sequence[float], site: Eqn, result: float,
+                       at: str = "") -> None:
         if self._nonfinite_seen and not self.strict:
             return
-        shown = prim.show([fmt_number(a) for a in args])
+        shown = prim.show([fmt_number(a) for a in args]) + at
         what = fmt_number(result)
         if any(a - a != 0.0 for a in args):
             domain = " (an argument is already inf or nan: check the inputs)"
@@ -68,13 +75,14 @@ class Mode:
         self.warnings.append(Warning("nonfinite", message, site.span, operation=prim.name,
                                      details={"value": what, "arguments": [float(a) for a in args]}))
 
-    def note_partial(self, prim: Primitive, index: int, args: Sequence[float], site: Eqn, d: float) -> None:
+    def note_partial(self, prim: Primitive, index: int, args: Sequence[float], site: Eqn, d: float,
+                     at: str = "") -> None:
         """A local derivative came out inf or nan (the first time in a run): derivatives through
         this step may be inf or nan, and forward and reverse mode may differ there."""
         if self._bad_partial_seen:
             return
         self._bad_partial_seen = True
-        shown = prim.show([fmt_number(a) for a in args])
+        shown = prim.show([fmt_number(a) for a in args]) + at
         which = f" with respect to argument {index + 1}" if prim.arity > 1 else ""
         self.warnings.append(Warning(
             "nonfinite_derivative",
@@ -82,12 +90,12 @@ class Mode:
             "inf or nan (the function may not be differentiable here)",
             site.span, operation=prim.name, details={"arguments": [float(a) for a in args]}))
 
-    def note_kink(self, prim: Primitive, args: Sequence[float], site: Eqn) -> None:
+    def note_kink(self, prim: Primitive, args: Sequence[float], site: Eqn, at: str = "") -> None:
         w = self._kinks.get(id(site))
         if w is not None:
             w.count += 1
             return
-        shown = prim.show([fmt_number(a) for a in args])
+        shown = prim.show([fmt_number(a) for a in args]) + at
         w = Warning("kink", f"{shown}: {prim.name} is not differentiable here; {prim.convention}", site.span,
                     operation=prim.name, convention=prim.convention,
                     details={"arguments": [float(a) for a in args]}, site=site)
@@ -107,6 +115,103 @@ class Mode:
         self._kinks[id(site)] = w
         self.warnings.append(w)
 
+    # ---- arrays -------------------------------------------------------------------------------
+    def scalar_condition(self, site: Cmp, a: object, b: object) -> None:
+        """Conditions compare numbers: an array operand is an error."""
+        for atom, v in ((site.a, a), (site.b, b)):
+            if is_array(self.primal(v)):
+                raise AdcalcError("type", f"a condition compares numbers, but {atom} is "
+                                  f"{describe_value(self.primal(v))}", site.span,
+                                  hint="compare an element (x[i]) or a reduction (sum(x), max(x), norm(x))")
+
+    def array_value(self, prim: Primitive, primals: Sequence[object], site: Eqn) -> object:
+        """An elementwise primitive on arrays (NumPy broadcasting), with the run's diagnostics."""
+        with np.errstate(all="ignore"):
+            try:
+                r = array_rule(prim)(*primals)
+            except ValueError:
+                shapes = " and ".join(str(getattr(a, "shape", "a number")) for a in primals)
+                raise AdcalcError("shape", f"{prim.name}: shapes {shapes} cannot be broadcast together",
+                                  site.span, hint="NumPy rules: trailing axes must be equal or 1") from None
+        if not all_finite(r):
+            self._note_array_nonfinite(prim, primals, site, r)
+        return r
+
+    def array_partials(self, prim: Primitive, primals: Sequence[object], active: Sequence[bool],
+                       site: Eqn) -> list[object]:
+        """The local partials of an elementwise primitive at array arguments (None where inactive);
+        notes kinks and non-finite partials, element by element."""
+        rules = prim.array_partials or prim.partials
+        with np.errstate(all="ignore"):
+            if prim.kink is not None:
+                hit = np.asarray(prim.kink(*primals))
+                if hit.any():
+                    args, at = _first(primals, hit)
+                    self.note_kink(prim, args, site, at)
+            out: list[object] = []
+            for i, act in enumerate(active):
+                if not act:
+                    out.append(None)
+                    continue
+                d = rules[i](*primals)
+                if not all_finite(d):
+                    bad = ~np.isfinite(np.asarray(d))
+                    args, at = _first(primals, bad)
+                    self.note_partial(prim, i, args, site, float(np.broadcast_to(d, bad.shape)[np.unravel_index(
+                        int(np.flatnonzero(bad)[0]), bad.shape)]), at)
+                out.append(d)
+        return out
+
+    def _note_array_nonfinite(self, prim: Primitive, primals: Sequence[object], site: Eqn, r: object) -> None:
+        bad = ~np.isfinite(r)
+        args, at = _first(primals, bad)
+        flat = int(np.flatnonzero(bad)[0])
+        self.note_nonfinite(prim, args, site, float(np.asarray(r).reshape(-1)[flat]), at)
+
+    def array_op(self, prim: object, primals: Sequence[object], site: Eqn) -> object:
+        """An array primitive's value; its errors point at the site; non-finite results noted."""
+        try:
+            with np.errstate(all="ignore"):
+                r = prim.value(primals, site.params)  # type: ignore[attr-defined]
+        except AdcalcError as e:
+            if e.span is None:
+                e.span = site.span
+            raise
+        if type(r) is float:
+            bad = r - r != 0.0
+        else:
+            bad = r.size > 0 and not all_finite(r)
+        if bad and (self.strict or not self._nonfinite_seen):
+            from .arrays import describe
+
+            shown = describe(prim.name, [_short(a) for a in primals], site.params)  # type: ignore[attr-defined]
+            message = f"{shown} has a non-finite value: the first non-finite value"
+            if self.strict:
+                raise AdcalcError("domain", message, site.span, hint="strict mode turns nan/inf into errors")
+            self._nonfinite_seen = True
+            self.warnings.append(Warning("nonfinite", message, site.span, operation=prim.name))  # type: ignore
+        return r
+
+    def array_kink(self, prim: object, primals: Sequence[object], site: Eqn, out: object) -> None:
+        kink = getattr(prim, "kink", None)
+        if kink is None or not kink(primals, site.params, out):
+            return
+        w = self._kinks.get(id(site))
+        if w is not None:
+            w.count += 1
+            return
+        from .arrays import describe
+
+        shown = describe(prim.name, [_short(a) for a in primals], site.params)  # type: ignore[attr-defined]
+        w = Warning("kink", f"{shown}: not differentiable here; {prim.convention}", site.span,  # type: ignore
+                    operation=prim.name, convention=prim.convention, site=site)  # type: ignore[attr-defined]
+        self._kinks[id(site)] = w
+        self.warnings.append(w)
+
+    def applyn(self, prim: object, args: Sequence[object], site: Eqn) -> object:
+        raise AdcalcError("type", f"arrays are not supported by {self.name} mode yet", site.span,
+                          hint="use eval, grad, jvp, vjp, jacobian or check for programs with arrays")
+
     @staticmethod
     def show_arg(site_arg: object, value: object, ref: str | None) -> str:
         """How an argument appears in a definition: a node ``v3``, a literal ``2``, or a value."""
@@ -117,8 +222,23 @@ class Mode:
         return fmt_number(float(value))  # an input-independent variable, e.g. a loop counter
 
 
+def _first(primals: Sequence[object], mask: object) -> tuple[list[float], str]:
+    """The arguments at the first element where ``mask`` holds, and ``" at [i, j]"``."""
+    mask = np.asarray(mask)
+    flat = int(np.flatnonzero(mask)[0])
+    index = np.unravel_index(flat, mask.shape)
+    args = [float(np.broadcast_to(a, mask.shape)[index]) for a in primals]
+    return args, " at [" + ", ".join(str(int(i)) for i in index) + "]" if mask.ndim else ""
+
+
+def _short(v: object) -> str:
+    if is_array(v):
+        return "[" + "×".join(str(d) for d in v.shape) + "]"  # type: ignore[union-attr]
+    return fmt_number(float(v))  # type: ignore[arg-type]
+
+
 class EvalMode(Mode):
-    """Plain IEEE double evaluation: mode values are floats."""
+    """Plain IEEE double evaluation: mode values are floats (and NumPy arrays)."""
 
     name = "eval"
 
@@ -126,18 +246,27 @@ class EvalMode(Mode):
         return value
 
     def apply1(self, prim: Primitive, x: float, site: Eqn) -> float:
+        if type(x) is not float:
+            return self.array_value(prim, (x,), site)  # type: ignore[return-value]
         r = prim.value(x)
         if r - r != 0.0:
             self.note_nonfinite(prim, (x,), site, r)
         return r
 
     def apply2(self, prim: Primitive, x: float, y: float, site: Eqn) -> float:
+        if type(x) is not float or type(y) is not float:
+            return self.array_value(prim, (x, y), site)  # type: ignore[return-value]
         r = prim.value(x, y)
         if r - r != 0.0:
             self.note_nonfinite(prim, (x, y), site, r)
         return r
 
+    def applyn(self, prim: object, args: Sequence[object], site: Eqn) -> object:
+        return self.array_op(prim, args, site)
+
     def compare(self, fn: Callable[[float, float], bool], a: float, b: float, site: Cmp) -> bool:
+        if type(a) is not float or type(b) is not float:
+            self.scalar_condition(site, a, b)
         return fn(a, b)
 
     def primal(self, v: float) -> float:

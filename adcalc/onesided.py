@@ -15,6 +15,7 @@ from typing import Any
 
 from .forward import Dual, ForwardMode
 from .ir import Cmp, Eqn
+from .modes import Mode
 from .primitives import Primitive
 
 
@@ -35,6 +36,8 @@ class OneSidedMode(ForwardMode):
         if any(t != 0.0 for t in tangents):
             self.hit.add(id(site))
         return Dual(prim.value(*primals), (prim.directional(*primals, tangents),))  # type: ignore[misc]
+
+    applyn = Mode.applyn  # one-sided sweeps are for scalar programs
 
     def apply1(self, prim: Primitive, x: object, site: Eqn) -> object:
         out = self._kinked(prim, (x,), site)

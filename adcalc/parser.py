@@ -38,7 +38,7 @@ _TOKEN_NAMES = {
     "COLON": "':'",
     "EQUAL": "'='",
     "ADD_OP": "'+' or '-'",
-    "MUL_OP": "'*' or '/'",
+    "MUL_OP": "'*', '/' or '@'",
     "POW_OP": "'^'",
     "COMP_OP": "a comparison",
     "AUGOP": "'+=', '-=', '*=' or '/='",

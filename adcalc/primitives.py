@@ -23,6 +23,13 @@ Contract (the math):
   sign, floor, ceil, step  at their jumps    derivative 0
   =========  ==============================  ===========================================
 
+Arrays: every primitive here is elementwise.  ``array`` is its value rule on NumPy arrays (with
+NumPy broadcasting; the same IEEE results as ``value``, element by element), and its partials
+are the same generic rules evaluated on arrays (``G`` dispatches arrays to ``array``), except
+where a rule branches on a value (``array_partials``).  ``kink`` predicates are written with
+``&`` so they hold elementwise.  Shape-changing operations (indexing, reductions, matmul) are
+the array primitives of ``adcalc.arrays``.
+
 Adding a function to the language is one ``_prim(...)`` entry here plus its test row in
 ``tests/test_primitives.py``.
 """
@@ -64,6 +71,10 @@ class Primitive:
     # One-sided rule at a kink: (primal args, tangents along a direction) → the directional
     # derivative lim_{h→0+} (f(x + h·ẋ) − f(x)) / h.  None: the primitive has no kink.
     directional: Callable[..., float] | None = None
+    # Array rules: the value rule on NumPy arrays — the name of a NumPy ufunc ("sin") or a
+    # function of arrays — and, for rules that branch on a value, partials written for arrays.
+    array: str | Callable[..., object] = ""
+    array_partials: tuple[Callable[..., object], ...] | None = None
 
     def show(self, args: Sequence[str], pretty: bool = True) -> str:
         """The right-hand side ``v3 = …`` of this primitive applied to displayed args."""
@@ -93,6 +104,9 @@ def _generic(p: Primitive) -> Callable[..., object]:
         for a in args:
             if type(a) is not float and hasattr(a, "apply_primitive"):
                 return a.apply_primitive(p, args)  # type: ignore[union-attr]
+        for a in args:
+            if hasattr(a, "shape"):  # a NumPy array: the elementwise rule
+                return array_rule(p)(*args)
         return value(*args)
 
     if p.arity == 1:
@@ -112,6 +126,23 @@ def _prim(name: str, arity: int, value: Callable[..., float], partials: tuple, d
     PRIMITIVES[name] = p
     setattr(G, name, _generic(p))
     return p
+
+
+class _Numpy:
+    """NumPy, imported on first use: scalar-only runs never pay its import."""
+
+    def __getattr__(self, name: str) -> object:
+        import numpy
+
+        return getattr(numpy, name)
+
+
+np = _Numpy()
+
+
+def array_rule(p: Primitive) -> Callable[..., object]:
+    """The primitive's value rule on arrays (a NumPy function)."""
+    return getattr(np, p.array) if isinstance(p.array, str) else p.array
 
 
 def primal(v: object) -> float:
@@ -281,6 +312,17 @@ def _pow_dy(x: object, y: object) -> object:
     return G.mul(G.pow(x, y), G.log(x))
 
 
+def _pow_dx_array(x: object, y: object) -> object:
+    if not hasattr(y, "shape"):
+        return 0.0 if y == 0.0 else G.mul(y, G.pow(x, y - 1.0))
+    return np.where(y == 0.0, 0.0, np.multiply(y, np.power(x, np.subtract(y, 1.0))))
+
+
+def _pow_dy_array(x: object, y: object) -> object:
+    return np.where(np.logical_and(np.equal(x, 0.0), np.greater(y, 0.0)), 0.0,
+                    np.multiply(np.power(x, y), np.log(x)))
+
+
 def _show_pow_dx(args: Sequence[str]) -> str:
     x, y = args
     try:
@@ -302,6 +344,32 @@ def _hypot_d(i: int) -> Callable[..., object]:
         return G.div((x, y)[i], G.hypot(x, y))
 
     return d
+
+
+def _hypot_d_array(i: int) -> Callable[..., object]:
+    def d(x: object, y: object) -> object:
+        both_zero = np.logical_and(np.equal(x, 0.0), np.equal(y, 0.0))
+        return np.where(both_zero, 0.0, np.divide((x, y)[i], np.hypot(x, y)))
+
+    return d
+
+
+def _sigmoid_array(x: object) -> object:
+    e = np.exp(-np.abs(x))  # the scalar rule's two branches, without overflow
+    return np.where(np.greater_equal(x, 0.0), 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _softplus_array(x: object) -> object:
+    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def _elementwise(f: Callable[[float], float]) -> Callable[[object], object]:
+    """A math function with no NumPy ufunc, applied element by element (erf, erfc)."""
+
+    def g(x: object) -> object:
+        return np.vectorize(f, otypes=[float])(x)
+
+    return g
 
 
 def _sq(x: object) -> object:
@@ -382,131 +450,170 @@ def _jump_directional(x: float, t: Sequence[float]) -> float:
 
 # Arithmetic operators
 _prim("add", 2, operator.add, (_one, _one), "{0} + {1}", ("1", "1"), symbol="+", public=False,
-      taylor=lambda a, b, v: S.add(a, b))
+      taylor=lambda a, b, v: S.add(a, b),
+      array="add")
 _prim("sub", 2, operator.sub, (_one, _minus_one), "{0} - {1}", ("1", "-1"), symbol="-", public=False,
-      taylor=lambda a, b, v: S.sub(a, b))
+      taylor=lambda a, b, v: S.sub(a, b),
+      array="subtract")
 _prim("mul", 2, operator.mul, (lambda x, y: y, lambda x, y: x), "{0}·{1}", ("{1}", "{0}"),
       symbol="*", public=False,
-      taylor=lambda a, b, v: S.mul(a, b))
+      taylor=lambda a, b, v: S.mul(a, b),
+      array="multiply")
 _prim("div", 2, _div, (lambda x, y: G.div(1.0, y), lambda x, y: G.neg(G.div(G.div(x, y), y))),
       "{0}/{1}", ("1/{1}", "-{0}/{1}^2"), domain="y ≠ 0", symbol="/", public=False,
-      taylor=lambda a, b, v: S.div(a, b, v))
+      taylor=lambda a, b, v: S.div(a, b, v),
+      array="divide")
 _prim("neg", 1, operator.neg, (_minus_one,), "-{0}", ("-1",), symbol="-", public=False,
-      taylor=lambda a, v: S.neg(a))
+      taylor=lambda a, v: S.neg(a),
+      array="negative")
 _prim("pow", 2, _pow, (_pow_dx, _pow_dy), "{0}^{1}", (_show_pow_dx, "{0}^{1}·log({0})"),
       domain="x > 0, or x = 0 with y ≥ 0, or x < 0 with whole y",
-      kink=lambda x, y: x == 0.0 and y < 1.0,
+      kink=lambda x, y: (x == 0.0) & (y < 1.0),
       convention="d(x^0)/dx = 0 and d(0^y)/dy = 0 for y > 0; d(x^y)/dx = +inf at x = 0 for 0 < y < 1",
       symbol="^",
-      taylor=_pow_taylor, directional=_pow_directional)
+      taylor=_pow_taylor, directional=_pow_directional,
+      array="power", array_partials=(_pow_dx_array, _pow_dy_array))
 
 # Exponentials and logarithms
 _prim("exp", 1, _guard(math.exp), (lambda x: G.exp(x),), "exp({0})", ("exp({0})",),
-      taylor=lambda a, v: S.exp(a, v))
+      taylor=lambda a, v: S.exp(a, v),
+      array="exp")
 _prim("expm1", 1, _guard(math.expm1), (lambda x: G.exp(x),), "expm1({0})", ("exp({0})",),
-      taylor=lambda a, v: S.exp(a, _guard(math.exp)(a[0])))
+      taylor=lambda a, v: S.exp(a, _guard(math.exp)(a[0])),
+      array="expm1")
 _prim("log", 1, _log_base(math.log), (lambda x: G.div(1.0, x),), "log({0})", ("1/{0}",), domain="x > 0",
-      taylor=lambda a, v: S.log(a, v))
+      taylor=lambda a, v: S.log(a, v),
+      array="log")
 _prim("log2", 1, _log_base(math.log2), (lambda x: G.div(1.0, G.mul(x, _LN2)),), "log2({0})",
       ("1/({0}·ln 2)",), domain="x > 0",
-      taylor=lambda a, v: S.scale(S.log(a, v * _LN2), 1 / _LN2))
+      taylor=lambda a, v: S.scale(S.log(a, v * _LN2), 1 / _LN2),
+      array="log2")
 _prim("log10", 1, _log_base(math.log10), (lambda x: G.div(1.0, G.mul(x, _LN10)),), "log10({0})",
       ("1/({0}·ln 10)",), domain="x > 0",
-      taylor=lambda a, v: S.scale(S.log(a, v * _LN10), 1 / _LN10))
+      taylor=lambda a, v: S.scale(S.log(a, v * _LN10), 1 / _LN10),
+      array="log10")
 _prim("log1p", 1, _log1p, (lambda x: G.div(1.0, G.add(1.0, x)),), "log1p({0})", ("1/(1 + {0})",),
       domain="x > -1",
-      taylor=lambda a, v: S.log(S.add(a, S.const(1.0, len(a))), v))
+      taylor=lambda a, v: S.log(S.add(a, S.const(1.0, len(a))), v),
+      array="log1p")
 _prim("sqrt", 1, _guard(math.sqrt), (lambda x: G.div(0.5, G.sqrt(x)),), "sqrt({0})", ("1/(2·sqrt({0}))",),
       domain="x ≥ 0", kink=lambda x: x == 0.0, convention="sqrt'(0) = +inf",
       taylor=lambda a, v: S.sqrt(a, v),
-      directional=lambda x, t: INF if t[0] > 0 else (0.0 if t[0] == 0 else NAN))
+      directional=lambda x, t: INF if t[0] > 0 else (0.0 if t[0] == 0 else NAN),
+      array="sqrt")
 _prim("cbrt", 1, math.cbrt, (lambda x: G.div(1.0, G.mul(3.0, _sq(G.cbrt(x)))),), "cbrt({0})",
       ("1/(3·cbrt({0})^2)",), kink=lambda x: x == 0.0, convention="cbrt'(0) = +inf",
       taylor=_cbrt_taylor,
-      directional=lambda x, t: math.copysign(INF, t[0]) if t[0] != 0 else 0.0)
+      directional=lambda x, t: math.copysign(INF, t[0]) if t[0] != 0 else 0.0,
+      array="cbrt")
 
 # Trigonometric
 _prim("sin", 1, _guard(math.sin), (lambda x: G.cos(x),), "sin({0})", ("cos({0})",),
-      taylor=lambda a, v: S.sincos(a, v, _guard(math.cos)(a[0]))[0])
+      taylor=lambda a, v: S.sincos(a, v, _guard(math.cos)(a[0]))[0],
+      array="sin")
 _prim("cos", 1, _guard(math.cos), (lambda x: G.neg(G.sin(x)),), "cos({0})", ("-sin({0})",),
-      taylor=lambda a, v: S.sincos(a, _guard(math.sin)(a[0]), v)[1])
+      taylor=lambda a, v: S.sincos(a, _guard(math.sin)(a[0]), v)[1],
+      array="cos")
 _prim("tan", 1, _guard(math.tan), (lambda x: G.add(1.0, _sq(G.tan(x))),), "tan({0})", ("1 + tan({0})^2",),
-      taylor=lambda a, v: S.div(*S.sincos(a, _guard(math.sin)(a[0]), _guard(math.cos)(a[0])), v))
+      taylor=lambda a, v: S.div(*S.sincos(a, _guard(math.sin)(a[0]), _guard(math.cos)(a[0])), v),
+      array="tan")
 _prim("asin", 1, _guard(math.asin), (lambda x: G.div(1.0, G.sqrt(G.sub(1.0, _sq(x)))),), "asin({0})",
       ("1/sqrt(1 - {0}^2)",), domain="-1 ≤ x ≤ 1",
-      taylor=lambda a, v: S.integrate(a, _inv(S.sqrt(_one_minus_sq(a), _guard(math.sqrt)(1 - a[0] * a[0]))), v))
+      taylor=lambda a, v: S.integrate(a, _inv(S.sqrt(_one_minus_sq(a), _guard(math.sqrt)(1 - a[0] * a[0]))), v),
+      array="arcsin")
 _prim("acos", 1, _guard(math.acos), (lambda x: G.neg(G.div(1.0, G.sqrt(G.sub(1.0, _sq(x))))),), "acos({0})",
       ("-1/sqrt(1 - {0}^2)",), domain="-1 ≤ x ≤ 1",
-      taylor=lambda a, v: S.integrate(a, S.neg(_inv(S.sqrt(_one_minus_sq(a), _guard(math.sqrt)(1 - a[0] * a[0])))), v))
+      taylor=lambda a, v: S.integrate(a, S.neg(_inv(S.sqrt(_one_minus_sq(a), _guard(math.sqrt)(1 - a[0] * a[0])))), v),
+      array="arccos")
 _prim("atan", 1, math.atan, (lambda x: G.div(1.0, G.add(1.0, _sq(x))),), "atan({0})", ("1/(1 + {0}^2)",),
-      taylor=lambda a, v: S.integrate(a, _inv(S.add(S.const(1.0, len(a)), S.mul(a, a))), v))
+      taylor=lambda a, v: S.integrate(a, _inv(S.add(S.const(1.0, len(a)), S.mul(a, a))), v),
+      array="arctan")
 _prim("atan2", 2, math.atan2,
       (lambda y, x: G.div(x, G.add(_sq(x), _sq(y))), lambda y, x: G.neg(G.div(y, G.add(_sq(x), _sq(y))))),
       "atan2({0}, {1})", ("{1}/({0}^2 + {1}^2)", "-{0}/({0}^2 + {1}^2)"), domain="(y, x) ≠ (0, 0)",
-      taylor=_atan2_taylor)
+      taylor=_atan2_taylor,
+      array="arctan2")
 
 # Hyperbolic
 _prim("sinh", 1, _guard(math.sinh, overflow=None), (lambda x: G.cosh(x),), "sinh({0})", ("cosh({0})",),
-      taylor=lambda a, v: S.sincos(a, v, _guard(math.cosh)(a[0]), hyperbolic=True)[0])
+      taylor=lambda a, v: S.sincos(a, v, _guard(math.cosh)(a[0]), hyperbolic=True)[0],
+      array="sinh")
 _prim("cosh", 1, _guard(math.cosh), (lambda x: G.sinh(x),), "cosh({0})", ("sinh({0})",),
-      taylor=lambda a, v: S.sincos(a, _guard(math.sinh, overflow=None)(a[0]), v, hyperbolic=True)[1])
+      taylor=lambda a, v: S.sincos(a, _guard(math.sinh, overflow=None)(a[0]), v, hyperbolic=True)[1],
+      array="cosh")
 _prim("tanh", 1, math.tanh, (lambda x: G.sub(1.0, _sq(G.tanh(x))),), "tanh({0})", ("1 - tanh({0})^2",),
-      taylor=lambda a, v: S.riccati(a, v, lambda f, k: (1.0 if k == 0 else 0.0) - S.square_coefficient(f, k)))
+      taylor=lambda a, v: S.riccati(a, v, lambda f, k: (1.0 if k == 0 else 0.0) - S.square_coefficient(f, k)),
+      array="tanh")
 _prim("asinh", 1, math.asinh, (lambda x: G.div(1.0, G.sqrt(G.add(_sq(x), 1.0))),), "asinh({0})",
       ("1/sqrt({0}^2 + 1)",),
-      taylor=_asinh_taylor)
+      taylor=_asinh_taylor,
+      array="arcsinh")
 _prim("acosh", 1, _guard(math.acosh),
       (lambda x: G.div(1.0, G.mul(G.sqrt(G.sub(x, 1.0)), G.sqrt(G.add(x, 1.0)))),), "acosh({0})",
       ("1/sqrt({0}^2 - 1)",), domain="x ≥ 1",
-      taylor=_acosh_taylor)
+      taylor=_acosh_taylor,
+      array="arccosh")
 _prim("atanh", 1, _atanh, (lambda x: G.div(1.0, G.sub(1.0, _sq(x))),), "atanh({0})", ("1/(1 - {0}^2)",),
       domain="-1 < x < 1",
-      taylor=lambda a, v: S.integrate(a, _inv(_one_minus_sq(a)), v))
+      taylor=lambda a, v: S.integrate(a, _inv(_one_minus_sq(a)), v),
+      array="arctanh")
 
 # Smooth activations and special functions
 _prim("sigmoid", 1, _sigmoid, (lambda x: G.mul(G.sigmoid(x), G.sub(1.0, G.sigmoid(x))),), "sigmoid({0})",
       ("sigmoid({0})·(1 - sigmoid({0}))",),
-      taylor=lambda a, v: _sigmoid_series(a))
+      taylor=lambda a, v: _sigmoid_series(a),
+      array=_sigmoid_array)
 _prim("softplus", 1, _softplus, (lambda x: G.sigmoid(x),), "softplus({0})", ("sigmoid({0})",),
-      taylor=lambda a, v: S.integrate(a, _sigmoid_series(a), v))
+      taylor=lambda a, v: S.integrate(a, _sigmoid_series(a), v),
+      array=_softplus_array)
 _prim("erf", 1, math.erf, (lambda x: G.mul(_TWO_OVER_SQRT_PI, G.exp(G.neg(_sq(x)))),), "erf({0})",
       ("2/sqrt(pi)·exp(-{0}^2)",),
-      taylor=lambda a, v: S.integrate(a, S.scale(_gauss(a), _TWO_OVER_SQRT_PI), v))
+      taylor=lambda a, v: S.integrate(a, S.scale(_gauss(a), _TWO_OVER_SQRT_PI), v),
+      array=_elementwise(math.erf))
 _prim("erfc", 1, math.erfc, (lambda x: G.mul(-_TWO_OVER_SQRT_PI, G.exp(G.neg(_sq(x)))),), "erfc({0})",
       ("-2/sqrt(pi)·exp(-{0}^2)",),
-      taylor=lambda a, v: S.integrate(a, S.scale(_gauss(a), -_TWO_OVER_SQRT_PI), v))
+      taylor=lambda a, v: S.integrate(a, S.scale(_gauss(a), -_TWO_OVER_SQRT_PI), v),
+      array=_elementwise(math.erfc))
 
 # Piecewise: kinks and jumps, with the documented conventions
 _prim("abs", 1, math.fabs, (lambda x: G.sign(x),), "|{0}|", ("sign({0})",),
       kink=lambda x: x == 0.0, convention="abs'(0) = 0",
       taylor=lambda a, v: a if a[0] > 0 else S.neg(a) if a[0] < 0 else S.const(v, len(a)),
-      directional=lambda x, t: abs(t[0]))
+      directional=lambda x, t: abs(t[0]),
+      array="abs")
 _prim("max", 2, _max, (lambda x, y: G.step(G.sub(x, y)), lambda x, y: G.step(G.sub(y, x))),
       "max({0}, {1})", ("[{0} > {1}]", "[{1} > {0}]"), kink=lambda x, y: x == y,
       convention="a tie splits the derivative 0.5 / 0.5", variadic=True,
       taylor=lambda a, b, v: a if a[0] > b[0] else b if a[0] < b[0] else S.scale(S.add(a, b), 0.5),
-      directional=lambda x, y, t: max(t[0], t[1]))
+      directional=lambda x, y, t: max(t[0], t[1]),
+      array="maximum")
 _prim("min", 2, _min, (lambda x, y: G.step(G.sub(y, x)), lambda x, y: G.step(G.sub(x, y))),
       "min({0}, {1})", ("[{0} < {1}]", "[{1} < {0}]"), kink=lambda x, y: x == y,
       convention="a tie splits the derivative 0.5 / 0.5", variadic=True,
       taylor=lambda a, b, v: a if a[0] < b[0] else b if a[0] > b[0] else S.scale(S.add(a, b), 0.5),
-      directional=lambda x, y, t: min(t[0], t[1]))
+      directional=lambda x, y, t: min(t[0], t[1]),
+      array="minimum")
 _prim("hypot", 2, _hypot, (_hypot_d(0), _hypot_d(1)), "hypot({0}, {1})",
-      ("{0}/hypot({0}, {1})", "{1}/hypot({0}, {1})"), kink=lambda x, y: x == 0.0 and y == 0.0,
+      ("{0}/hypot({0}, {1})", "{1}/hypot({0}, {1})"), kink=lambda x, y: (x == 0.0) & (y == 0.0),
       convention="both partials are 0 at (0, 0)",
       taylor=lambda a, b, v: S.const(v, len(a)) if a[0] == b[0] == 0.0 else S.sqrt(S.add(S.mul(a, a), S.mul(b, b)), v),
-      directional=lambda x, y, t: math.hypot(t[0], t[1]))
+      directional=lambda x, y, t: math.hypot(t[0], t[1]),
+      array="hypot", array_partials=(_hypot_d_array(0), _hypot_d_array(1)))
 _prim("sign", 1, _sign, (_zero,), "sign({0})", ("0",), kink=lambda x: x == 0.0,
       convention="sign'(x) = 0, also at the jump x = 0",
-      taylor=lambda a, v: S.const(v, len(a)), directional=_jump_directional)
+      taylor=lambda a, v: S.const(v, len(a)), directional=_jump_directional,
+      array="sign")
 _prim("floor", 1, _rounding(math.floor), (_zero,), "floor({0})", ("0",),
-      kink=lambda x: x == int(x) if x - x == 0.0 else False, convention="floor' = 0, also at whole numbers",
-      taylor=lambda a, v: S.const(v, len(a)), directional=_jump_directional)
+      kink=lambda x: x % 1.0 == 0.0, convention="floor' = 0, also at whole numbers",
+      taylor=lambda a, v: S.const(v, len(a)), directional=_jump_directional,
+      array="floor")
 _prim("ceil", 1, _rounding(math.ceil), (_zero,), "ceil({0})", ("0",),
-      kink=lambda x: x == int(x) if x - x == 0.0 else False, convention="ceil' = 0, also at whole numbers",
-      taylor=lambda a, v: S.const(v, len(a)), directional=_jump_directional)
+      kink=lambda x: x % 1.0 == 0.0, convention="ceil' = 0, also at whole numbers",
+      taylor=lambda a, v: S.const(v, len(a)), directional=_jump_directional,
+      array="ceil")
 _prim("step", 1, _step, (_zero,), "[{0} > 0]", ("0",), public=False,
-      taylor=lambda a, v: S.const(v, len(a)))
+      taylor=lambda a, v: S.const(v, len(a)),
+      array=lambda x: np.heaviside(x, 0.5))
 
 
 # Named constants of the language
@@ -523,7 +630,7 @@ COMPARISONS: dict[str, Callable[[float, float], bool]] = {
 }
 
 # Operator tokens of the grammar → primitive names
-BINARY_OPERATORS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow", "**": "pow"}
+BINARY_OPERATORS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow", "**": "pow", "@": "matmul"}
 
 # Functions a user can call by name (pow is both `^` and `pow(x, y)`)
 FUNCTIONS: dict[str, Primitive] = {name: p for name, p in PRIMITIVES.items() if p.public}

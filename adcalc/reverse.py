@@ -12,6 +12,11 @@ Storage is struct-of-arrays, one slot per node for each of the (at most two) arg
 ``array('d')``/``array('q')``: 40 bytes per recorded operation, no object per node, nothing for
 the cyclic garbage collector to walk.  Mode values are tape indices (``int``) for
 input-dependent values and plain floats for everything else (never taped).
+
+Arrays: an input-dependent array is an ``ANode`` (its tape index and value).  An operation that
+involves arrays is a *rule node*: ``arg0 = RULE`` and ``tape.rules[k] = (parents, pull, is_array)``
+where ``pull(ȳ)`` returns each parent's cotangent (already un-broadcast to its shape).  Array
+adjoints live beside the float adjoints; a tape without rule nodes runs the plain float sweep.
 """
 
 from __future__ import annotations
@@ -19,16 +24,32 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable, Sequence
 
+from .arrays import mul0, scalar_result, unbroadcast
 from .ir import Cmp, Eqn
 from .modes import Mode
-from .primitives import G, Primitive, primal
+from .primitives import G, Primitive, np, primal
 from .trace import AdjointUpdate, Trace, TraceRow
+
+RULE = -2  # arg0 of a rule node (an operation involving arrays)
+
+
+class ANode:
+    """An input-dependent array on the tape: its node index and its value."""
+
+    __slots__ = ("index", "value")
+
+    def __init__(self, index: int, value: object):
+        self.index = index
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"ANode({self.index}, shape={getattr(self.value, 'shape', ())})"
 
 
 class Tape:
     """Per node: its value, its input-dependent arguments (or -1) and the local partials."""
 
-    __slots__ = ("values", "arg0", "arg1", "partial0", "partial1")
+    __slots__ = ("values", "arg0", "arg1", "partial0", "partial1", "rules")
 
     def __init__(self, boxed: bool = False) -> None:
         """``boxed``: values and partials are objects (duals, for forward-over-reverse)."""
@@ -37,6 +58,7 @@ class Tape:
         self.arg1 = array("q")
         self.partial0 = [] if boxed else array("d")
         self.partial1 = [] if boxed else array("d")
+        self.rules: dict[int, tuple] = {}  # rule nodes: k → (parents, pull, is_array)
 
     def __len__(self) -> int:
         return len(self.values)
@@ -46,8 +68,11 @@ class Tape:
         return sum(a.itemsize * len(a) for a in (self.values, self.arg0, self.arg1, self.partial0, self.partial1))
 
 
-def backward(tape: Tape, seeds: dict[int, float]) -> list[float]:
-    """One reverse sweep: the adjoint of every node, given the output seeds ``{node: ȳ}``."""
+def backward(tape: Tape, seeds: dict[int, object]) -> list[object]:
+    """One reverse sweep: the adjoint of every node, given the output seeds ``{node: ȳ}``
+    (an array for an array node).  Array nodes' adjoints are arrays (of their shape)."""
+    if tape.rules:
+        return _backward_rules(tape, seeds)
     adj = [0.0] * len(tape.values)
     for node, g in seeds.items():
         adj[node] += g
@@ -68,6 +93,58 @@ def backward(tape: Tape, seeds: dict[int, float]) -> list[float]:
     return adj
 
 
+def _backward_rules(tape: Tape, seeds: dict[int, object], on_update: object = None) -> list[object]:
+    """The sweep of a tape with rule nodes; ``on_update(target, source, contribution, adjoint)``
+    (traced runs) sees every update in the order it is made."""
+    rules = tape.rules
+    adj: list[object] = [0.0] * len(tape.values)
+    arrays: dict[int, object] = {}  # adjoints of array nodes
+    for node, g in seeds.items():
+        if node in rules and rules[node][2]:
+            arrays[node] = g
+        else:
+            adj[node] += g  # type: ignore[operator]
+    arg0, arg1, partial0, partial1 = tape.arg0, tape.arg1, tape.partial0, tape.partial1
+    for k in range(len(adj) - 1, -1, -1):
+        a = arg0[k]
+        if a == RULE:
+            parents, pull, is_array = rules[k]
+            g = arrays.get(k) if is_array else adj[k]
+            if g is None or pull is None or (not is_array and g == 0.0):
+                continue
+            with np.errstate(all="ignore"):
+                cotangents = pull(g)
+            for (parent, parent_is_array), ct in zip(parents, cotangents):
+                if parent < 0 or ct is None:
+                    continue
+                if parent_is_array:
+                    prev = arrays.get(parent)
+                    arrays[parent] = ct if prev is None else prev + ct
+                    new = arrays[parent]
+                else:
+                    adj[parent] += float(ct)  # type: ignore[operator]
+                    new = adj[parent]
+                if on_update is not None:
+                    on_update(parent, k, ct, new)  # type: ignore[operator]
+            continue
+        g = adj[k]
+        if g != 0.0:
+            for parent, p in ((a, partial0[k]), (arg1[k], partial1[k])):
+                if parent >= 0:
+                    contribution = 0.0
+                    if p != 0.0:
+                        contribution = g * p  # type: ignore[operator]
+                        adj[parent] += contribution  # type: ignore[operator]
+                    if on_update is not None:
+                        on_update(parent, k, contribution, adj[parent])  # type: ignore[operator]
+    for node, g in arrays.items():
+        adj[node] = g
+    for node, (_, _, is_array) in rules.items():
+        if is_array and node not in arrays:
+            adj[node] = None  # no cotangent reached it: zero (the API fills in its shape)
+    return adj
+
+
 class ReverseMode(Mode):
     """Records the executed program on a ``Tape``."""
 
@@ -81,6 +158,8 @@ class ReverseMode(Mode):
                       tape.partial1.append)
 
     def input(self, index: int, name: str, value: float) -> int:
+        if type(value) is not float and hasattr(value, "shape"):
+            return self._rule_node(value, (), None)  # type: ignore[return-value]
         push_value, push_a0, push_a1, push_p0, push_p1 = self._push
         push_value(value)
         push_a0(-1)
@@ -91,6 +170,8 @@ class ReverseMode(Mode):
 
     def apply1(self, prim: Primitive, x: object, site: Eqn) -> object:
         if type(x) is not int:
+            if type(x) is not float:
+                return self.elementwise(prim, (x,), site)
             r = prim.value(x)
             if r - r != 0.0:
                 self.note_nonfinite(prim, (x,), site, r)
@@ -117,6 +198,8 @@ class ReverseMode(Mode):
     def apply2(self, prim: Primitive, x: object, y: object, site: Eqn) -> object:
         ax = type(x) is int
         ay = type(y) is int
+        if not ((ax or type(x) is float) and (ay or type(y) is float)):
+            return self.elementwise(prim, (x, y), site)
         if not (ax or ay):
             r = prim.value(x, y)
             if r - r != 0.0:
@@ -151,25 +234,92 @@ class ReverseMode(Mode):
         push_p1(dy)
         return k
 
+    # ---- arrays ---------------------------------------------------------------------------------
+    def _rule_node(self, value: object, parents: tuple, pull: object) -> object:
+        """Append a rule node; returns its mode value (an ``ANode``, or the index for a number)."""
+        push_value, push_a0, push_a1, push_p0, push_p1 = self._push
+        k = len(self._values)
+        is_array = type(value) is not float
+        push_value(float("nan") if is_array else value)
+        push_a0(RULE)
+        push_a1(-1)
+        push_p0(0.0)
+        push_p1(0.0)
+        self.tape.rules[k] = (parents, pull, is_array)
+        return ANode(k, value) if is_array else k
+
+    def _primal_of(self, v: object) -> object:
+        if type(v) is int:
+            return self._values[v]
+        return v.value if type(v) is ANode else v  # type: ignore[union-attr]
+
+    @staticmethod
+    def _parent(v: object) -> tuple[int, bool]:
+        if type(v) is int:
+            return v, False
+        if type(v) is ANode:
+            return v.index, True
+        return -1, False
+
+    def elementwise(self, prim: Primitive, args: Sequence[object], site: Eqn) -> object:
+        """An elementwise primitive with arrays: x̄ᵢ += unbroadcast(ȳ·∂ᵢ, shape(xᵢ))."""
+        primals = [self._primal_of(a) for a in args]
+        out = self.array_value(prim, primals, site)
+        parents = tuple(self._parent(a) for a in args)
+        if all(p < 0 for p, _ in parents):
+            return out
+        partials = self.array_partials(prim, primals, [p >= 0 for p, _ in parents], site)
+        shapes = [np.shape(x) for x in primals]
+
+        def pull(g: object) -> list[object]:
+            return [None if d is None else unbroadcast(mul0(g, d), s) for d, s in zip(partials, shapes)]
+
+        return self._rule_node(out, parents, pull)
+
+    def applyn(self, prim: object, args: Sequence[object], site: Eqn) -> object:
+        primals = [self._primal_of(a) for a in args]
+        out = self.array_op(prim, primals, site)
+        if prim.vjp is None:  # type: ignore[attr-defined]
+            return out
+        allowed = prim.differentiable  # type: ignore[attr-defined]
+        parents = tuple(self._parent(a) if i in allowed else (-1, False) for i, a in enumerate(args))
+        if all(p < 0 for p, _ in parents):
+            return out
+        self.array_kink(prim, primals, site, out)
+        params = site.params
+        vjp = prim.vjp  # type: ignore[attr-defined]
+
+        def pull(g: object) -> list[object]:
+            return vjp(primals, params, out, g)
+
+        return self._rule_node(scalar_result(out), parents, pull)
+
     def compare(self, fn: Callable[[float, float], bool], a: object, b: object, site: Cmp) -> bool:
         vals = self.tape.values
         active = type(a) is int or type(b) is int
         pa = vals[a] if type(a) is int else a
         pb = vals[b] if type(b) is int else b
+        if type(pa) is not float or type(pb) is not float:
+            self.scalar_condition(site, a, b)
         taken = fn(pa, pb)
         if active and pa == pb:
             self.note_tie(site, pa, pb, taken)
         return taken
 
     def primal(self, v: object) -> float:
-        return self.tape.values[v] if type(v) is int else v  # type: ignore[index,return-value]
+        if type(v) is int:
+            return self.tape.values[v]
+        return v.value if type(v) is ANode else v  # type: ignore[union-attr,return-value]
 
-    def gradient(self, outputs: Sequence[object], cotangent: Sequence[float]) -> list[float]:
-        """Adjoints of all nodes for the covector ``cotangent`` on the outputs (one sweep)."""
-        seeds: dict[int, float] = {}
+    def gradient(self, outputs: Sequence[object], cotangent: Sequence[object]) -> list[object]:
+        """Adjoints of all nodes for the covector ``cotangent`` on the outputs (one sweep); an
+        array output's weight is an array of its shape."""
+        seeds: dict[int, object] = {}
         for out, w in zip(outputs, cotangent):
-            if type(out) is int and w != 0.0:
-                seeds[out] = seeds.get(out, 0.0) + w
+            if type(out) is ANode:
+                seeds[out.index] = seeds[out.index] + w if out.index in seeds else w
+            elif type(out) is int and w != 0.0:
+                seeds[out] = seeds.get(out, 0.0) + w  # type: ignore[operator]
         return backward(self.tape, seeds)
 
 
@@ -306,6 +456,8 @@ class BoxedReverseMode(ReverseMode):
 
     def apply1(self, prim: Primitive, x: object, site: Eqn) -> object:
         return self._apply(prim, (x,), site)
+
+    applyn = Mode.applyn  # arrays: not in forward-over-reverse yet
 
     def apply2(self, prim: Primitive, x: object, y: object, site: Eqn) -> object:
         return self._apply(prim, (x, y), site)

@@ -234,11 +234,11 @@ class Session:
         target, clauses = split_clauses(rest)
         source = self._target_source(target)
         if command == "ir":
+            from ..arrays import describe
             from ..ir import format_program
-            from ..primitives import PRIMITIVES
 
             program = _load_checked(source, target).program
-            self.out.print(Text(format_program(program, lambda p, a: PRIMITIVES[p].show(a, pretty=False))))
+            self.out.print(Text(format_program(program, describe)))
             return
         loaded = _load_checked(source, target)
         point = self._point(loaded, self.bindings(clauses["at"], "at") if "at" in clauses else {})
