@@ -150,6 +150,10 @@ def _point(at: list[str]) -> dict[str, float]:
         for name, value in parse_bindings(chunk).items():
             if name in point:
                 raise AdcalcError("input", f"--at: '{name}' is given twice")
+            if isinstance(value, list):  # an array: NumPy from here on (imported only for arrays)
+                import numpy as np
+
+                value = np.array(value, dtype=float)
             point[name] = value
     return point
 

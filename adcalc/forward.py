@@ -262,30 +262,41 @@ class TracedForwardMode(ForwardMode):
         super().__init__(seeds, strict)
         self.trace = trace
 
-    def _new(self, value: float, tangent: tuple | None, op: str, definition: str, site: object,
-             var: str | None, args: Sequence[str] = ()) -> Dual:
+    def _new(self, value: object, tangent: object | None, op: str, definition: str, site: object,
+             var: str | None, args: Sequence[str] = ()) -> object:
         node = len(self.trace.rows) + 1
-        self.trace.rows.append(TraceRow(node, op, definition, value, getattr(site, "span", None), var,
+        is_array = type(value) is not float
+        shown = tangent if tangent is not None else (np.zeros((self.width,) + value.shape) if is_array  # type: ignore
+                                                     else self.zero)
+        self.trace.rows.append(TraceRow(node, op, definition, value, getattr(site, "span", None), var,  # type: ignore
                                         self.where(site) if site is not None else "",
-                                        tangent if tangent is not None else self.zero, None, tangent is not None,
-                                        tuple(args)))
-        return Dual(value, tangent, node)
+                                        tuple(shown), None, tangent is not None, tuple(args)))
+        if is_array:
+            return ArrayDual(value, tangent, node)
+        return Dual(value, tangent, node)  # type: ignore[arg-type]
 
     def input(self, index: int, name: str, value: float) -> Dual:
-        return self._new(value, self.seeds[index], "input", name, None, name)
+        return self._new(value, self.seeds[index], "input", name, None, name)  # type: ignore[return-value]
 
     def _unwrap(self, v: object) -> object:
-        return v.primal if type(v) is Dual and v.tangent is None else v
+        return v.primal if (type(v) is Dual or type(v) is ArrayDual) and v.tangent is None else v
 
-    def _record(self, prim: Primitive, args: Sequence[object], result: object, site: Eqn) -> Dual:
-        shown = [self.show_arg(site.args[i], self.primal(a), f"v{a.node}" if type(a) is Dual else None)
+    def _record(self, prim: object, args: Sequence[object], result: object, site: Eqn) -> Dual:
+        shown = [self.show_arg(site.args[i], self.primal(a),
+                               f"v{a.node}" if type(a) is Dual or type(a) is ArrayDual else None)
                  for i, a in enumerate(args)]
-        if type(result) is Dual:
+        if type(result) is Dual or type(result) is ArrayDual:
             value, tangent = result.primal, result.tangent
         else:
             value, tangent = result, None
         var = site.out if site.user_var else None
-        return self._new(value, tangent, prim.name, prim.show(shown), site, var, shown)
+        from .arrays import describe
+
+        return self._new(value, tangent, prim.name, describe(prim.name, shown, site.params, pretty=True),  # type: ignore
+                         site, var, shown)
+
+    def applyn(self, prim: object, args: Sequence[object], site: Eqn) -> object:
+        return self._record(prim, args, super().applyn(prim, [self._unwrap(a) for a in args], site), site)
 
     def apply1(self, prim: Primitive, x: object, site: Eqn) -> object:
         return self._record(prim, (x,), super().apply1(prim, self._unwrap(x), site), site)

@@ -7,10 +7,12 @@ Shapes (other programs rely on them)::
     jvp:      {"value": V, "tangent": T}
     vjp:      {"value": [...], "cotangent_result": {NAME: G, ...}}
     jacobian: {"value": [...], "inputs": [NAMES], "jacobian": [[d out_i / d in_j, ...], ...]}
+              with arrays also "rows": ["f[0]", …], "columns": ["x[0]", …, "y"] and "layout"
     errors:   {"error": {"kind": K, "message": M, "line": L, "column": C}}
 
 Numbers are JSON numbers at full precision (shortest repr that round-trips); nan and ±inf are
-the strings "nan", "inf", "-inf".  ``"warnings"`` (a list of objects) is added when a run has
+the strings "nan", "inf", "-inf".  An array (a value, a gradient with respect to an array
+input) is a nested list in row-major order.  ``"warnings"`` (a list of objects) is added when a run has
 any; ``--trace`` adds ``"trace"`` (the rows) and, in reverse mode, ``"adjoint_updates"``.
 """
 
@@ -36,6 +38,8 @@ def number(v: float) -> float | str:
 def _numbers(v: Any) -> Any:
     if isinstance(v, float):
         return number(v)
+    if hasattr(v, "tolist"):  # a NumPy array (or scalar)
+        return _numbers(v.tolist())
     if isinstance(v, list | tuple):
         return [_numbers(x) for x in v]
     if isinstance(v, dict):
@@ -101,6 +105,10 @@ def result_json(command: str, r: Result) -> dict[str, Any]:
         out = {"value": _as_list(r.value), "cotangent_result": r.cotangent_result}
     elif isinstance(r, JacobianResult):
         out = {"value": _as_list(r.value), "inputs": r.inputs, "jacobian": r.jacobian}
+        if r.arrays:
+            out["rows"], out["columns"] = r.rows, r.columns
+            out["layout"] = ("rows are the output entries and columns the input entries, arrays flattened in "
+                             "row-major (C) order, inputs in --at order")
     elif isinstance(r, EvalResult):
         out = {"value": r.value}
     else:

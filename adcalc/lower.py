@@ -402,7 +402,7 @@ class _FunctionLowerer:
         last = self.code[-1] if self.code else None
         if (isinstance(value, Var) and isinstance(last, Eqn) and last.out == value.name
                 and not last.user_var and value.name not in self.assigned):
-            self.code[-1] = Eqn(name, last.prim, last.args, last.span, last.loops, user_var=True)
+            self.code[-1] = Eqn(name, last.prim, last.args, last.span, last.loops, user_var=True, params=last.params)
         elif (isinstance(value, Var) and isinstance(last, CallFn) and last.outs == (value.name,)
               and value.name not in self.assigned):
             self.code[-1] = CallFn((name,), last.func, last.args, last.span, last.loops)

@@ -219,7 +219,7 @@ class Mode:
             return ref
         if isinstance(site_arg, Const):
             return site_arg.text
-        return fmt_number(float(value))  # an input-independent variable, e.g. a loop counter
+        return _short(value)  # an input-independent variable, e.g. a loop counter
 
 
 def _first(primals: Sequence[object], mask: object) -> tuple[list[float], str]:

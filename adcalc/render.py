@@ -40,6 +40,10 @@ def make_console(stderr: bool = False) -> Console:
 
 def num(v: float, digits: int | None = None) -> str:
     digits = DIGITS if digits is None else digits
+    if v is None:
+        return "0"
+    if type(v) is not float and hasattr(v, "shape"):
+        return array_text(v, digits)
     if v != v:
         return "nan"
     if v in (float("inf"), float("-inf")):
@@ -47,6 +51,28 @@ def num(v: float, digits: int | None = None) -> str:
     if v == 0:
         return "0"
     return format(v, f".{digits}g")
+
+
+def array_text(a: object, digits: int | None = None) -> str:
+    """An array on one line, abbreviated NumPy-style when long, with its shape when that is not
+    obvious: ``[1, 2, 3]``, ``[[1, 2], [3, 4]]``, ``[0, 1, 2, …, 997, 998, 999] (shape 1000)``."""
+    import numpy as np
+
+    digits = min(DIGITS if digits is None else digits, 8)
+    text = np.array2string(np.asarray(a), separator=", ", threshold=8, edgeitems=3, max_line_width=10**9,
+                           formatter={"float_kind": lambda x: num(float(x), digits)})
+    text = text.replace("...", "…").replace("\n", "")
+    shape = a.shape  # type: ignore[attr-defined]
+    if a.size > 8 or len(shape) > 1:  # type: ignore[attr-defined]
+        text += " (shape " + "×".join(str(d) for d in shape) + ")"
+    return text
+
+
+def _entry_labels(point: dict, names: Sequence[str]) -> list[str]:
+    """One label per scalar entry of the inputs: ``x`` or ``x[0]``, ``x[1]``, …"""
+    from .api import _labels
+
+    return [label for n in names for label in _labels(n, point[n])]
 
 
 def _point(values: dict[str, float] | None, name: str = "f") -> str:
@@ -143,7 +169,7 @@ def render_reverse_trace(console: Console, trace: Trace) -> None:
     b.print(console)
     if inputs:
         console.print(Text("gradient read off the inputs' adjoints: " + ", ".join(
-            f"∂f/∂{r.definition} = {bar(r.node)} = {num(r.adjoint or 0.0)}" for r in inputs)))
+            f"∂f/∂{r.definition} = {bar(r.node)} = {num(r.adjoint)}" for r in inputs)))
     console.print()
 
 
@@ -155,7 +181,8 @@ def render_result(console: Console, r: Result, point: dict[str, float], name: st
     if isinstance(r, GradResult):
         if r.trace is not None:
             if r.mode == "forward":
-                render_forward_trace(console, r.trace, [f"∂v/∂{n}" for n in r.inputs], _sweeps(r.mode, r.sweeps))
+                render_forward_trace(console, r.trace, [f"∂v/∂{label}" for label in _entry_labels(point, r.inputs)],
+                                     _sweeps(r.mode, r.sweeps))
                 console.print()
             else:
                 render_reverse_trace(console, r.trace)
@@ -198,9 +225,15 @@ def render_result(console: Console, r: Result, point: dict[str, float], name: st
             how = f"reverse mode: {m} reverse sweep{'s' if m != 1 else ''}, one per output " \
                   f"(forward would need {n}, one per input)"
         console.print(Text(f"{head} = {_value(r.value)}", style="bold"))
-        t = _table("", *[f"∂/∂{n}" for n in r.inputs], caption=how)
+        if r.arrays:
+            n = len(r.columns)
+            how = how.replace(f" {len(r.inputs)} forward", f" {n} forward").replace("one per input", "one per input "
+                                                                                     "entry")
+            how += " · rows: outputs, columns: inputs, arrays flattened row-major"
+        t = _table("", *[f"∂/∂{c}" for c in (r.columns if r.arrays else r.inputs)], caption=how)
         for i, row in enumerate(r.jacobian):
-            t.add_row(f"f{i + 1}" if m > 1 or isinstance(r.value, list) else "f", *[num(x) for x in row])
+            label = r.rows[i] if r.arrays else (f"f{i + 1}" if m > 1 or isinstance(r.value, list) else "f")
+            t.add_row(label, *[num(x) for x in row])
         t.print(console)
     elif isinstance(r, EvalResult):
         console.print(Text(f"{head} = {_value(r.value)}"))

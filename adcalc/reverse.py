@@ -333,34 +333,50 @@ class TracedReverseMode(ReverseMode):
         self.trace = trace
         self.active = bytearray()
         self.partial_display: list[tuple[str, str]] = []  # per node: how ∂/∂arg0, ∂/∂arg1 read
+        self.rule_display: dict[int, tuple[str, ...]] = {}  # rule nodes: how each parent's ∂ reads
 
     def input(self, index: int, name: str, value: float) -> int:
         k = super().input(index, name, value)
+        node = k.index if type(k) is ANode else k
         self.active.append(1)
         self.partial_display.append(("", ""))
-        self.trace.rows.append(TraceRow(k + 1, "input", name, value, None, name, ""))
+        self.trace.rows.append(TraceRow(node + 1, "input", name, value, None, name, ""))
         return k
 
     def _unwrap(self, v: object) -> object:
-        return self.tape.values[v] if type(v) is int and not self.active[v] else v
+        if type(v) is int and not self.active[v]:
+            return self.tape.values[v]
+        if type(v) is ANode and not self.active[v.index]:
+            return v.value
+        return v
 
-    def _record(self, prim: Primitive, args: Sequence[object], result: object, site: Eqn) -> int:
-        tape = self.tape
-        shown = [self.show_arg(site.args[i], self.primal(a), f"v{a + 1}" if type(a) is int else None)
+    def _record(self, prim: object, args: Sequence[object], result: object, site: Eqn) -> object:
+        from .arrays import describe
+
+        shown = [self.show_arg(site.args[i], self.primal(a),
+                               f"v{a + 1}" if type(a) is int else (f"v{a.index + 1}" if type(a) is ANode else None))
                  for i, a in enumerate(args)]
-        if type(result) is int:
-            k = result
+        name = prim.name  # type: ignore[attr-defined]
+        definition = describe(name, shown, site.params, pretty=True)
+        if type(result) is int or type(result) is ANode:
+            out = result
+            k = result if type(result) is int else result.index  # type: ignore[union-attr]
             self.active.append(1)
-            self.partial_display.append(tuple(prim.show_partial(i, shown) if i < len(args) else ""
-                                              for i in (0, 1)))  # type: ignore[arg-type]
+            if k in self.tape.rules:
+                self.partial_display.append(("", ""))
+                self.rule_display[k] = tuple(_rule_partial(prim, definition, i, shown) for i in range(len(args)))
+            else:
+                self.partial_display.append(tuple(prim.show_partial(i, shown) if i < len(args) else ""  # type: ignore
+                                                  for i in (0, 1)))  # type: ignore[arg-type]
         else:
-            k = ReverseMode.input(self, 0, "", result)  # type: ignore[arg-type]  # a node with no arguments
+            out = ReverseMode.input(self, 0, "", result)  # type: ignore[arg-type]  # a node with no arguments
+            k = out if type(out) is int else out.index  # type: ignore[union-attr]
             self.active.append(0)
             self.partial_display.append(("", ""))
         var = site.out if site.user_var else None
-        self.trace.rows.append(TraceRow(k + 1, prim.name, prim.show(shown), tape.values[k], site.span, var,
+        self.trace.rows.append(TraceRow(k + 1, name, definition, self.primal(out), site.span, var,
                                         self.where(site), None, None, bool(self.active[k]), tuple(shown)))
-        return k
+        return out
 
     def apply1(self, prim: Primitive, x: object, site: Eqn) -> object:
         return self._record(prim, (x,), super().apply1(prim, self._unwrap(x), site), site)
@@ -368,34 +384,68 @@ class TracedReverseMode(ReverseMode):
     def apply2(self, prim: Primitive, x: object, y: object, site: Eqn) -> object:
         return self._record(prim, (x, y), super().apply2(prim, self._unwrap(x), self._unwrap(y), site), site)
 
+    def applyn(self, prim: object, args: Sequence[object], site: Eqn) -> object:
+        return self._record(prim, args, super().applyn(prim, [self._unwrap(a) for a in args], site), site)
+
     def compare(self, fn: Callable[[float, float], bool], a: object, b: object, site: Cmp) -> bool:
         return super().compare(fn, self._unwrap(a), self._unwrap(b), site)
 
-    def gradient(self, outputs: Sequence[object], cotangent: Sequence[float]) -> list[float]:
+    def gradient(self, outputs: Sequence[object], cotangent: Sequence[object]) -> list[object]:
         """The same sweep as ``backward`` (same order, same arithmetic), recording each update."""
         tape = self.tape
-        adj = [0.0] * len(tape.values)
-        for out, w in zip(outputs, cotangent):
-            if type(out) is int and w != 0.0 and self.active[out]:
-                adj[out] += w
-        updates = self.trace.updates
-        for k in range(len(adj) - 1, -1, -1):
-            g = adj[k]
-            if g == 0.0:
-                continue
-            for a, p, shown in ((tape.arg0[k], tape.partial0[k], self.partial_display[k][0]),
-                                (tape.arg1[k], tape.partial1[k], self.partial_display[k][1])):
-                if a < 0:
+        if tape.rules:
+            seeds: dict[int, object] = {}
+            for out, w in zip(outputs, cotangent):
+                if type(out) is ANode and self.active[out.index]:
+                    seeds[out.index] = w
+                elif type(out) is int and w != 0.0 and self.active[out]:
+                    seeds[out] = seeds.get(out, 0.0) + w  # type: ignore[operator]
+            updates = self.trace.updates
+
+            def on_update(target: int, source: int, contribution: object, running: object) -> None:
+                if source in self.rule_display:
+                    parents = tape.rules[source][0]
+                    i = next(j for j, (p, _) in enumerate(parents) if p == target)
+                    shown, value = self.rule_display[source][i], None
+                else:
+                    i = 0 if tape.arg0[source] == target else 1
+                    shown = self.partial_display[source][i]
+                    value = (tape.partial0, tape.partial1)[i][source]
+                updates.append(AdjointUpdate(target + 1, source + 1, shown, value, contribution, running))  # type: ignore
+
+            adj = _backward_rules(tape, seeds, on_update)
+        else:
+            adj = [0.0] * len(tape.values)
+            for out, w in zip(outputs, cotangent):
+                if type(out) is int and w != 0.0 and self.active[out]:
+                    adj[out] += w  # type: ignore[operator]
+            updates = self.trace.updates
+            for k in range(len(adj) - 1, -1, -1):
+                g = adj[k]
+                if g == 0.0:
                     continue
-                contribution = 0.0
-                if p != 0.0:
-                    contribution = g * p
-                    adj[a] += contribution
-                updates.append(AdjointUpdate(a + 1, k + 1, shown, p, contribution, adj[a]))
+                for a, p, shown in ((tape.arg0[k], tape.partial0[k], self.partial_display[k][0]),
+                                    (tape.arg1[k], tape.partial1[k], self.partial_display[k][1])):
+                    if a < 0:
+                        continue
+                    contribution = 0.0
+                    if p != 0.0:
+                        contribution = g * p  # type: ignore[operator]
+                        adj[a] += contribution  # type: ignore[operator]
+                    updates.append(AdjointUpdate(a + 1, k + 1, shown, p, contribution, adj[a]))  # type: ignore
         for row in self.trace.rows:
             if row.adjoint is None:
-                row.adjoint = adj[row.node - 1]
+                a = adj[row.node - 1]
+                row.adjoint = a if a is not None else np.zeros(np.shape(row.value))  # type: ignore[assignment]
         return adj
+
+
+def _rule_partial(prim: object, definition: str, i: int, shown: Sequence[str]) -> str:
+    """How the local derivative of a rule node with respect to argument ``i`` reads: the
+    elementwise partial (``cos(v2)``), or ∂(definition)/∂argument for an array primitive."""
+    if isinstance(prim, Primitive):
+        return prim.show_partial(i, shown)
+    return f"∂({definition})/∂{shown[i]}" if i < len(shown) else ""
 
 
 def _zero(v: object) -> bool:
