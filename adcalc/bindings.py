@@ -139,6 +139,15 @@ def parse_bindings(text: str, what: str = "--at") -> dict[str, float | list]:
     return out
 
 
+def with_arrays(point: dict[str, float | list]) -> dict[str, object]:
+    """Bracketed values as NumPy arrays (NumPy is imported only when there is one)."""
+    if not any(isinstance(v, list) for v in point.values()):
+        return point  # type: ignore[return-value]
+    import numpy as np
+
+    return {n: np.array(v, dtype=float) if isinstance(v, list) else v for n, v in point.items()}
+
+
 def parse_numbers(text: str, what: str = "--cot") -> list[float]:
     """``W1,W2,...`` → a list of numbers; brackets are allowed and flattened (``[1,0],[0,1]``)."""
     flat: list[float] = []

@@ -143,19 +143,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _point(at: list[str]) -> dict[str, float]:
-    from .bindings import parse_bindings
+    from .bindings import parse_bindings, with_arrays
 
     point: dict[str, float] = {}
     for chunk in at:
         for name, value in parse_bindings(chunk).items():
             if name in point:
                 raise AdcalcError("input", f"--at: '{name}' is given twice")
-            if isinstance(value, list):  # an array: NumPy from here on (imported only for arrays)
-                import numpy as np
-
-                value = np.array(value, dtype=float)
             point[name] = value
-    return point
+    return with_arrays(point)
 
 
 def _run_batch(args: argparse.Namespace) -> int:

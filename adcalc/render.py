@@ -217,7 +217,7 @@ def render_result(console: Console, r: Result, point: dict[str, float], name: st
         t.print(console)
     elif isinstance(r, JacobianResult):
         m = len(r.jacobian)
-        n = len(r.inputs)
+        n = len(r.columns) if r.arrays else len(r.inputs)
         if r.mode == "forward":
             how = f"forward mode: {n} forward sweep{'s' if n != 1 else ''}, one per input " \
                   f"(reverse would need {m}, one per output)"
@@ -226,9 +226,7 @@ def render_result(console: Console, r: Result, point: dict[str, float], name: st
                   f"(forward would need {n}, one per input)"
         console.print(Text(f"{head} = {_value(r.value)}", style="bold"))
         if r.arrays:
-            n = len(r.columns)
-            how = how.replace(f" {len(r.inputs)} forward", f" {n} forward").replace("one per input", "one per input "
-                                                                                     "entry")
+            how = how.replace("one per input", "one per input entry").replace("one per output", "one per output entry")
             how += " · rows: outputs, columns: inputs, arrays flattened row-major"
         t = _table("", *[f"∂/∂{c}" for c in (r.columns if r.arrays else r.inputs)], caption=how)
         for i, row in enumerate(r.jacobian):

@@ -310,3 +310,56 @@ def test_bad_array_use_is_a_clear_error() -> None:
         adcalc.jvp("sum(x)", {"x": [1.0, 2.0]}, {"x": [1.0]})
     with pytest.raises(AdcalcError, match="cotangent has 2 entries but the source has 3"):
         adcalc.vjp("x * 2", {"x": [1.0, 2.0, 3.0]}, [1.0, 1.0])
+
+
+# ---- front ends: command line, JSON, REPL, batch --------------------------------------------------
+
+def test_cli_array_bindings_and_json(capsys: pytest.CaptureFixture) -> None:
+    import json
+
+    from adcalc.cli import main
+
+    code = main(["grad", "sum(x * y) + A[1, 0]", "--at", "x=[1,2,3],y=[0.5, -1, 2],A=[[1,2],[3,4]]", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert out == {"value": 7.5, "gradient": {"x": [0.5, -1.0, 2.0], "y": [1.0, 2.0, 3.0],
+                                              "A": [[0.0, 0.0], [1.0, 0.0]]}}
+    code = main(["jacobian", "A @ v", "--at", "A=[[1,2],[3,4],[5,6]],v=[1,-1]", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    A, v = np.array([[1, 2], [3, 4], [5, 6]], float), np.array([1, -1], float)
+    assert out["value"] == [(A @ v).tolist()]
+    assert out["rows"] == ["f[0]", "f[1]", "f[2]"]
+    assert out["columns"] == ["A[0, 0]", "A[0, 1]", "A[1, 0]", "A[1, 1]", "A[2, 0]", "A[2, 1]", "v[0]", "v[1]"]
+    assert "row-major" in out["layout"]
+    expected = np.hstack([np.kron(np.eye(3), v), A])  # ∂(Av)ᵢ/∂A_ij = v_j, ∂(Av)/∂v = A
+    assert np.array_equal(np.array(out["jacobian"]), expected)
+    code = main(["eval", "x[1:] - x[:-1]", "--at", "x=[1, 4, 9, 16]", "--json"])
+    assert json.loads(capsys.readouterr().out) == {"value": [3.0, 5.0, 7.0]}
+
+
+@pytest.mark.parametrize("at,words", [("x=[1,2", "not closed"), ("x=[[1,2],[3]]", "not rectangular"),
+                                      ("x=[1,,2]", "empty"), ("x=[1,a]", "not a number"), ("x=[]", "empty array"),
+                                      ("x=1],y=2", "without its '['")])
+def test_cli_bad_array_bindings(capsys: pytest.CaptureFixture, at: str, words: str) -> None:
+    from adcalc.cli import main
+
+    assert main(["grad", "sum(x)", "--at", at]) == 1  # EXIT_INPUT
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err
+
+
+def test_repl_array_variables() -> None:
+    import io
+
+    from rich.console import Console
+
+    from adcalc.repl.session import Session
+
+    buf = io.StringIO()
+    s = Session(Console(file=buf, width=140, color_system=None))
+    assert s.execute("x = [1, 2, 3]") and "x = [1, 2, 3]" in buf.getvalue()
+    assert s.execute("grad sum(x^2)") and "[2, 4, 6]" in buf.getvalue()
+    assert s.execute("grad sum(v * x) at v=[1, 1, 1]")
+    assert np.array_equal(s.variables["x"], [1.0, 2.0, 3.0])
+    assert not s.execute("x[5]")  # an error, and the session keeps its variables
+    assert np.array_equal(s.variables["x"], [1.0, 2.0, 3.0])

@@ -144,12 +144,27 @@ class Session:
                 self._show_value(stripped)
             return True
         except AdcalcError as e:
-            render.render_error(self.err, e, stripped, None)  # type: ignore[arg-type]
+            render.render_error(self.err, self._relocate(e), stripped, None)  # type: ignore[arg-type]
             return False
         except RecursionError:
             too_deep = AdcalcError("limit", "the input is nested too deeply")
             render.render_error(self.err, too_deep, None, None)  # type: ignore[arg-type]
             return False
+        except Exception as e:  # a bug of ours: say so, keep the session (its state is unchanged)
+            self.err.print(Text(f"adcalc: internal error ({type(e).__name__}: {e}) — please report it with the "
+                                "input that caused it; your variables and definitions are kept", style="red"))
+            return False
+
+    def _relocate(self, e: AdcalcError) -> AdcalcError:
+        """A run-time error's position in the combined program (definitions first) → in what was
+        typed; inside a definition, say so instead of pointing at the typed line."""
+        if e.span is None or getattr(e, "relocated", False) or not self.definitions:
+            return e
+        offset = self.program("").count("\n") + 1
+        if e.span.line > offset:
+            span = Span(e.span.line - offset, e.span.column, e.span.end_line - offset, e.span.end_column)
+            return AdcalcError(e.kind, e.message, span, e.hint)
+        return AdcalcError(e.kind, e.message + " (in one of your definitions)", None, e.hint)
 
     # ---- pieces ------------------------------------------------------------------------------
     def program(self, body: str, last: str | None = None) -> str:
@@ -191,11 +206,9 @@ class Session:
         if name in self.definitions:
             raise AdcalcError("name", f"'{name}' is one of your functions; choose another variable name")
         loaded = _load_checked(self.program(expression.strip()), expression)
-        if loaded.program.vector_output:
-            raise AdcalcError("type", "a variable holds one number, not a vector")
         r = api.evaluate(loaded, self._point(loaded, {}), strict=self.settings.strict)
-        self.variables[name] = r.value  # type: ignore[assignment]
-        self.out.print(Text(f"{name} = {render.num(r.value)}"))  # type: ignore[arg-type]
+        self.variables[name] = _one_value(r.value, name)  # type: ignore[assignment]
+        self.out.print(Text(f"{name} = {render.num(self.variables[name])}"))  # type: ignore[arg-type]
 
     def _define_one_line(self, name: str, params: str, body: str, text: str) -> None:
         names = [p.strip() for p in params.split(",") if p.strip()]
@@ -295,9 +308,7 @@ class Session:
                 pass
             loaded = _load_checked(self.program(expr.strip()), expr.strip())
             value = api.evaluate(loaded, self._point(loaded, {}), strict=self.settings.strict).value
-            if isinstance(value, list):
-                raise AdcalcError("type", f"{what} {name}: a value is one number, not a vector")
-            out[name] = value
+            out[name] = _one_value(value, f"{what} {name}")  # type: ignore[assignment]
         return out
 
     def _session_command(self, text: str) -> None:
@@ -406,10 +417,27 @@ def _load_checked(source: str, shown: str) -> api.Loaded:
         if e.span is not None and shown and source.endswith(shown):
             line = e.span.line - offset
             if line >= 1:
-                raise AdcalcError(e.kind, e.message, Span(line, e.span.column, e.span.end_line - offset,
-                                                          e.span.end_column), e.hint) from None
-            raise AdcalcError(e.kind, e.message + " (in one of your definitions)", None, e.hint) from None
+                moved = AdcalcError(e.kind, e.message, Span(line, e.span.column, e.span.end_line - offset,
+                                                            e.span.end_column), e.hint)
+            else:
+                moved = AdcalcError(e.kind, e.message + " (in one of your definitions)", None, e.hint)
+            moved.relocated = True  # type: ignore[attr-defined]
+            raise moved from None
         raise
+
+
+def _one_value(value: object, what: str) -> object:
+    """A variable holds one value: a number or an array (``[1, 2, 3]`` — a list of results of
+    the same shape — becomes an array)."""
+    if not isinstance(value, list):
+        return value
+    import numpy as np
+
+    shapes = {np.shape(v) for v in value}
+    if len(shapes) != 1:
+        raise AdcalcError("shape", f"{what}: the elements of [...] must all have the same shape",
+                          hint="a matrix needs rows of equal length: [[1, 2], [3, 4]]")
+    return np.array(value, dtype=float)
 
 
 def _top_level_split(text: str) -> list[str]:
