@@ -28,10 +28,10 @@ from .errors import AdcalcError
 from .forward import Dual, ForwardMode, TracedForwardMode
 from .interpreter import Compiled, Limits, compile_program, run
 from .ir import Program
-from .lower import lower
+from .lower import BUILTIN_NAMES, lower
 from .modes import EvalMode, fmt_number
 from .parser import parse
-from .primitives import CONSTANTS, FUNCTIONS
+from .primitives import CONSTANTS
 from .reverse import ReverseMode, TracedReverseMode
 from .trace import Trace, Warning
 
@@ -127,7 +127,7 @@ def _as_array(name: str, value: object) -> Any:
     from .primitives import np
 
     try:
-        a = np.array(value, dtype=float)
+        a = np.asarray(value, dtype=float)  # no copy of a float array: adcalc never writes into inputs
     except (TypeError, ValueError):
         raise AdcalcError("input", f"the value of '{name}' must be a number or a rectangular array of numbers",
                           hint="e.g. x=[1,2,3] or A=[[1,2],[3,4]]") from None
@@ -147,7 +147,7 @@ def _bind(loaded: Loaded, point: Mapping[str, float],
         if name in CONSTANTS:
             raise AdcalcError("input", f"'{name}' is a constant ({CONSTANTS[name]!r}) and cannot be bound",
                               hint=f"remove {name}=… from the point")
-        if name in FUNCTIONS or name in loaded.program.functions:
+        if name in BUILTIN_NAMES or name in loaded.program.functions:
             raise AdcalcError("input", f"'{name}' is a function name and cannot be bound")
         value = point[name]
         if isinstance(value, list | tuple) or hasattr(value, "shape") and getattr(value, "ndim", 0) > 0:

@@ -115,6 +115,11 @@ def all_finite(a: Any) -> bool:
 
 def mul0(p: Any, t: Any) -> Any:
     """p·t where an exact-zero factor contributes 0 (no 0·inf = nan), elementwise."""
+    for c, other in ((t, p), (p, t)):
+        if type(c) is float and c - c == 0.0 and c != 0.0:  # a finite non-zero constant: no 0·inf possible
+            if c == 1.0:
+                return other  # add/sub pass the cotangent through without a copy
+            return np.negative(other) if c == -1.0 else np.multiply(other, c)
     r = np.multiply(p, t)
     if all_finite(r):
         return r
@@ -236,11 +241,24 @@ def _index_jvp(args: Sequence[Any], tangents: Sequence[Any], params: tuple, out:
     return tangents[0][(slice(None),) + build_key(args[0], params, args[1:])]
 
 
+class Scatter:
+    """A sparse cotangent: ``value`` at ``key`` of an array of ``shape``, zero elsewhere.  The
+    reverse sweep adds it into the parent's adjoint in place (O(size of the part), not of x)."""
+
+    __slots__ = ("shape", "key", "value")
+
+    def __init__(self, shape: tuple[int, ...], key: tuple, value: Any):
+        self.shape, self.key, self.value = shape, key, value
+
+    def dense(self) -> Any:
+        out = np.zeros(self.shape)
+        out[self.key] = self.value
+        return out
+
+
 def _index_vjp(args: Sequence[Any], params: tuple, out: Any, g: Any) -> list[Any]:
     x = args[0]
-    ct = np.zeros(x.shape)
-    ct[build_key(x, params, args[1:])] = g
-    return [ct]
+    return [Scatter(x.shape, build_key(x, params, args[1:]), g)]
 
 
 def _show_key(args: Sequence[str], params: tuple) -> str:

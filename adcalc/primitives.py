@@ -312,8 +312,17 @@ def _pow_dy(x: object, y: object) -> object:
     return G.mul(G.pow(x, y), G.log(x))
 
 
+def _pow_kink(x: object, y: object) -> object:
+    """x = 0 with y < 1 (elementwise on arrays; a constant exponent ≥ 1 decides it at once)."""
+    if type(y) is float and y >= 1.0:
+        return False
+    return (x == 0.0) & (y < 1.0)
+
+
 def _pow_dx_array(x: object, y: object) -> object:
     if not hasattr(y, "shape"):
+        if y == 2.0:
+            return np.multiply(x, 2.0)  # the common square, without a power
         return 0.0 if y == 0.0 else G.mul(y, G.pow(x, y - 1.0))
     return np.where(y == 0.0, 0.0, np.multiply(y, np.power(x, np.subtract(y, 1.0))))
 
@@ -468,7 +477,7 @@ _prim("neg", 1, operator.neg, (_minus_one,), "-{0}", ("-1",), symbol="-", public
       array="negative")
 _prim("pow", 2, _pow, (_pow_dx, _pow_dy), "{0}^{1}", (_show_pow_dx, "{0}^{1}·log({0})"),
       domain="x > 0, or x = 0 with y ≥ 0, or x < 0 with whole y",
-      kink=lambda x, y: (x == 0.0) & (y < 1.0),
+      kink=_pow_kink,
       convention="d(x^0)/dx = 0 and d(0^y)/dy = 0 for y > 0; d(x^y)/dx = +inf at x = 0 for 0 < y < 1",
       symbol="^",
       taylor=_pow_taylor, directional=_pow_directional,

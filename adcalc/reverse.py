@@ -24,7 +24,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable, Sequence
 
-from .arrays import mul0, scalar_result, unbroadcast
+from .arrays import Scatter, mul0, scalar_result, unbroadcast
 from .ir import Cmp, Eqn
 from .modes import Mode
 from .primitives import G, Primitive, np, primal
@@ -99,6 +99,7 @@ def _backward_rules(tape: Tape, seeds: dict[int, object], on_update: object = No
     rules = tape.rules
     adj: list[object] = [0.0] * len(tape.values)
     arrays: dict[int, object] = {}  # adjoints of array nodes
+    owned: set[int] = set()  # adjoints we allocated ourselves: safe to add into in place
     for node, g in seeds.items():
         if node in rules and rules[node][2]:
             arrays[node] = g
@@ -119,7 +120,21 @@ def _backward_rules(tape: Tape, seeds: dict[int, object], on_update: object = No
                     continue
                 if parent_is_array:
                     prev = arrays.get(parent)
-                    arrays[parent] = ct if prev is None else prev + ct
+                    if type(ct) is Scatter:
+                        if prev is None or parent not in owned:
+                            prev = np.zeros(ct.shape) if prev is None else prev + np.zeros(ct.shape)
+                            arrays[parent] = prev
+                            owned.add(parent)
+                        prev[ct.key] += ct.value  # type: ignore[index]
+                        if on_update is not None:
+                            ct = ct.dense()
+                    elif prev is None:
+                        arrays[parent] = ct  # may be a view of another adjoint: never written into
+                    elif parent in owned and np.shape(prev) == np.shape(ct):
+                        prev += ct
+                    else:
+                        arrays[parent] = prev + ct
+                        owned.add(parent)
                     new = arrays[parent]
                 else:
                     adj[parent] += float(ct)  # type: ignore[operator]
@@ -411,6 +426,8 @@ class TracedReverseMode(ReverseMode):
                     i = 0 if tape.arg0[source] == target else 1
                     shown = self.partial_display[source][i]
                     value = (tape.partial0, tape.partial1)[i][source]
+                if hasattr(running, "copy"):
+                    running = running.copy()  # the sweep may add into this array later
                 updates.append(AdjointUpdate(target + 1, source + 1, shown, value, contribution, running))  # type: ignore
 
             adj = _backward_rules(tape, seeds, on_update)

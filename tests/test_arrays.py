@@ -363,3 +363,15 @@ def test_repl_array_variables() -> None:
     assert np.array_equal(s.variables["x"], [1.0, 2.0, 3.0])
     assert not s.execute("x[5]")  # an error, and the session keeps its variables
     assert np.array_equal(s.variables["x"], [1.0, 2.0, 3.0])
+
+
+def test_scalar_runs_never_import_numpy() -> None:
+    """Scalars stay on the float path: the Quickstart command does not pay NumPy's import."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from adcalc.cli import main; "
+            "main(['grad', 'exp(2*x1)+x1*x2^2+cos(x2)', '--at', 'x1=1,x2=2', '--trace']); "
+            "print('numpy' in sys.modules, file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stderr.strip().endswith("False"), done.stderr

@@ -31,7 +31,8 @@ from prompt_toolkit.styles import Style
 from prompt_toolkit.validation import ValidationError, Validator
 
 from .. import render
-from ..primitives import CONSTANTS, FUNCTIONS
+from ..lower import BUILTIN_NAMES as FUNCTIONS
+from ..primitives import CONSTANTS
 from .session import COMMANDS, SESSION_COMMANDS, Session
 
 KEYWORDS = {"def", "return", "if", "elif", "else", "while", "for", "in", "and", "or", "not", "break", "continue",

@@ -32,8 +32,9 @@ from rich.text import Text
 from .. import api, render
 from ..bindings import parse_number, parse_numbers
 from ..errors import AdcalcError, Span
+from ..lower import BUILTIN_NAMES as FUNCTIONS
 from ..parser import parse
-from ..primitives import CONSTANTS, FUNCTIONS
+from ..primitives import CONSTANTS
 
 COMMANDS = ("eval", "grad", "jvp", "vjp", "jacobian", "hessian", "hvp", "deriv", "check", "ir")
 SESSION_COMMANDS = (":help", ":vars", ":defs", ":load", ":reset", ":quit", ":mode", ":trace", ":digits", ":strict")
