@@ -63,6 +63,9 @@ class ArrayPrimitive:
     differentiable: tuple[int, ...] = (0,)  # argument positions with a derivative
     kink: Callable[..., bool] | None = None
     convention: str = ""
+    # How each argument's adjoint update reads in a reverse trace: ``{g}`` is the result's
+    # adjoint, ``{0}``, ``{1}`` the arguments, ``{key}`` the subscript, ``{i}`` the position.
+    pullback: tuple[str, ...] = ()
 
 
 ARRAY_PRIMITIVES: dict[str, ArrayPrimitive] = {}
@@ -190,7 +193,7 @@ def _array_vjp(args: Sequence[Any], params: tuple, out: Any, g: Any) -> list[Any
 _aprim(ArrayPrimitive(
     "array", 1, 1_000_000, _array_value, _array_jvp, _array_vjp,
     lambda a, p: "[" + ", ".join(a) + "]", "an array literal [a, b, …] (rows of a matrix: [[1, 2], [3, 4]])",
-    differentiable=tuple(range(1_000_000))))
+    differentiable=tuple(range(1_000_000)), pullback=("{g}[{i}]",)))
 
 
 # ---- indexing -------------------------------------------------------------------------------
@@ -276,7 +279,8 @@ def _show_key(args: Sequence[str], params: tuple) -> str:
 _aprim(ArrayPrimitive(
     "index", 2, 1_000_000, _index_value, _index_jvp, _index_vjp,
     lambda a, p: f"{a[0]}[{_show_key(a[1:], p)}]",
-    "x[i], A[i, j], x[a:b:c]: an element or a slice (indices whole, negative from the end)"))
+    "x[i], A[i, j], x[a:b:c]: an element or a slice (indices whole, negative from the end)",
+    pullback=("{g} scattered into [{key}]",)))
 
 
 def _setitem_value(args: Sequence[Any], params: tuple) -> Any:
@@ -314,7 +318,7 @@ _aprim(ArrayPrimitive(
     "setitem", 3, 1_000_000, _setitem_value, _setitem_jvp, _setitem_vjp,
     lambda a, p: f"{a[0]} with [{_show_key(a[2:], p)}] = {a[1]}",
     "x[i] = v in a program: a new array equal to x except at [i] (copies x: O(size) per assignment)",
-    differentiable=(0, 1)))
+    differentiable=(0, 1), pullback=("{g} with [{key}] = 0", "{g}[{key}]")))
 
 
 # ---- reductions -------------------------------------------------------------------------------
@@ -396,6 +400,9 @@ def _extreme_tie(args: Sequence[Any], params: tuple, out: Any) -> bool:
     return bool(np.any(np.sum(np.equal(x, _expand(out, params[0], x.shape)), axis=params[0]) > 1))
 
 
+_pullbacks = {"sum": "{g} broadcast to {0}'s shape", "mean": "{g}/n broadcast to {0}'s shape",
+              "prod": "{g}·(product of the others)", "amax": "{g} at the largest (ties share)",
+              "amin": "{g} at the smallest (ties share)"}
 for _name, _f, _jvp, _vjp, _doc in (
         ("sum", "sum", _sum_jvp, _sum_vjp, "sum(x), sum(A, axis=0): the sum of the elements (along an axis)"),
         ("mean", "mean", _mean_jvp, _mean_vjp, "mean(x), mean(A, axis=1): the mean (along an axis)"),
@@ -407,6 +414,7 @@ for _name, _f, _jvp, _vjp, _doc in (
         _name, 1, 1, _reduce_value(_f), _jvp, _vjp,
         (lambda s: lambda a, p: f"{s}({a[0]}{_axis_text(p)})")(_shown), _doc, keywords=("axis",),
         kink=_extreme_tie if _name in ("amax", "amin") else None,
+        pullback=(_pullbacks[_name],),
         convention="a tie splits the derivative evenly among the tied elements" if _name in ("amax", "amin") else ""))
 
 
@@ -454,11 +462,11 @@ def _matmul_vjp(args: Sequence[Any], params: tuple, out: Any, g: Any) -> list[An
 _aprim(ArrayPrimitive(
     "matmul", 2, 2, _matmul_value("matmul"), _matmul_jvp, _matmul_vjp,
     lambda a, p: f"{a[0]} @ {a[1]}", "A @ B: matrix-matrix, matrix-vector or vector-vector product",
-    differentiable=(0, 1)))
+    differentiable=(0, 1), pullback=("{g} @ {1}ᵀ", "{0}ᵀ @ {g}")))
 _aprim(ArrayPrimitive(
     "dot", 2, 2, _matmul_value("dot"), _matmul_jvp, _matmul_vjp,
     lambda a, p: f"dot({a[0]}, {a[1]})", "dot(x, y): the inner product of vectors (the matrix product for matrices)",
-    differentiable=(0, 1)))
+    differentiable=(0, 1), pullback=("{g} @ {1}ᵀ", "{0}ᵀ @ {g}")))
 
 
 def _transpose_value(args: Sequence[Any], params: tuple) -> Any:
@@ -473,7 +481,7 @@ def _transpose_jvp(args: Sequence[Any], tangents: Sequence[Any], params: tuple, 
 
 _aprim(ArrayPrimitive(
     "transpose", 1, 1, _transpose_value, _transpose_jvp, lambda args, params, out, g: [np.transpose(g)],
-    lambda a, p: f"{a[0]}ᵀ", "transpose(A): rows become columns (a vector is unchanged)"))
+    lambda a, p: f"{a[0]}ᵀ", "transpose(A): rows become columns (a vector is unchanged)", pullback=("{g}ᵀ",)))
 
 
 def _norm_value(args: Sequence[Any], params: tuple) -> Any:
@@ -498,7 +506,8 @@ def _norm_vjp(args: Sequence[Any], params: tuple, out: Any, g: Any) -> list[Any]
 _aprim(ArrayPrimitive(
     "norm", 1, 1, _norm_value, _norm_jvp, _norm_vjp, lambda a, p: f"‖{a[0]}‖",
     "norm(x): the Euclidean norm (Frobenius for a matrix)",
-    kink=lambda args, params, out: out == 0.0, convention="the derivative of norm at 0 is taken as 0"))
+    kink=lambda args, params, out: out == 0.0, convention="the derivative of norm at 0 is taken as 0",
+    pullback=("{g}·{0}/‖{0}‖",)))
 
 
 # ---- constructors and shape queries ------------------------------------------------------------
@@ -543,6 +552,15 @@ ARRAY_FUNCTIONS: dict[str, ArrayPrimitive] = {
     p.name: p for p in ARRAY_PRIMITIVES.values() if p.name not in ("array", "index", "setitem", "amax", "amin",
                                                                      "matmul")}
 REDUCTIONS = {"max": "amax", "min": "amin"}
+
+
+def pullback_text(prim: ArrayPrimitive, i: int, shown: Sequence[str], params: tuple, g: str) -> str:
+    """How argument ``i``'s adjoint update reads in a reverse trace (``v̄1 += v̄3 @ v2ᵀ``)."""
+    if not prim.pullback:
+        return f"∂({describe(prim.name, shown, params)})/∂{shown[i]} applied to {g}"
+    rule = prim.pullback[min(i, len(prim.pullback) - 1)]
+    key = _show_key(shown[(2 if prim.name == "setitem" else 1):], params) if prim.name in ("index", "setitem") else ""
+    return rule.format(*shown, g=g, i=i, key=key)
 
 
 def describe(prim: str, args: Sequence[str], params: tuple = (), pretty: bool = False) -> str:

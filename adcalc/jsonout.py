@@ -55,8 +55,11 @@ def bar(node: int) -> str:
     return f"v\u0304{node}"
 
 
-def update_text(target: int, source: int, partial: str) -> str:
-    """``v̄2 += v̄3 · cos(v2)`` (with ``· 1`` left out and ``· -1`` written as ``-=``)."""
+def update_text(target: int, source: int, partial: str, rule: str | None = None) -> str:
+    """``v̄2 += v̄3 · cos(v2)`` (with ``· 1`` left out and ``· -1`` written as ``-=``); an array
+    rule gives its whole right-hand side (``v̄1 += v̄3 @ v2ᵀ``)."""
+    if rule is not None:
+        return f"{bar(target)} += {rule}"
     if partial == "1":
         return f"{bar(target)} += {bar(source)}"
     if partial == "-1":
@@ -89,7 +92,7 @@ def trace_json(trace: Trace) -> dict[str, Any]:
     out: dict[str, Any] = {"trace": rows}
     if trace.mode == "reverse":
         out["adjoint_updates"] = [
-            {"update": update_text(u.target, u.source, u.partial), "target": f"v{u.target}",
+            {"update": update_text(u.target, u.source, u.partial, u.rule), "target": f"v{u.target}",
              "source": f"v{u.source}", "partial": u.partial, "partial_value": u.partial_value,
              "contribution": u.contribution, "adjoint": u.running}
             for u in trace.updates]

@@ -164,7 +164,7 @@ def render_reverse_trace(console: Console, trace: Trace) -> None:
         if out is not None and w != 0.0:
             b.add_row("", f"{bar(out)} = y\u0304 = {num(w)}", "", num(w))
     for i, u in enumerate(trace.updates, 1):
-        b.add_row(str(i), update_text(u.target, u.source, u.partial), num(u.contribution), num(u.running))
+        b.add_row(str(i), update_text(u.target, u.source, u.partial, u.rule), num(u.contribution), num(u.running))
     inputs = [r for r in trace.rows if r.op == "input"]
     b.print(console)
     if inputs:

@@ -379,7 +379,8 @@ class TracedReverseMode(ReverseMode):
             self.active.append(1)
             if k in self.tape.rules:
                 self.partial_display.append(("", ""))
-                self.rule_display[k] = tuple(_rule_partial(prim, definition, i, shown) for i in range(len(args)))
+                self.rule_display[k] = tuple(_rule_partial(prim, i, shown, site.params, f"v\u0304{k + 1}")
+                                             for i in range(len(args)))
             else:
                 self.partial_display.append(tuple(prim.show_partial(i, shown) if i < len(args) else ""  # type: ignore
                                                   for i in (0, 1)))  # type: ignore[arg-type]
@@ -418,17 +419,21 @@ class TracedReverseMode(ReverseMode):
             updates = self.trace.updates
 
             def on_update(target: int, source: int, contribution: object, running: object) -> None:
+                rule = None
                 if source in self.rule_display:
                     parents = tape.rules[source][0]
                     i = next(j for j, (p, _) in enumerate(parents) if p == target)
-                    shown, value = self.rule_display[source][i], None
+                    shown, value = self.rule_display[source][i]
+                    if value is None:
+                        shown, rule = "", shown
                 else:
                     i = 0 if tape.arg0[source] == target else 1
                     shown = self.partial_display[source][i]
                     value = (tape.partial0, tape.partial1)[i][source]
                 if hasattr(running, "copy"):
                     running = running.copy()  # the sweep may add into this array later
-                updates.append(AdjointUpdate(target + 1, source + 1, shown, value, contribution, running))  # type: ignore
+                updates.append(AdjointUpdate(target + 1, source + 1, shown, value, contribution, running,  # type: ignore
+                                             rule=rule))
 
             adj = _backward_rules(tape, seeds, on_update)
         else:
@@ -457,12 +462,15 @@ class TracedReverseMode(ReverseMode):
         return adj
 
 
-def _rule_partial(prim: object, definition: str, i: int, shown: Sequence[str]) -> str:
-    """How the local derivative of a rule node with respect to argument ``i`` reads: the
-    elementwise partial (``cos(v2)``), or ∂(definition)/∂argument for an array primitive."""
+def _rule_partial(prim: object, i: int, shown: Sequence[str], params: tuple, g: str) -> tuple[str, object]:
+    """How a rule node's update of argument ``i`` reads: (the elementwise partial, e.g.
+    ``cos(v2)``, and a marker "" meaning "· partial"), or (an array rule's whole right-hand side
+    such as ``v̄3 @ v2ᵀ``, None)."""
     if isinstance(prim, Primitive):
-        return prim.show_partial(i, shown)
-    return f"∂({definition})/∂{shown[i]}" if i < len(shown) else ""
+        return prim.show_partial(i, shown), ""
+    from .arrays import pullback_text
+
+    return pullback_text(prim, i, shown, params, g), None  # type: ignore[arg-type]
 
 
 def _zero(v: object) -> bool:

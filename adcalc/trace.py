@@ -40,6 +40,7 @@ class AdjointUpdate:
     contribution: float
     running: float  # the target's adjoint after this update
     output: int = 0  # which output's sweep (vjp/jacobian)
+    rule: str | None = None  # an array rule's whole right-hand side ("v̄3 @ v2ᵀ"), instead of "v̄k · partial"
 
 
 @dataclass
