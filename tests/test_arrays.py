@@ -375,3 +375,16 @@ def test_scalar_runs_never_import_numpy() -> None:
             "print('numpy' in sys.modules, file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stderr.strip().endswith("False"), done.stderr
+
+
+def test_reverse_trace_of_an_array_program_reads_as_rules() -> None:
+    from adcalc.jsonout import trace_json
+
+    x, A = np.array([1.0, 2.0]), np.array([[1.0, 2.0], [3.0, 4.0]])
+    r = adcalc.grad("s = A @ x\nreturn s[1]", {"A": A, "x": x}, trace=True)
+    updates = trace_json(r.trace)["adjoint_updates"]
+    texts = [u["update"] for u in updates]
+    assert texts == ["v̄3 += v̄4 scattered into [1]", "v̄1 += v̄3 @ v2ᵀ", "v̄2 += v1ᵀ @ v̄3"]
+    assert updates[0]["contribution"].tolist() == [0.0, 1.0]
+    assert np.array_equal(updates[1]["contribution"], np.outer([0.0, 1.0], x))  # Ā = ȳ xᵀ
+    assert np.array_equal(updates[2]["contribution"], A.T @ np.array([0.0, 1.0]))  # x̄ = Aᵀ ȳ
