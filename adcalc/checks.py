@@ -73,12 +73,20 @@ def rel_error(ad: float, approx: float) -> float:
     return abs(ad - approx) / max(1.0, abs(ad))
 
 
-def _values(loaded: Loaded, point: dict[str, float]) -> list[float]:
+def _flat(v: object) -> list[float]:
+    """Outputs as a flat list of numbers (arrays row-major, as the Jacobian's rows)."""
+    if isinstance(v, list):
+        return [x for item in v for x in _flat(item)]
+    if hasattr(v, "shape"):
+        return [float(x) for x in v.reshape(-1)]  # type: ignore[union-attr]
+    return [v]  # type: ignore[list-item]
+
+
+def _values(loaded: Loaded, point: dict[str, float], m: int) -> list[float]:
     try:
-        v = evaluate(loaded, point).value
+        return _flat(evaluate(loaded, point).value)
     except AdcalcError:
-        return [math.nan] * loaded.program.n_outputs
-    return v if isinstance(v, list) else [v]
+        return [math.nan] * m
 
 
 def check(source: str | Loaded, point: Mapping[str, float], **limits: object) -> CheckResult:
@@ -86,12 +94,12 @@ def check(source: str | Loaded, point: Mapping[str, float], **limits: object) ->
     names, values, warnings = _bind(loaded, point, allow_arrays=False)
     fwd = jacobian(loaded, values, mode="forward", **limits)  # type: ignore[arg-type]
     rev = jacobian(loaded, values, mode="reverse", **limits)  # type: ignore[arg-type]
-    base = _values(loaded, dict(values))
-    m = len(base)
+    m = len(fwd.jacobian)
+    base = _values(loaded, dict(values), m)
     entries: list[Entry] = []
 
     def at(name: str, offset: float) -> list[float]:
-        return _values(loaded, {**values, name: values[name] + offset})
+        return _values(loaded, {**values, name: values[name] + offset}, m)
 
     for j, name in enumerate(names):
         scale = max(1.0, abs(values[name]))
@@ -113,11 +121,11 @@ def check(source: str | Loaded, point: Mapping[str, float], **limits: object) ->
             entries.append(Entry(i, name, ad_f, ad_r, central, one_sided, fr, rel_error(ad_r, central),
                                  rel_error(ad_r, one_sided), best, steps, ok))
     dot = None
-    if loaded.program.vector_output and names:
+    if m > 1 and names:
         rng = random.Random(SEED)
         v = {n: rng.gauss(0.0, 1.0) for n in names}
         w = [rng.gauss(0.0, 1.0) for _ in range(m)]
-        jv = jvp(loaded, values, v, **limits).tangent  # type: ignore[arg-type]
+        jv = _flat(jvp(loaded, values, v, **limits).tangent)  # type: ignore[arg-type]
         wj = vjp(loaded, values, w, **limits).cotangent_result  # type: ignore[arg-type]
         left = sum(a * b for a, b in zip(jv, w))  # type: ignore[arg-type]
         right = sum(v[n] * wj[n] for n in names)
@@ -125,5 +133,5 @@ def check(source: str | Loaded, point: Mapping[str, float], **limits: object) ->
         dot = {"seed": SEED, "v": v, "w": w, "jv_dot_w": left, "v_dot_jtw": right, "rel_error": err,
                "ok": err <= DOT_TOLERANCE}
     ok = all(e.ok for e in entries) and (dot is None or dot["ok"])
-    value = base if loaded.program.vector_output else base[0]
+    value = fwd.value if loaded.program.vector_output else fwd.value[0]  # type: ignore[index]
     return CheckResult(value, names, "check", 0, warnings + rev.warnings, None, entries, dot, ok)

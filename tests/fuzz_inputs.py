@@ -12,6 +12,8 @@ TOKENS = (
     "x y z t a b n i s e pi sin cos exp log sqrt abs max min pow atan2 hypot range f g def return if elif else "
     "while for in and or not break continue pass 0 1 2 0.5 1e-3 .5 1e308 9 99999999999999999999 1e999 "
     "+ - * / ^ ** ( ) [ ] , : = == != < <= > >= += -= *= /= # \n \n\n \t     "
+    "sum mean prod dot norm transpose zeros ones len axis=0 axis=-1 @ [1,2] [[1,2],[3,4]] [x,y] x[0] x[1:] "
+    "x[:-1] [0] [1,0] [:,0] :: 1e300 -1"
 ).split(" ")
 CHARS = "xyz019.+-*/^()[],:=<>!#_ \n\t'\"\\@$%&|~`{};?\x00é１"
 POINT = "x=0.5,y=1.5,z=-2,t=3,a=0.25,b=4,n=3,s=1"
@@ -66,8 +68,22 @@ def random_program(rng: random.Random) -> str:
             f"    else:\n        s = s * 0.5 + y\nreturn s\n")
 
 
+def random_array_program(rng: random.Random) -> str:
+    """A valid program over arrays built from the scalar inputs x and y."""
+    n = rng.randint(1, 4)
+    items = ", ".join(rng.choice(["x", "y", "x*y", "sin(x)", "1", "y^2"]) for _ in range(n))
+    reduce = rng.choice(["sum", "mean", "prod", "max", "min", "norm"])
+    return (f"v = [{items}]\nM = [v, 2 * v]\nw = transpose(M) @ [1, -1]\nfor i in range(len(v)):\n"
+            f"    v[i] = v[i] * {rng.uniform(-2, 2):.3f} + w[i]\n"
+            f"return {reduce}(v * v) + sum(M, axis={rng.randint(0, 1)})[0]\n")
+
+
 def hostile(rng: random.Random) -> str:
-    kind = rng.randrange(5)
+    kind = rng.randrange(7)
+    if kind == 5:
+        return mutate(random_array_program(rng), rng, rng.randint(0, 3))
+    if kind == 6:
+        return random_array_program(rng)
     if kind == 0:
         return random_tokens(rng, rng.randint(1, 30))
     if kind == 1:
