@@ -18,16 +18,14 @@ Contract:
 from __future__ import annotations
 
 import gc
+from collections import namedtuple
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
 
 from .errors import AdcalcError
 from .forward import Dual, ForwardMode, TracedForwardMode
-from .interpreter import Compiled, Limits, compile_program, run
-from .ir import Program
+from .interpreter import Limits, compile_program, run
 from .lower import BUILTIN_NAMES, lower
 from .modes import EvalMode, fmt_number
 from .parser import parse
@@ -36,13 +34,10 @@ from .reverse import ReverseMode, TracedReverseMode
 from .trace import Trace, Warning
 
 
-@dataclass(frozen=True)
-class Loaded:
+class Loaded(namedtuple("Loaded", "text program compiled")):
     """A parsed, lowered and compiled source, reusable across calls."""
 
-    text: str
-    program: Program
-    compiled: Compiled
+    __slots__ = ()
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -73,44 +68,48 @@ def load(text: str) -> Loaded:
         raise AdcalcError("limit", "the input is nested too deeply to process") from None
 
 
-@dataclass
 class Result:
-    value: float | list[float]
-    inputs: list[str]
-    mode: str
-    sweeps: int = 0
-    warnings: list[Warning] = field(default_factory=list)
-    trace: Trace | None = None
+    """What an operation returns: ``value`` (a number, an array, or a list for vector-valued
+    sources), ``inputs`` (point order), ``mode``, ``sweeps``, ``warnings``, ``trace``, and each
+    subclass's derivative fields.  Plain classes declaring ``_fields``/``_defaults`` rather than
+    dataclasses, whose import costs more start-up time than the rest of the package."""
+
+    _fields: tuple[str, ...] = ("value", "inputs", "mode", "sweeps", "warnings", "trace")
+    _defaults: dict[str, object] = {"sweeps": lambda: 0, "warnings": list, "trace": lambda: None}
+
+    def __init__(self, *args: object, **kw: object):
+        if len(args) > len(self._fields):
+            raise TypeError(f"{type(self).__name__} takes at most {len(self._fields)} arguments")
+        values = dict(zip(self._fields, args))
+        for k, v in kw.items():
+            if k not in self._fields or k in values:
+                raise TypeError(f"{type(self).__name__}: unexpected or repeated argument {k!r}")
+            values[k] = v
+        for k in self._fields:
+            if k not in values:
+                if k not in self._defaults:
+                    raise TypeError(f"{type(self).__name__}: missing argument {k!r}")
+                values[k] = self._defaults[k]()  # type: ignore[operator]
+            setattr(self, k, values[k])
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in self._fields) + ")"
 
 
-@dataclass
-class EvalResult(Result):
-    pass
+def _result(name: str, extra: dict[str, object], doc: str) -> type:
+    """A Result subclass with ``extra`` fields (name → default factory)."""
+    return type(name, (Result,), {"_fields": Result._fields + tuple(extra),
+                                  "_defaults": {**Result._defaults, **extra}, "__doc__": doc})
 
 
-@dataclass
-class GradResult(Result):
-    gradient: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass
-class JvpResult(Result):
-    tangent: float | list[float] = 0.0
-    direction: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass
-class VjpResult(Result):
-    cotangent: list[float] = field(default_factory=list)
-    cotangent_result: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass
-class JacobianResult(Result):
-    jacobian: list[list[float]] = field(default_factory=list)
-    rows: list[str] = field(default_factory=list)  # what each row is: "f", "f[0]", "f[1, 2]", …
-    columns: list[str] = field(default_factory=list)  # what each column is: "x", "A[0, 1]", …
-    arrays: bool = False  # an input or an output is an array (the labels matter)
+EvalResult = _result("EvalResult", {}, "The value of the source at a point.")
+GradResult = _result("GradResult", {"gradient": dict}, "``gradient``: input name → ∂f/∂input (its shape).")
+JvpResult = _result("JvpResult", {"tangent": lambda: 0.0, "direction": dict}, "``tangent`` = J·v along ``direction``.")
+VjpResult = _result("VjpResult", {"cotangent": list, "cotangent_result": dict},
+                    "``cotangent_result``: input name → (wᵀJ) for the weights ``cotangent``.")
+JacobianResult = _result("JacobianResult", {"jacobian": list, "rows": list, "columns": list, "arrays": lambda: False},
+                         "``jacobian`` (rows: outputs, columns: inputs); ``rows``/``columns`` label each entry "
+                         "(\"f[0, 1]\", \"x[2]\"); ``arrays``: an input or an output is an array.")
 
 
 # ---- binding ------------------------------------------------------------------------------
@@ -123,7 +122,7 @@ def _resolve(source: str | Loaded) -> Loaded:
     return load(source)
 
 
-def _as_array(name: str, value: object) -> Any:
+def _as_array(name: str, value: object) -> object:
     from .primitives import np
 
     try:
@@ -191,8 +190,8 @@ def _check_scalar(loaded: Loaded, what: str) -> None:
                           f"{loaded.program.n_outputs} values", hint="use jacobian (or vjp) for vector outputs")
 
 
-def _run(loaded: Loaded, mode: Any, names: list[str], values: dict[str, float], limits: Limits,
-         traced: bool) -> list[Any]:
+def _run(loaded: Loaded, mode: object, names: list[str], values: dict[str, float], limits: Limits,
+         traced: bool) -> list[object]:
     """Create the inputs in point order (so they are nodes v1 … vn in that order) and run."""
     used = [n for n in names if n in loaded.program.inputs]
     made = {n: mode.input(i, n, values[n]) for i, n in enumerate(used)}
@@ -211,11 +210,11 @@ def _limits(max_steps: int | None, max_depth: int | None) -> Limits:
                   max_depth if max_depth is not None else base.max_depth)
 
 
-def _size(v: Any) -> int:
+def _size(v: object) -> int:
     return 1 if type(v) is float else int(v.size)
 
 
-def _labels(name: str, v: Any) -> list[str]:
+def _labels(name: str, v: object) -> list[str]:
     """The names of a value's scalar entries in row-major order: ``x`` or ``x[0]``, ``A[0, 1]``."""
     if type(v) is float:
         return [name]
@@ -224,11 +223,11 @@ def _labels(name: str, v: Any) -> list[str]:
     return [f"{name}[{', '.join(str(i) for i in idx)}]" for idx in np.ndindex(*v.shape)]
 
 
-def _flat(v: Any) -> list[float]:
+def _flat(v: object) -> list[float]:
     return [v] if type(v) is float else [float(x) for x in v.reshape(-1)]
 
 
-def _scalar_output(m: Any, out: Any, what: str) -> float:
+def _scalar_output(m: object, out: object, what: str) -> float:
     value = m.primal(out)
     if type(value) is not float:
         raise AdcalcError("type", f"{what} needs a scalar function, but this one returns an array of shape "
@@ -236,12 +235,12 @@ def _scalar_output(m: Any, out: Any, what: str) -> float:
     return value
 
 
-def _unit_seeds(names: list[str], values: dict[str, Any]) -> list[Any]:
+def _unit_seeds(names: list[str], values: dict[str, object]) -> list[object]:
     """Seeds for one forward sweep per scalar entry of the inputs (identity over the flattening)."""
     from .primitives import np
 
     width = sum(_size(values[n]) for n in names)
-    seeds: list[Any] = []
+    seeds: list[object] = []
     offset = 0
     for n in names:
         v = values[n]
@@ -255,7 +254,7 @@ def _unit_seeds(names: list[str], values: dict[str, Any]) -> list[Any]:
     return seeds
 
 
-def _tangent_matrix(out: Any, width: int) -> list[list[float]]:
+def _tangent_matrix(out: object, width: int) -> list[list[float]]:
     """The rows (one per scalar entry of an output) of its tangents over ``width`` directions."""
     from .forward import ArrayDual
 
@@ -269,11 +268,11 @@ def _tangent_matrix(out: Any, width: int) -> list[list[float]]:
     return [[0.0] * width for _ in range(out.size)]  # a constant array
 
 
-def _split(names: list[str], values: dict[str, Any], flat: Sequence[float]) -> dict[str, Any]:
+def _split(names: list[str], values: dict[str, object], flat: Sequence[float]) -> dict[str, object]:
     """A flat vector over the inputs, back in each input's shape."""
     from .primitives import np
 
-    out: dict[str, Any] = {}
+    out: dict[str, object] = {}
     offset = 0
     for n in names:
         v = values[n]
@@ -286,7 +285,7 @@ def _split(names: list[str], values: dict[str, Any], flat: Sequence[float]) -> d
     return out
 
 
-def _has_arrays(loaded: Loaded, values: dict[str, Any]) -> bool:
+def _has_arrays(loaded: Loaded, values: dict[str, object]) -> bool:
     from .arrays import ARRAY_PRIMITIVES
     from .ir import Eqn
 
@@ -310,7 +309,7 @@ def evaluate(source: str | Loaded, point: Mapping[str, float] | None = None, *, 
 
 def _forward(loaded: Loaded, names: list[str], values: dict[str, float], seeds: list[tuple[float, ...]],
              strict: bool, trace: bool, limits: Limits
-             ) -> tuple[list[float], list[tuple[float, ...]], Any, Trace | None]:
+             ) -> tuple[list[float], list[tuple[float, ...]], object, Trace | None]:
     used = [n for n in names if n in loaded.program.inputs]
     seed_of = dict(zip(names, seeds))
     used_seeds = [seed_of[n] for n in used]
@@ -328,7 +327,7 @@ def _forward(loaded: Loaded, names: list[str], values: dict[str, float], seeds: 
 
 
 def _reverse(loaded: Loaded, names: list[str], values: dict[str, float], strict: bool, trace: bool,
-             limits: Limits) -> tuple[list[Any], Any, Trace | None]:
+             limits: Limits) -> tuple[list[object], object, Trace | None]:
     tr = Trace("reverse", names) if trace else None
     mode = TracedReverseMode(tr, strict) if tr is not None else ReverseMode(strict)
     outs = _run(loaded, mode, names, values, limits, trace)
@@ -360,12 +359,12 @@ def _attach_one_sided(loaded: Loaded, names: list[str], values: dict[str, float]
                 for n, t in table.items())
 
 
-def _read_adjoints(names: list[str], used: Sequence[str], adj: list[Any],
-                   values: dict[str, Any] | None = None) -> dict[str, Any]:
+def _read_adjoints(names: list[str], used: Sequence[str], adj: list[object],
+                   values: dict[str, object] | None = None) -> dict[str, object]:
     """Each input's adjoint (inputs are the first nodes, in point order); an array input's is an
     array of its shape (zeros when no cotangent reached it)."""
     node_of = {n: i for i, n in enumerate(used)}
-    out: dict[str, Any] = {}
+    out: dict[str, object] = {}
     for n in names:
         v = values[n] if values is not None else 0.0
         a = adj[node_of[n]] if n in node_of else None
@@ -412,8 +411,8 @@ def jvp(source: str | Loaded, point: Mapping[str, float], direction: Mapping[str
     loaded = _resolve(source)
     names, values, warnings = _bind(loaded, point)
     check_direction(names, values, direction)
-    dvec: dict[str, Any] = {}
-    seeds: list[Any] = []
+    dvec: dict[str, object] = {}
+    seeds: list[object] = []
     for n in names:
         d = _as_array(n, direction[n]) if type(values[n]) is not float else direction[n]
         if type(values[n]) is float:
@@ -433,7 +432,7 @@ def jvp(source: str | Loaded, point: Mapping[str, float], direction: Mapping[str
                      _shape(loaded, t), dvec)
 
 
-def _tangent_of(out: Any, value: Any) -> Any:
+def _tangent_of(out: object, value: object) -> object:
     """The tangent along the single direction of a jvp, in the output's shape."""
     from .forward import ArrayDual
 
@@ -470,9 +469,9 @@ def vjp(source: str | Loaded, point: Mapping[str, float], cotangent: Sequence[fl
                      _read_adjoints(names, used, adj, values))
 
 
-def _unflatten(primals: list[Any], flat: Sequence[float]) -> list[Any]:
+def _unflatten(primals: list[object], flat: Sequence[float]) -> list[object]:
     """A flat vector over the outputs, back in each output's shape."""
-    out: list[Any] = []
+    out: list[object] = []
     offset = 0
     for p in primals:
         if type(p) is float:
@@ -527,7 +526,7 @@ def jacobian(source: str | Loaded, point: Mapping[str, float], *, mode: str | No
                           _row_labels(loaded, primals), columns, arrays)
 
 
-def _row_labels(loaded: Loaded, primals: list[Any]) -> list[str]:
+def _row_labels(loaded: Loaded, primals: list[object]) -> list[str]:
     if len(primals) == 1 and not loaded.program.vector_output:
         return _labels("f", primals[0])
     return [label for i, p in enumerate(primals) for label in _labels(f"f{i + 1}", p)]

@@ -39,9 +39,8 @@ NumPy itself is imported on first use (``adcalc.primitives.np``).
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from .errors import AdcalcError
 from .primitives import np
@@ -49,23 +48,17 @@ from .primitives import np
 MAX_ELEMENTS = 50_000_000  # zeros(n) / ones(n) larger than this is a limit error (400 MB)
 
 
-@dataclass(frozen=True)
-class ArrayPrimitive:
-    name: str
-    min_args: int
-    max_args: int
-    value: Callable[..., Any]
-    jvp: Callable[..., Any] | None  # None: the result is a constant (zeros, ones, len)
-    vjp: Callable[..., Any] | None
-    display: Callable[[Sequence[str], tuple], str]
-    doc: str
-    keywords: tuple[str, ...] = ()  # static keyword arguments (axis=…)
-    differentiable: tuple[int, ...] = (0,)  # argument positions with a derivative
-    kink: Callable[..., bool] | None = None
-    convention: str = ""
-    # How each argument's adjoint update reads in a reverse trace: ``{g}`` is the result's
-    # adjoint, ``{0}``, ``{1}`` the arguments, ``{key}`` the subscript, ``{i}`` the position.
-    pullback: tuple[str, ...] = ()
+class ArrayPrimitive(namedtuple("ArrayPrimitive", "name min_args max_args value jvp vjp display doc keywords "
+                                                 "differentiable kink convention pullback",
+                                 defaults=((), (0,), None, "", ()))):
+    """One array primitive (an immutable record): ``value``, ``jvp``, ``vjp`` as above (``jvp``
+    None: the result is a constant: zeros, ones, len); ``display`` (shown args, params) → text;
+    ``keywords``: static keyword arguments (``axis=``); ``differentiable``: argument positions
+    with a derivative; ``kink`` (args, params, out) → bool with its ``convention``; ``pullback``:
+    how each argument's adjoint update reads in a reverse trace — ``{g}`` the result's adjoint,
+    ``{0}``, ``{1}`` the arguments, ``{key}`` the subscript, ``{i}`` the position."""
+
+    __slots__ = ()
 
 
 ARRAY_PRIMITIVES: dict[str, ArrayPrimitive] = {}
@@ -91,12 +84,12 @@ def describe_value(v: object) -> str:
     return f"an array of shape {shape_text(v.shape)}" if is_array(v) else "a number"  # type: ignore[union-attr]
 
 
-def scalar_result(r: Any) -> Any:
+def scalar_result(r: object) -> object:
     """NumPy's 0-d results become Python floats (scalars are floats everywhere)."""
     return float(r) if not hasattr(r, "ndim") or r.ndim == 0 else r
 
 
-def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
+def unbroadcast(g: object, shape: tuple[int, ...]) -> object:
     """Sum ``g`` over the axes along which an argument of ``shape`` was broadcast."""
     gshape = getattr(g, "shape", ())
     if gshape == shape:
@@ -109,14 +102,14 @@ def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
     return r.reshape(shape) if lead else r
 
 
-def all_finite(a: Any) -> bool:
+def all_finite(a: object) -> bool:
     s = np.sum(a)  # one reduction: a finite sum means every element is finite
     if s - s == 0.0:
         return True
     return bool(np.all(np.isfinite(a)))
 
 
-def mul0(p: Any, t: Any) -> Any:
+def mul0(p: object, t: object) -> object:
     """p·t where an exact-zero factor contributes 0 (no 0·inf = nan), elementwise."""
     for c, other in ((t, p), (p, t)):
         if type(c) is float and c - c == 0.0 and c != 0.0:  # a finite non-zero constant: no 0·inf possible
@@ -129,7 +122,7 @@ def mul0(p: Any, t: Any) -> Any:
     return np.where(np.logical_or(np.equal(p, 0.0), np.equal(t, 0.0)), 0.0, r)
 
 
-def lift(t: Any, ndim: int) -> Any:
+def lift(t: object, ndim: int) -> object:
     """A batched tangent ``(k, *s)`` reshaped to broadcast against a result with ``ndim`` axes."""
     t = np.asarray(t, dtype=float)
     missing = ndim - (t.ndim - 1)
@@ -145,7 +138,7 @@ def _batch_axis(axis: int | None, ndim: int) -> int | tuple[int, ...]:
     return (axis % ndim) + 1
 
 
-def _expand(g: Any, axis: int | None, shape: tuple[int, ...]) -> Any:
+def _expand(g: object, axis: int | None, shape: tuple[int, ...]) -> object:
     """A reduction's cotangent broadcast back to the argument's shape."""
     if axis is not None:
         g = np.expand_dims(g, axis)
@@ -158,7 +151,7 @@ def _need_array(name: str, v: object, what: str = "its argument") -> None:
                           hint=f"e.g. {name}([1, 2, 3])")
 
 
-def _check_axis(name: str, axis: int | None, x: Any) -> None:
+def _check_axis(name: str, axis: int | None, x: object) -> None:
     if axis is not None and not -x.ndim <= axis < x.ndim:
         raise AdcalcError("shape", f"{name}(): axis {axis} is out of range for an array of shape "
                           f"{shape_text(x.shape)}", hint=f"axes are 0 … {x.ndim - 1} (or negative from the end)")
@@ -170,7 +163,7 @@ def _axis_text(params: tuple) -> str:
 
 # ---- literals -------------------------------------------------------------------------------
 
-def _array_value(args: Sequence[Any], params: tuple) -> Any:
+def _array_value(args: Sequence[object], params: tuple) -> object:
     shapes = {getattr(a, "shape", ()) for a in args}
     if len(shapes) > 1:
         listed = ", ".join(sorted(shape_text(s) if s else "a number" for s in shapes))
@@ -179,28 +172,28 @@ def _array_value(args: Sequence[Any], params: tuple) -> Any:
     return np.array(args, dtype=float)
 
 
-def _array_jvp(args: Sequence[Any], tangents: Sequence[Any], params: tuple, out: Any) -> Any:
+def _array_jvp(args: Sequence[object], tangents: Sequence[object], params: tuple, out: object) -> object:
     k = next(t.shape[0] for t in tangents if t is not None)
     item = out.shape[1:]
     parts = [np.broadcast_to(t, (k,) + item) if t is not None else np.zeros((k,) + item) for t in tangents]
     return np.stack(parts, axis=1)
 
 
-def _array_vjp(args: Sequence[Any], params: tuple, out: Any, g: Any) -> list[Any]:
+def _array_vjp(args: Sequence[object], params: tuple, out: object, g: object) -> list[object]:
     return [scalar_result(g[i]) for i in range(len(args))]
 
 
 _aprim(ArrayPrimitive(
     "array", 1, 1_000_000, _array_value, _array_jvp, _array_vjp,
     lambda a, p: "[" + ", ".join(a) + "]", "an array literal [a, b, …] (rows of a matrix: [[1, 2], [3, 4]])",
-    differentiable=tuple(range(1_000_000)), pullback=("{g}[{i}]",)))
+    differentiable=range(1_000_000), pullback=("{g}[{i}]",)))
 
 
 # ---- indexing -------------------------------------------------------------------------------
 # params of index / setitem: one entry per subscript: "i" (an index: one argument) or
 # ("s", has_start, has_stop, has_step) (a slice: one argument per bound present).
 
-def _whole_index(v: Any, what: str) -> int:
+def _whole_index(v: object, what: str) -> int:
     if is_array(v):
         raise AdcalcError("type", f"{what} must be a number, not {describe_value(v)}")
     if v != v or v - v != 0.0 or v != int(v):
@@ -208,14 +201,14 @@ def _whole_index(v: Any, what: str) -> int:
     return int(v)
 
 
-def build_key(x: Any, pattern: tuple, values: Sequence[Any]) -> tuple:
+def build_key(x: object, pattern: tuple, values: Sequence[object]) -> tuple:
     """The NumPy key of ``x[...]`` from the subscript pattern and the index values."""
     if not is_array(x):
         raise AdcalcError("type", "only arrays can be indexed, but this is a number")
     if len(pattern) > x.ndim:
         raise AdcalcError("index", f"{len(pattern)} subscripts for an array of shape {shape_text(x.shape)}",
                           hint=f"it has {x.ndim} ax{'is' if x.ndim == 1 else 'es'}")
-    key: list[Any] = []
+    key: list[object] = []
     it = iter(values)
     for axis, part in enumerate(pattern):
         n = x.shape[axis]
@@ -234,13 +227,13 @@ def build_key(x: Any, pattern: tuple, values: Sequence[Any]) -> tuple:
     return tuple(key)
 
 
-def _index_value(args: Sequence[Any], params: tuple) -> Any:
+def _index_value(args: Sequence[object], params: tuple) -> object:
     x = args[0]
     r = x[build_key(x, params, args[1:])]
     return scalar_result(r)
 
 
-def _index_jvp(args: Sequence[Any], tangents: Sequence[Any], params: tuple, out: Any) -> Any:
+def _index_jvp(args: Sequence[object], tangents: Sequence[object], params: tuple, out: object) -> object:
     return tangents[0][(slice(None),) + build_key(args[0], params, args[1:])]
 
 
@@ -250,16 +243,16 @@ class Scatter:
 
     __slots__ = ("shape", "key", "value")
 
-    def __init__(self, shape: tuple[int, ...], key: tuple, value: Any):
+    def __init__(self, shape: tuple[int, ...], key: tuple, value: object):
         self.shape, self.key, self.value = shape, key, value
 
-    def dense(self) -> Any:
+    def dense(self) -> object:
         out = np.zeros(self.shape)
         out[self.key] = self.value
         return out
 
 
-def _index_vjp(args: Sequence[Any], params: tuple, out: Any, g: Any) -> list[Any]:
+def _index_vjp(args: Sequence[object], params: tuple, out: object, g: object) -> list[object]:
     x = args[0]
     return [Scatter(x.shape, build_key(x, params, args[1:]), g)]
 
@@ -283,7 +276,7 @@ _aprim(ArrayPrimitive(
     pullback=("{g} scattered into [{key}]",)))
 
 
-def _setitem_value(args: Sequence[Any], params: tuple) -> Any:
+def _setitem_value(args: Sequence[object], params: tuple) -> object:
     x, v = args[0], args[1]
     key = build_key(x, params, args[2:])
     r = x.copy()
@@ -295,7 +288,7 @@ def _setitem_value(args: Sequence[Any], params: tuple) -> Any:
     return r
 
 
-def _setitem_jvp(args: Sequence[Any], tangents: Sequence[Any], params: tuple, out: Any) -> Any:
+def _setitem_jvp(args: Sequence[object], tangents: Sequence[object], params: tuple, out: object) -> object:
     x = args[0]
     key = (slice(None),) + build_key(x, params, args[2:])
     tx, tv = tangents[0], tangents[1]
@@ -306,7 +299,7 @@ def _setitem_jvp(args: Sequence[Any], tangents: Sequence[Any], params: tuple, ou
     return r
 
 
-def _setitem_vjp(args: Sequence[Any], params: tuple, out: Any, g: Any) -> list[Any]:
+def _setitem_vjp(args: Sequence[object], params: tuple, out: object, g: object) -> list[object]:
     x, v = args[0], args[1]
     key = build_key(x, params, args[2:])
     gx = np.array(g, dtype=float)
@@ -323,8 +316,8 @@ _aprim(ArrayPrimitive(
 
 # ---- reductions -------------------------------------------------------------------------------
 
-def _reduce_value(f: str) -> Callable[..., Any]:
-    def value(args: Sequence[Any], params: tuple) -> Any:
+def _reduce_value(f: str) -> Callable[..., object]:
+    def value(args: Sequence[object], params: tuple) -> object:
         x = args[0]
         name = {"amax": "max", "amin": "min"}.get(f, f)
         _need_array(name, x)
@@ -337,27 +330,27 @@ def _reduce_value(f: str) -> Callable[..., Any]:
     return value
 
 
-def _sum_jvp(args: Sequence[Any], tangents: Sequence[Any], params: tuple, out: Any) -> Any:
+def _sum_jvp(args: Sequence[object], tangents: Sequence[object], params: tuple, out: object) -> object:
     return np.sum(tangents[0], axis=_batch_axis(params[0], args[0].ndim))
 
 
-def _sum_vjp(args: Sequence[Any], params: tuple, out: Any, g: Any) -> list[Any]:
+def _sum_vjp(args: Sequence[object], params: tuple, out: object, g: object) -> list[object]:
     return [_expand(g, params[0], args[0].shape)]
 
 
-def _count(x: Any, axis: int | None) -> int:
+def _count(x: object, axis: int | None) -> int:
     return x.size if axis is None else x.shape[axis]
 
 
-def _mean_jvp(args: Sequence[Any], tangents: Sequence[Any], params: tuple, out: Any) -> Any:
+def _mean_jvp(args: Sequence[object], tangents: Sequence[object], params: tuple, out: object) -> object:
     return np.mean(tangents[0], axis=_batch_axis(params[0], args[0].ndim))
 
 
-def _mean_vjp(args: Sequence[Any], params: tuple, out: Any, g: Any) -> list[Any]:
+def _mean_vjp(args: Sequence[object], params: tuple, out: object, g: object) -> list[object]:
     return [_expand(np.divide(g, _count(args[0], params[0])), params[0], args[0].shape)]
 
 
-def _others_product(x: Any, axis: int | None) -> Any:
+def _others_product(x: object, axis: int | None) -> object:
     """Πⱼ≠ᵢ xⱼ along the axis, by exclusive cumulative products (exact where x has zeros)."""
     if axis is None:
         return _others_product(x.reshape(-1), 0).reshape(x.shape)
@@ -368,34 +361,34 @@ def _others_product(x: Any, axis: int | None) -> Any:
     return np.moveaxis(left * right, -1, axis)
 
 
-def _prod_jvp(args: Sequence[Any], tangents: Sequence[Any], params: tuple, out: Any) -> Any:
+def _prod_jvp(args: Sequence[object], tangents: Sequence[object], params: tuple, out: object) -> object:
     x = args[0]
     return np.sum(mul0(_others_product(x, params[0]), tangents[0]), axis=_batch_axis(params[0], x.ndim))
 
 
-def _prod_vjp(args: Sequence[Any], params: tuple, out: Any, g: Any) -> list[Any]:
+def _prod_vjp(args: Sequence[object], params: tuple, out: object, g: object) -> list[object]:
     x = args[0]
     return [mul0(_expand(g, params[0], x.shape), _others_product(x, params[0]))]
 
 
-def _extreme_weights(x: Any, axis: int | None, out: Any) -> Any:
+def _extreme_weights(x: object, axis: int | None, out: object) -> object:
     """1/(number of ties) at the positions of the extreme along the axis, 0 elsewhere."""
     hit = np.equal(x, _expand(out, axis, x.shape))
     count = np.sum(hit, axis=axis, keepdims=axis is not None)
     return hit / count
 
 
-def _extreme_jvp(args: Sequence[Any], tangents: Sequence[Any], params: tuple, out: Any) -> Any:
+def _extreme_jvp(args: Sequence[object], tangents: Sequence[object], params: tuple, out: object) -> object:
     x = args[0]
     return np.sum(mul0(_extreme_weights(x, params[0], out), tangents[0]), axis=_batch_axis(params[0], x.ndim))
 
 
-def _extreme_vjp(args: Sequence[Any], params: tuple, out: Any, g: Any) -> list[Any]:
+def _extreme_vjp(args: Sequence[object], params: tuple, out: object, g: object) -> list[object]:
     x = args[0]
     return [mul0(_expand(g, params[0], x.shape), _extreme_weights(x, params[0], out))]
 
 
-def _extreme_tie(args: Sequence[Any], params: tuple, out: Any) -> bool:
+def _extreme_tie(args: Sequence[object], params: tuple, out: object) -> bool:
     x = args[0]
     return bool(np.any(np.sum(np.equal(x, _expand(out, params[0], x.shape)), axis=params[0]) > 1))
 
@@ -420,8 +413,8 @@ for _name, _f, _jvp, _vjp, _doc in (
 
 # ---- linear algebra ----------------------------------------------------------------------------
 
-def _matmul_value(name: str) -> Callable[..., Any]:
-    def value(args: Sequence[Any], params: tuple) -> Any:
+def _matmul_value(name: str) -> Callable[..., object]:
+    def value(args: Sequence[object], params: tuple) -> object:
         a, b = args
         for v, which in ((a, "its first argument"), (b, "its second argument")):
             _need_array(name, v, which)
@@ -439,7 +432,7 @@ def _matmul_value(name: str) -> Callable[..., Any]:
     return value
 
 
-def _matmul_jvp(args: Sequence[Any], tangents: Sequence[Any], params: tuple, out: Any) -> Any:
+def _matmul_jvp(args: Sequence[object], tangents: Sequence[object], params: tuple, out: object) -> object:
     a, b = args
     ta, tb = tangents
     r = None
@@ -451,7 +444,7 @@ def _matmul_jvp(args: Sequence[Any], tangents: Sequence[Any], params: tuple, out
     return r
 
 
-def _matmul_vjp(args: Sequence[Any], params: tuple, out: Any, g: Any) -> list[Any]:
+def _matmul_vjp(args: Sequence[object], params: tuple, out: object, g: object) -> list[object]:
     a, b = args
     a2 = a.reshape(1, -1) if a.ndim == 1 else a
     b2 = b.reshape(-1, 1) if b.ndim == 1 else b
@@ -469,12 +462,12 @@ _aprim(ArrayPrimitive(
     differentiable=(0, 1), pullback=("{g} @ {1}ᵀ", "{0}ᵀ @ {g}")))
 
 
-def _transpose_value(args: Sequence[Any], params: tuple) -> Any:
+def _transpose_value(args: Sequence[object], params: tuple) -> object:
     _need_array("transpose", args[0])
     return args[0].T
 
 
-def _transpose_jvp(args: Sequence[Any], tangents: Sequence[Any], params: tuple, out: Any) -> Any:
+def _transpose_jvp(args: Sequence[object], tangents: Sequence[object], params: tuple, out: object) -> object:
     t = tangents[0]
     return np.transpose(t, (0,) + tuple(range(t.ndim - 1, 0, -1)))
 
@@ -484,19 +477,19 @@ _aprim(ArrayPrimitive(
     lambda a, p: f"{a[0]}ᵀ", "transpose(A): rows become columns (a vector is unchanged)", pullback=("{g}ᵀ",)))
 
 
-def _norm_value(args: Sequence[Any], params: tuple) -> Any:
+def _norm_value(args: Sequence[object], params: tuple) -> object:
     _need_array("norm", args[0])
     return float(np.linalg.norm(args[0].reshape(-1)))
 
 
-def _norm_jvp(args: Sequence[Any], tangents: Sequence[Any], params: tuple, out: Any) -> Any:
+def _norm_jvp(args: Sequence[object], tangents: Sequence[object], params: tuple, out: object) -> object:
     x = args[0]
     if out == 0.0:
         return np.zeros(tangents[0].shape[0])
     return np.sum(mul0(x / out, tangents[0]), axis=_batch_axis(None, x.ndim))
 
 
-def _norm_vjp(args: Sequence[Any], params: tuple, out: Any, g: Any) -> list[Any]:
+def _norm_vjp(args: Sequence[object], params: tuple, out: object, g: object) -> list[object]:
     x = args[0]
     if out == 0.0:
         return [np.zeros(x.shape)]
@@ -512,8 +505,8 @@ _aprim(ArrayPrimitive(
 
 # ---- constructors and shape queries ------------------------------------------------------------
 
-def _filled(name: str, fill: float) -> Callable[..., Any]:
-    def value(args: Sequence[Any], params: tuple) -> Any:
+def _filled(name: str, fill: float) -> Callable[..., object]:
+    def value(args: Sequence[object], params: tuple) -> object:
         dims = []
         for v in args:
             d = _whole_index(v, f"a size in {name}()")
@@ -538,7 +531,7 @@ _aprim(ArrayPrimitive("ones", 1, 2, _filled("ones", 1.0), None, None,
                       differentiable=()))
 
 
-def _len_value(args: Sequence[Any], params: tuple) -> Any:
+def _len_value(args: Sequence[object], params: tuple) -> object:
     _need_array("len", args[0])
     return float(args[0].shape[0])
 

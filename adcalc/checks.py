@@ -17,9 +17,9 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from .api import Loaded, Result, _bind, _resolve, evaluate, jacobian, jvp, vjp
+from .api import Loaded, _bind, _resolve, _result, evaluate, jacobian, jvp, vjp
 from .errors import AdcalcError
 
 EPS = 2.0**-52
@@ -55,14 +55,10 @@ class Entry:
     ok: bool
 
 
-@dataclass
-class CheckResult(Result):
-    entries: list[Entry] = field(default_factory=list)
-    dot_test: dict | None = None
-    ok: bool = True
-    tolerances: dict = field(default_factory=lambda: {"forward_vs_reverse": AD_TOLERANCE,
-                                                      "finite_difference": FD_TOLERANCE,
-                                                      "dot_product": DOT_TOLERANCE})
+CheckResult = _result("CheckResult", {
+    "entries": list, "dot_test": lambda: None, "ok": lambda: True,
+    "tolerances": lambda: {"forward_vs_reverse": AD_TOLERANCE, "finite_difference": FD_TOLERANCE,
+                           "dot_product": DOT_TOLERANCE}}, "AD against finite differences, entry by entry.")
 
 
 def rel_error(ad: float, approx: float) -> float:

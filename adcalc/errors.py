@@ -9,8 +9,8 @@ Contract:
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 KINDS = (
     "syntax",  # the text is not in the language
@@ -27,12 +27,12 @@ KINDS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
-    line: int
-    column: int
-    end_line: int
-    end_column: int
+class Span(namedtuple("Span", "line column end_line end_column")):
+    """A source range (immutable, compared by value).  A named tuple rather than a dataclass:
+    this module is on every command's start-up path, and ``dataclasses`` costs more to import
+    than all of adcalc's own modules."""
+
+    __slots__ = ()
 
     def __str__(self) -> str:
         return f"{self.line}:{self.column}"

@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from .api import (
     Loaded,
-    Result,
     _bind,
     _check_scalar,
     _limits,
     _read_adjoints,
     _resolve,
+    _result,
     _run,
     _shape,
     check_direction,
@@ -38,25 +37,12 @@ from .trace import Trace
 MAX_ORDER = 100
 
 
-@dataclass
-class HessianResult(Result):
-    gradient: dict[str, float] = field(default_factory=dict)
-    hessian: list[list[float]] = field(default_factory=list)
-    asymmetry: float = 0.0  # max |H - Hᵀ| (0 up to rounding)
-
-
-@dataclass
-class HvpResult(Result):
-    gradient: dict[str, float] = field(default_factory=dict)
-    direction: dict[str, float] = field(default_factory=dict)
-    hvp: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass
-class DerivResult(Result):
-    derivatives: list[float] | list[list[float]] = field(default_factory=list)
-    direction: dict[str, float] = field(default_factory=dict)
-    order: int = 0
+HessianResult = _result("HessianResult", {"gradient": dict, "hessian": list, "asymmetry": lambda: 0.0},
+                        "``hessian`` ∂²f/∂row∂column; ``asymmetry`` = max |H − Hᵀ| (0 up to rounding).")
+HvpResult = _result("HvpResult", {"gradient": dict, "direction": dict, "hvp": dict},
+                    "``hvp`` = H·v along ``direction``.")
+DerivResult = _result("DerivResult", {"derivatives": list, "direction": dict, "order": lambda: 0},
+                      "``derivatives``: the 1st … K-th derivatives along an input or ``direction``.")
 
 
 def _tangents(v: object, width: int) -> tuple:

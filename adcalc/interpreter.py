@@ -16,9 +16,8 @@ Contract:
 from __future__ import annotations
 
 import math
+from collections import namedtuple
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
 from .arrays import ARRAY_PRIMITIVES, describe_value
 from .errors import AdcalcError, Span
@@ -50,27 +49,29 @@ DEFAULT_MAX_DEPTH = 1_000
 EQN2, EQN1, CMP, BRANCH, JUMP, MOVE, FORNEXT, CALL, RET, FORINIT, LOOPHEAD, FALLOFF, EQNN = range(13)
 
 
-@dataclass(frozen=True)
-class Limits:
-    max_steps: int = DEFAULT_MAX_STEPS
-    max_depth: int = DEFAULT_MAX_DEPTH
+class Limits(namedtuple("Limits", "max_steps max_depth", defaults=(DEFAULT_MAX_STEPS, DEFAULT_MAX_DEPTH))):
+    """Executed-step and call-depth limits of a run."""
+
+    __slots__ = ()
 
 
-@dataclass
 class Code:
-    """A function compiled to register form."""
+    """A function compiled to register form: ``template`` holds the initial registers
+    (constants filled in, everything else None)."""
 
-    fn: Function
-    template: list  # initial registers: constants filled in, everything else None
-    slot_names: list[str]
-    param_slots: list[int]
-    instrs: list[tuple] = field(default_factory=list)
+    __slots__ = ("fn", "template", "slot_names", "param_slots", "instrs")
+
+    def __init__(self, fn: Function, template: list, slot_names: list[str], param_slots: list[int],
+                 instrs: list[tuple]):
+        self.fn, self.template, self.slot_names, self.param_slots, self.instrs = (
+            fn, template, slot_names, param_slots, instrs)
 
 
-@dataclass
 class Compiled:
-    program: Program
-    codes: dict[str, Code]
+    __slots__ = ("program", "codes")
+
+    def __init__(self, program: Program, codes: dict[str, Code]):
+        self.program, self.codes = program, codes
 
     @property
     def main(self) -> Code:
@@ -152,7 +153,7 @@ class _Context:
     """Where execution is, for trace rows: the call path and the current loop iterations."""
 
     def __init__(self, main: str) -> None:
-        self.frames: list[list[Any]] = [[main, 0, {}]]  # [function, call number, {loop: label}]
+        self.frames: list[list[object]] = [[main, 0, {}]]  # [function, call number, {loop: label}]
         self.calls: dict[str, int] = {}
 
     def enter(self, fn: str) -> None:
@@ -179,8 +180,11 @@ def _whole(v: float, what: str, site: ForInit) -> int:
     return int(v)
 
 
-def run(compiled: Compiled, mode: Any, inputs: Sequence[Any], limits: Limits = Limits(),
-        trace_context: bool = False) -> list[Any]:
+DEFAULT_LIMITS = Limits()
+
+
+def run(compiled: Compiled, mode: object, inputs: Sequence[object], limits: Limits = DEFAULT_LIMITS,
+        trace_context: bool = False) -> list[object]:
     """Execute the main function with ``inputs`` (mode values, in ``program.inputs`` order)."""
     codes = compiled.codes
     code = compiled.main

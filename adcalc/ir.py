@@ -10,31 +10,30 @@ Contract:
 - Temporaries are named ``v1, v2, …`` per function; a user variable assigned by an
   instruction appears as its ``out`` directly (``s = s + v1``).
 - ``loops`` on an instruction lists the ids of the loops that enclose it (for trace context).
-- Nodes are never mutated after lowering and compare by identity (the interpreter and the
-  warnings key on the instruction object); they are plain dataclasses without generated
-  ``__eq__``/``__hash__`` or frozen setters, which halves this module's import time (it is on
-  every command's start-up path).
+- Nodes are immutable and compare by identity (the interpreter and the warnings key on the
+  instruction object).  They are named tuples with identity equality rather than dataclasses:
+  this module is on every command's start-up path, and importing ``dataclasses`` (with
+  ``inspect``) costs more than all of adcalc's own modules.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from .errors import Span
+from collections import namedtuple
 
 
-@dataclass(eq=False)
-class Var:
-    name: str
+def _node(name: str, fields: str, defaults: tuple = ()) -> type:
+    """An immutable record type that compares by identity."""
+    return type(name, (namedtuple(name, fields, defaults=defaults),),
+                {"__slots__": (), "__eq__": object.__eq__, "__ne__": object.__ne__, "__hash__": object.__hash__})
 
+
+class Var(_node("Var", "name")):
     def __str__(self) -> str:
         return self.name
 
 
-@dataclass(eq=False)
-class Const:
-    value: float
-    text: str  # as the user wrote it (or the constant's name: "pi")
+class Const(_node("Const", "value text")):
+    """A literal; ``text`` is as the user wrote it (or the constant's name: "pi")."""
 
     def __str__(self) -> str:
         return self.text
@@ -43,147 +42,70 @@ class Const:
 Atom = Var | Const
 
 
-@dataclass(eq=False)
-class Eqn:
-    """``out = prim(*args)``: one primitive operation."""
-
-    out: str
-    prim: str
-    args: tuple[Atom, ...]
-    span: Span
-    loops: tuple[int, ...] = ()
-    user_var: bool = False  # out is a program variable, not a temporary
-    params: tuple = ()  # static parameters of array primitives: the axis, the subscript pattern
+class Eqn(_node("Eqn", "out prim args span loops user_var params", ((), False, ()))):
+    """``out = prim(*args)``: one primitive operation.  ``user_var``: ``out`` is a program
+    variable, not a temporary; ``params``: static parameters of array primitives (the axis,
+    the subscript pattern)."""
 
 
-@dataclass(eq=False)
-class Cmp:
+class Cmp(_node("Cmp", "out op a b span loops", ((),))):
     """``out = a OP b``: a comparison, whose boolean result only feeds ``Branch``."""
 
-    out: str
-    op: str
-    a: Atom
-    b: Atom
-    span: Span
-    loops: tuple[int, ...] = ()
 
-
-@dataclass(eq=False)
-class Branch:
+class Branch(_node("Branch", "cond target when span")):
     """Jump to ``target`` when the boolean ``cond`` equals ``when``."""
 
-    cond: str
-    target: str
-    when: bool
-    span: Span
+
+class Jump(_node("Jump", "target")):
+    pass
 
 
-@dataclass(eq=False)
-class Jump:
-    target: str
+class Label(_node("Label", "name")):
+    pass
 
 
-@dataclass(eq=False)
-class Label:
-    name: str
-
-
-@dataclass(eq=False)
-class Move:
+class Move(_node("Move", "name value span loops", ((),))):
     """``name = value`` with no computation (a copy or a constant)."""
 
-    name: str
-    value: Atom
-    span: Span
-    loops: tuple[int, ...] = ()
 
-
-@dataclass(eq=False)
-class CallFn:
+class CallFn(_node("CallFn", "outs func args span loops", ((),))):
     """``outs = func(*args)``: a call of a user function."""
 
-    outs: tuple[str, ...]
-    func: str
-    args: tuple[Atom, ...]
-    span: Span
-    loops: tuple[int, ...] = ()
 
-
-@dataclass(eq=False)
-class ForInit:
+class ForInit(_node("ForInit", "counter stop_reg step_reg start stop step loop span")):
     """Start ``for var in range(start, stop, step)``: checks the bounds, sets the counter."""
 
-    counter: str
-    stop_reg: str
-    step_reg: str
-    start: Atom
-    stop: Atom
-    step: Atom
-    loop: int
-    span: Span
 
-
-@dataclass(eq=False)
-class ForNext:
+class ForNext(_node("ForNext", "counter stop_reg step_reg var exit loop span")):
     """If the range is exhausted jump to ``exit``; else ``var = counter; counter += step``."""
 
-    counter: str
-    stop_reg: str
-    step_reg: str
-    var: str
-    exit: str
-    loop: int
-    span: Span
 
-
-@dataclass(eq=False)
-class LoopHead:
+class LoopHead(_node("LoopHead", "loop reset", (False,))):
     """Marks a ``while`` loop: entering it (``reset``) or starting one more iteration."""
 
-    loop: int
-    reset: bool = False
+
+class Return(_node("Return", "values span")):
+    pass
 
 
-@dataclass(eq=False)
-class Return:
-    values: tuple[Atom, ...]
-    span: Span
-
-
-@dataclass(eq=False)
-class FallOff:
+class FallOff(_node("FallOff", "span")):
     """Reached the end of a function body without ``return``: a runtime error."""
-
-    span: Span
 
 
 Instr = Eqn | Cmp | Branch | Jump | Label | Move | CallFn | ForInit | ForNext | LoopHead | Return | FallOff
 
 
-@dataclass(eq=False)
-class LoopInfo:
-    id: int
-    kind: str  # "for" | "while"
-    var: str | None
-    span: Span
+class LoopInfo(_node("LoopInfo", "id kind var span")):
+    """A loop: ``kind`` "for" (with its variable ``var``) or "while"."""
 
 
-@dataclass(frozen=True)
-class Function:
-    name: str
-    params: tuple[str, ...]
-    code: tuple[Instr, ...]
-    n_outputs: int
-    span: Span
-    loops: tuple[LoopInfo, ...] = ()
-    vector: bool = False  # returns a vector (``return a, b`` or ``[f1, f2]``)
+class Function(_node("Function", "name params code n_outputs span loops vector", ((), False))):
+    """A lowered function; ``vector``: it returns a vector (``return a, b`` or ``[f1, f2]``)."""
 
 
-@dataclass(frozen=True)
-class Program:
-    functions: dict[str, Function]
-    main: Function
-    source: str = field(repr=False, default="")
+class Program(_node("Program", "functions main source", ("",))):
+    def __repr__(self) -> str:
+        return f"Program(functions={list(self.functions)}, main={self.main.name!r})"
 
     @property
     def inputs(self) -> tuple[str, ...]:

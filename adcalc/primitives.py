@@ -38,8 +38,8 @@ from __future__ import annotations
 
 import math
 import operator
+from collections import namedtuple
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from types import SimpleNamespace
 
 from . import series as S
@@ -51,30 +51,29 @@ _LN10 = math.log(10.0)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
-@dataclass(frozen=True)
-class Primitive:
-    name: str
-    arity: int
-    value: Callable[..., float]
-    partials: tuple[Callable[..., object], ...]
-    display: str  # the documents' notation, e.g. "{0} + {1}", "sin({0})"
-    partial_display: tuple[str | Callable[[Sequence[str]], str], ...]
-    domain: str = "all real numbers"
-    kink: Callable[..., bool] | None = None
-    convention: str = ""
-    symbol: str | None = None  # ASCII operator for the IR printer ("+", "*", "^")
-    public: bool = True  # callable by name in the language
-    variadic: bool = False  # max(a, b, c) folds left into binary calls
-    # Taylor rule: (argument series..., value) → result series, by the recurrences of
-    # adcalc.series; ``value`` is this primitive's value rule at the coefficients 0.
-    taylor: Callable[..., list[float]] | None = None
-    # One-sided rule at a kink: (primal args, tangents along a direction) → the directional
-    # derivative lim_{h→0+} (f(x + h·ẋ) − f(x)) / h.  None: the primitive has no kink.
-    directional: Callable[..., float] | None = None
-    # Array rules: the value rule on NumPy arrays — the name of a NumPy ufunc ("sin") or a
-    # function of arrays — and, for rules that branch on a value, partials written for arrays.
-    array: str | Callable[..., object] = ""
-    array_partials: tuple[Callable[..., object], ...] | None = None
+_FIELDS = ("name arity value partials display partial_display domain kink convention symbol public variadic "
+           "taylor directional array array_partials")
+
+
+class Primitive(namedtuple("Primitive", _FIELDS, defaults=("all real numbers", None, "", None, True, False, None,
+                                                            None, "", None))):
+    """One primitive (an immutable record; a named tuple because ``dataclasses`` costs more to
+    import than this whole module, and it is on every command's start-up path):
+
+    - ``value``: the IEEE double rule; ``partials[i]``: ∂value/∂xᵢ written with ``G``;
+    - ``display``: the documents' notation ("{0} + {1}", "sin({0})"); ``partial_display``: each
+      partial's notation (a format string or a function of the displayed arguments);
+    - ``domain``; ``kink``: a predicate for points where it is not differentiable, with the
+      ``convention`` its rule follows there;
+    - ``symbol``: the ASCII operator for the IR printer ("+", "^"); ``public``: callable by
+      name; ``variadic``: ``max(a, b, c)`` folds left into binary calls;
+    - ``taylor``: (argument series…, value) → result series (``adcalc.series``);
+    - ``directional``: at a kink, (primal args, tangents) → lim_{h→0+} (f(x + h·ẋ) − f(x)) / h;
+    - ``array``: the value rule on NumPy arrays (a ufunc name or a function);
+      ``array_partials``: partials written for arrays, where a rule branches on a value.
+    """
+
+    __slots__ = ()
 
     def show(self, args: Sequence[str], pretty: bool = True) -> str:
         """The right-hand side ``v3 = …`` of this primitive applied to displayed args."""
