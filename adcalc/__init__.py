@@ -12,8 +12,6 @@ cheap and a Ctrl-C during start-up is handled by the command line, not a traceba
 
 from __future__ import annotations
 
-from typing import Any
-
 __version__ = "0.1.0"
 
 _API = {"DiffFunction", "EvalResult", "GradResult", "JacobianResult", "JvpResult", "Loaded", "VjpResult",
@@ -22,7 +20,7 @@ _API = {"DiffFunction", "EvalResult", "GradResult", "JacobianResult", "JvpResult
 __all__ = sorted(_API | {"AdcalcError", "Span", "__version__"})
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name in _API:
         from . import api as module
     elif name in ("AdcalcError", "Span"):

@@ -19,16 +19,14 @@ from __future__ import annotations
 
 import gc
 from collections import namedtuple
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
+from .arrays import BUILTIN_NAMES
 from .errors import AdcalcError
 from .forward import Dual, ForwardMode, TracedForwardMode
 from .interpreter import Limits, compile_program, run
-from .lower import BUILTIN_NAMES, lower
 from .modes import EvalMode, fmt_number
-from .parser import parse
 from .primitives import CONSTANTS
 from .reverse import ReverseMode, TracedReverseMode
 from .trace import Trace, Warning
@@ -44,22 +42,33 @@ class Loaded(namedtuple("Loaded", "text program compiled")):
         return self.program.inputs
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
+class gc_paused:  # noqa: N801 - used like a function: ``with gc_paused():``
     """Pause the cyclic garbage collector: parse trees and tapes allocate many objects but
-    create no cycles, and a collector walking them as they grow makes the work quadratic."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
+    create no cycles, and a collector walking them as they grow makes the work quadratic.
+    (A class, not ``contextlib.contextmanager``: contextlib is not otherwise on the start-up path.)"""
+
+    def __enter__(self) -> None:
+        self.was_enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.was_enabled:
             gc.enable()
 
 
 @lru_cache(maxsize=64)
 def load(text: str) -> Loaded:
-    """Parse, lower and compile ``text`` (cached)."""
+    """Parse, lower and compile ``text`` (cached).  A one-line scalar expression goes through
+    ``adcalc.quick`` (the same Program, without importing Lark); everything else, and every
+    error, through the Lark grammar."""
+    from .quick import quick_program
+
+    program = quick_program(text)
+    if program is not None:
+        return Loaded(text, program, compile_program(program))
+    from .lower import lower
+    from .parser import parse
+
     try:
         with gc_paused():
             program = lower(parse(text), text)

@@ -547,6 +547,15 @@ ARRAY_FUNCTIONS: dict[str, ArrayPrimitive] = {
 REDUCTIONS = {"max": "amax", "min": "amin"}
 
 
+def _builtin_names() -> set[str]:
+    from .primitives import FUNCTIONS
+
+    return set(FUNCTIONS) | set(ARRAY_FUNCTIONS)
+
+
+BUILTIN_NAMES = _builtin_names()  # every function a user can call by name
+
+
 def pullback_text(prim: ArrayPrimitive, i: int, shown: Sequence[str], params: tuple, g: str) -> str:
     """How argument ``i``'s adjoint update reads in a reverse trace (``v̄1 += v̄3 @ v2ᵀ``)."""
     if not prim.pullback:

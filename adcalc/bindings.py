@@ -28,9 +28,16 @@ _SPECIAL = {"inf": math.inf, "+inf": math.inf, "-inf": -math.inf, "nan": math.na
 
 @lru_cache(maxsize=1)
 def _number_pattern() -> re.Pattern[str]:
-    from .parser import get_parser
+    """The grammar's NUMBER terminal, read from the shipped grammar file itself (building the
+    Lark parser just for one regular expression would cost the start-up its import)."""
+    import os
 
-    regexp = get_parser().get_terminal("NUMBER").pattern.to_regexp()
+    from . import grammar
+
+    path = os.path.join(os.path.dirname(grammar.__file__), "adcalc.lark")
+    with open(path, encoding="utf-8") as f:
+        line = next(ln for ln in f if ln.startswith("NUMBER:"))
+    regexp = line[line.index("/") + 1:line.rindex("/")]
     return re.compile(rf"[+-]?(?:{regexp})\Z")
 
 

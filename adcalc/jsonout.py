@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
 
 from .api import EvalResult, GradResult, JacobianResult, JvpResult, Result, VjpResult
 from .errors import AdcalcError
@@ -35,7 +34,7 @@ def number(v: float) -> float | str:
     return v
 
 
-def _numbers(v: Any) -> Any:
+def _numbers(v: object) -> object:
     if isinstance(v, float):
         return number(v)
     if hasattr(v, "tolist"):  # a NumPy array (or scalar)
@@ -68,10 +67,10 @@ def update_text(target: int, source: int, partial: str, rule: str | None = None)
     return f"{bar(target)} += {bar(source)} · {shown}"
 
 
-def trace_json(trace: Trace) -> dict[str, Any]:
+def trace_json(trace: Trace) -> dict[str, object]:
     rows = []
     for row in trace.rows:
-        item: dict[str, Any] = {
+        item: dict[str, object] = {
             "node": f"v{row.node}",
             "op": row.op,
             "args": list(row.args) if row.op != "input" else [],
@@ -89,7 +88,7 @@ def trace_json(trace: Trace) -> dict[str, Any]:
         else:
             item["adjoint"] = row.adjoint if row.adjoint is not None else 0.0
         rows.append(item)
-    out: dict[str, Any] = {"trace": rows}
+    out: dict[str, object] = {"trace": rows}
     if trace.mode == "reverse":
         out["adjoint_updates"] = [
             {"update": update_text(u.target, u.source, u.partial, u.rule), "target": f"v{u.target}",
@@ -99,9 +98,9 @@ def trace_json(trace: Trace) -> dict[str, Any]:
     return out
 
 
-def result_json(command: str, r: Result) -> dict[str, Any]:
+def result_json(command: str, r: Result) -> dict[str, object]:
     if isinstance(r, GradResult):
-        out: dict[str, Any] = {"value": r.value, "gradient": r.gradient}
+        out: dict[str, object] = {"value": r.value, "gradient": r.gradient}
     elif isinstance(r, JvpResult):
         out = {"value": r.value, "tangent": r.tangent}
     elif isinstance(r, VjpResult):
@@ -123,7 +122,7 @@ def result_json(command: str, r: Result) -> dict[str, Any]:
     return out
 
 
-def _higher_json(r: Result) -> dict[str, Any]:
+def _higher_json(r: Result) -> dict[str, object]:
     from .checks import CheckResult
     from .higher import DerivResult, HessianResult, HvpResult
 
@@ -147,9 +146,9 @@ def _higher_json(r: Result) -> dict[str, Any]:
     raise TypeError(r)  # pragma: no cover
 
 
-def outcome_json(o: Any) -> dict[str, Any]:
+def outcome_json(o: object) -> dict[str, object]:
     """One JSON Lines record of ``adcalc run``: the command's shape plus file, point, status."""
-    out: dict[str, Any] = {"file": o.file, "point": o.point, "status": o.status}
+    out: dict[str, object] = {"file": o.file, "point": o.point, "status": o.status}
     if o.result is not None:
         out.update(result_json("run", o.result))
     if o.checks:
@@ -160,8 +159,8 @@ def outcome_json(o: Any) -> dict[str, Any]:
     return out
 
 
-def error_json(e: AdcalcError) -> dict[str, Any]:
-    err: dict[str, Any] = {"kind": e.kind, "message": e.message}
+def error_json(e: AdcalcError) -> dict[str, object]:
+    err: dict[str, object] = {"kind": e.kind, "message": e.message}
     if e.hint:
         err["hint"] = e.hint
     if e.span is not None:
@@ -169,5 +168,5 @@ def error_json(e: AdcalcError) -> dict[str, Any]:
     return {"error": err}
 
 
-def dumps(obj: dict[str, Any]) -> str:
+def dumps(obj: dict[str, object]) -> str:
     return json.dumps(_numbers(obj), ensure_ascii=False, allow_nan=False)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from lark import Token, Tree
 
-from .arrays import ARRAY_FUNCTIONS, ARRAY_PRIMITIVES, REDUCTIONS
+from .arrays import ARRAY_FUNCTIONS, ARRAY_PRIMITIVES, BUILTIN_NAMES, REDUCTIONS
 from .errors import AdcalcError, Span, closest
 from .ir import (
     Atom,
@@ -54,7 +54,6 @@ from .primitives import BINARY_OPERATORS, CONSTANTS, FUNCTIONS
 _CONDITION_NODES = ("comparison", "and_test", "or_test", "not_test")
 _AUG = {"+=": "add", "-=": "sub", "*=": "mul", "/=": "div"}
 _RESERVED = {"range"}
-BUILTIN_NAMES = set(FUNCTIONS) | set(ARRAY_FUNCTIONS)  # every function a user can call by name
 
 
 def span_of(node: Tree | Token) -> Span:

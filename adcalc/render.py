@@ -19,17 +19,19 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from . import plain
 from .api import EvalResult, GradResult, JacobianResult, JvpResult, Result, VjpResult
 from .errors import AdcalcError, excerpt
 from .jsonout import bar, update_text
+from .plain import num
+from .plain import point_text as _point
+from .plain import value_text as _value
 from .trace import Trace, TraceRow, Warning
-
-DIGITS = 12  # significant digits shown to people (the REPL's :digits changes it)
 
 
 def set_digits(n: int) -> None:
-    global DIGITS
-    DIGITS = n
+    """Significant digits shown to people (the REPL's :digits)."""
+    plain.DIGITS = n
 
 
 def make_console(stderr: bool = False) -> Console:
@@ -38,53 +40,11 @@ def make_console(stderr: bool = False) -> Console:
     return Console(file=stream, width=width, highlight=False, soft_wrap=False)
 
 
-def num(v: float, digits: int | None = None) -> str:
-    digits = DIGITS if digits is None else digits
-    if v is None:
-        return "0"
-    if type(v) is not float and hasattr(v, "shape"):
-        return array_text(v, digits)
-    if v != v:
-        return "nan"
-    if v in (float("inf"), float("-inf")):
-        return "inf" if v > 0 else "-inf"
-    if v == 0:
-        return "0"
-    return format(v, f".{digits}g")
-
-
-def array_text(a: object, digits: int | None = None) -> str:
-    """An array on one line, abbreviated NumPy-style when long, with its shape when that is not
-    obvious: ``[1, 2, 3]``, ``[[1, 2], [3, 4]]``, ``[0, 1, 2, …, 997, 998, 999] (shape 1000)``."""
-    import numpy as np
-
-    digits = min(DIGITS if digits is None else digits, 8)
-    text = np.array2string(np.asarray(a), separator=", ", threshold=8, edgeitems=3, max_line_width=10**9,
-                           formatter={"float_kind": lambda x: num(float(x), digits)})
-    text = text.replace("...", "…").replace("\n", "")
-    shape = a.shape  # type: ignore[attr-defined]
-    if a.size > 8 or len(shape) > 1:  # type: ignore[attr-defined]
-        text += " (shape " + "×".join(str(d) for d in shape) + ")"
-    return text
-
-
 def _entry_labels(point: dict, names: Sequence[str]) -> list[str]:
     """One label per scalar entry of the inputs: ``x`` or ``x[0]``, ``x[1]``, …"""
     from .api import _labels
 
     return [label for n in names for label in _labels(n, point[n])]
-
-
-def _point(values: dict[str, float] | None, name: str = "f") -> str:
-    if not values:
-        return f"{name}()"
-    return f"{name}(" + ", ".join(f"{n}={num(v)}" for n, v in values.items()) + ")"
-
-
-def _value(v: float | list[float]) -> str:
-    if isinstance(v, list):
-        return "[" + ", ".join(num(x) for x in v) + "]"
-    return num(v)
 
 
 class _Table:

@@ -31,7 +31,7 @@ from prompt_toolkit.styles import Style
 from prompt_toolkit.validation import ValidationError, Validator
 
 from .. import render
-from ..lower import BUILTIN_NAMES as FUNCTIONS
+from ..arrays import BUILTIN_NAMES as FUNCTIONS
 from ..primitives import CONSTANTS
 from .session import COMMANDS, SESSION_COMMANDS, Session
 

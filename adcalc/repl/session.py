@@ -30,9 +30,9 @@ from rich.console import Console
 from rich.text import Text
 
 from .. import api, render
+from ..arrays import BUILTIN_NAMES as FUNCTIONS
 from ..bindings import parse_number, parse_numbers
 from ..errors import AdcalcError, Span
-from ..lower import BUILTIN_NAMES as FUNCTIONS
 from ..parser import parse
 from ..primitives import CONSTANTS
 
