@@ -365,16 +365,18 @@ def test_repl_array_variables() -> None:
     assert np.array_equal(s.variables["x"], [1.0, 2.0, 3.0])
 
 
-def test_scalar_runs_never_import_numpy() -> None:
+def test_scalar_runs_never_import_numpy(tmp_path) -> None:
     """Scalars stay on the float path: the Quickstart command does not pay NumPy's import."""
     import subprocess
     import sys
 
     code = ("import sys; from adcalc.cli import main; "
-            "main(['grad', 'exp(2*x1)+x1*x2^2+cos(x2)', '--at', 'x1=1,x2=2', '--trace']); "
-            "print('numpy' in sys.modules, file=sys.stderr)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0 and done.stderr.strip().endswith("False"), done.stderr
+            "code = main(['grad', 'exp(2*x1)+x1*x2^2+cos(x2)', '--at', 'x1=1,x2=2', '--trace']); "
+            "print(code, 'numpy' in sys.modules, file=sys.stderr)")
+    # from another directory, so the installed package is imported (not the source tree)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0 and done.stderr.strip() == "0 False", done.stderr
+    assert "18.7781121979" in done.stdout
 
 
 def test_reverse_trace_of_an_array_program_reads_as_rules() -> None:

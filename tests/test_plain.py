@@ -95,13 +95,14 @@ def test_quick_command_line_equals_the_full_one(argv: list[str], capsys: pytest.
     assert (quick_code, quick.out, quick.err) == (full_code, full.out, full.err)
 
 
-def test_the_quickstart_imports_no_heavy_library() -> None:
+def test_the_quickstart_imports_no_heavy_library(tmp_path) -> None:
     code = ("import sys; from adcalc.quickcli import main; "
             "main(['grad', 'exp(2*x1)+x1*x2^2+cos(x2)', '--at', 'x1=1,x2=2']); "
             "main(['grad', 'exp(2*x1)+x1*x2^2+cos(x2)', '--at', 'x1=1,x2=2', '--json']); "
             "print(sorted(m for m in ('lark', 'rich', 'argparse', 'dataclasses', 'numpy') if m in sys.modules), "
             "file=sys.stderr)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    # from another directory, so the installed package is imported (not the source tree)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert done.returncode == 0 and done.stderr.strip() == "[]", done.stderr
     assert "18.7781121979" in done.stdout and '"x1": 18.7781121978613' in done.stdout
 
