@@ -102,6 +102,16 @@ def unbroadcast(g: object, shape: tuple[int, ...]) -> object:
     return r.reshape(shape) if lead else r
 
 
+def entries(v: object) -> list[float]:
+    """A value (a number, an array, or a list of outputs) as a flat list of numbers, arrays in
+    row-major order: the order of a Jacobian's rows and of ``--cot`` weights."""
+    if isinstance(v, list):
+        return [x for item in v for x in entries(item)]
+    if hasattr(v, "shape"):
+        return [float(x) for x in v.reshape(-1)]  # type: ignore[attr-defined]
+    return [v]  # type: ignore[list-item]
+
+
 def all_finite(a: object) -> bool:
     s = np.sum(a)  # one reduction: a finite sum means every element is finite
     if s - s == 0.0:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import api
+from .arrays import entries
 from .bindings import parse_bindings, parse_number, with_arrays
 from .errors import AdcalcError, Span
 from .sources import read_file
@@ -146,17 +147,8 @@ def _close(got: float, want: float, tol: float) -> bool:
     return math.isfinite(got) and math.isfinite(want) and abs(got - want) <= tol * max(1.0, abs(want))
 
 
-def _entries(v: object) -> list[float]:
-    """A value as a flat list of numbers (lists of outputs, arrays flattened row-major)."""
-    if isinstance(v, list):
-        return [x for item in v for x in _entries(item)]
-    if hasattr(v, "shape"):
-        return [float(x) for x in v.reshape(-1)]  # type: ignore[union-attr]
-    return [v]  # type: ignore[list-item]
-
-
 def _matches(got: object, want: object, tol: float) -> bool:
-    g, w = _entries(got), _entries(want)
+    g, w = entries(got), entries(want)
     return len(g) == len(w) and all(_close(a, b, tol) for a, b in zip(g, w))
 
 

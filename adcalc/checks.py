@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .api import Loaded, _bind, _resolve, _result, evaluate, jacobian, jvp, vjp
+from .arrays import entries as flat_entries
 from .errors import AdcalcError
 
 EPS = 2.0**-52
@@ -69,18 +70,9 @@ def rel_error(ad: float, approx: float) -> float:
     return abs(ad - approx) / max(1.0, abs(ad))
 
 
-def _flat(v: object) -> list[float]:
-    """Outputs as a flat list of numbers (arrays row-major, as the Jacobian's rows)."""
-    if isinstance(v, list):
-        return [x for item in v for x in _flat(item)]
-    if hasattr(v, "shape"):
-        return [float(x) for x in v.reshape(-1)]  # type: ignore[union-attr]
-    return [v]  # type: ignore[list-item]
-
-
 def _values(loaded: Loaded, point: dict[str, float], m: int) -> list[float]:
     try:
-        return _flat(evaluate(loaded, point).value)
+        return flat_entries(evaluate(loaded, point).value)
     except AdcalcError:
         return [math.nan] * m
 
@@ -121,7 +113,7 @@ def check(source: str | Loaded, point: Mapping[str, float], **limits: object) ->
         rng = random.Random(SEED)
         v = {n: rng.gauss(0.0, 1.0) for n in names}
         w = [rng.gauss(0.0, 1.0) for _ in range(m)]
-        jv = _flat(jvp(loaded, values, v, **limits).tangent)  # type: ignore[arg-type]
+        jv = flat_entries(jvp(loaded, values, v, **limits).tangent)  # type: ignore[arg-type]
         wj = vjp(loaded, values, w, **limits).cotangent_result  # type: ignore[arg-type]
         left = sum(a * b for a, b in zip(jv, w))  # type: ignore[arg-type]
         right = sum(v[n] * wj[n] for n in names)

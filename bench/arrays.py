@@ -15,24 +15,14 @@ from __future__ import annotations
 
 import argparse
 import platform
-import statistics
-import time
 
 import numpy as np
+from engine import median_time  # bench/ is the script's directory: the same timing rule
 
 import adcalc
 
 VECTORISED = "sum(100*(x[1:]-x[:-1]^2)^2 + (1-x[:-1])^2)"
 LOOPED = "s = 0\nfor i in range(len(x) - 1):\n    s += 100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2\nreturn s"
-
-
-def median_time(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def numpy_value(x: np.ndarray) -> float:
