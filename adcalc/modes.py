@@ -209,8 +209,13 @@ class Mode:
         self.warnings.append(w)
 
     def applyn(self, prim: object, args: Sequence[object], site: Eqn) -> object:
-        raise AdcalcError("type", f"arrays are not supported by {self.name} mode yet", site.span,
+        raise AdcalcError("type", f"arrays are not supported by {self.purpose} yet", site.span,
                           hint="use eval, grad, jvp, vjp, jacobian or check for programs with arrays")
+
+    @property
+    def purpose(self) -> str:
+        """What this mode computes, for messages (``hessian and hvp``, ``deriv``)."""
+        return f"{self.name} mode"
 
     @staticmethod
     def show_arg(site_arg: object, value: object, ref: str | None) -> str:

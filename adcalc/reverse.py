@@ -533,6 +533,7 @@ class BoxedReverseMode(ReverseMode):
         return self._apply(prim, (x,), site)
 
     applyn = Mode.applyn  # arrays: not in forward-over-reverse yet
+    purpose = "hessian and hvp (forward-over-reverse)"
 
     def apply2(self, prim: Primitive, x: object, y: object, site: Eqn) -> object:
         return self._apply(prim, (x, y), site)

@@ -30,6 +30,7 @@ class Jet:
 
 class TaylorMode(Mode):
     name = "taylor"
+    purpose = "deriv (Taylor mode)"
 
     def __init__(self, directions: Sequence[float], order: int, strict: bool = False):
         """``directions[i]`` is input i's component of the direction v; ``order`` is K."""

@@ -390,3 +390,17 @@ def test_reverse_trace_of_an_array_program_reads_as_rules() -> None:
     assert updates[0]["contribution"].tolist() == [0.0, 1.0]
     assert np.array_equal(updates[1]["contribution"], np.outer([0.0, 1.0], x))  # Ā = ȳ xᵀ
     assert np.array_equal(updates[2]["contribution"], A.T @ np.array([0.0, 1.0]))  # x̄ = Aᵀ ȳ
+
+
+@pytest.mark.parametrize("argv,words", [
+    (["hessian", "sum([x, y]^2)", "--at", "x=1,y=2"], "not supported by hessian and hvp"),
+    (["hvp", "sum([x, y]^2)", "--at", "x=1,y=2", "--dir", "x=1,y=0"], "not supported by hessian and hvp"),
+    (["deriv", "sum([x, x]^2)", "--at", "x=1", "--order", "2"], "not supported by deriv"),
+    (["hessian", "sum(x^2)", "--at", "x=[1,2]"], "numbers only"),
+])
+def test_modes_without_arrays_say_so(argv: list[str], words: str, capsys: pytest.CaptureFixture) -> None:
+    from adcalc.cli import main
+
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err
