@@ -679,13 +679,11 @@ def _assigned_names(nodes: list[Tree]) -> set[str]:
     for node in nodes:
         for sub in node.iter_subtrees():
             if sub.data in ("assign", "augassign"):
-                target = sub.children[0]
-                if isinstance(target, Tree) and target.data in ("name", "subscript"):
-                    base = target.children[0] if target.data == "name" else target.children[0]
-                    if isinstance(base, Tree):
-                        base = base.children[0] if base.data == "name" else None
-                    if base is not None:
-                        names.add(str(base))
+                target = sub.children[0]  # a name, or x[...] (its base name is assigned too)
+                if isinstance(target, Tree) and target.data == "subscript":
+                    target = target.children[0]
+                if isinstance(target, Tree) and target.data == "name":
+                    names.add(str(target.children[0]))
             elif sub.data == "multi_assign":
                 names.update(str(t) for t in sub.children[:-1])
             elif sub.data == "for_stmt":
