@@ -27,10 +27,12 @@ QUICK = 'adcalc grad "exp(2*x1) + x1*x2^2 + cos(x2)" --at x1=1,x2=2'
 
 EXAMPLES = {
     "eval": ['adcalc eval "sin(x^2 + 1)" --at x=1.5', "adcalc eval samples/newton_sqrt.ad --at a=2 --json"],
-    "grad": [QUICK, QUICK + " --mode forward --trace", 'adcalc grad "sin(x^2+1)" --at x=1.5 --trace --json'],
+    "grad": [QUICK, QUICK + " --mode forward --trace", 'adcalc grad "sin(x^2+1)" --at x=1.5 --trace --json',
+             'adcalc grad "sum(W * (A + b))" --at "A=[[1,2],[3,4]],b=[10,20],W=[[1,-2],[3,1]]"'],
     "jvp": ['adcalc jvp "[x*y, sin(x)]" --at x=1,y=2 --dir x=1,y=0'],
     "vjp": ['adcalc vjp "[x*y, sin(x)]" --at x=1,y=2 --cot 1,0.5 --trace'],
     "jacobian": ['adcalc jacobian "[r*cos(t), r*sin(t)]" --at r=2,t=0.5',
+                 'adcalc jacobian "A @ v" --at "A=[[1,2],[3,4]],v=[1,-1]"',
                  'adcalc jacobian "[x+y+z, x*y*z]" --at x=1,y=2,z=3 --mode forward'],
     "ir": ['adcalc ir "exp(2*x1) + x1*x2^2 + cos(x2)"', "echo 'x^2 + 1' | adcalc ir -"],
     "hessian": ['adcalc hessian "exp(2*x1) + x1*x2^2 + cos(x2)" --at x1=1,x2=2'],
@@ -83,9 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="A derivative calculator built on automatic differentiation: values, gradients, "
                     "Jacobian products and Jacobians of formulas and small programs, in forward or "
                     "reverse mode, with the Wengert-list trace that shows how.",
-        epilog="examples:\n  " + "\n  ".join(EXAMPLES["grad"][:2] + EXAMPLES["jacobian"][:1] + EXAMPLES["ir"][:1])
+        epilog="examples:\n  " + "\n  ".join(EXAMPLES["grad"][:2] + EXAMPLES["grad"][3:] + EXAMPLES["jacobian"][:1]
+                                               + EXAMPLES["ir"][:1])
                + "\n  adcalc            (the interactive calculator)"
-               + "\n\nSOURCE is an expression, a program file (.ad), or - for standard input.",
+               + "\n\nSOURCE is an expression, a program file (.ad), or - for standard input.\nInputs may be "
+               "arrays: --at x=[1,2,3],A=[[1,2],[3,4]] (see README: Arrays).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     top.add_argument("--version", action="version", version=f"adcalc {__version__}")

@@ -60,6 +60,9 @@ Derivatives (the point defaults to your variables; `at` overrides them):
   eval f at x=3                  value           ir f                     the Wengert list
   (f may be any expression: grad sin(x)*y at x=1, y=2)
 
+Arrays: v = [1, 2, 3]   A = [[1, 2], [3, 4]]   A @ v   v[0]   v[1:]   sum(v^2)   max(A, axis=0)
+  grad sum(v * w) at w=[1, 0, 2]                 (see README: Arrays)
+
 Session:
   :vars  :defs  :load FILE  :reset  :quit (or Ctrl-D)
   :mode forward|reverse   :trace on|off   :digits N   :strict on|off
