@@ -276,3 +276,24 @@ def test_version_and_help_show_examples() -> None:
     assert cli("--version").stdout.startswith("adcalc ")
     assert 'adcalc grad "exp(2*x1) + x1*x2^2 + cos(x2)" --at x1=1,x2=2' in cli("--help").stdout
     assert "--dir" in cli("jvp", "--help").stdout and "examples:" in cli("vjp", "--help").stdout
+
+
+def _examples() -> list[list[str]]:
+    import shlex
+
+    from adcalc.cli import EXAMPLES
+
+    out = []
+    for lines in EXAMPLES.values():
+        for line in lines:
+            if "|" in line or ">" in line:
+                continue  # shell pipes and redirections
+            out.append(shlex.split(line)[1:])
+    return out
+
+
+@pytest.mark.parametrize("argv", _examples(), ids=lambda a: " ".join(a)[:60])
+def test_every_help_example_runs(argv: list[str], capsys, monkeypatch) -> None:
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)  # examples name samples/...
+    assert main(argv) == 0
+    assert "error" not in capsys.readouterr().err
