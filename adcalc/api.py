@@ -22,7 +22,7 @@ from collections import namedtuple
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
-from .arrays import BUILTIN_NAMES
+from .arrays import BUILTIN_NAMES, entries
 from .errors import AdcalcError
 from .forward import Dual, ForwardMode, TracedForwardMode
 from .interpreter import Limits, compile_program, run
@@ -232,10 +232,6 @@ def _labels(name: str, v: object) -> list[str]:
     return [f"{name}[{', '.join(str(i) for i in idx)}]" for idx in np.ndindex(*v.shape)]
 
 
-def _flat(v: object) -> list[float]:
-    return [v] if type(v) is float else [float(x) for x in v.reshape(-1)]
-
-
 def _scalar_output(m: object, out: object, what: str) -> float:
     value = m.primal(out)
     if type(value) is not float:
@@ -255,10 +251,10 @@ def _unit_seeds(names: list[str], values: dict[str, object]) -> list[object]:
         v = values[n]
         if type(v) is float:
             seeds.append(tuple(1.0 if j == offset else 0.0 for j in range(width)))
-        else:
-            block = np.zeros((width, v.size))
-            block[offset:offset + v.size] = np.eye(v.size)
-            seeds.append(block.T.reshape(v.shape + (width,)).transpose((v.ndim,) + tuple(range(v.ndim))).copy())
+        else:  # (width, *shape): direction offset + j moves entry j of v (row-major)
+            seed = np.zeros((width,) + v.shape)
+            seed.reshape(width, -1)[offset:offset + v.size] = np.eye(v.size)
+            seeds.append(seed)
         offset += _size(v)
     return seeds
 
@@ -279,19 +275,7 @@ def _tangent_matrix(out: object, width: int) -> list[list[float]]:
 
 def _split(names: list[str], values: dict[str, object], flat: Sequence[float]) -> dict[str, object]:
     """A flat vector over the inputs, back in each input's shape."""
-    from .primitives import np
-
-    out: dict[str, object] = {}
-    offset = 0
-    for n in names:
-        v = values[n]
-        size = _size(v)
-        if type(v) is float:
-            out[n] = flat[offset]
-        else:
-            out[n] = np.array(flat[offset:offset + size], dtype=float).reshape(v.shape)
-        offset += size
-    return out
+    return dict(zip(names, _unflatten([values[n] for n in names], flat)))
 
 
 def _has_arrays(loaded: Loaded, values: dict[str, object]) -> bool:
@@ -478,11 +462,11 @@ def vjp(source: str | Loaded, point: Mapping[str, float], cotangent: Sequence[fl
                      _read_adjoints(names, used, adj, values))
 
 
-def _unflatten(primals: list[object], flat: Sequence[float]) -> list[object]:
-    """A flat vector over the outputs, back in each output's shape."""
+def _unflatten(shapes_of: list[object], flat: Sequence[float]) -> list[object]:
+    """A flat vector back in the shapes of the values ``shapes_of`` (numbers or arrays)."""
     out: list[object] = []
     offset = 0
-    for p in primals:
+    for p in shapes_of:
         if type(p) is float:
             out.append(flat[offset])
         else:
@@ -529,7 +513,7 @@ def jacobian(source: str | Loaded, point: Mapping[str, float], *, mode: str | No
     for i in range(m_out):
         adj = md.gradient(outs, _unflatten(primals, [1.0 if k == i else 0.0 for k in range(m_out)]))
         row = _read_adjoints(names, used, adj, values)
-        jac.append([x for nm in names for x in _flat(row[nm])])
+        jac.append(entries([row[nm] for nm in names]))
     _attach_one_sided(loaded, names, values, md.warnings, limits, True)
     return JacobianResult(primals, names, "reverse", m_out, warnings + md.warnings, None, jac,
                           _row_labels(loaded, primals), columns, arrays)

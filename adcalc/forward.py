@@ -226,15 +226,9 @@ class ForwardMode(Mode):
         return self._box(out, total)
 
     def applyn(self, prim: object, args: Sequence[object], site: Eqn) -> object:
-        primals = [self._primal_of(a) for a in args]
-        out = self.array_op(prim, primals, site)
-        if prim.jvp is None:  # type: ignore[attr-defined]
+        primals, out, tangents = self.array_call(prim, args, site, batched_tangent)
+        if tangents is None:
             return out
-        allowed = prim.differentiable  # type: ignore[attr-defined]
-        tangents = [batched_tangent(a) if i in allowed else None for i, a in enumerate(args)]
-        if all(t is None for t in tangents):
-            return out
-        self.array_kink(prim, primals, site, out)
         with np.errstate(all="ignore"):
             t = prim.jvp(primals, tangents, site.params, out)  # type: ignore[attr-defined]
         return self._box(scalar_result(out), t)

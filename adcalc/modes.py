@@ -192,6 +192,22 @@ class Mode:
             self.warnings.append(Warning("nonfinite", message, site.span, operation=prim.name))  # type: ignore
         return r
 
+    def array_call(self, prim: object, args: Sequence[object], site: Eqn,
+                   derivative_of: Callable[[object], object]) -> tuple[list[object], object, list | None]:
+        """An array primitive in a derivative mode: (primals, value, and ``derivative_of(arg)`` for
+        each differentiable argument — None for the others and for constants).  The list is None
+        when no argument is active (the result is a constant); otherwise a kink is noted."""
+        primals = [self._primal_of(a) for a in args]  # type: ignore[attr-defined]
+        out = self.array_op(prim, primals, site)
+        if prim.jvp is None:  # type: ignore[attr-defined]  # zeros, ones, len: constants
+            return primals, out, None
+        allowed = prim.differentiable  # type: ignore[attr-defined]
+        marks = [derivative_of(a) if i in allowed else None for i, a in enumerate(args)]
+        if all(m is None for m in marks):
+            return primals, out, None
+        self.array_kink(prim, primals, site, out)
+        return primals, out, marks
+
     def array_kink(self, prim: object, primals: Sequence[object], site: Eqn, out: object) -> None:
         kink = getattr(prim, "kink", None)
         if kink is None or not kink(primals, site.params, out):

@@ -111,19 +111,19 @@ def write_result(stream: object, r: object, point: dict[str, float], tty: bool, 
     if isinstance(r, GradResult):
         if any(type(g) is not float for g in r.gradient.values()):  # type: ignore[attr-defined]
             return False
-        lines = [_styled(f"{head} = {num(r.value)}", _BOLD, tty)]  # type: ignore[attr-defined]
         rows = [[n, num(point[n]), num(r.gradient[n])] for n in r.inputs]  # type: ignore[attr-defined]
-        lines += _table(["input", "value", "∂f/∂input"], rows, tty)
         caption = f"gradient by {r.mode} mode · {sweeps_text(r.mode, r.sweeps)}"  # type: ignore[attr-defined]
-        lines.append(_styled(caption, _DIM, tty))
-        plain_lines = [f"{head} = {num(r.value)}", caption] + _table(  # type: ignore[attr-defined]
-            ["input", "value", "∂f/∂input"], rows, False)
+
+        def view(styled: bool) -> list[str]:
+            return ([_styled(f"{head} = {num(r.value)}", _BOLD, styled)]  # type: ignore[attr-defined]
+                    + _table(["input", "value", "∂f/∂input"], rows, styled) + [_styled(caption, _DIM, styled)])
     elif type(r) is EvalResult:
-        lines = [f"{head} = {num(r.value)}"]  # type: ignore[attr-defined]
-        plain_lines = lines
+        def view(styled: bool) -> list[str]:
+            return [f"{head} = {num(r.value)}"]  # type: ignore[attr-defined]
     else:
         return False
-    if max(len(line) for line in plain_lines) > width:
+    if max(len(line) for line in view(False)) > width:
         return False  # Rich would wrap or crop: let it
+    lines = view(tty)
     stream.write("\n".join(lines) + "\n")  # type: ignore[attr-defined]
     return True

@@ -25,6 +25,7 @@ from .errors import AdcalcError, excerpt
 from .jsonout import bar, update_text
 from .plain import num
 from .plain import point_text as _point
+from .plain import sweeps_text as _sweeps
 from .plain import value_text as _value
 from .trace import Trace, TraceRow, Warning
 
@@ -73,13 +74,6 @@ class _Table:
 def _table(*columns: str, title: str | None = None, caption: str | None = None, numeric_from: int = 1,
            wrap: Sequence[int] = ()) -> _Table:
     return _Table(*columns, title=title, caption=caption, numeric_from=numeric_from, wrap=wrap)
-
-
-def _sweeps(mode: str, n: int) -> str:
-    if mode == "forward":
-        extra = " (run together as a tangent vector)" if n > 1 else ""
-        return f"{n} forward sweep{'s' if n != 1 else ''}, one per input{extra}"
-    return f"{n} reverse sweep{'s' if n != 1 else ''}"
 
 
 # ---- traces ----------------------------------------------------------------------------------

@@ -292,15 +292,10 @@ class ReverseMode(Mode):
         return self._rule_node(out, parents, pull)
 
     def applyn(self, prim: object, args: Sequence[object], site: Eqn) -> object:
-        primals = [self._primal_of(a) for a in args]
-        out = self.array_op(prim, primals, site)
-        if prim.vjp is None:  # type: ignore[attr-defined]
+        primals, out, marks = self.array_call(prim, args, site, lambda a: p if (p := self._parent(a))[0] >= 0 else None)
+        if marks is None:
             return out
-        allowed = prim.differentiable  # type: ignore[attr-defined]
-        parents = tuple(self._parent(a) if i in allowed else (-1, False) for i, a in enumerate(args))
-        if all(p < 0 for p, _ in parents):
-            return out
-        self.array_kink(prim, primals, site, out)
+        parents = tuple(m if m is not None else (-1, False) for m in marks)
         params = site.params
         vjp = prim.vjp  # type: ignore[attr-defined]
 
