@@ -64,8 +64,10 @@ class _Parser(argparse.ArgumentParser):
     """argparse that exits with status 2 and a one-line hint (never a traceback)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        from .errors import shown
+
         self.print_usage(sys.stderr)
-        sys.stderr.write(f"{self.prog}: error: {message}\n(see {self.prog} --help)\n")
+        sys.stderr.write(f"{self.prog}: error: {shown(message)}\n(see {self.prog} --help)\n")
         raise SystemExit(EXIT_USAGE)
 
 

@@ -59,20 +59,52 @@ class AdcalcError(Exception):
         return f"{self.kind} error{where}: {self.message}{hint}"
 
 
+_ESCAPES: dict[int, str] = {}
+
+
+def _escapes() -> dict[int, str]:
+    """The translation table of ``shown``: built once, on first use."""
+    if not _ESCAPES:
+        for c in (*range(0x00, 0x20), *range(0x7F, 0xA0)):  # C0, DEL, C1 (ESC, CSI, OSC, ...)
+            _ESCAPES[c] = f"\\x{c:02x}"
+        for c in (0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)):  # bidi controls
+            _ESCAPES[c] = f"\\u{c:04x}"
+        for c in range(0xD800, 0xE000):  # lone surrogates: an undecodable byte of a file name
+            _ESCAPES[c] = f"\\x{c - 0xDC00:02x}" if 0xDC80 <= c <= 0xDCFF else f"\\u{c:04x}"
+    return _ESCAPES
+
+
+def shown(text: str, newlines: bool = False) -> str:
+    """User text made safe to show on a terminal or in a log: control characters (ESC and the
+    rest of C0 and C1, DEL), bidirectional overrides and undecodable bytes are written as
+    ``\\x1b`` / ``\\u202e`` escapes, so echoing a source line or a file name can never retitle
+    the terminal, clear the screen or reorder what is shown.  ``newlines``: keep line breaks
+    (a multi-line message)."""
+    if text.isascii() and text.isprintable():
+        return text
+    if newlines:
+        return "\n".join(line.translate(_escapes()) for line in text.split("\n"))
+    return text.translate(_escapes())
+
+
 def excerpt(source: str, span: Span | None, width: int = 100) -> str:
     """The source line of ``span`` with a caret line under it; '' when unknown.
 
-    Long lines are cut around the span so the caret stays visible.
+    Long lines are cut around the span so the caret stays visible; control characters in the
+    line are shown escaped (``shown``), with the caret still under the right characters.
     """
     if span is None or span.line < 1:
         return ""
-    lines = source.splitlines()
+    lines = source.split("\n")
     if span.line > len(lines):
         return ""
-    text = lines[span.line - 1].expandtabs(1)
+    raw = lines[span.line - 1].removesuffix("\r").expandtabs(1)
     start = max(span.column - 1, 0)
-    end = span.end_column - 1 if span.end_line == span.line else len(text)
+    end = span.end_column - 1 if span.end_line == span.line else len(raw)
     end = max(end, start + 1)
+    text = shown(raw)
+    if text is not raw:  # escapes widen characters: move the caret with them
+        start, end = len(shown(raw[:start])), len(shown(raw[:end]))
     if len(text) > width:  # keep a window around the caret
         left = max(0, min(start - width // 3, len(text) - width))
         text = ("…" if left else "") + text[left : left + width] + ("…" if left + width < len(text) else "")

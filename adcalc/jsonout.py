@@ -22,7 +22,7 @@ import json
 import math
 
 from .api import EvalResult, GradResult, JacobianResult, JvpResult, Result, VjpResult
-from .errors import AdcalcError
+from .errors import AdcalcError, shown
 from .trace import Trace
 
 
@@ -148,7 +148,7 @@ def _higher_json(r: Result) -> dict[str, object]:
 
 def outcome_json(o: object) -> dict[str, object]:
     """One JSON Lines record of ``adcalc run``: the command's shape plus file, point, status."""
-    out: dict[str, object] = {"file": o.file, "point": o.point, "status": o.status}
+    out: dict[str, object] = {"file": shown(o.file), "point": o.point, "status": o.status}
     if o.result is not None:
         out.update(result_json("run", o.result))
     if o.checks:
@@ -160,13 +160,22 @@ def outcome_json(o: object) -> dict[str, object]:
 
 
 def error_json(e: AdcalcError) -> dict[str, object]:
-    err: dict[str, object] = {"kind": e.kind, "message": e.message}
+    err: dict[str, object] = {"kind": e.kind, "message": shown(e.message, newlines=True)}
     if e.hint:
-        err["hint"] = e.hint
+        err["hint"] = shown(e.hint, newlines=True)
     if e.span is not None:
         err["line"], err["column"] = e.span.line, e.span.column
     return {"error": err}
 
 
-def dumps(obj: dict[str, object]) -> str:
-    return json.dumps(_numbers(obj), ensure_ascii=False, allow_nan=False)
+def dumps(obj: dict[str, object], ascii_only: bool = False) -> str:
+    """One JSON document.  Always valid UTF-8: a lone surrogate (an undecodable byte that slipped
+    into a string) is written as a \\u escape, never as a raw byte; ``ascii_only`` escapes every
+    non-ASCII character (for an output stream that cannot encode them)."""
+    text = json.dumps(_numbers(obj), ensure_ascii=ascii_only, allow_nan=False)
+    if not ascii_only:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = json.dumps(_numbers(obj), ensure_ascii=True, allow_nan=False)
+    return text

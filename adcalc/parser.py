@@ -5,16 +5,15 @@ Contract:
   positions on every node (``propagate_positions``).  It raises ``AdcalcError('syntax', ...)``
   with the span of the offending token and what was expected there, or
   ``AdcalcError('limit', ...)`` for input larger than ``MAX_INPUT_BYTES``.
-- The LALR parser is built once per process and cached on disk between processes (Lark's
-  grammar-analysis cache in the user's cache directory), so start-up stays fast.
-- The grammar is read from the installed package data ``adcalc.grammar/adcalc.lark``.
+- The grammar is read from the installed package data ``adcalc.grammar/adcalc.lark``; its LALR
+  tables from ``adcalc.grammar/adcalc.tables.json`` (plain JSON, stamped with the grammar's hash;
+  built in memory instead when stale).  Nothing is kept on disk between runs, and nothing that can carry code is ever read.
+- ``parse`` is safe to call from many threads at once and re-entrantly (a signal handler).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from functools import lru_cache
 from pathlib import Path
 
 from lark import Lark, Token, Tree
@@ -71,77 +70,144 @@ class Indenter(_LarkIndenter):
     DEDENT_type = "_DEDENT"
     tab_len = 8
 
-    def handle_NL(self, token: Token) -> Iterator[Token]:
-        if self.paren_level > 0:
-            return
-        yield token
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        """INDENT/DEDENT tokens for one parse.  The state (bracket depth, open indentation
+        levels) lives in this generator, never on the shared object: parses in several threads,
+        or one started by a signal handler in the middle of another, cannot disturb each other."""
+        paren_level = 0
+        levels = [0]
+        token = None
+        for token in stream:
+            if token.type == self.NL_type:
+                if paren_level == 0:
+                    yield token
+                    yield from self._indentation(token, levels)
+            else:
+                yield token
+            if token.type in self.OPEN_PAREN_types:
+                paren_level += 1
+            elif token.type in self.CLOSE_PAREN_types and paren_level > 0:
+                paren_level -= 1  # an unmatched ')' is left for the parser to report
+        while len(levels) > 1:
+            levels.pop()
+            yield Token.new_borrow_pos(self.DEDENT_type, "", token) if token else Token(
+                self.DEDENT_type, "", 0, 1, 1, 1, 1, 0
+            )
+
+    def _indentation(self, token: Token, levels: list[int]) -> Iterator[Token]:
         indent_str = token.rsplit("\n", 1)[1]
         indent = indent_str.count(" ") + indent_str.count("\t") * self.tab_len
         line = token.end_line or token.line
-        if indent > self.indent_level[-1]:
-            if len(self.indent_level) > MAX_INDENT_LEVELS:
+        if indent > levels[-1]:
+            if len(levels) > MAX_INDENT_LEVELS:
                 raise AdcalcError(
                     "limit",
                     f"blocks are nested more than {MAX_INDENT_LEVELS} levels deep",
                     Span(line, 1, line, indent + 1),
                 )
-            self.indent_level.append(indent)
+            levels.append(indent)
             yield Token.new_borrow_pos(self.INDENT_type, indent_str, token)
-        else:
-            while indent < self.indent_level[-1]:
-                self.indent_level.pop()
-                yield Token.new_borrow_pos(self.DEDENT_type, indent_str, token)
-            if indent != self.indent_level[-1]:
-                raise AdcalcError(
-                    "syntax",
-                    "this line's indentation matches no enclosing block",
-                    Span(line, 1, line, indent + 1),
-                    hint=f"indent it to column {self.indent_level[-1] + 1} or match an outer block",
-                )
-
-    def _process(self, stream: Iterator[Token]) -> Iterator[Token]:
-        token = None
-        for token in stream:
-            if token.type == self.NL_type:
-                yield from self.handle_NL(token)
-            else:
-                yield token
-            if token.type in self.OPEN_PAREN_types:
-                self.paren_level += 1
-            elif token.type in self.CLOSE_PAREN_types and self.paren_level > 0:
-                self.paren_level -= 1  # an unmatched ')' is left for the parser to report
-        while len(self.indent_level) > 1:
-            self.indent_level.pop()
-            yield Token.new_borrow_pos(self.DEDENT_type, "", token) if token else Token(
-                self.DEDENT_type, "", 0, 1, 1, 1, 1, 0
+            return
+        while indent < levels[-1]:
+            levels.pop()
+            yield Token.new_borrow_pos(self.DEDENT_type, indent_str, token)
+        if indent != levels[-1]:
+            raise AdcalcError(
+                "syntax",
+                "this line's indentation matches no enclosing block",
+                Span(line, 1, line, indent + 1),
+                hint=f"indent it to column {levels[-1] + 1} or match an outer block",
             )
 
 
-def _cache_path() -> str | bool:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = Path(base) / "adcalc"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return False
-    if not os.access(folder, os.W_OK):
-        return False
+TABLES_FILE = "adcalc.tables.json"
+
+
+def _encode(o: object) -> object:
+    """Lark's serialized parser as plain JSON: dicts with non-string keys and tuples are tagged."""
+    if isinstance(o, dict):
+        if all(type(k) is str for k in o):
+            return {k: _encode(v) for k, v in o.items()}
+        return {"~d": [[_encode(k), _encode(v)] for k, v in o.items()]}
+    if isinstance(o, tuple):
+        return {"~t": [_encode(x) for x in o]}
+    if isinstance(o, list):
+        return [_encode(x) for x in o]
+    if o is None or type(o) in (str, int, float, bool):
+        return o
+    raise TypeError(f"cannot store {type(o).__name__} in the parser tables")
+
+
+def _decode(o: object) -> object:
+    if isinstance(o, dict):
+        if "~d" in o:
+            return {_decode(k): _decode(v) for k, v in o["~d"]}
+        if "~t" in o:
+            return tuple(_decode(x) for x in o["~t"])
+        return {k: _decode(v) for k, v in o.items()}
+    if isinstance(o, list):
+        return [_decode(x) for x in o]
+    return o
+
+
+def _grammar_digest(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _build() -> Lark:
+    return Lark(grammar_text(), parser="lalr", postlex=Indenter(), propagate_positions=True,
+                maybe_placeholders=False)
+
+
+def serialize_tables() -> str:
+    """The LALR tables of the shipped grammar as JSON (plain data that cannot carry code), stamped
+    with the grammar's SHA-256 and Lark's version.  ``python -m adcalc.parser`` rewrites the
+    shipped file after a grammar change (a test fails until it is current)."""
+    import json
+
+    import lark
+    from lark.grammar import Rule
+    from lark.lexer import TerminalDef
+
+    data, memo = _build().memo_serialize([TerminalDef, Rule])
+    data["options"] = {k: v for k, v in data["options"].items() if k != "postlex"}
+    stamp = {"grammar_sha256": _grammar_digest(grammar_text()), "lark": lark.__version__}
+    return json.dumps({"stamp": stamp, "tables": _encode({"data": data, "memo": memo})},
+                      separators=(",", ":"), sort_keys=True) + "\n"
+
+
+def _load_tables() -> Lark | None:
+    """The parser from the shipped tables, or None when they do not match this grammar and this
+    Lark (then the caller builds the tables in memory).  Only the installed package's own file is
+    read — never a file in a cache folder or anything else a user, another user or a downloaded folder can write —
+    and it is JSON: reading it cannot run code."""
+    import json
+
     import lark
 
-    return str(folder / f"grammar-lark{lark.__version__}.cache")
+    try:
+        stored = json.loads(grammar_path().with_name(TABLES_FILE).read_text(encoding="utf-8"))
+        stamp = stored["stamp"]
+        if stamp != {"grammar_sha256": _grammar_digest(grammar_text()), "lark": lark.__version__}:
+            return None
+        tables = _decode(stored["tables"])
+        return Lark._load_from_dict(tables["data"], tables["memo"], postlex=Indenter())  # type: ignore
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
-@lru_cache(maxsize=1)
+_PARSER: list[Lark] = []
+
+
 def get_parser() -> Lark:
-    """The process-wide LALR parser (built once; grammar analysis cached on disk)."""
-    return Lark(
-        grammar_text(),
-        parser="lalr",
-        postlex=Indenter(),
-        propagate_positions=True,
-        maybe_placeholders=False,
-        cache=_cache_path(),
-    )
+    """The process-wide LALR parser, from the shipped tables (or built in memory when they are
+    stale).  Safe to share between threads and re-entrant: the post-lexer keeps its indentation
+    state in each call's own generator, and Lark's parser keeps its state per call."""
+    if not _PARSER:
+        _PARSER.append(_load_tables() or _build())
+    return _PARSER[0]
 
 
 def _describe(expected: set[str] | frozenset[str], parser: Lark) -> str:
@@ -261,3 +327,9 @@ def parse(text: str) -> Tree:
         raise
     except UnexpectedInput as exc:
         raise _syntax_error(exc, text, parser) from None
+
+
+if __name__ == "__main__":  # pragma: no cover - a developer's tool
+    path = grammar_path().with_name(TABLES_FILE)
+    path.write_text(serialize_tables(), encoding="utf-8")
+    print(f"wrote {path}")

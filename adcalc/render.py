@@ -21,7 +21,7 @@ from rich.text import Text
 
 from . import plain
 from .api import EvalResult, GradResult, JacobianResult, JvpResult, Result, VjpResult
-from .errors import AdcalcError, excerpt
+from .errors import AdcalcError, excerpt, shown
 from .jsonout import bar, update_text
 from .plain import num
 from .plain import point_text as _point
@@ -293,7 +293,7 @@ def render_batch(console: Console, outcomes: Sequence, trace: bool = False) -> N
     if trace:
         for o in outcomes:
             if o.result is not None and o.result.trace is not None:
-                console.print(Text(f"{o.file} at {_short_list([f'{k}={num(v)}' for k, v in (o.point or {}).items()])}",
+                console.print(Text(f"{shown(o.file)} at {_short_list([f'{k}={num(v)}' for k, v in (o.point or {}).items()])}",
                                    style="bold"))
                 render_result(console, o.result, o.point or {})
                 console.print()
@@ -312,21 +312,21 @@ def render_batch(console: Console, outcomes: Sequence, trace: bool = False) -> N
         status = {"pass": "pass", "ok": "ran", "fail": "FAIL", "error": "ERROR"}[o.status]
         if o.status == "error" and o.error is not None:
             where = f" {o.error.span}" if o.error.span else ""
-            status = f"ERROR{where}: {o.error.message}"
+            status = f"ERROR{where}: {shown(o.error.message)}"
         name = os.path.relpath(o.file, base) if base and o.file.startswith(base) else o.file
-        t.add_row(Text(name), point, value, deriv,
+        t.add_row(Text(shown(name)), point, value, deriv,
                   Text(status, style={"pass": "green", "ok": "", "fail": "bold red"}.get(o.status, "bold red")),
                   f"{o.seconds * 1000:.1f} ms")
     t.print(console)
     if base and base != ".":
-        console.print(Text(f"files under {base}/", style="dim"))
+        console.print(Text(f"files under {shown(base)}/", style="dim"))
     failed = [o for o in outcomes if o.status in ("fail", "error")]
     for o in failed:
         console.print()
         if o.status == "error" and o.error is not None:
             render_error(console, o.error, o.source, o.file)
             continue
-        console.print(Text(f"{o.file}: expectations that did not hold", style="bold red"))
+        console.print(Text(f"{shown(o.file)}: expectations that did not hold", style="bold red"))
         for c in o.checks:
             if not c.ok:
                 console.print(Text(f"  {c.what}: expected {_value(c.expected)}, got {_value(c.got)}"))
@@ -343,9 +343,10 @@ def render_batch(console: Console, outcomes: Sequence, trace: bool = False) -> N
 
 
 def render_warnings(console: Console, warnings: Sequence[Warning], source: str, label: str) -> None:
+    label = shown(label)
     for w in warnings:
         where = f" at {label}:{w.span}" if w.span and label != "<expression>" else (f" at {w.span}" if w.span else "")
-        console.print(Text(f"warning{where}: {w.message}" + (f" (×{w.count})" if w.count > 1 else ""),
+        console.print(Text(f"warning{where}: {shown(w.message)}" + (f" (×{w.count})" if w.count > 1 else ""),
                            style="yellow"))
         ex = excerpt(source, w.span)
         if ex:
@@ -354,11 +355,12 @@ def render_warnings(console: Console, warnings: Sequence[Warning], source: str, 
 
 def render_error(console: Console, e: AdcalcError, source: str | None, label: str | None) -> None:
     where = ""
+    label = shown(label) if label else label
     if e.span is not None:
         where = f" at {label}:{e.span}" if label and label != "<expression>" else f" at {e.span}"
-    console.print(Text(f"error ({e.kind}){where}: {e.message}", style="bold red"))
+    console.print(Text(f"error ({e.kind}){where}: {shown(e.message, newlines=True)}", style="bold red"))
     ex = excerpt(source or "", e.span)
     if ex:
         console.print(Text("  " + ex.replace("\n", "\n  ")))
     if e.hint:
-        console.print(Text(f"hint: {e.hint}", style="cyan"))
+        console.print(Text(f"hint: {shown(e.hint, newlines=True)}", style="cyan"))

@@ -89,7 +89,9 @@ class Warning(_Record):
         self.count, self.details, self.site = count, details if details is not None else {}, site
 
     def to_json(self) -> dict:
-        out: dict = {"kind": self.kind, "message": self.message}
+        from .errors import shown
+
+        out: dict = {"kind": self.kind, "message": shown(self.message)}
         if self.operation:
             out["operation"] = self.operation
         if self.convention:
