@@ -160,6 +160,11 @@ def _point(at: list[str]) -> dict[str, float]:
     return with_arrays(point)
 
 
+def limits_of(args: argparse.Namespace) -> dict[str, Any]:
+    """The run limits and strictness given on the command line, as keyword arguments of the API."""
+    return {"strict": args.strict, "max_steps": args.max_steps, "max_depth": args.max_depth}
+
+
 def _run_batch(args: argparse.Namespace) -> int:
     from . import batch
 
@@ -198,7 +203,7 @@ def _run(args: argparse.Namespace, state: dict[str, Any]) -> int:
         sys.stdout.write(format_program(program, describe) + "\n")
         return EXIT_OK
     point = _point(args.at)
-    limits = {"strict": args.strict, "max_steps": args.max_steps, "max_depth": args.max_depth}
+    limits = limits_of(args)
     direction = None
     if args.command == "eval":
         result: api.Result = api.evaluate(text, point, **limits)
