@@ -172,12 +172,13 @@ def _run_batch(args: argparse.Namespace) -> int:
     files = batch.find_files(args.paths)
     if args.json:
         from .jsonout import dumps, outcome_json
+        from .streams import ascii_only
 
         ok = True
         for f in files:
             for o in batch.run_file(f, args.mode, at, args.trace):
                 ok = ok and o.status in ("pass", "ok")
-                sys.stdout.write(dumps(outcome_json(o)) + "\n")
+                sys.stdout.write(dumps(outcome_json(o), ascii_only=ascii_only(sys.stdout)) + "\n")
                 sys.stdout.flush()
         return EXIT_OK if ok and files else EXIT_INPUT
     from . import render
@@ -239,9 +240,9 @@ def _run(args: argparse.Namespace, state: dict[str, Any]) -> int:
         result = check(text, point, **limits)
     code = EXIT_INPUT if getattr(result, "ok", True) is False else EXIT_OK
     if args.json:
-        from .jsonout import dumps, result_json
+        from .jsonout import result_json
 
-        sys.stdout.write(dumps(result_json(args.command, result)) + "\n")
+        _write_json(result_json(args.command, result))
         return code
     from . import render
 
@@ -253,15 +254,38 @@ def _run(args: argparse.Namespace, state: dict[str, Any]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not args.command or args.command == "repl":
-        from .repl import main as repl_main
+    from .streams import EXIT_BROKEN_PIPE, prepare, quiet_broken_pipe
 
-        try:
+    prepare()
+    args = None
+    try:
+        args = build_parser().parse_args(argv)
+        if not args.command or args.command == "repl":
+            from .repl import main as repl_main
+
             return repl_main()
-        except KeyboardInterrupt:
-            return EXIT_INTERRUPTED
+        return _main(args)
+    except KeyboardInterrupt:
+        from .quickcli import interrupted
+
+        return interrupted()
+    except BrokenPipeError:
+        quiet_broken_pipe()
+        return EXIT_BROKEN_PIPE
+    except Exception:
+        if args is not None and getattr(args, "debug", False):
+            raise
+        return _internal_error()
+
+
+def _internal_error() -> int:
+    sys.stderr.write("adcalc: internal error — please report it, with the command that caused it "
+                     "(run again with --debug to see the traceback)\n")
+    return EXIT_INTERNAL
+
+
+def _main(args: argparse.Namespace) -> int:
+    """Run one command; every error a user can cause becomes its message and exit status."""
     state: dict[str, Any] = {"source": None, "label": None}
     want_json = getattr(args, "json", False)
     try:
@@ -269,25 +293,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AdcalcError as e:
         code = EXIT_USAGE if e.kind == "usage" else EXIT_INPUT
         if want_json:
-            from .jsonout import dumps, error_json
+            from .jsonout import error_json
 
-            sys.stdout.write(dumps(error_json(e)) + "\n")
+            _write_json(error_json(e))
         else:
             from . import render
 
             render.render_error(render.make_console(stderr=True), e, state["source"], state["label"])
         return code
-    except KeyboardInterrupt:
-        sys.stderr.write("adcalc: interrupted\n")
-        return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        return EXIT_OK
-    except Exception:
-        if args.debug:
-            raise
-        sys.stderr.write("adcalc: internal error — please report it, with the command that caused it "
-                         "(run again with --debug to see the traceback)\n")
-        return EXIT_INTERNAL
+    except (MemoryError, RecursionError) as e:
+        error = AdcalcError("limit", "the run needs more memory than this machine gave it" if isinstance(
+            e, MemoryError) else "the input is nested too deeply to process",
+            hint="lower --max-memory or simplify the input" if isinstance(e, MemoryError) else None)
+        if want_json:
+            from .jsonout import error_json
+
+            _write_json(error_json(error))
+        else:
+            from . import render
+
+            render.render_error(render.make_console(stderr=True), error, None, None)
+        return EXIT_INPUT
+
+
+def _write_json(obj: dict[str, Any]) -> None:
+    from .jsonout import dumps
+    from .streams import ascii_only
+
+    sys.stdout.write(dumps(obj, ascii_only=ascii_only(sys.stdout)) + "\n")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,7 +7,8 @@ Contract:
   ``AdcalcError('limit', ...)`` for input larger than ``MAX_INPUT_BYTES``.
 - The grammar is read from the installed package data ``adcalc.grammar/adcalc.lark``; its LALR
   tables from ``adcalc.grammar/adcalc.tables.json`` (plain JSON, stamped with the grammar's hash;
-  built in memory instead when stale).  Nothing is kept on disk between runs, and nothing that can carry code is ever read.
+  built in memory instead when stale).  Nothing is kept on disk between runs, and nothing that
+  can carry code is ever read.
 - ``parse`` is safe to call from many threads at once and re-entrantly (a signal handler).
 """
 

@@ -12,9 +12,32 @@ imports ~100 ms of libraries before reading its arguments.
 
 from __future__ import annotations
 
-import os
+import _signal as signal  # the C module: the signal module's import is itself slow enough to be interrupted
 import sys
-from collections.abc import Sequence
+
+
+def _interrupted_at_start(signum: int, frame: object) -> None:
+    """Ctrl-C while the command is still starting (importing): end at once with status 130 and
+    one line — never a traceback from the middle of an import."""
+    try:
+        sys.stderr.write("adcalc: interrupted\n")
+        sys.stderr.flush()
+    finally:
+        import os
+
+        os._exit(130)
+
+
+_SIGINT_BEFORE = signal.getsignal(signal.SIGINT)
+if _SIGINT_BEFORE is signal.default_int_handler:  # not when the shell started us with SIGINT ignored
+    signal.signal(signal.SIGINT, _interrupted_at_start)
+
+import os  # noqa: E402 - after the handler: the handler covers these imports too
+from collections.abc import Sequence  # noqa: E402
+
+from .streams import EXIT_BROKEN_PIPE, EXIT_NO_OUTPUT, prepare, quiet_broken_pipe, stdout_closed  # noqa: E402
+
+EXIT_INTERRUPTED = 130
 
 _STYLE_ENV = ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "JUPYTER_COLUMNS")
 
@@ -59,13 +82,16 @@ def _quick(argv: list[str]) -> int | None:
     command, source, at, want_json, mode = opts
     tty = False
     width = 120
+    from .streams import can_encode
+
+    if not can_encode(sys.stdout):
+        return None  # the notation must degrade to ASCII before the layout: the full path does it
     if not want_json:
         tty = sys.stdout.isatty()
         if not tty:  # as adcalc.render.make_console sizes a console that is not a terminal
-            try:
-                width = int(os.environ.get("COLUMNS", "0") or 0) or 120
-            except ValueError:
-                return None
+            from .streams import terminal_width
+
+            width = terminal_width(None) or 120
         else:
             if any(os.environ.get(k) is not None for k in _STYLE_ENV):
                 return None  # Rich reads these on a terminal: let it
@@ -104,19 +130,42 @@ def _quick(argv: list[str]) -> int | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
+    """The ``adcalc`` command.  From its first instruction to its last, Ctrl-C ends it with
+    status 130 and one line, a reader closing the pipe with status 141 and nothing at all, and a
+    closed standard output with status 74 and a message (see ``adcalc.streams``)."""
     try:
-        code = _quick(args)
-    except KeyboardInterrupt:
-        sys.stderr.write("adcalc: interrupted\n")
-        return 130
-    except BrokenPipeError:
-        return 0
-    except Exception:  # a bug of the fast path must not cost the user the answer: the full path
-        code = None
-    if code is not None:
-        sys.stdout.flush()
-        return code
-    from .cli import main as full_main
+        if signal.getsignal(signal.SIGINT) is _interrupted_at_start:
+            signal.signal(signal.SIGINT, _SIGINT_BEFORE)  # from here on Ctrl-C raises KeyboardInterrupt
+        prepare()
+        if stdout_closed():
+            sys.stderr.write("adcalc: standard output is closed, so there is nowhere to print results "
+                             "(redirect it to a file or /dev/null instead of closing it)\n")
+            return EXIT_NO_OUTPUT
+        args = list(sys.argv[1:] if argv is None else argv)
+        try:
+            code = _quick(args)
+        except (KeyboardInterrupt, BrokenPipeError):
+            raise
+        except Exception:  # a bug of the fast path must not cost the user the answer: the full path
+            code = None
+        if code is not None:
+            sys.stdout.flush()
+            return code
+        from .cli import main as full_main
 
-    return full_main(args)
+        return full_main(args)
+    except KeyboardInterrupt:
+        return interrupted()
+    except BrokenPipeError:
+        quiet_broken_pipe()
+        return EXIT_BROKEN_PIPE
+
+
+def interrupted() -> int:
+    """Say that Ctrl-C stopped the run (unless even that is interrupted) and give its status."""
+    try:
+        sys.stderr.write("adcalc: interrupted\n")
+        sys.stderr.flush()
+    except (KeyboardInterrupt, OSError, ValueError):
+        pass
+    return EXIT_INTERRUPTED

@@ -35,10 +35,45 @@ def set_digits(n: int) -> None:
     plain.DIGITS = n
 
 
+class AdcalcConsole(Console):
+    """Rich's console with two of adcalc's stream rules: a closed pipe raises BrokenPipeError for
+    the entry point to end quietly (Rich's own handler exits with status 1, which adcalc keeps for
+    input errors); and on a stream that cannot encode the notation (``PYTHONIOENCODING=ascii``),
+    text and table cells are written in ASCII (``adcalc.streams.to_ascii``) *before* Rich lays
+    them out, so columns stay aligned."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
+
+    def print(self, *objects: object, **kw: object) -> None:  # type: ignore[override]
+        if not self.encoding.startswith("utf"):
+            objects = tuple(_ascii(o) for o in objects)
+        super().print(*objects, **kw)  # type: ignore[arg-type]
+
+
+def _ascii(o: object) -> object:
+    from .streams import to_ascii
+
+    if isinstance(o, str):
+        return to_ascii(o)
+    if isinstance(o, Text):
+        return Text(to_ascii(o.plain), style=o.style)
+    if isinstance(o, Table):
+        for column in o.columns:
+            column.header = _ascii(column.header)  # type: ignore[assignment]
+            column._cells = [_ascii(c) for c in column._cells]  # type: ignore[attr-defined]
+        return o
+    return o
+
+
 def make_console(stderr: bool = False) -> Console:
+    """A console on standard output (or error): Rich measures a terminal; anything else is laid
+    out at a sane ``COLUMNS`` or 120 columns (``adcalc.streams.terminal_width``)."""
+    from .streams import terminal_width
+
     stream = sys.stderr if stderr else sys.stdout
-    width = None if stream.isatty() else int(os.environ.get("COLUMNS", "0") or 0) or 120
-    return Console(file=stream, width=width, highlight=False, soft_wrap=False)
+    return AdcalcConsole(file=stream, width=terminal_width(stream), highlight=False, soft_wrap=False)
 
 
 def _entry_labels(point: dict, names: Sequence[str]) -> list[str]:
@@ -293,8 +328,8 @@ def render_batch(console: Console, outcomes: Sequence, trace: bool = False) -> N
     if trace:
         for o in outcomes:
             if o.result is not None and o.result.trace is not None:
-                console.print(Text(f"{shown(o.file)} at {_short_list([f'{k}={num(v)}' for k, v in (o.point or {}).items()])}",
-                                   style="bold"))
+                at = _short_list([f'{k}={num(v)}' for k, v in (o.point or {}).items()])
+                console.print(Text(f"{shown(o.file)} at {at}", style="bold"))
                 render_result(console, o.result, o.point or {})
                 console.print()
     t = _table("file", "point", "value", "gradient / Jacobian", "status", "time", numeric_from=2, wrap=(1, 3, 4))

@@ -51,6 +51,9 @@ def _read_limited(stream: BinaryIO) -> bytes:
 def read_source(arg: str, stdin: BinaryIO | None = None) -> tuple[str, str, bool]:
     """The source text for a command-line SOURCE argument, its label, and whether it is a file."""
     if arg == "-":
+        if stdin is None and sys.stdin is None:
+            raise AdcalcError("file", "standard input is closed, so there is nothing to read",
+                              hint="pipe the source in (… | adcalc eval -) or give it as an argument")
         stream = stdin if stdin is not None else sys.stdin.buffer
         try:
             data = _read_limited(stream)
