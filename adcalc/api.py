@@ -18,10 +18,12 @@ Contract:
 from __future__ import annotations
 
 import gc
+from _thread import RLock
 from collections import namedtuple
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
+from . import validate
 from .arrays import BUILTIN_NAMES, entries
 from .errors import AdcalcError
 from .forward import Dual, ForwardMode, TracedForwardMode
@@ -45,22 +47,52 @@ class Loaded(namedtuple("Loaded", "text program compiled")):
 class gc_paused:  # noqa: N801 - used like a function: ``with gc_paused():``
     """Pause the cyclic garbage collector: parse trees and tapes allocate many objects but
     create no cycles, and a collector walking them as they grow makes the work quadratic.
-    (A class, not ``contextlib.contextmanager``: contextlib is not otherwise on the start-up path.)"""
+    (A class, not ``contextlib.contextmanager``: contextlib is not otherwise on the start-up path.)
+
+    Re-entrant and thread-safe: a lock-protected count of the runs inside a pause; the first to
+    enter records whether the collector was enabled and disables it, the last to leave restores
+    it.  Runs in several threads, nested runs, and a run in a signal handler that interrupts
+    another (an ``RLock``, so the handler on the same thread cannot deadlock) all leave the
+    collector as they found it.  The count is claimed before the state is recorded, so a
+    handler interrupting ``__enter__`` between the two sees a pause in progress."""
 
     def __enter__(self) -> None:
-        self.was_enabled = gc.isenabled()
-        gc.disable()
+        with _GC_LOCK:
+            depth = _GC_PAUSE[0]
+            _GC_PAUSE[0] = depth + 1
+            if depth == 0:
+                enabled = None
+                try:
+                    enabled = _GC_PAUSE[1] = gc.isenabled()
+                    gc.disable()
+                except BaseException:  # Ctrl-C just here: undo it all, as __exit__ will not run
+                    _GC_PAUSE[0] = depth
+                    if enabled:
+                        gc.enable()
+                    raise
 
     def __exit__(self, *exc: object) -> None:
-        if self.was_enabled:
-            gc.enable()
+        with _GC_LOCK:
+            depth = _GC_PAUSE[0] - 1
+            if depth == 0 and _GC_PAUSE[1]:
+                gc.enable()
+            _GC_PAUSE[0] = depth
 
 
-@lru_cache(maxsize=64)
+_GC_LOCK = RLock()  # _thread's RLock is threading.RLock, without importing threading at start-up
+_GC_PAUSE: list = [0, False]  # [runs inside a pause, whether the collector was enabled before the first]
+
+
 def load(text: str) -> Loaded:
     """Parse, lower and compile ``text`` (cached).  A one-line scalar expression goes through
     ``adcalc.quick`` (the same Program, without importing Lark); everything else, and every
     error, through the Lark grammar."""
+    validate.arguments("load", locals())
+    return _load(text)
+
+
+@lru_cache(maxsize=64)
+def _load(text: str) -> Loaded:
     from .quick import quick_program
 
     program = quick_program(text)
@@ -293,6 +325,7 @@ def _has_arrays(loaded: Loaded, values: dict[str, object]) -> bool:
 def evaluate(source: str | Loaded, point: Mapping[str, float] | None = None, *, strict: bool = False,
              max_steps: int | None = None, max_depth: int | None = None) -> EvalResult:
     """The value of the source at ``point``."""
+    validate.arguments("evaluate", locals())
     loaded = _resolve(source)
     names, values, warnings = _bind(loaded, point or {})
     mode = EvalMode(strict)
@@ -373,6 +406,7 @@ def _read_adjoints(names: list[str], used: Sequence[str], adj: list[object],
 def grad(source: str | Loaded, point: Mapping[str, float], *, mode: str = "reverse", strict: bool = False,
          trace: bool = False, max_steps: int | None = None, max_depth: int | None = None) -> GradResult:
     """The gradient of a scalar source at ``point`` (reverse mode: one sweep; forward: one per input)."""
+    validate.arguments("grad", locals())
     loaded = _resolve(source)
     _check_scalar(loaded, "grad")
     names, values, warnings = _bind(loaded, point)
@@ -401,6 +435,7 @@ def jvp(source: str | Loaded, point: Mapping[str, float], direction: Mapping[str
         strict: bool = False, trace: bool = False, max_steps: int | None = None,
         max_depth: int | None = None) -> JvpResult:
     """J·v: the directional derivative along ``direction`` (one forward sweep)."""
+    validate.arguments("jvp", locals())
     loaded = _resolve(source)
     names, values, warnings = _bind(loaded, point)
     check_direction(names, values, direction)
@@ -443,6 +478,7 @@ def _tangent_of(out: object, value: object) -> object:
 def vjp(source: str | Loaded, point: Mapping[str, float], cotangent: Sequence[float], *, strict: bool = False,
         trace: bool = False, max_steps: int | None = None, max_depth: int | None = None) -> VjpResult:
     """wᵀJ: the cotangent ``w`` (one weight per output) pulled back to the inputs (one reverse sweep)."""
+    validate.arguments("vjp", locals())
     loaded = _resolve(source)
     names, values, warnings = _bind(loaded, point)
     w = [float(c) for c in cotangent]
@@ -483,6 +519,7 @@ def jacobian(source: str | Loaded, point: Mapping[str, float], *, mode: str | No
 
     ``mode=None`` picks whichever needs fewer sweeps: forward takes one per input, reverse one
     per output (a tie goes to forward, which needs no tape)."""
+    validate.arguments("jacobian", locals())
     loaded = _resolve(source)
     names, values, warnings = _bind(loaded, point)
     n = sum(_size(values[nm]) for nm in names)
@@ -533,6 +570,7 @@ class DiffFunction:
     """
 
     def __init__(self, source: str | Loaded, inputs: Sequence[str] | None = None):
+        validate.arguments("function", {"source": source, "inputs": inputs})
         self.loaded = _resolve(source)
         self.inputs = list(inputs) if inputs is not None else list(self.loaded.inputs)
 
@@ -543,9 +581,11 @@ class DiffFunction:
         return dict(zip(self.inputs, xs))
 
     def __call__(self, x: Sequence[float]) -> float | list[float]:
+        validate.arguments("function", {"x": x})
         return evaluate(self.loaded, self._point(x)).value
 
     def grad(self, x: Sequence[float]) -> list[float]:
+        validate.arguments("function", {"x": x})
         g = grad(self.loaded, self._point(x)).gradient
         return [g[n] for n in self.inputs]
 

@@ -19,6 +19,7 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from . import validate
 from .api import Loaded, _bind, _resolve, _result, evaluate, jacobian, jvp, vjp
 from .arrays import entries as flat_entries
 from .errors import AdcalcError
@@ -78,6 +79,7 @@ def _values(loaded: Loaded, point: dict[str, float], m: int) -> list[float]:
 
 
 def check(source: str | Loaded, point: Mapping[str, float], **limits: object) -> CheckResult:
+    validate.arguments("check", locals())
     loaded = _resolve(source)
     names, values, warnings = _bind(loaded, point, allow_arrays=False)
     fwd = jacobian(loaded, values, mode="forward", **limits)  # type: ignore[arg-type]

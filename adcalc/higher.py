@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from . import validate
 from .api import (
     Loaded,
     _bind,
@@ -62,6 +63,7 @@ def _forward_over_reverse(loaded: Loaded, names: list[str], values: dict[str, fl
 def hessian(source: str | Loaded, point: Mapping[str, float], *, strict: bool = False,
             max_steps: int | None = None, max_depth: int | None = None) -> HessianResult:
     """The Hessian of a scalar source (one forward-over-reverse sweep with n tangents)."""
+    validate.arguments("hessian", locals())
     loaded = _resolve(source)
     _check_scalar(loaded, "hessian")
     names, values, warnings = _bind(loaded, point, allow_arrays=False)
@@ -78,6 +80,7 @@ def hessian(source: str | Loaded, point: Mapping[str, float], *, strict: bool = 
 def hvp(source: str | Loaded, point: Mapping[str, float], direction: Mapping[str, float], *,
         strict: bool = False, max_steps: int | None = None, max_depth: int | None = None) -> HvpResult:
     """H·v: one forward-over-reverse sweep with the single tangent v (H is never formed)."""
+    validate.arguments("hvp", locals())
     loaded = _resolve(source)
     _check_scalar(loaded, "hvp")
     names, values, warnings = _bind(loaded, point, allow_arrays=False)
@@ -94,6 +97,7 @@ def deriv(source: str | Loaded, point: Mapping[str, float], *, wrt: str | None =
           direction: Mapping[str, float] | None = None, order: int = 1, strict: bool = False, trace: bool = False,
           max_steps: int | None = None, max_depth: int | None = None) -> DerivResult:
     """The 1st … K-th derivatives along one input (``wrt``) or a direction, in one Taylor sweep."""
+    validate.arguments("deriv", locals())
     loaded = _resolve(source)
     names, values, warnings = _bind(loaded, point, allow_arrays=False)
     if not isinstance(order, int) or not 1 <= order <= MAX_ORDER:
