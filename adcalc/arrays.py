@@ -113,7 +113,7 @@ def entries(v: object) -> list[float]:
 
 
 def all_finite(a: object) -> bool:
-    s = np.sum(a)  # one reduction: a finite sum means every element is finite
+    s = float(np.sum(a))  # one reduction: a finite sum means every element is finite (no NumPy warning)
     if s - s == 0.0:
         return True
     return bool(np.all(np.isfinite(a)))

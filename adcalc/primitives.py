@@ -164,20 +164,7 @@ def _div(x: float, y: float) -> float:
         return math.copysign(INF, x) * math.copysign(1.0, y)
 
 
-def _pow(x: float, y: float) -> float:
-    try:
-        return math.pow(x, y)
-    except OverflowError:
-        # Negative base with an odd integer exponent keeps its sign.
-        if x < 0 and y == int(y) and int(y) % 2 == 1:
-            return -INF
-        return INF
-    except ValueError:
-        if x == 0.0 and y < 0:  # pole: 0^-n
-            if y == int(y) and int(y) % 2 == 1:
-                return math.copysign(INF, x)
-            return INF
-        return NAN  # negative base, fractional exponent: no complex results
+_pow = S.ipow  # the IEEE value rule of x^y lives with the series arithmetic (one source)
 
 
 def _guard(f: Callable[[float], float], overflow: float | None = INF) -> Callable[[float], float]:
@@ -299,10 +286,10 @@ def _minus_one(*_: object) -> float:
 
 def _pow_dx(x: object, y: object) -> object:
     if type(x) is float and type(y) is float:  # the hot first-order case, same formula on floats
-        return 0.0 if y == 0.0 else y * _pow(x, y - 1.0)
+        return 0.0 if y == 0.0 else y * _pow(x + 0.0, y - 1.0)
     if primal(y) == 0.0:
         return 0.0  # d(x^0)/dx = 0, also at x = 0
-    return G.mul(y, G.pow(x, G.sub(y, 1.0)))
+    return G.mul(y, G.pow(_unsigned(x), G.sub(y, 1.0)))
 
 
 def _pow_dy(x: object, y: object) -> object:
@@ -322,8 +309,8 @@ def _pow_dx_array(x: object, y: object) -> object:
     if not hasattr(y, "shape"):
         if y == 2.0:
             return np.multiply(x, 2.0)  # the common square, without a power
-        return 0.0 if y == 0.0 else G.mul(y, G.pow(x, y - 1.0))
-    return np.where(y == 0.0, 0.0, np.multiply(y, np.power(x, np.subtract(y, 1.0))))
+        return 0.0 if y == 0.0 else G.mul(y, G.pow(np.add(x, 0.0), y - 1.0))
+    return np.where(y == 0.0, 0.0, np.multiply(y, np.power(np.add(x, 0.0), np.subtract(y, 1.0))))
 
 
 def _pow_dy_array(x: object, y: object) -> object:
@@ -384,6 +371,13 @@ def _sq(x: object) -> object:
     return G.mul(x, x)
 
 
+def _unsigned(x: object) -> object:
+    """x with a zero made +0 (IEEE: -0 + 0 = +0): a derivative at 0 never depends on the zero's
+    sign, so sqrt'(-0) = sqrt'(+0) = +inf and log'(-0) = +inf, in every mode (floats, duals,
+    arrays alike)."""
+    return G.add(x, 0.0)
+
+
 # ---- Taylor and one-sided helpers ---------------------------------------------------------
 
 def _inv(a: list[float]) -> list[float]:
@@ -402,6 +396,8 @@ def _gauss(a: list[float]) -> list[float]:
 def _pow_taylor(a: list[float], b: list[float], v: float) -> list[float]:
     if S.is_const(b):
         return S.pow_const(a, b[0], v)
+    if not a[0] >= 0.0:  # a negative base to a moving exponent: not differentiable (d/dy = x^y·log x = nan)
+        return [v] + [NAN] * (len(a) - 1)
     lg = S.log(a, _log_base(math.log)(a[0]))  # x^y = exp(y·log x) when the exponent varies
     return S.exp(S.mul(b, lg), v)
 
@@ -467,7 +463,7 @@ _prim("mul", 2, operator.mul, (lambda x, y: y, lambda x, y: x), "{0}·{1}", ("{1
       symbol="*", public=False,
       taylor=lambda a, b, v: S.mul(a, b),
       array="multiply")
-_prim("div", 2, _div, (lambda x, y: G.div(1.0, y), lambda x, y: G.neg(G.div(G.div(x, y), y))),
+_prim("div", 2, _div, (lambda x, y: G.div(1.0, _unsigned(y)), lambda x, y: G.neg(G.div(G.div(x, y), y))),
       "{0}/{1}", ("1/{1}", "-{0}/{1}^2"), domain="y ≠ 0", symbol="/", public=False,
       taylor=lambda a, b, v: S.div(a, b, v),
       array="divide")
@@ -489,14 +485,14 @@ _prim("exp", 1, _guard(math.exp), (lambda x: G.exp(x),), "exp({0})", ("exp({0})"
 _prim("expm1", 1, _guard(math.expm1), (lambda x: G.exp(x),), "expm1({0})", ("exp({0})",),
       taylor=lambda a, v: S.exp(a, _guard(math.exp)(a[0])),
       array="expm1")
-_prim("log", 1, _log_base(math.log), (lambda x: G.div(1.0, x),), "log({0})", ("1/{0}",), domain="x > 0",
+_prim("log", 1, _log_base(math.log), (lambda x: G.div(1.0, _unsigned(x)),), "log({0})", ("1/{0}",), domain="x > 0",
       taylor=lambda a, v: S.log(a, v),
       array="log")
-_prim("log2", 1, _log_base(math.log2), (lambda x: G.div(1.0, G.mul(x, _LN2)),), "log2({0})",
+_prim("log2", 1, _log_base(math.log2), (lambda x: G.div(1.0, G.mul(_unsigned(x), _LN2)),), "log2({0})",
       ("1/({0}·ln 2)",), domain="x > 0",
       taylor=lambda a, v: S.scale(S.log(a, v * _LN2), 1 / _LN2),
       array="log2")
-_prim("log10", 1, _log_base(math.log10), (lambda x: G.div(1.0, G.mul(x, _LN10)),), "log10({0})",
+_prim("log10", 1, _log_base(math.log10), (lambda x: G.div(1.0, G.mul(_unsigned(x), _LN10)),), "log10({0})",
       ("1/({0}·ln 10)",), domain="x > 0",
       taylor=lambda a, v: S.scale(S.log(a, v * _LN10), 1 / _LN10),
       array="log10")
@@ -504,7 +500,7 @@ _prim("log1p", 1, _log1p, (lambda x: G.div(1.0, G.add(1.0, x)),), "log1p({0})", 
       domain="x > -1",
       taylor=lambda a, v: S.log(S.add(a, S.const(1.0, len(a))), v),
       array="log1p")
-_prim("sqrt", 1, _guard(math.sqrt), (lambda x: G.div(0.5, G.sqrt(x)),), "sqrt({0})", ("1/(2·sqrt({0}))",),
+_prim("sqrt", 1, _guard(math.sqrt), (lambda x: G.div(0.5, _unsigned(G.sqrt(x))),), "sqrt({0})", ("1/(2·sqrt({0}))",),
       domain="x ≥ 0", kink=lambda x: x == 0.0, convention="sqrt'(0) = +inf",
       taylor=lambda a, v: S.sqrt(a, v),
       directional=lambda x, t: INF if t[0] > 0 else (0.0 if t[0] == 0 else NAN),

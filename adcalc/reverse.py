@@ -95,7 +95,14 @@ def backward(tape: Tape, seeds: dict[int, object]) -> list[object]:
 
 def _backward_rules(tape: Tape, seeds: dict[int, object], on_update: object = None) -> list[object]:
     """The sweep of a tape with rule nodes; ``on_update(target, source, contribution, adjoint)``
-    (traced runs) sees every update in the order it is made."""
+    (traced runs) sees every update in the order it is made.  NumPy's floating-point warnings
+    are off for the whole sweep (inf − inf in an accumulation is nan, reported by the modes'
+    own diagnostics, never as a NumPy RuntimeWarning on the user's screen)."""
+    with np.errstate(all="ignore"):
+        return _sweep_rules(tape, seeds, on_update)
+
+
+def _sweep_rules(tape: Tape, seeds: dict[int, object], on_update: object) -> list[object]:
     rules = tape.rules
     adj: list[object] = [0.0] * len(tape.values)
     arrays: dict[int, object] = {}  # adjoints of array nodes
@@ -113,8 +120,7 @@ def _backward_rules(tape: Tape, seeds: dict[int, object], on_update: object = No
             g = arrays.get(k) if is_array else adj[k]
             if g is None or pull is None or (not is_array and g == 0.0):
                 continue
-            with np.errstate(all="ignore"):
-                cotangents = pull(g)
+            cotangents = pull(g)
             for (parent, parent_is_array), ct in zip(parents, cotangents):
                 if parent < 0 or ct is None:
                     continue

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from .ir import Cmp, Eqn
-from .modes import Mode
+from .modes import Mode, fmt_number
 from .primitives import Primitive
-from .trace import Trace, TraceRow
+from .trace import Trace, TraceRow, Warning
 
 
 class Jet:
@@ -59,7 +59,28 @@ class TaylorMode(Mode):
             self.note_kink(prim, primals, site)
         out = list(prim.taylor(*series, r))  # type: ignore[misc]
         out[0] = r
+        if not self._bad_partial_seen and r - r == 0.0:
+            self._note_series(prim, series, out, site)
         return Jet(out)
+
+    def _note_series(self, prim: Primitive, series: list[list[float]], out: list[float], site: Eqn) -> None:
+        """The first derivative order at which a finite value gets a non-finite coefficient
+        (√ at 0, x^2.5 at 0 at order 3) from finite arguments: a ``nonfinite_derivative``
+        warning, as forward and reverse mode give for a non-finite local derivative."""
+        for k in range(1, len(out)):
+            c = out[k]
+            if c - c != 0.0:
+                if all(s[j] - s[j] == 0.0 for s in series for j in range(k + 1)):
+                    self._bad_partial_seen = True
+                    shown = prim.show([fmt_number(s[0]) for s in series])
+                    nth = {1: "1st", 2: "2nd", 3: "3rd"}.get(k, f"{k}th")
+                    self.warnings.append(Warning(
+                        "nonfinite_derivative",
+                        f"the {nth} derivative of {shown} along the direction is {fmt_number(c)}; "
+                        "derivatives of this order and higher may be inf or nan (the function may not be "
+                        f"{k} times differentiable here)",
+                        site.span, operation=prim.name, details={"order": k}))
+                return
 
     def apply1(self, prim: Primitive, x: object, site: Eqn) -> object:
         return self._apply(prim, (x,), site)

@@ -67,8 +67,9 @@ def test_closed_stderr_keeps_the_result_and_the_status(args: list[str]) -> None:
 # ---- terminal size and encodings ---------------------------------------------------------------
 
 @pytest.mark.parametrize("columns", ["abc", "-5", "0", "", " 7 ", "1e3", "99999999999999999999", "٣٠"])
-@pytest.mark.parametrize("args", [GRAD, ["eval", "[x, 2*x]", "--at", "x=3"], ["jacobian", "[x*y, x]", "--at", "x=1,y=2"],
-                                  ["run", "samples/newton_sqrt.ad"], ["repl"]])
+@pytest.mark.parametrize("args", [GRAD, ["eval", "[x, 2*x]", "--at", "x=3"],
+                                  ["jacobian", "[x*y, x]", "--at", "x=1,y=2"], ["run", "samples/newton_sqrt.ad"],
+                                  ["repl"]])
 def test_odd_columns_never_lose_results(columns: str, args: list[str]) -> None:
     p = run(args, env={"COLUMNS": columns, "LINES": columns}, stdin=b"grad x*y at x=1, y=2\n")
     assert p.returncode == 0, p.stderr
