@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import os
 import sys
+
 TYPE_CHECKING = False  # typing itself is not imported: this module is on the start-up path
 if TYPE_CHECKING:
     from typing import TextIO
