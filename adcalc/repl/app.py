@@ -6,16 +6,20 @@ Thin by design: everything that decides what an input means lives in ``session``
 - A syntax error is shown at its position before the input is accepted (the validator).
 - Ctrl-C clears the line; during a long run it stops it and returns to the prompt, the session
   intact.  Ctrl-D on an empty line exits with status 0.  Ctrl-R searches the history.
-- History persists in ``$XDG_STATE_HOME/adcalc/history`` (``~/.local/state/adcalc/history``);
-  a file that cannot be read or written gives one warning and in-memory history.
+- History persists in ``$XDG_STATE_HOME/adcalc/history`` (``~/.local/state/adcalc/history``):
+  a regular file of at most 4 MiB, read once at start; anything else (a FIFO, a device, a
+  directory, a larger file, one that cannot be read or appended to) gives one warning that says
+  why and in-memory history.  Nothing but a regular file is ever opened, and never blocking.
 """
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 import signal
-from collections.abc import Iterable
+import stat
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from prompt_toolkit import PromptSession
@@ -23,7 +27,7 @@ from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 from prompt_toolkit.filters import has_completions, is_searching
-from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+from prompt_toolkit.history import History, InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.layout.processors import HighlightMatchingBracketProcessor
 from prompt_toolkit.lexers import Lexer
@@ -32,6 +36,7 @@ from prompt_toolkit.validation import ValidationError, Validator
 
 from .. import render
 from ..arrays import BUILTIN_NAMES as FUNCTIONS
+from ..errors import shown
 from ..primitives import CONSTANTS
 from .session import COMMANDS, SESSION_COMMANDS, Session
 
@@ -111,7 +116,7 @@ class AdcalcValidator(Validator):
             if err.span is not None:
                 pos = document.translate_row_col_to_index(err.span.line - 1, max(err.span.column - 1, 0))
             hint = f" ({err.hint})" if err.hint else ""
-            raise ValidationError(cursor_position=pos, message=f"{err.message}{hint}")
+            raise ValidationError(cursor_position=pos, message=shown(f"{err.message}{hint}"))
 
 
 def history_path() -> Path:
@@ -119,44 +124,133 @@ def history_path() -> Path:
     return Path(base) / "adcalc" / "history"
 
 
-class _SafeFileHistory(FileHistory):
-    """File history that falls back to memory (with one warning) if writing ever fails."""
+MAX_HISTORY_BYTES = 4 * 1024 * 1024
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
 
-    def __init__(self, filename: str, warn):  # type: ignore[no-untyped-def]
-        super().__init__(filename)
-        self._warn = warn
-        self._broken = False
+
+class UnusableHistory(Exception):
+    """Why the history file cannot be used (the warning's text)."""
+
+
+class BoundedFileHistory(History):
+    """History in a regular file of at most ``MAX_HISTORY_BYTES``, in prompt_toolkit's
+    ``FileHistory`` format, read once at start (``make_history`` checks it); every entry is
+    appended without ever opening anything but a regular file.  If appending fails, one warning
+    and the rest of the session's history is kept in memory only."""
+
+    def __init__(self, path: Path, data: bytes, warn: Callable[[str], None]):
+        super().__init__()
+        self.path, self._data, self._warn, self._broken = path, data, warn, False
+
+    def load_history_strings(self) -> Iterable[str]:
+        return history_entries(self._data)
 
     def store_string(self, string: str) -> None:
         if self._broken:
             return
+        record = f"\n# {datetime.datetime.now()}\n" + "".join(f"+{line}\n" for line in string.split("\n"))
         try:
-            super().store_string(string)
-        except OSError as e:
+            _append(self.path, record.encode("utf-8", "replace"))
+        except (OSError, UnusableHistory) as e:
             self._broken = True
-            self._warn(f"cannot write the history file ({e.strerror or e}); history is kept in memory only")
-
-    def load_history_strings(self):  # type: ignore[no-untyped-def]
-        try:
-            yield from super().load_history_strings()
-        except (OSError, UnicodeError, ValueError) as e:
-            self._warn(f"cannot read the history file ({e}); starting with an empty history")
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            self._warn(f"cannot write the history file {shown(str(self.path))} ({reason}); "
+                       "history is kept in memory only")
 
 
-def make_history(path: Path, warn) -> History:  # type: ignore[no-untyped-def]
-    """A file history if the file can be read and appended to; else memory and one warning."""
+def history_entries(data: bytes) -> list[str]:
+    """The entries of a ``FileHistory`` file (``+``-prefixed lines), newest first; bytes that are
+    not UTF-8 are replaced, never fatal."""
+    entries: list[str] = []
+    lines: list[str] = []
+    for raw in data.splitlines(keepends=True):
+        line = raw.decode("utf-8", "replace")
+        if line.startswith("+"):
+            lines.append(line[1:])
+        elif lines:
+            entries.append("".join(lines)[:-1])
+            lines = []
+    if lines:
+        entries.append("".join(lines)[:-1])
+    return entries[::-1]
+
+
+def _open_regular(path: Path, flags: int) -> int:
+    """A descriptor of ``path`` opened without blocking (a FIFO never hangs), checked with fstat
+    to be a regular file of at most ``MAX_HISTORY_BYTES``; else ``UnusableHistory``."""
+    fd = os.open(path, flags | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0), 0o600)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "ab"):
-            pass
-        with open(path, "rb") as f:
-            f.read(1)
-        if path.is_dir():
-            raise IsADirectoryError(str(path))
-    except OSError as e:
-        warn(f"cannot use the history file {path} ({e.strerror or e}); history is kept in memory only")
+        _check_regular(path, os.fstat(fd))
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _check_regular(path: Path, st: os.stat_result) -> None:
+    for test, kind in _KINDS:
+        if test(st.st_mode):
+            target = os.path.realpath(path)
+            via = f" (a link to {shown(target)})" if target != os.path.abspath(path) else ""
+            raise UnusableHistory(f"the history file {shown(str(path))}{via} is {kind}, not a regular file")
+    if not stat.S_ISREG(st.st_mode):
+        raise UnusableHistory(f"the history file {shown(str(path))} is not a regular file")
+    if st.st_size > MAX_HISTORY_BYTES:
+        raise UnusableHistory(f"the history file {shown(str(path))} is larger than "
+                              f"{MAX_HISTORY_BYTES // (1024 * 1024)} MiB ({st.st_size / 1024 ** 2:.1f} MiB); "
+                              "move it away or trim it")
+
+
+def _append(path: Path, data: bytes) -> None:
+    fd = _open_regular(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+
+
+def read_history(path: Path) -> bytes:
+    """The bytes of the history file (created empty if missing), after checking that it is a
+    regular file of bounded size that can be read and appended to; ``UnusableHistory`` or
+    ``OSError`` otherwise.  Nothing else is ever opened: not a FIFO, a device or a directory."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        _check_regular(path, os.stat(path))
+    except FileNotFoundError:
+        if os.path.lexists(path):
+            raise UnusableHistory(f"the history file {shown(str(path))} is a link to nothing") from None
+        os.close(_open_regular(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
+        return b""
+    fd = _open_regular(path, os.O_RDONLY)
+    try:
+        chunks, size = [], 0
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_HISTORY_BYTES:
+                raise UnusableHistory(f"the history file {shown(str(path))} is larger than "
+                                      f"{MAX_HISTORY_BYTES // (1024 * 1024)} MiB; move it away or trim it")
+    finally:
+        os.close(fd)
+    os.close(_open_regular(path, os.O_WRONLY | os.O_APPEND))  # it can be appended to
+    return b"".join(chunks)
+
+
+def make_history(path: Path, warn: Callable[[str], None]) -> History:
+    """A file history if the file is usable (see ``read_history``); else memory and one warning
+    that says why."""
+    try:
+        data = read_history(path)
+    except UnusableHistory as e:
+        warn(f"{e}; history is kept in memory only")
         return InMemoryHistory()
-    return _SafeFileHistory(str(path), warn)
+    except OSError as e:
+        warn(f"cannot use the history file {shown(str(path))} ({e.strerror or e}); history is kept in memory only")
+        return InMemoryHistory()
+    return BoundedFileHistory(path, data, warn)
 
 
 def key_bindings(session: Session) -> KeyBindings:
