@@ -1,6 +1,7 @@
 """The REPL without a terminal (``adcalc repl < session.txt`` or a pipe): plain lines in,
 results out, exit status 1 if any input failed.  Blocks end at an empty line or at the next
-line that starts at column 1 (other than ``elif``/``else``)."""
+line that starts at column 1 (other than ``elif``/``else``).  An error's position is in the
+input's own lines (``1:9`` is the input's first line), never counted across the session."""
 
 from __future__ import annotations
 
@@ -42,6 +43,9 @@ def inputs(lines: Iterable[str], session: Session) -> Iterator[str]:
 
 
 def run_script(stream: TextIO, session: Session | None = None) -> int:
+    """Run every input of ``stream``; 0 if all succeeded, 1 if any failed, 130 on Ctrl-C.  A
+    BrokenPipeError (the reader of the output went away) propagates: the entry point ends quietly
+    with status 141."""
     if session is None:
         session = Session(render.make_console(), render.make_console(stderr=True))
     failed = False
