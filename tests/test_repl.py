@@ -139,6 +139,23 @@ def test_session_commands(tmp_path: Path) -> None:
     assert s.quit
 
 
+def test_positions_are_the_users_own(tmp_path: Path) -> None:
+    s, buf = new_session()
+    assert "error (name) at 1:9" in run(s, buf, "x = 1 + sine(2)")[1]
+    assert "error (name) at 1:12" in run(s, buf, "f(a) = a + bar(a)")[1]  # not 2:16 of the generated def
+    run(s, buf, "g(a) = log(a)")  # entry 3
+    run(s, buf, "def h(t):\n    y = t\n    return log(y)\n")  # entry 4
+    run(s, buf, ":strict on")
+    out = run(s, buf, "g(-1) + 1")[1]
+    assert "error (domain) at entry 3:1:8:" in out and "(in g)" in out and "g(a) = log(a)\n         ^^^^^^" in out
+    out = run(s, buf, "eval h at t=-2")[1]
+    assert "error (domain) at entry 4:3:12:" in out and "(in h)" in out and "return log(y)" in out
+    lib = tmp_path / "lib.ad"
+    lib.write_text("def sq(t):\n    return t * t\n\ndef bad(t):\n    return sq(t) + zork(t)\n")
+    out = run(s, buf, f":load {lib}")[1]
+    assert f"error (name) at {lib}:5:20: unknown function 'zork'" in out and "sq(t) + zork(t)" in out
+
+
 @pytest.mark.parametrize(
     "text,state",
     [
