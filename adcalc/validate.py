@@ -12,8 +12,8 @@ Contract:
   ``type``  the wrong kind of object: bytes or None as the source, a list as the point, a string
             or None or a complex number where a number is expected, a dict where a list is
             expected and vice versa, a string as ``max_steps``.
-  ``input`` the right kind with an unusable value: an int too large for a double, a ragged or
-            too deeply nested array, a point key that is not a name, repeated ``inputs``, an
+  ``input`` the right kind with an unusable value: an int too large for a double, a ragged,
+            empty or too deeply nested array, a point key that is not a name, repeated ``inputs``, an
             ``order`` out of range.  (Checks that need the source — unknown or missing inputs,
             the length of a cotangent, the shape of a direction — stay in the functions and are
             ``input`` errors too.)
@@ -21,8 +21,9 @@ Contract:
             ``check`` does not take.
 
 - Numbers are real: ``int`` (within a double's range), ``float`` (NaN and ±inf included), and
-  other ``numbers.Real`` objects such as NumPy's float and integer scalars.  Arrays are lists or
-  tuples of numbers, nested and rectangular, or NumPy arrays of a float or integer dtype.
+  other ``numbers.Real`` objects such as NumPy's float and integer scalars.  Arrays (in a point
+  or a direction) are non-empty lists or tuples of numbers, nested and rectangular, or NumPy
+  arrays of a float or integer dtype.
 - Booleans are not numbers here, nor are arrays of them: ``True`` in a point is far more often a
   mistake (a flag passed in the wrong place) than a way to write 1.0, and Python's ``bool`` being
   an ``int`` subclass would otherwise let it through silently.  Likewise ``strict`` and ``trace``
@@ -125,7 +126,7 @@ def _as_ndarray(label: str, value: object) -> object:
 
 
 def _entry_label(label: str, index: tuple[int, ...]) -> str:
-    return f"{label}[{', '.join(str(i) for i in index)}]"
+    return f"{label}[{', '.join(str(i) for i in index)}]" if index else label
 
 
 def _array(label: str, value: object) -> tuple[int, ...]:
@@ -172,6 +173,9 @@ def _entries(label: str, a: object) -> None:
     for index, x in np.ndenumerate(a):
         if isinstance(x, float) or (type(x) is int and -_BIG < x < _BIG):
             continue
+        if getattr(x, "ndim", None) == 0 and hasattr(x, "dtype"):  # a 0-d array inside a list is a number
+            _array(_entry_label(label, index), x)
+            continue
         if not isinstance(x, numbers.Number) and _arraylike(x):
             _fail("input", f"{label} must be a rectangular array of numbers: its rows differ in length or depth "
                            f"(at {_entry_label(label, index)})", "a matrix needs rows of equal length: [[1,2],[3,4]]")
@@ -188,6 +192,8 @@ def _value(label: str, value: object) -> tuple[int, ...] | None:
         _number(label, value)
         return None
     shape = _array(label, value)
+    if 0 in shape:
+        _fail("input", f"{label} is an empty array (of shape {shape})", "give at least one number")
     return shape if shape else None
 
 
