@@ -121,6 +121,21 @@ def build_parser() -> argparse.ArgumentParser:
                            help="evaluate every file at this point instead of its # @at points")
             p.add_argument("--mode", choices=["forward", "reverse"], help="differentiation mode")
             p.add_argument("--trace", action="store_true", help="show each run's trace (scalar sources)")
+
+            def seconds(text: str) -> float:
+                """--timeout: a positive number of seconds (at most a million)."""
+                try:
+                    value = float(text)
+                except ValueError:
+                    raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+                if not 0 < value <= 1e6:
+                    raise argparse.ArgumentTypeError("must be a number of seconds above 0 (at most 1000000)")
+                return value
+
+            p.add_argument("--timeout", type=seconds, default=60.0, metavar="SECONDS",
+                           help="stop a file that runs longer than this; the others go on (default 60)")
+            p.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
+                           help="run N files at a time, in worker processes (default 1: one by one, in this process)")
             continue
         p.add_argument("source", metavar="SOURCE", help="an expression, a .ad program file, or - for stdin")
         if name == "ir":
@@ -166,26 +181,46 @@ def limits_of(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _run_batch(args: argparse.Namespace) -> int:
-    from . import batch
+    """``adcalc run``: the outcomes of every target in input order, as a table (at the end) or JSON
+    Lines (as they finish), whatever ``--jobs``.  On SIGINT/SIGTERM what finished is still
+    reported, and the status is 128 + the signal number."""
+    from contextlib import closing
+
+    from . import batch, batchpool
 
     at = _point(args.at) if args.at else None
-    files = batch.find_files(args.paths)
+    options = batch.Options(args.mode, at, args.trace, limits_of(args), args.timeout)
+    targets = batch.find_targets(args.paths)
+    finished = batchpool.Finished(len(targets))
     if args.json:
         from .jsonout import dumps, outcome_json
         from .streams import ascii_only
 
-        ok = True
-        for f in files:
-            for o in batch.run_file(f, args.mode, at, args.trace):
-                ok = ok and o.status in ("pass", "ok")
+        def emit(outcomes: list[batch.Outcome]) -> None:
+            for o in outcomes:
                 sys.stdout.write(dumps(outcome_json(o), ascii_only=ascii_only(sys.stdout)) + "\n")
-                sys.stdout.flush()
-        return EXIT_OK if ok and files else EXIT_INPUT
-    from . import render
-
-    outcomes = render.run_with_progress(files, lambda f: batch.run_file(f, args.mode, at, args.trace))
-    render.render_batch(render.make_console(), outcomes, args.trace)
-    return EXIT_OK if outcomes and all(o.status in ("pass", "ok") for o in outcomes) else EXIT_INPUT
+            sys.stdout.flush()
+    else:
+        from . import render
+    interrupted = None
+    try:
+        with batchpool.interrupts_raised(), closing(batchpool.run_all(targets, options, args.jobs)) as results:
+            for index, outcomes in results if args.json else render.run_with_progress(results, len(targets)):
+                finished.add(index, outcomes)
+                if args.json:
+                    emit(finished.next_in_order())
+    except batchpool.Interrupted as e:
+        interrupted = e
+        sys.stderr.write(f"adcalc: interrupted ({e.name}): {finished.count} of {len(targets)} files finished\n")
+    if args.json:
+        emit(finished.rest())
+    else:
+        render.render_batch(render.make_console(), finished.outcomes(), args.trace,
+                            interrupted=(finished.count, len(targets)) if interrupted else None)
+    if interrupted is not None:
+        return interrupted.exit_status
+    ok = all(o.status in ("pass", "ok") for o in finished.outcomes())
+    return EXIT_OK if ok and targets else EXIT_INPUT
 
 
 def _run(args: argparse.Namespace, state: dict[str, Any]) -> int:

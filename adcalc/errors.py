@@ -53,6 +53,11 @@ class AdcalcError(Exception):
         self.span = span
         self.hint = hint
 
+    def __reduce__(self) -> tuple[type, tuple[str, str, Span | None, str | None]]:
+        """Pickle by the constructor's arguments (the default would call ``__init__(message)``
+        only): errors cross process boundaries in ``adcalc run --jobs N``."""
+        return type(self), (self.kind, self.message, self.span, self.hint)
+
     def __str__(self) -> str:
         where = f" at {self.span}" if self.span else ""
         hint = f" ({self.hint})" if self.hint else ""

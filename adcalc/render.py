@@ -9,10 +9,11 @@ forward sweep with the adjoints and then the backward sweep as ``v̄2 += v̄3 ·
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from rich import box
 from rich.console import Console
@@ -300,22 +301,25 @@ def _render_higher(console: Console, r: Result, head: str) -> None:
                                               else ""), style="bold green" if r.ok else "bold red"))
 
 
-def run_with_progress(files: Sequence[str], run_one) -> list:  # type: ignore[no-untyped-def]
-    """Run every file, with a progress bar on a terminal when there are many."""
-    outcomes: list = []
-    if len(files) > 8 and sys.stderr.isatty():
-        from rich.progress import Progress
+def run_with_progress(results: Iterable[tuple[int, list]], total: int) -> Iterator[tuple[int, list]]:  # type: ignore[type-arg]
+    """Pass ``adcalc run``'s ``(index, outcomes)`` through unchanged, advancing a progress bar on
+    standard error while they come when it is a terminal and there are many files.  The bar
+    starts with the first result (the runner may briefly silence standard error as it starts)."""
+    if total <= 8 or not sys.stderr.isatty():
+        yield from results
+        return
+    from rich.progress import Progress
 
-        with Progress(console=make_console(stderr=True), transient=True) as progress:
-            task = progress.add_task("running", total=len(files))
-            for f in files:
-                progress.update(task, description=os.path.basename(f))
-                outcomes.extend(run_one(f))
-                progress.advance(task)
-    else:
-        for f in files:
-            outcomes.extend(run_one(f))
-    return outcomes
+    items = iter(results)
+    first = next(items, None)
+    if first is None:
+        return
+    with Progress(console=make_console(stderr=True), transient=True) as progress:
+        task = progress.add_task("running", total=total)
+        for index, outcomes in itertools.chain([first], items):
+            name = os.path.basename(outcomes[0].file) if outcomes else ""
+            progress.update(task, description=shown(name), advance=1)
+            yield index, outcomes
 
 
 def _short_list(items: Sequence[str], limit: int = 60) -> str:
@@ -323,8 +327,11 @@ def _short_list(items: Sequence[str], limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def render_batch(console: Console, outcomes: Sequence, trace: bool = False) -> None:  # type: ignore[type-arg]
-    """The summary table of ``adcalc run``, then the details of every failure and error."""
+def render_batch(console: Console, outcomes: Sequence, trace: bool = False,  # type: ignore[type-arg]
+                 interrupted: tuple[int, int] | None = None) -> None:
+    """The summary table of ``adcalc run``, then the details of every failure and error, then the
+    summary line.  ``interrupted``: (files finished, files in all) when a signal cut the run short
+    (the summary line says so).  Every file name is shown through ``shown``."""
     if trace:
         for o in outcomes:
             if o.result is not None and o.result.trace is not None:
@@ -333,25 +340,10 @@ def render_batch(console: Console, outcomes: Sequence, trace: bool = False) -> N
                 render_result(console, o.result, o.point or {})
                 console.print()
     t = _table("file", "point", "value", "gradient / Jacobian", "status", "time", numeric_from=2, wrap=(1, 3, 4))
-    base = os.path.commonpath([os.path.dirname(o.file) or "." for o in outcomes]) if outcomes else ""
+    t.table.columns[-1].min_width = 9  # every _duration fits: the layout never depends on timings
+    base = _common_folder([o.file for o in outcomes])
     for o in outcomes:
-        point = ", ".join(f"{k}={num(v, 6)}" for k, v in (o.point or {}).items()) if o.point else ""
-        value, deriv = "", ""
-        r = o.result
-        if isinstance(r, GradResult):
-            value = num(r.value, 8)
-            deriv = ", ".join(f"{k}={num(v, 6)}" for k, v in r.gradient.items())
-        elif isinstance(r, JacobianResult):
-            value = "[" + ", ".join(num(v, 6) for v in r.value) + "]"  # type: ignore[union-attr]
-            deriv = f"{len(r.jacobian)}×{len(r.inputs)} Jacobian ({r.mode})"
-        status = {"pass": "pass", "ok": "ran", "fail": "FAIL", "error": "ERROR"}[o.status]
-        if o.status == "error" and o.error is not None:
-            where = f" {o.error.span}" if o.error.span else ""
-            status = f"ERROR{where}: {shown(o.error.message)}"
-        name = os.path.relpath(o.file, base) if base and o.file.startswith(base) else o.file
-        t.add_row(Text(shown(name)), point, value, deriv,
-                  Text(status, style={"pass": "green", "ok": "", "fail": "bold red"}.get(o.status, "bold red")),
-                  f"{o.seconds * 1000:.1f} ms")
+        t.add_row(*_batch_row(o, base))
     t.print(console)
     if base and base != ".":
         console.print(Text(f"files under {shown(base)}/", style="dim"))
@@ -365,16 +357,57 @@ def render_batch(console: Console, outcomes: Sequence, trace: bool = False) -> N
         for c in o.checks:
             if not c.ok:
                 console.print(Text(f"  {c.what}: expected {_value(c.expected)}, got {_value(c.got)}"))
-    n_pass = sum(o.status == "pass" for o in outcomes)
-    n_ok = sum(o.status == "ok" for o in outcomes)
-    n_fail = sum(o.status == "fail" for o in outcomes)
-    n_err = sum(o.status == "error" for o in outcomes)
-    files = len({o.file for o in outcomes})
+    console.print(Text(_batch_summary(outcomes, interrupted),
+                       style="bold green" if not failed and not interrupted else "bold red"))
+
+
+def _common_folder(files: Sequence[str]) -> str:
+    """The folder every file is under ('' when none is, e.g. absolute and relative paths mixed)."""
+    try:
+        return os.path.commonpath([os.path.dirname(f) or "." for f in files]) if files else ""
+    except ValueError:
+        return ""
+
+
+def _batch_row(o, base: str) -> list[str | Text]:  # type: ignore[no-untyped-def]
+    """One row of the table: file (relative to ``base``), point, value, derivative, status, time."""
+    point = ", ".join(f"{k}={num(v, 6)}" for k, v in (o.point or {}).items()) if o.point else ""
+    value, deriv = "", ""
+    r = o.result
+    if isinstance(r, GradResult):
+        value = num(r.value, 8)
+        deriv = ", ".join(f"{k}={num(v, 6)}" for k, v in r.gradient.items())
+    elif isinstance(r, JacobianResult):
+        value = "[" + ", ".join(num(v, 6) for v in r.value) + "]"  # type: ignore[union-attr]
+        deriv = f"{len(r.jacobian)}×{len(r.columns or r.inputs)} Jacobian ({r.mode})"
+    status = {"pass": "pass", "ok": "ran", "fail": "FAIL", "error": "ERROR"}[o.status]
+    if o.status == "error" and o.error is not None:
+        where = f" {o.error.span}" if o.error.span else ""
+        status = f"ERROR{where}: {shown(o.error.message)}"
+    name = os.path.relpath(o.file, base) if base and o.file.startswith(base) else o.file
+    return [Text(shown(name)), point, value, deriv,
+            Text(status, style={"pass": "green", "ok": "", "fail": "bold red"}.get(o.status, "bold red")),
+            _duration(o.seconds)]
+
+
+def _duration(seconds: float) -> str:
+    """At most 9 characters: ``12.3 ms`` below a second, ``12.3 s`` below 1000 s, then ``12345 s``."""
+    if seconds < 0.99995:
+        return f"{seconds * 1000:.1f} ms"
+    return f"{seconds:.1f} s" if seconds < 999.95 else f"{seconds:.0f} s"
+
+
+def _batch_summary(outcomes: Sequence, interrupted: tuple[int, int] | None) -> str:  # type: ignore[type-arg]
+    """``29 files, 41 points: 41 passed, …`` or ``interrupted: 3 of 10 files finished, 5 points: …``."""
+    count = {s: sum(o.status == s for o in outcomes) for s in ("pass", "ok", "fail", "error")}
     points = len(outcomes)
-    console.print(Text(f"{files} file{'s' if files != 1 else ''}, {points} point{'s' if points != 1 else ''}: "
-                       f"{n_pass} passed, {n_ok} ran without expectations, {n_fail} failed, {n_err} "
-                       f"error{'s' if n_err != 1 else ''}",
-                       style="bold green" if not failed else "bold red"))
+    tally = (f"{points} point{'s' if points != 1 else ''}: {count['pass']} passed, {count['ok']} ran without "
+             f"expectations, {count['fail']} failed, {count['error']} error{'s' if count['error'] != 1 else ''}")
+    if interrupted is not None:
+        done, total = interrupted
+        return f"interrupted: {done} of {total} file{'s' if total != 1 else ''} finished, {tally}"
+    files = len({o.file for o in outcomes})
+    return f"{files} file{'s' if files != 1 else ''}, {tally}"
 
 
 def render_warnings(console: Console, warnings: Sequence[Warning], source: str, label: str) -> None:

@@ -89,7 +89,7 @@ def test_a_directory_argument_is_searched_and_a_missing_path_reported(tmp_path: 
     sub.mkdir(parents=True)
     (sub / "x.ad").write_text(GOOD)
     (tmp_path / "notes.txt").write_text("not a program")
-    assert batch.find_files([str(tmp_path)]) == [str(sub / "x.ad")]
+    assert batch.find_targets([str(tmp_path)]) == [batch.Target(str(sub / "x.ad"), None, scanned=True)]
     p = run_cli(str(tmp_path), str(tmp_path / "nope.ad"))
     assert p.returncode == 1 and "no such file" in p.stdout and "pass" in p.stdout
 
