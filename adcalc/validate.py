@@ -41,6 +41,10 @@ from collections.abc import Callable, Mapping
 
 from .errors import AdcalcError
 
+TYPE_CHECKING = False  # typing itself is not imported: this module is on the start-up path
+if TYPE_CHECKING:
+    from typing import NoReturn
+
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _MODES = ("forward", "reverse")
 _LIMITS = ("max_steps", "max_depth", "max_memory")
@@ -68,7 +72,7 @@ def _shown(value: object) -> str:
     return f"{shown(text)} ({name})"
 
 
-def _fail(kind: str, message: str, hint: str | None = None) -> None:
+def _fail(kind: str, message: str, hint: str | None = None) -> NoReturn:
     raise AdcalcError(kind, message, hint=hint)
 
 
@@ -81,8 +85,7 @@ def _is_bool(value: object) -> bool:
 
 def _number(label: str, value: object) -> None:
     """``value`` must be a real number that converts to a double."""
-    t = type(value)
-    if t is float:
+    if type(value) is float:
         return
     if _is_bool(value):
         _fail("type", f"{label} must be a number, not a boolean {value!r}",
@@ -166,20 +169,26 @@ def _entries(label: str, a: object) -> None:
     """Every entry of an object array must be a number (a list there means a ragged array)."""
     import numpy as np
 
-    if all(type(x) is float for x in a.flat):  # type: ignore[attr-defined]
-        return
+    flat = a.ravel()  # type: ignore[attr-defined]
+    types = set(map(type, flat))
+    if types <= {float, int} and (int not in types or -_BIG < min(flat) and max(flat) < _BIG):
+        return  # the usual case, checked at C speed; otherwise find the first bad entry
+    for index, x in np.ndenumerate(a):
+        _entry(label, index, x)
+
+
+def _entry(label: str, index: tuple[int, ...], x: object) -> None:
     import numbers
 
-    for index, x in np.ndenumerate(a):
-        if isinstance(x, float) or (type(x) is int and -_BIG < x < _BIG):
-            continue
-        if getattr(x, "ndim", None) == 0 and hasattr(x, "dtype"):  # a 0-d array inside a list is a number
-            _array(_entry_label(label, index), x)
-            continue
-        if not isinstance(x, numbers.Number) and _arraylike(x):
-            _fail("input", f"{label} must be a rectangular array of numbers: its rows differ in length or depth "
-                           f"(at {_entry_label(label, index)})", "a matrix needs rows of equal length: [[1,2],[3,4]]")
-        _number(_entry_label(label, index), x)
+    if isinstance(x, float) or (type(x) is int and -_BIG < x < _BIG):
+        return
+    if getattr(x, "ndim", None) == 0 and hasattr(x, "dtype"):  # a 0-d array inside a list is a number
+        _array(_entry_label(label, index), x)
+        return
+    if not isinstance(x, numbers.Number) and _arraylike(x):
+        _fail("input", f"{label} must be a rectangular array of numbers: its rows differ in length or depth "
+                       f"(at {_entry_label(label, index)})", "a matrix needs rows of equal length: [[1,2],[3,4]]")
+    _number(_entry_label(label, index), x)
 
 
 def _value(label: str, value: object) -> tuple[int, ...] | None:
@@ -216,10 +225,10 @@ def _flat_numbers(label: str, value: object, example: str) -> None:
 # ---- the arguments ------------------------------------------------------------------------------
 
 def _source(function: str, label: str, value: object, given: Mapping[str, object]) -> None:
-    from .api import Loaded
-
     if isinstance(value, str):
         return
+    from .api import Loaded
+
     if isinstance(value, Loaded):
         if function == "load":
             _fail("type", f"{label} is already loaded: pass it to the other functions directly")
@@ -252,7 +261,9 @@ def _point(function: str, label: str, value: object, given: Mapping[str, object]
               "e.g. {'x': 1.0, 'y': [1, 2]}")
     _keys(label, value)
     for key in value:
-        _value(f"{label}[{key!r}]", value[key])
+        v = value[key]
+        if type(v) is not float:
+            _value(f"{label}[{key!r}]", v)
 
 
 def _direction(function: str, label: str, value: object, given: Mapping[str, object]) -> None:
@@ -292,7 +303,7 @@ def _inputs(function: str, label: str, value: object, given: Mapping[str, object
 
 
 def _mode(function: str, label: str, value: object, given: Mapping[str, object]) -> None:
-    if value is None and label in _OPTIONAL.get(function, ()):
+    if value in _MODES and isinstance(value, str) or value is None and label in _OPTIONAL.get(function, ()):
         return
     choices = " or ".join(repr(m) for m in _MODES) + (" (or None to choose)" if function == "jacobian" else "")
     if not isinstance(value, str):
