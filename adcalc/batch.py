@@ -169,10 +169,9 @@ def _is_real_dir(entry: os.DirEntry) -> bool:  # type: ignore[type-arg]
 def _scanned(path: str) -> Target | None:
     """A file found by a scan, with the reason it must not be opened if there is one; None for a
     symbolic link to a directory (not followed)."""
-    problem = _scan_problem(path)
-    if problem is not None and problem.message.endswith("is a directory"):
+    if os.path.isdir(path):
         return None
-    return Target(path, problem, scanned=True)
+    return Target(path, _scan_problem(path), scanned=True)
 
 
 def _scan_problem(path: str) -> AdcalcError | None:
@@ -412,7 +411,7 @@ def run_file(path: str, mode: str | None = None, at: dict[str, float] | None = N
         with _Deadline(timeout):
             _run_points(path, mode, at, trace, limits or {}, progress)
     except _FileTimeout:
-        e = AdcalcError("limit", f"the file took longer than {timeout:g} s, the time allowed per file",
+        e = AdcalcError("limit", f"it took longer than {timeout:g} s, the time allowed per file",
                         hint="raise --timeout SECONDS to give it longer")
         progress.outcomes.append(Outcome(path, progress.point, "error", error=e,
                                          seconds=time.perf_counter() - progress.started, source=progress.text))

@@ -194,9 +194,15 @@ def _outcomes_of(future: Any, target: Target) -> list[Outcome]:
 
 
 def _worker_init() -> None:
-    """In each worker: Ctrl-C is the parent's business (it cancels the run and kills workers)."""
+    """In each worker: Ctrl-C is the parent's business (it cancels the run and kills workers); and
+    the parser and NumPy are loaded now, so a file's --timeout never pays for a worker's start."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
+    import numpy  # noqa: F401 - loaded for its side effect (the array programs' backend)
+
+    from .parser import get_parser
+
+    get_parser()
 
 
 def _work(target: Target, options: Options) -> list[Outcome]:

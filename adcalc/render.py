@@ -351,7 +351,7 @@ def render_batch(console: Console, outcomes: Sequence, trace: bool = False,  # t
     for o in failed:
         console.print()
         if o.status == "error" and o.error is not None:
-            render_error(console, o.error, o.source, o.file)
+            render_error(console, _naming_the_file(o.error, o.file), o.source, o.file)
             continue
         console.print(Text(f"{shown(o.file)}: expectations that did not hold", style="bold red"))
         for c in o.checks:
@@ -359,6 +359,14 @@ def render_batch(console: Console, outcomes: Sequence, trace: bool = False,  # t
                 console.print(Text(f"  {c.what}: expected {_value(c.expected)}, got {_value(c.got)}"))
     console.print(Text(_batch_summary(outcomes, interrupted),
                        style="bold green" if not failed and not interrupted else "bold red"))
+
+
+def _naming_the_file(e: AdcalcError, file: str) -> AdcalcError:
+    """The error, its message led by the file's name when nothing else would say which file it is
+    about (``render_error`` names the file only with a line:column)."""
+    if e.span is not None or file in e.message:
+        return e
+    return AdcalcError(e.kind, f"{file}: {e.message}", e.span, e.hint)
 
 
 def _common_folder(files: Sequence[str]) -> str:
