@@ -107,20 +107,33 @@ def run_all(targets: list[Target], options: Options, jobs: int = 1) -> Iterator[
     for i, t in enumerate(targets):
         if t.error is not None:
             yield i, batch.run_target(t, options)
-    yield from _pooled(targets, runnable, options, min(jobs, len(runnable)))
+    try:
+        yield from _pooled(targets, runnable, options, min(jobs, len(runnable)))
+    except _NoPool as e:
+        sys.stderr.write(f"adcalc: cannot start worker processes ({e}); running the files one at a time\n")
+        for i in runnable:
+            yield i, batch.run_target(targets[i], options)
+
+
+class _NoPool(Exception):
+    """The worker processes could not be started (nothing has run in them)."""
 
 
 def _pooled(targets: list[Target], indices: list[int], options: Options,
             workers: int) -> Iterator[tuple[int, list[Outcome]]]:
-    import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    """``(index, outcomes)`` from ``workers`` processes as each target finishes; ``_NoPool`` when
+    they cannot be started."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+    from concurrent.futures.process import BrokenProcessPool
 
     pool, finished = None, False
     try:
-        with _quiet_start():
-            pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                       initializer=_worker_init)
-            futures = {pool.submit(_work, targets[i], options): i for i in indices}
+        try:
+            with _quiet_start():
+                pool = _new_pool(workers)
+                futures = {pool.submit(_work, targets[i], options): i for i in indices}
+        except (OSError, BrokenProcessPool) as e:
+            raise _NoPool(str(e) or type(e).__name__) from None
         pending = set(futures)
         while pending:
             done, pending = wait(pending, timeout=_POLL_SECONDS, return_when=FIRST_COMPLETED)
@@ -152,10 +165,14 @@ def _stderr_to_null() -> int | None:
     """Point file descriptor 2 at /dev/null; its previous target, to restore (None: it could not)."""
     try:
         sys.stderr.flush()
-        saved = os.dup(2)
+        null = os.open(os.devnull, os.O_WRONLY)
     except (OSError, ValueError, AttributeError):
         return None
-    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        saved = os.dup(2)
+    except OSError:  # fd 2 is closed, or no descriptor is left
+        os.close(null)
+        return None
     os.dup2(null, 2)
     os.close(null)
     return saved
@@ -165,6 +182,13 @@ def _stderr_back(saved: int | None) -> None:
     if saved is not None:
         os.dup2(saved, 2)
         os.close(saved)
+
+
+def _new_pool(workers: int) -> Any:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init)
 
 
 def _stop(pool: Any, finished: bool) -> None:

@@ -387,3 +387,16 @@ def test_hostile_file_names_are_escaped_in_the_table_details_and_json(tmp_path: 
     assert b"link\\x1b[2J.ad is a broken symbolic link" in table.stdout
     files = sorted(json.loads(line)["file"].rsplit("/", 1)[-1] for line in lines.stdout.splitlines())
     assert files == ["caf\\xe9.ad", "esc\\x1b]0;owned\\x07.ad", "link\\x1b[2J.ad"]
+
+
+def test_jobs_fall_back_to_one_at_a_time_when_workers_cannot_start(monkeypatch, capsys) -> None:
+    from adcalc import batch, batchpool
+
+    def no_processes(workers: int) -> None:
+        raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr(batchpool, "_new_pool", no_processes)
+    targets = batch.find_targets([str(SAMPLES / "horner.ad"), str(SAMPLES / "polar.ad")])
+    finished = list(batchpool.run_all(targets, batch.Options(), jobs=2))
+    assert [i for i, _ in finished] == [0, 1] and all(o.status == "pass" for _, outs in finished for o in outs)
+    assert "cannot start worker processes" in capsys.readouterr().err
