@@ -8,10 +8,14 @@ the one the arithmetic gives, never a tolerance picked to make a test pass.
 1. **Same operations, same order: exact.**  Two results computed by the same operations on the same
    floats in the same order are the same float (traced vs untraced runs, the same path run twice,
    the primal values of forward and reverse mode, one partial times a unit seed in either mode).
-   So is a result made only of IEEE-754 basic operations (+ - * / sqrt, negation, abs, min, max,
-   floor, ceil: correctly rounded or exact, so identical on every conforming CPU) when every
-   intermediate is exactly representable (small integers, dyadic fractions), and any value that
-   IEEE 754 or C99 fixes (inf from 1/0 or overflow, ``log(1) = 0``, ``pow(1, y) = 1``, ``sin(0) = 0``).
+   A result made only of IEEE-754 basic operations (+ - * / sqrt, negation, abs, min, max, floor,
+   ceil: correctly rounded or exact) is the same float on every conforming CPU (CPython performs
+   each operation on its own: no fused multiply-add), so it may be compared exactly with the
+   literal it equals: small integers and dyadic fractions, or a Taylor coefficient scaled back
+   to 2**k.  So may a value IEEE 754 or C99 Annex F fixes (inf from 1/0 or overflow, ``exp(0) = 1``,
+   ``cos(0) = 1``, ``sin(0) = 0``, ``log(1) = 0``, ``pow(1, y) = pow(x, 0) = 1``), and a power whose
+   value is a double (``2^2``, ``(-2)^3``): glibc's pow errs by at most 0.54 ulp (e_pow.c), i.e.
+   0.04 ulp before its final rounding, with or without FMA, so it returns that double.
    Use ``==`` or ``ulp_close(a, b, 0)`` (which also lets nan equal nan).
 
 2. **NumPy vs ``math``: within ``NUMPY_VS_MATH_ULPS`` = 8 ulps**, element by element.  The array
@@ -40,8 +44,10 @@ the one the arithmetic gives, never a tolerance picked to make a test pass.
    (one rule serves both) but associate the sum over paths differently: forward mode adds at the
    nodes with two arguments, reverse mode at the nodes used twice.  Each computed mode equals
    ``Σ_paths Π partials · (1 + θ_path)`` with ``|θ_path| ≤ γ(M)``, ``γ(M) = M·u / (1 - M·u)``,
-   ``u = 2**-53``, where ``M`` bounds the roundings (one product per edge plus the additions) on
-   any path; ``M ≤ 2·(number of nodes)``.  So each mode is within ``γ(M)·S`` of the exact sum of the
+   ``u = 2**-53``, where ``M`` bounds the roundings on any path: one product per edge of the path;
+   forward mode adds at most once per node of the path, reverse mode at most (uses - 1) times per
+   node, no more than the number of edges in all.  So ``M ≤ 2·(nodes)`` for an expression tree and
+   ``M ≤ 3·(operations)`` for a program.  Each computed mode is within ``γ(M)·S`` of the exact sum of the
    computed partials, and the two modes within ``2·γ(M)·S`` of each other, where
    ``S = Σ_paths |Π partials|`` is the gradient recomputed with the absolute values of all local
    partials.  The bound is relative to ``S``, not to the result: when the terms cancel (an exact
@@ -56,7 +62,11 @@ the one the arithmetic gives, never a tolerance picked to make a test pass.
    (``Scaled.modes_close``).
 
 4. **Against an independent truth** (mpmath, finite differences, hand-derived formulas evaluated
-   in a different order): a tolerance stated at the comparison, with the reason.
+   in a different order): a tolerance stated at the comparison, with the reason; where the
+   expression is ill-conditioned, no tighter than the forward-error bound the arithmetic gives
+   (``Scaled.derivative_close``): a double evaluation cannot be closer to the exact derivative.
+   A C library function compared with its exact value is allowed the library's documented error
+   (glibc's cbrt: 4 ulps), except where C99 Annex F fixes the value.
 """
 
 from __future__ import annotations
@@ -151,46 +161,66 @@ class Scaled:
       |Π partials|), ``under_fwd`` = Σ over edges of |∂output/∂consumer| and ``under_rev`` = Σ over
       edges of |∂argument/∂input|: how much an underflowing product on an edge is amplified in
       forward and in reverse mode (on a DAG ``under_rev`` counts a shared edge once per path: an
-      overestimate).
+      overestimate);
+    - per input, ``deriv_drift`` bounds, in units of EPS and to first order, how far a computed
+      derivative is from the exact one: each tangent ``t = Σ ∂ᵢ·tᵢ`` inherits its arguments' errors
+      (``|∂ᵢ|·deriv_driftᵢ``), the error of each partial evaluated at drifted values
+      (``Σⱼ |∂ⱼ∂ᵢ|·driftⱼ``, the second partials ``second``), the partial rule's own evaluation
+      (NUMPY_VS_MATH_ULPS ulps of ``partial_scales``: a kernel and a few roundings) and the
+      product and sum (2 roundings), each of the last three times ``|tᵢ| ≤ Sᵢ``.  It is what a
+      comparison with the exact derivative (mpmath) may allow where the expression is
+      ill-conditioned (cos of a large argument whose last bit is rounding).
 
     An argument with drift 0 is the same float on both sides; an edge whose partial or tangent is 0
     is skipped by both modes (the zero-factor rule): neither adds anything, even next to an
     infinite partial.  Values are NumPy float64 scalars, so overflow gives inf, not an exception."""
 
-    __slots__ = ("value", "drift", "grad", "under_fwd", "under_rev")
+    __slots__ = ("value", "drift", "grad", "under_fwd", "under_rev", "deriv_drift")
 
     def __init__(self, value: float, drift: float = 0.0, grad: dict | None = None, under_fwd: dict | None = None,
-                 under_rev: dict | None = None):
+                 under_rev: dict | None = None, deriv_drift: dict | None = None):
         self.value = np.float64(value)
         self.drift = drift
         self.grad = grad or {}
         self.under_fwd = under_fwd or {}
         self.under_rev = under_rev or {}
+        self.deriv_drift = deriv_drift or {}
 
     @classmethod
     def input(cls, name: str, value: float) -> Scaled:
-        return cls(value, 0.0, {name: 1.0}, {name: 0.0}, {name: 0.0})
+        return cls(value, 0.0, {name: 1.0}, {name: 0.0}, {name: 0.0}, {name: 0.0})
 
     @classmethod
-    def apply(cls, value: float, args: list[Scaled], abs_partials: list[float], ulps: float) -> Scaled:
-        """The node ``value = f(args)`` whose partials have the absolute values ``abs_partials``."""
+    def apply(cls, value: float, args: list[Scaled], abs_partials: list[float], ulps: float,
+              second: list[list[float]] | None = None, partial_scales: list[float] | None = None) -> Scaled:
+        """The node ``value = f(args)`` whose partials have the absolute values ``abs_partials``;
+        ``second[i][j]`` = |∂(partial i)/∂(argument j)| (default 0: constant partials) and
+        ``partial_scales[i]`` the magnitude the rule of partial i rounds at (default: the partial;
+        0 for a partial that is an argument itself or a constant)."""
+        n = len(args)
+        second = second or [[0.0] * n for _ in range(n)]
+        partial_scales = abs_partials if partial_scales is None else partial_scales
         with np.errstate(all="ignore"):
             drift = ulps * max(abs(float(value)), SMALLEST_NORMAL)
             grad: dict = {}
             under_fwd: dict = {}
             under_rev: dict = {}
-            for arg, p in zip(args, abs_partials):
+            deriv_drift: dict = {}
+            for i, (arg, p) in enumerate(zip(args, abs_partials)):
                 if arg.drift:
                     drift += p * arg.drift
                 if p == 0.0:
                     continue
+                partial_error = sum(second[i][j] * args[j].drift for j in range(n) if args[j].drift)
+                partial_error += NUMPY_VS_MATH_ULPS * partial_scales[i] + 2 * p
                 for name, t in arg.grad.items():
                     if t == 0.0:
                         continue
                     grad[name] = grad.get(name, 0.0) + p * t
                     under_fwd[name] = under_fwd.get(name, 0.0) + p * arg.under_fwd[name] + 1.0
                     under_rev[name] = under_rev.get(name, 0.0) + arg.under_rev[name] + t
-        return cls(value, drift, grad, under_fwd, under_rev)
+                    deriv_drift[name] = deriv_drift.get(name, 0.0) + p * arg.deriv_drift[name] + t * partial_error
+        return cls(value, drift, grad, under_fwd, under_rev, deriv_drift)
 
     def values_close(self, a: float, b: float) -> bool:
         """``a`` and ``b``, two evaluations of this expression, within the drift bound."""
@@ -205,3 +235,12 @@ class Scaled:
         scale = _finite_or_inf(self.grad.get(name, 0.0))
         under = _finite_or_inf(self.under_fwd.get(name, 0.0) + self.under_rev.get(name, 0.0))
         return close_to_scale(forward, reverse, scale, 2 * g * (1 + g) / EPS, tiny=SMALLEST_SUBNORMAL * under)
+
+    def derivative_close(self, reverse: float, exact: float, name: str, roundings: int) -> bool:
+        """Reverse mode's derivative with respect to ``name`` within ``EPS·deriv_drift`` (forward mode
+        from the exact derivative) plus the modes' bound (reverse from forward): the comparison
+        with an independent exact derivative that the arithmetic allows."""
+        g = gamma(roundings)
+        scale = _finite_or_inf(self.deriv_drift.get(name, 0.0) + 2 * g * (1 + g) / EPS * self.grad.get(name, 0.0))
+        under = _finite_or_inf(self.under_fwd.get(name, 0.0) + self.under_rev.get(name, 0.0))
+        return close_to_scale(reverse, exact, scale, 1, tiny=SMALLEST_SUBNORMAL * under)

@@ -63,12 +63,23 @@ ABS_PARTIAL = {
     "sqrt": lambda a, v: 0.5 / v,
     "log": lambda a, v: 1.0 / abs(a),
 }
+ABS_SECOND = {  # |d(partial)/da|
+    "sin": lambda a, v: abs(np.sin(a)),
+    "cos": lambda a, v: abs(np.cos(a)),
+    "exp": lambda a, v: v,
+    "tanh": lambda a, v: 2.0 * abs(v) * (1.0 - v * v),
+    "atan": lambda a, v: 2.0 * abs(a) / (1.0 + a * a) ** 2,
+    "sqrt": lambda a, v: 0.25 / (abs(a) * v),
+    "log": lambda a, v: 1.0 / (a * a),
+}
+PARTIAL_SCALE = {**ABS_PARTIAL, "tanh": lambda a, v: 1.0 + v * v}  # the rule 1 - tanh² rounds at 1 + tanh²
 KERNEL_ULPS = {name: (1 if name == "sqrt" else NUMPY_VS_MATH_ULPS) for name in UNARY}
-BINARY_ABS_PARTIALS = {
-    "+": lambda a, b: (1.0, 1.0),
-    "-": lambda a, b: (1.0, 1.0),
-    "*": lambda a, b: (abs(b), abs(a)),
-    "/": lambda a, b: (1.0 / abs(b), abs(a) / (b * b)),
+BINARY_ABS_PARTIALS = {  # |partials|, |second partials| [i][j], the scales the partial rules round at
+    "+": lambda a, b: ((1.0, 1.0), None, (0.0, 0.0)),
+    "-": lambda a, b: ((1.0, 1.0), None, (0.0, 0.0)),
+    "*": lambda a, b: ((abs(b), abs(a)), [[0.0, 1.0], [1.0, 0.0]], (0.0, 0.0)),
+    "/": lambda a, b: ((1.0 / abs(b), abs(a) / (b * b)), [[0.0, 1.0 / (b * b)], [1.0 / (b * b), 2.0 * abs(a / b**3)]],
+                       (1.0 / abs(b), abs(a) / (b * b))),
 }
 
 
@@ -77,7 +88,8 @@ def _scaled_unary(name, a_sc):
         a = a_sc(env)
         with np.errstate(all="ignore"):
             v = UNARY[name][0](a.value)
-            return Scaled.apply(v, [a], [ABS_PARTIAL[name](a.value, v)], KERNEL_ULPS[name])
+            return Scaled.apply(v, [a], [ABS_PARTIAL[name](a.value, v)], KERNEL_ULPS[name],
+                                [[ABS_SECOND[name](a.value, v)]], [PARTIAL_SCALE[name](a.value, v)])
 
     return sc
 
@@ -87,7 +99,8 @@ def _scaled_binary(op, a_sc, b_sc):
         a, b = a_sc(env), b_sc(env)
         with np.errstate(all="ignore"):
             v = BINARY[op][0](a.value, b.value)
-            return Scaled.apply(v, [a, b], BINARY_ABS_PARTIALS[op](a.value, b.value), 1)
+            parts, second, scales = BINARY_ABS_PARTIALS[op](a.value, b.value)
+            return Scaled.apply(v, [a, b], list(parts), 1, second, list(scales))
 
     return sc
 
@@ -96,7 +109,8 @@ def _scaled_pow(n, a_sc):
     def sc(env):
         a = a_sc(env)
         with np.errstate(all="ignore"):
-            return Scaled.apply(np.power(a.value, float(n)), [a], [n * abs(a.value) ** (n - 1)], NUMPY_VS_MATH_ULPS)
+            return Scaled.apply(np.power(a.value, float(n)), [a], [n * abs(a.value) ** (n - 1)], NUMPY_VS_MATH_ULPS,
+                                [[n * (n - 1) * abs(a.value) ** max(n - 2, 0)]], [n * abs(a.value) ** (n - 1)])
 
     return sc
 
@@ -104,7 +118,7 @@ def _scaled_pow(n, a_sc):
 def _scaled_neg(a_sc):
     def sc(env):
         a = a_sc(env)
-        return Scaled.apply(-a.value, [a], [1.0], 0)
+        return Scaled.apply(-a.value, [a], [1.0], 0, None, [0.0])
 
     return sc
 
@@ -184,7 +198,11 @@ def test_random_expressions(expr, point) -> None:
         except (ValueError, ZeroDivisionError):
             continue
         assume(math.isfinite(want) and abs(want) < 1e12)
-        assert close(rev.gradient[n], want, rel=1e-8, abs_=1e-9), (src, n, rev.gradient[n], want)
+        # 1e-8 where the expression is well conditioned; more only where the arithmetic says the
+        # computed derivative cannot be closer (cos((0.5/x^3)^3) at x = 0.1: cos of 1.25e8 whose
+        # last bit is rounding, 3e-8 relative): the forward-error bound of tests/numeric.py.
+        assert close(rev.gradient[n], want, rel=1e-8, abs_=1e-9) or bounds.derivative_close(
+            rev.gradient[n], want, n, 2 * nodes), (src, n, rev.gradient[n], want, bounds.deriv_drift.get(n))
 
 
 def test_cancelling_gradient_of_issue_13() -> None:
