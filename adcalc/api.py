@@ -245,10 +245,17 @@ def _shape(loaded: Loaded, outputs: list[float]) -> float | list[float]:
     return outputs if loaded.program.vector_output else outputs[0]
 
 
-def _limits(max_steps: int | None, max_depth: int | None) -> Limits:
+def _limits(max_steps: int | None, max_depth: int | None, max_memory: int | None = None) -> Limits:
     base = Limits()
     return Limits(max_steps if max_steps is not None else base.max_steps,
-                  max_depth if max_depth is not None else base.max_depth)
+                  max_depth if max_depth is not None else base.max_depth, max_memory)
+
+
+def _need(limits: Limits, nbytes: int, what: str) -> None:
+    """Check an allocation the operation itself makes (seeds, a Jacobian) against the budget."""
+    from .budget import Budget
+
+    Budget(limits.max_steps, limits.max_memory).need(nbytes, None, what)
 
 
 def _size(v: object) -> int:
@@ -272,11 +279,13 @@ def _scalar_output(m: object, out: object, what: str) -> float:
     return value
 
 
-def _unit_seeds(names: list[str], values: dict[str, object]) -> list[object]:
-    """Seeds for one forward sweep per scalar entry of the inputs (identity over the flattening)."""
+def _unit_seeds(names: list[str], values: dict[str, object], limits: Limits) -> list[object]:
+    """Seeds for one forward sweep per scalar entry of the inputs (identity over the flattening);
+    their memory (width × entries) is checked against the budget first."""
     from .primitives import np
 
     width = sum(_size(values[n]) for n in names)
+    _need(limits, 8 * width * width, f"forward mode with {width:,} tangent directions (one per input entry)")
     seeds: list[object] = []
     offset = 0
     for n in names:
@@ -323,13 +332,14 @@ def _has_arrays(loaded: Loaded, values: dict[str, object]) -> bool:
 # ---- the operations ---------------------------------------------------------------------
 
 def evaluate(source: str | Loaded, point: Mapping[str, float] | None = None, *, strict: bool = False,
-             max_steps: int | None = None, max_depth: int | None = None) -> EvalResult:
+             max_steps: int | None = None, max_depth: int | None = None,
+        max_memory: int | None = None) -> EvalResult:
     """The value of the source at ``point``."""
     validate.arguments("evaluate", locals())
     loaded = _resolve(source)
     names, values, warnings = _bind(loaded, point or {})
     mode = EvalMode(strict)
-    outs = _run(loaded, mode, names, values, _limits(max_steps, max_depth), False)
+    outs = _run(loaded, mode, names, values, _limits(max_steps, max_depth, max_memory), False)
     return EvalResult(_shape(loaded, outs), names, "eval", 0, warnings + mode.warnings)
 
 
@@ -404,15 +414,16 @@ def _read_adjoints(names: list[str], used: Sequence[str], adj: list[object],
 
 
 def grad(source: str | Loaded, point: Mapping[str, float], *, mode: str = "reverse", strict: bool = False,
-         trace: bool = False, max_steps: int | None = None, max_depth: int | None = None) -> GradResult:
+         trace: bool = False, max_steps: int | None = None, max_depth: int | None = None,
+        max_memory: int | None = None) -> GradResult:
     """The gradient of a scalar source at ``point`` (reverse mode: one sweep; forward: one per input)."""
     validate.arguments("grad", locals())
     loaded = _resolve(source)
     _check_scalar(loaded, "grad")
     names, values, warnings = _bind(loaded, point)
-    limits = _limits(max_steps, max_depth)
+    limits = _limits(max_steps, max_depth, max_memory)
     if mode == "forward":
-        seeds = _unit_seeds(names, values)
+        seeds = _unit_seeds(names, values, limits)
         primals, tangents, m, tr = _forward(loaded, names, values, seeds, strict, trace, limits)
         value = _scalar_output(m, primals[0], "grad")
         gradient = _split(names, values, tangents[0]) if names else {}
@@ -433,7 +444,7 @@ def grad(source: str | Loaded, point: Mapping[str, float], *, mode: str = "rever
 
 def jvp(source: str | Loaded, point: Mapping[str, float], direction: Mapping[str, float], *,
         strict: bool = False, trace: bool = False, max_steps: int | None = None,
-        max_depth: int | None = None) -> JvpResult:
+        max_depth: int | None = None, max_memory: int | None = None) -> JvpResult:
     """J·v: the directional derivative along ``direction`` (one forward sweep)."""
     validate.arguments("jvp", locals())
     loaded = _resolve(source)
@@ -454,7 +465,8 @@ def jvp(source: str | Loaded, point: Mapping[str, float], direction: Mapping[str
                                   f"{tuple(values[n].shape)}, got {tuple(getattr(d, 'shape', ()))}")
             dvec[n] = d
             seeds.append(d[None, ...])
-    primals, tangents, m, tr = _forward(loaded, names, values, seeds, strict, trace, _limits(max_steps, max_depth))
+    limits = _limits(max_steps, max_depth, max_memory)
+    primals, tangents, m, tr = _forward(loaded, names, values, seeds, strict, trace, limits)
     t = [_tangent_of(o, p) for o, p in zip(m.outputs, primals)]
     return JvpResult(_shape(loaded, primals), names, "forward", 1, warnings + m.warnings, tr,
                      _shape(loaded, t), dvec)
@@ -476,13 +488,15 @@ def _tangent_of(out: object, value: object) -> object:
 
 
 def vjp(source: str | Loaded, point: Mapping[str, float], cotangent: Sequence[float], *, strict: bool = False,
-        trace: bool = False, max_steps: int | None = None, max_depth: int | None = None) -> VjpResult:
+        trace: bool = False, max_steps: int | None = None, max_depth: int | None = None,
+        max_memory: int | None = None) -> VjpResult:
     """wᵀJ: the cotangent ``w`` (one weight per output) pulled back to the inputs (one reverse sweep)."""
     validate.arguments("vjp", locals())
     loaded = _resolve(source)
     names, values, warnings = _bind(loaded, point)
     w = [float(c) for c in cotangent]
-    outs, m, tr = _reverse(loaded, names, values, strict, trace, _limits(max_steps, max_depth))
+    limits = _limits(max_steps, max_depth, max_memory)
+    outs, m, tr = _reverse(loaded, names, values, strict, trace, limits)
     primals = [m.primal(o) for o in outs]
     n_out = sum(_size(p) for p in primals)
     if len(w) != n_out:
@@ -514,7 +528,8 @@ def _unflatten(shapes_of: list[object], flat: Sequence[float]) -> list[object]:
 
 
 def jacobian(source: str | Loaded, point: Mapping[str, float], *, mode: str | None = None,
-             strict: bool = False, max_steps: int | None = None, max_depth: int | None = None) -> JacobianResult:
+             strict: bool = False, max_steps: int | None = None, max_depth: int | None = None,
+        max_memory: int | None = None) -> JacobianResult:
     """The m×n Jacobian (rows: outputs, columns: inputs in point order).
 
     ``mode=None`` picks whichever needs fewer sweeps: forward takes one per input, reverse one
@@ -523,7 +538,7 @@ def jacobian(source: str | Loaded, point: Mapping[str, float], *, mode: str | No
     loaded = _resolve(source)
     names, values, warnings = _bind(loaded, point)
     n = sum(_size(values[nm]) for nm in names)
-    limits = _limits(max_steps, max_depth)
+    limits = _limits(max_steps, max_depth, max_memory)
     arrays = _has_arrays(loaded, values)
     if mode is None:
         if arrays:  # how many output entries there are is known only by running
@@ -534,8 +549,9 @@ def jacobian(source: str | Loaded, point: Mapping[str, float], *, mode: str | No
         mode = "forward" if n <= m_out else "reverse"
     columns = [label for nm in names for label in _labels(nm, values[nm])]
     if mode == "forward":
-        seeds = _unit_seeds(names, values)
+        seeds = _unit_seeds(names, values, limits)
         primals, _, md, _ = _forward(loaded, names, values, seeds, strict, False, limits)
+        _need_jacobian(limits, sum(_size(p) for p in primals), n)
         jac = [row for o in md.outputs for row in _tangent_matrix(o, md.width)]
         _attach_one_sided(loaded, names, values, md.warnings, limits, True)
         return JacobianResult(primals, names, "forward", n, warnings + md.warnings, None, jac,
@@ -545,6 +561,7 @@ def jacobian(source: str | Loaded, point: Mapping[str, float], *, mode: str | No
     outs, md, _ = _reverse(loaded, names, values, strict, False, limits)
     primals = [md.primal(o) for o in outs]
     m_out = sum(_size(p) for p in primals)
+    _need_jacobian(limits, m_out, n)
     used = [nm for nm in names if nm in loaded.program.inputs]
     jac = []
     for i in range(m_out):
@@ -554,6 +571,11 @@ def jacobian(source: str | Loaded, point: Mapping[str, float], *, mode: str | No
     _attach_one_sided(loaded, names, values, md.warnings, limits, True)
     return JacobianResult(primals, names, "reverse", m_out, warnings + md.warnings, None, jac,
                           _row_labels(loaded, primals), columns, arrays)
+
+
+def _need_jacobian(limits: Limits, m: int, n: int) -> None:
+    """A Jacobian is m × n Python floats in lists (about 32 bytes each): check before forming it."""
+    _need(limits, 32 * m * n, f"a Jacobian of {m:,} × {n:,} entries")
 
 
 def _row_labels(loaded: Loaded, primals: list[object]) -> list[str]:

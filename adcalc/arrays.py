@@ -45,18 +45,20 @@ from collections.abc import Callable, Sequence
 from .errors import AdcalcError
 from .primitives import np
 
-MAX_ELEMENTS = 50_000_000  # zeros(n) / ones(n) larger than this is a limit error (400 MB)
+MAX_AXES = 32  # NumPy allows 64; deeper literals are a shape error, not a crash
 
 
 class ArrayPrimitive(namedtuple("ArrayPrimitive", "name min_args max_args value jvp vjp display doc keywords "
-                                                 "differentiable kink convention pullback",
-                                 defaults=((), (0,), None, "", ()))):
+                                                 "differentiable kink convention pullback size",
+                                 defaults=((), (0,), None, "", (), None))):
     """One array primitive (an immutable record): ``value``, ``jvp``, ``vjp`` as above (``jvp``
     None: the result is a constant: zeros, ones, len); ``display`` (shown args, params) → text;
     ``keywords``: static keyword arguments (``axis=``); ``differentiable``: argument positions
     with a derivative; ``kink`` (args, params, out) → bool with its ``convention``; ``pullback``:
     how each argument's adjoint update reads in a reverse trace — ``{g}`` the result's adjoint,
-    ``{0}``, ``{1}`` the arguments, ``{key}`` the subscript, ``{i}`` the position."""
+    ``{0}``, ``{1}`` the arguments, ``{key}`` the subscript, ``{i}`` the position; ``size``
+    (args, params) → the number of result elements, for the operations whose result can be larger
+    than their largest argument (the budget checks it before the value is computed)."""
 
     __slots__ = ()
 
@@ -173,8 +175,15 @@ def _axis_text(params: tuple) -> str:
 
 # ---- literals -------------------------------------------------------------------------------
 
+def _array_size(args: Sequence[object], params: tuple) -> int:
+    return len(args) * int(getattr(args[0], "size", 1)) if args else 0
+
+
 def _array_value(args: Sequence[object], params: tuple) -> object:
     shapes = {getattr(a, "shape", ()) for a in args}
+    if shapes and len(next(iter(shapes))) >= MAX_AXES:
+        raise AdcalcError("shape", f"an array literal nested more than {MAX_AXES} deep", hint="arrays have at most "
+                          f"{MAX_AXES} axes")
     if len(shapes) > 1:
         listed = ", ".join(sorted(shape_text(s) if s else "a number" for s in shapes))
         raise AdcalcError("shape", f"the elements of an array literal must all have the same shape, got {listed}",
@@ -196,7 +205,7 @@ def _array_vjp(args: Sequence[object], params: tuple, out: object, g: object) ->
 _aprim(ArrayPrimitive(
     "array", 1, 1_000_000, _array_value, _array_jvp, _array_vjp,
     lambda a, p: "[" + ", ".join(a) + "]", "an array literal [a, b, …] (rows of a matrix: [[1, 2], [3, 4]])",
-    differentiable=range(1_000_000), pullback=("{g}[{i}]",)))
+    differentiable=range(1_000_000), pullback=("{g}[{i}]",), size=_array_size))
 
 
 # ---- indexing -------------------------------------------------------------------------------
@@ -321,7 +330,8 @@ _aprim(ArrayPrimitive(
     "setitem", 3, 1_000_000, _setitem_value, _setitem_jvp, _setitem_vjp,
     lambda a, p: f"{a[0]} with [{_show_key(a[2:], p)}] = {a[1]}",
     "x[i] = v in a program: a new array equal to x except at [i] (copies x: O(size) per assignment)",
-    differentiable=(0, 1), pullback=("{g} with [{key}] = 0", "{g}[{key}]")))
+    differentiable=(0, 1), pullback=("{g} with [{key}] = 0", "{g}[{key}]"),
+    size=lambda args, params: int(getattr(args[0], "size", 1))))
 
 
 # ---- reductions -------------------------------------------------------------------------------
@@ -442,6 +452,13 @@ def _matmul_value(name: str) -> Callable[..., object]:
     return value
 
 
+def _matmul_size(args: Sequence[object], params: tuple) -> int:
+    a, b = (np.shape(v) for v in args)
+    rows = a[0] if len(a) == 2 else 1
+    cols = b[-1] if len(b) == 2 else 1
+    return rows * cols
+
+
 def _matmul_jvp(args: Sequence[object], tangents: Sequence[object], params: tuple, out: object) -> object:
     a, b = args
     ta, tb = tangents
@@ -465,11 +482,11 @@ def _matmul_vjp(args: Sequence[object], params: tuple, out: object, g: object) -
 _aprim(ArrayPrimitive(
     "matmul", 2, 2, _matmul_value("matmul"), _matmul_jvp, _matmul_vjp,
     lambda a, p: f"{a[0]} @ {a[1]}", "A @ B: matrix-matrix, matrix-vector or vector-vector product",
-    differentiable=(0, 1), pullback=("{g} @ {1}ᵀ", "{0}ᵀ @ {g}")))
+    differentiable=(0, 1), pullback=("{g} @ {1}ᵀ", "{0}ᵀ @ {g}"), size=_matmul_size))
 _aprim(ArrayPrimitive(
     "dot", 2, 2, _matmul_value("dot"), _matmul_jvp, _matmul_vjp,
     lambda a, p: f"dot({a[0]}, {a[1]})", "dot(x, y): the inner product of vectors (the matrix product for matrices)",
-    differentiable=(0, 1), pullback=("{g} @ {1}ᵀ", "{0}ᵀ @ {g}")))
+    differentiable=(0, 1), pullback=("{g} @ {1}ᵀ", "{0}ᵀ @ {g}"), size=_matmul_size))
 
 
 def _transpose_value(args: Sequence[object], params: tuple) -> object:
@@ -515,30 +532,39 @@ _aprim(ArrayPrimitive(
 
 # ---- constructors and shape queries ------------------------------------------------------------
 
+def _dims(name: str, args: Sequence[object]) -> tuple[int, ...]:
+    dims = []
+    for v in args:
+        d = _whole_index(v, f"a size in {name}()")
+        if d < 0:
+            raise AdcalcError("shape", f"{name}(): a size must not be negative, got {d}")
+        dims.append(d)
+    return tuple(dims)
+
+
 def _filled(name: str, fill: float) -> Callable[..., object]:
     def value(args: Sequence[object], params: tuple) -> object:
-        dims = []
-        for v in args:
-            d = _whole_index(v, f"a size in {name}()")
-            if d < 0:
-                raise AdcalcError("shape", f"{name}(): a size must not be negative, got {d}")
-            dims.append(d)
-        total = 1
-        for d in dims:
-            total *= d
-        if total > MAX_ELEMENTS:
-            raise AdcalcError("limit", f"{name}() would make {total:,} elements, more than {MAX_ELEMENTS:,}")
-        return np.full(tuple(dims), fill)
+        return np.full(_dims(name, args), fill)
 
     return value
 
 
+def _filled_size(name: str) -> Callable[..., int]:
+    def size(args: Sequence[object], params: tuple) -> int:
+        total = 1
+        for d in _dims(name, args):
+            total *= d
+        return total
+
+    return size
+
+
 _aprim(ArrayPrimitive("zeros", 1, 2, _filled("zeros", 0.0), None, None,
                       lambda a, p: f"zeros({', '.join(a)})", "zeros(n), zeros(m, n): an array of zeros",
-                      differentiable=()))
+                      differentiable=(), size=_filled_size("zeros")))
 _aprim(ArrayPrimitive("ones", 1, 2, _filled("ones", 1.0), None, None,
                       lambda a, p: f"ones({', '.join(a)})", "ones(n), ones(m, n): an array of ones",
-                      differentiable=()))
+                      differentiable=(), size=_filled_size("ones")))
 
 
 def _len_value(args: Sequence[object], params: tuple) -> object:

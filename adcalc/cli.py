@@ -81,6 +81,15 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _size(text: str) -> int:
+    from .budget import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     top = _Parser(
         prog="adcalc",
@@ -108,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="stop after N executed steps (default 10,000,000)")
     common.add_argument("--max-depth", type=_positive_int, metavar="N",
                         help="limit nested function calls to N (default 1,000)")
+    common.add_argument("--max-memory", type=_size, metavar="SIZE",
+                        help="the memory budget for arrays and the tape, e.g. 8G or 512M (default 2G)")
     common.add_argument("--debug", action="store_true", help="show Python tracebacks of internal errors")
 
     for name in ("eval", "grad", "jvp", "vjp", "jacobian", "hessian", "hvp", "deriv", "check", "run", "ir"):
@@ -177,7 +188,8 @@ def _point(at: list[str]) -> dict[str, float]:
 
 def limits_of(args: argparse.Namespace) -> dict[str, Any]:
     """The run limits and strictness given on the command line, as keyword arguments of the API."""
-    return {"strict": args.strict, "max_steps": args.max_steps, "max_depth": args.max_depth}
+    return {"strict": args.strict, "max_steps": args.max_steps, "max_depth": args.max_depth,
+            "max_memory": args.max_memory}
 
 
 def _run_batch(args: argparse.Namespace) -> int:

@@ -134,6 +134,10 @@ class ForwardMode(Mode):
         self.width = len(self.seeds[0]) if self.seeds else 0
         self.zero = (0.0,) * self.width
 
+    @property
+    def tangent_width(self) -> int:  # type: ignore[override]
+        return self.width
+
     def input(self, index: int, name: str, value: float) -> Dual:
         if type(value) is not float:
             return ArrayDual(value, self.seeds[index])  # type: ignore[return-value]

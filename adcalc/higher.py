@@ -61,7 +61,8 @@ def _forward_over_reverse(loaded: Loaded, names: list[str], values: dict[str, fl
 
 
 def hessian(source: str | Loaded, point: Mapping[str, float], *, strict: bool = False,
-            max_steps: int | None = None, max_depth: int | None = None) -> HessianResult:
+            max_steps: int | None = None, max_depth: int | None = None,
+        max_memory: int | None = None) -> HessianResult:
     """The Hessian of a scalar source (one forward-over-reverse sweep with n tangents)."""
     validate.arguments("hessian", locals())
     loaded = _resolve(source)
@@ -69,7 +70,8 @@ def hessian(source: str | Loaded, point: Mapping[str, float], *, strict: bool = 
     names, values, warnings = _bind(loaded, point, allow_arrays=False)
     n = len(names)
     seeds = {name: tuple(1.0 if j == i else 0.0 for j in range(n)) for i, name in enumerate(names)}
-    mode, outs, adjoints = _forward_over_reverse(loaded, names, values, seeds, strict, _limits(max_steps, max_depth))
+    limits = _limits(max_steps, max_depth, max_memory)
+    mode, outs, adjoints = _forward_over_reverse(loaded, names, values, seeds, strict, limits)
     gradient = {name: primal(adjoints[name]) for name in names}
     h = [list(_tangents(adjoints[name], n)) for name in names]
     asym = max((abs(h[i][j] - h[j][i]) for i in range(n) for j in range(n)), default=0.0)
@@ -78,7 +80,8 @@ def hessian(source: str | Loaded, point: Mapping[str, float], *, strict: bool = 
 
 
 def hvp(source: str | Loaded, point: Mapping[str, float], direction: Mapping[str, float], *,
-        strict: bool = False, max_steps: int | None = None, max_depth: int | None = None) -> HvpResult:
+        strict: bool = False, max_steps: int | None = None, max_depth: int | None = None,
+        max_memory: int | None = None) -> HvpResult:
     """H·v: one forward-over-reverse sweep with the single tangent v (H is never formed)."""
     validate.arguments("hvp", locals())
     loaded = _resolve(source)
@@ -86,7 +89,8 @@ def hvp(source: str | Loaded, point: Mapping[str, float], direction: Mapping[str
     names, values, warnings = _bind(loaded, point, allow_arrays=False)
     check_direction(names, values, direction)
     seeds = {name: (float(direction[name]),) for name in names}
-    mode, outs, adjoints = _forward_over_reverse(loaded, names, values, seeds, strict, _limits(max_steps, max_depth))
+    limits = _limits(max_steps, max_depth, max_memory)
+    mode, outs, adjoints = _forward_over_reverse(loaded, names, values, seeds, strict, limits)
     return HvpResult(mode.primal(outs[0]), names, "forward-over-reverse", 1, warnings + mode.warnings, None,
                      {name: primal(adjoints[name]) for name in names},
                      {name: float(direction[name]) for name in names},
@@ -95,7 +99,8 @@ def hvp(source: str | Loaded, point: Mapping[str, float], direction: Mapping[str
 
 def deriv(source: str | Loaded, point: Mapping[str, float], *, wrt: str | None = None,
           direction: Mapping[str, float] | None = None, order: int = 1, strict: bool = False, trace: bool = False,
-          max_steps: int | None = None, max_depth: int | None = None) -> DerivResult:
+          max_steps: int | None = None, max_depth: int | None = None,
+        max_memory: int | None = None) -> DerivResult:
     """The 1st … K-th derivatives along one input (``wrt``) or a direction, in one Taylor sweep."""
     validate.arguments("deriv", locals())
     loaded = _resolve(source)
@@ -119,7 +124,7 @@ def deriv(source: str | Loaded, point: Mapping[str, float], *, wrt: str | None =
     tr = Trace("taylor", names) if trace else None
     directions = [dvec[n] for n in used]
     mode = TracedTaylorMode(directions, order, tr, strict) if tr is not None else TaylorMode(directions, order, strict)
-    outs = _run(loaded, mode, names, values, _limits(max_steps, max_depth), trace)
+    outs = _run(loaded, mode, names, values, _limits(max_steps, max_depth, max_memory), trace)
     factorials = [math.factorial(k) for k in range(order + 1)]
     per_output = [[factorials[k] * c for k, c in enumerate(mode.coefficients(o))][1:] for o in outs]
     if tr is not None:

@@ -7,8 +7,10 @@ Contract:
 - Conditions read primal values (``mode.compare``), so the derivative is that of the path that
   actually executes.  ``for i in range(…)`` bounds are read as primals too and must be whole.
 - No Python recursion: user-function calls push frames on an explicit stack.
-- Limits raise ``AdcalcError('limit')``: executed steps (every instruction counts), call depth,
-  and ``range`` trip counts (checked before the loop starts).
+- Limits raise ``AdcalcError('limit')``: executed steps (every instruction counts, and array
+  operations count their elements: ``adcalc.budget``), memory (``adcalc.budget``: checked before
+  an array is allocated and as the tape grows), call depth, and ``range`` trip counts (checked
+  before the loop starts).  Running out of memory anyway is a ``limit`` error, not a crash.
 - An internal failure caused by an unbound variable is reported as ``AdcalcError('name')``
   with the span of the instruction that read it.
 """
@@ -20,6 +22,7 @@ from collections import namedtuple
 from collections.abc import Sequence
 
 from .arrays import ARRAY_PRIMITIVES, describe_value
+from .budget import DEFAULT_MAX_DEPTH, DEFAULT_MAX_STEPS, SYNC, Budget
 from .errors import AdcalcError, Span
 from .ir import (
     Atom,
@@ -42,15 +45,14 @@ from .ir import (
 )
 from .primitives import COMPARISONS, PRIMITIVES
 
-DEFAULT_MAX_STEPS = 10_000_000
-DEFAULT_MAX_DEPTH = 1_000
-
 # Opcodes (ordered by how often they run)
 EQN2, EQN1, CMP, BRANCH, JUMP, MOVE, FORNEXT, CALL, RET, FORINIT, LOOPHEAD, FALLOFF, EQNN = range(13)
 
 
-class Limits(namedtuple("Limits", "max_steps max_depth", defaults=(DEFAULT_MAX_STEPS, DEFAULT_MAX_DEPTH))):
-    """Executed-step and call-depth limits of a run."""
+class Limits(namedtuple("Limits", "max_steps max_depth max_memory",
+                        defaults=(DEFAULT_MAX_STEPS, DEFAULT_MAX_DEPTH, None))):
+    """Executed-step, call-depth and memory limits of a run (``max_memory`` in bytes; None: the
+    default budget of ``adcalc.budget``)."""
 
     __slots__ = ()
 
@@ -194,6 +196,8 @@ def run(compiled: Compiled, mode: object, inputs: Sequence[object], limits: Limi
     instrs = code.instrs
     stack: list[tuple] = []
     max_steps, max_depth = limits.max_steps, limits.max_depth
+    budget = mode.budget = Budget(max_steps, limits.max_memory)
+    next_check = min(SYNC, max_steps)
     ctx = _Context(code.fn.name) if trace_context else None
     if ctx is not None:
         mode.where = ctx.describe
@@ -206,9 +210,8 @@ def run(compiled: Compiled, mode: object, inputs: Sequence[object], limits: Limi
             ins = instrs[pc]
             pc += 1
             steps += 1
-            if steps > max_steps:
-                raise AdcalcError("limit", f"the run took more than {max_steps:,} steps", _span(ins),
-                                  hint="raise it with --max-steps, or check the loop's exit condition")
+            if steps > next_check:
+                next_check = budget.sync(steps, _span(ins), mode)
             op = ins[0]
             if op == EQN2:
                 regs[ins[1]] = apply2(ins[2], regs[ins[3]], regs[ins[4]], ins[5])
@@ -278,7 +281,7 @@ def run(compiled: Compiled, mode: object, inputs: Sequence[object], limits: Limi
                 if step == 0:
                     raise AdcalcError("type", "range() step must not be zero", site.span)
                 trips = max(0, -((start - stop) // step)) if step > 0 else max(0, -((stop - start) // -step))
-                if trips > max_steps - steps:
+                if trips > max_steps - steps - budget.work:
                     raise AdcalcError("limit", f"this loop would run {trips:,} times, more than the step limit "
                                       f"({max_steps:,}) allows", site.span, hint="raise it with --max-steps")
                 regs[ins[1]] = float(start)
@@ -301,6 +304,9 @@ def run(compiled: Compiled, mode: object, inputs: Sequence[object], limits: Limi
             if regs[s] is None:
                 raise _unbound(code, s, _span(ins)) from None
         raise
+    except MemoryError:
+        raise AdcalcError("limit", "the machine ran out of memory for this run", _span(ins),
+                          hint="lower --max-memory below what the machine has, or use smaller arrays") from None
 
 
 def _arg_slots(ins: tuple) -> tuple[int, ...]:

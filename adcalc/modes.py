@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from .arrays import all_finite, describe_value, is_array
+from .arrays import all_finite, describe_value, is_array, shape_text
+from .budget import DEFAULT_MAX_STEPS, TRACE_ROW_BYTES, Budget
 from .errors import AdcalcError
 from .ir import Cmp, Const, Eqn
 from .primitives import Primitive, array_rule, np
@@ -53,6 +54,23 @@ class Mode:
         self._bad_partial_seen = False
         self._kinks: dict[int, Warning] = {}
         self.where: Callable[[object], str] = lambda site: ""
+        self.budget = Budget(DEFAULT_MAX_STEPS)  # the interpreter gives each run its own
+
+    tangent_width = 0  # tangent directions carried with each array (forward mode: k)
+
+    def kept(self) -> tuple[int, int]:
+        """(bytes, trace rows) this mode keeps for the rest of the run beyond what it ``hold``s in
+        the budget (the scalar tape, trace rows): read by the budget every few thousand steps."""
+        trace = getattr(self, "trace", None)
+        rows = len(trace.rows) + len(trace.updates) if trace is not None else 0
+        return rows * TRACE_ROW_BYTES, rows
+
+    def _reserve(self, elements: int, read: int, site: Eqn, what: str) -> None:
+        """Charge an array operation's work and check its memory before it runs: ``elements``
+        of result (and as many per tangent direction), ``read`` elements of arguments."""
+        width = 1 + self.tangent_width
+        self.budget.need(8 * elements * width, site.span, what)
+        self.budget.charge(read + elements * width, site.span)
 
     # ---- diagnostics --------------------------------------------------------------------
     def note_nonfinite(self, prim: Primitive, args: Sequence[float], site: Eqn, result: float,
@@ -125,14 +143,20 @@ class Mode:
                                   hint="compare an element (x[i]) or a reduction (sum(x), max(x), norm(x))")
 
     def array_value(self, prim: Primitive, primals: Sequence[object], site: Eqn) -> object:
-        """An elementwise primitive on arrays (NumPy broadcasting), with the run's diagnostics."""
+        """An elementwise primitive on arrays (NumPy broadcasting), with the run's diagnostics;
+        the result's shape is known first, so its work and memory are checked before NumPy runs."""
+        shapes = [np.shape(a) for a in primals]
+        try:
+            shape = np.broadcast_shapes(*shapes)
+        except ValueError:
+            shown = " and ".join(str(s) if s else "a number" for s in shapes)
+            raise AdcalcError("shape", f"{prim.name}: shapes {shown} cannot be broadcast together",
+                              site.span, hint="NumPy rules: trailing axes must be equal or 1") from None
+        elements = _count(shape)
+        self._reserve(elements, sum(_count(s) for s in shapes), site,
+                      f"{prim.name} making an array of shape {shape_text(shape)}")
         with np.errstate(all="ignore"):
-            try:
-                r = array_rule(prim)(*primals)
-            except ValueError:
-                shapes = " and ".join(str(getattr(a, "shape", "a number")) for a in primals)
-                raise AdcalcError("shape", f"{prim.name}: shapes {shapes} cannot be broadcast together",
-                                  site.span, hint="NumPy rules: trailing axes must be equal or 1") from None
+            r = array_rule(prim)(*primals)
         if not all_finite(r):
             self._note_array_nonfinite(prim, primals, site, r)
         return r
@@ -169,8 +193,15 @@ class Mode:
         self.note_nonfinite(prim, args, site, float(np.asarray(r).reshape(-1)[flat]), at)
 
     def array_op(self, prim: object, primals: Sequence[object], site: Eqn) -> object:
-        """An array primitive's value; its errors point at the site; non-finite results noted."""
+        """An array primitive's value; its errors point at the site; non-finite results noted.
+        The result's size (``prim.size``, or at most the largest argument) is checked against the
+        budget before the value is computed."""
         try:
+            read = sum(_count(np.shape(a)) for a in primals)
+            size_rule = prim.size  # type: ignore[attr-defined]
+            elements = size_rule(primals, site.params) if size_rule is not None else \
+                max([_count(np.shape(a)) for a in primals] or [1])
+            self._reserve(elements, read, site, f"{prim.name} making {elements:,} elements")  # type: ignore
             with np.errstate(all="ignore"):
                 r = prim.value(primals, site.params)  # type: ignore[attr-defined]
         except AdcalcError as e:
@@ -250,6 +281,13 @@ def _first(primals: Sequence[object], mask: object) -> tuple[list[float], str]:
     index = np.unravel_index(flat, mask.shape)
     args = [float(np.broadcast_to(a, mask.shape)[index]) for a in primals]
     return args, " at [" + ", ".join(str(int(i)) for i in index) + "]" if mask.ndim else ""
+
+
+def _count(shape: tuple[int, ...]) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
 
 
 def _short(v: object) -> str:

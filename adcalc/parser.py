@@ -319,6 +319,8 @@ def parse(text: str) -> Tree:
         raise AdcalcError("syntax", "the input contains a NUL byte (is it a binary file?)", Span(line, 1, line, 2))
     if text.startswith("\ufeff"):
         text = text[1:]
+    if "\r" in text:  # CR LF and old Mac CR line endings, as Python reads them
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.endswith("\n"):
         text += "\n"
     parser = get_parser()

@@ -30,6 +30,9 @@ from .plain import sweeps_text as _sweeps
 from .plain import value_text as _value
 from .trace import Trace, TraceRow, Warning
 
+MAX_TABLE_ENTRIES = 10_000  # a bigger Jacobian is summarised in the table view (--json has it all)
+MAX_TABLE_COLUMNS = 200
+
 
 def set_digits(n: int) -> None:
     """Significant digits shown to people (the REPL's :digits)."""
@@ -218,7 +221,13 @@ def render_result(console: Console, r: Result, point: dict[str, float], name: st
         if r.arrays:
             how = how.replace("one per input", "one per input entry").replace("one per output", "one per output entry")
             how += " · rows: outputs, columns: inputs, arrays flattened row-major"
-        t = _table("", *[f"∂/∂{c}" for c in (r.columns if r.arrays else r.inputs)], caption=how)
+        columns = r.columns if r.arrays else r.inputs
+        if m * len(columns) > MAX_TABLE_ENTRIES or len(columns) > MAX_TABLE_COLUMNS:
+            console.print(Text(f"the Jacobian has {m:,} × {len(columns):,} entries: too many to show as a table; "
+                               "--json gives all of them (or use jvp / vjp for products with it)"))
+            console.print(Text(how, style="dim"))
+            return
+        t = _table("", *[f"∂/∂{c}" for c in columns], caption=how)
         for i, row in enumerate(r.jacobian):
             label = r.rows[i] if r.arrays else (f"f{i + 1}" if m > 1 or isinstance(r.value, list) else "f")
             t.add_row(label, *[num(x) for x in row])

@@ -178,8 +178,13 @@ class ReverseMode(Mode):
         self._push = (tape.values.append, tape.arg0.append, tape.arg1.append, tape.partial0.append,
                       tape.partial1.append)
 
+    def kept(self) -> tuple[int, int]:
+        trace_bytes, rows = super().kept()
+        return trace_bytes + 40 * len(self._values), rows  # the scalar tape: 40 bytes per recorded operation
+
     def input(self, index: int, name: str, value: float) -> int:
         if type(value) is not float and hasattr(value, "shape"):
+            self.budget.hold_arrays((value,), None, f"the array input {name}")
             return self._rule_node(value, (), None)  # type: ignore[return-value]
         push_value, push_a0, push_a1, push_p0, push_p1 = self._push
         push_value(value)
@@ -291,6 +296,8 @@ class ReverseMode(Mode):
             return out
         partials = self.array_partials(prim, primals, [p >= 0 for p, _ in parents], site)
         shapes = [np.shape(x) for x in primals]
+        self.budget.hold_arrays((out, *partials), site.span,
+                                f"the tape, keeping {prim.name} of shape {np.shape(out)} and its partials")
 
         def pull(g: object) -> list[object]:
             return [None if d is None else unbroadcast(mul0(g, d), s) for d, s in zip(partials, shapes)]
@@ -304,6 +311,7 @@ class ReverseMode(Mode):
         parents = tuple(m if m is not None else (-1, False) for m in marks)
         params = site.params
         vjp = prim.vjp  # type: ignore[attr-defined]
+        self.budget.hold_arrays((out,), site.span, f"the tape, keeping {prim.name} of shape {np.shape(out)}")  # type: ignore
 
         def pull(g: object) -> list[object]:
             return vjp(primals, params, out, g)

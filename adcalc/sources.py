@@ -4,7 +4,8 @@ Contract: ``read_source(arg)`` returns ``(text, label, is_file)``; ``read_file(p
 ``arg`` is a file when it ends in ``.ad``, or contains a path separator and names an existing
 path; ``-`` reads standard input; anything else is the source text itself.  Every way a file can be unusable (missing, a
 directory, unreadable, empty, binary or NUL bytes, invalid UTF-8, larger than the input limit,
-endless like ``/dev/zero``) is one clear ``AdcalcError('file')``.  A UTF-8 BOM is dropped.
+endless like ``/dev/zero``) is one clear ``AdcalcError('file')``.  A UTF-8 BOM is dropped; CR LF
+and lone CR line endings read as LF.
 """
 
 from __future__ import annotations
@@ -41,7 +42,12 @@ def _decode(data: bytes, label: str) -> str:
                           Span(line, column, line, column + 1), hint="save the file as UTF-8") from None
     if not text.strip():
         raise AdcalcError("file", f"{label} is empty", hint="write an expression or a program in it")
-    return text
+    return newlines(text)
+
+
+def newlines(text: str) -> str:
+    """Windows (CR LF) and old Mac (CR) line endings read as LF, as Python reads source files."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def _read_limited(stream: BinaryIO) -> bytes:
@@ -64,7 +70,7 @@ def read_source(arg: str, stdin: BinaryIO | None = None) -> tuple[str, str, bool
         if not arg.strip():
             raise AdcalcError("syntax", "nothing to evaluate: the expression is empty",
                               hint='give an expression such as "x^2 + 1", a .ad file, or - for standard input')
-        return arg, "<expression>", False
+        return newlines(arg), "<expression>", False
     return read_file(arg), arg, True
 
 
