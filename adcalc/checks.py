@@ -71,10 +71,14 @@ def rel_error(ad: float, approx: float) -> float:
     return abs(ad - approx) / max(1.0, abs(ad))
 
 
-def _values(loaded: Loaded, point: dict[str, float], m: int) -> list[float]:
+def _values(loaded: Loaded, point: dict[str, float], m: int, limits: Mapping[str, object]) -> list[float]:
+    """The outputs at a perturbed point, under the caller's limits (a perturbation that fails —
+    a domain edge — gives nan, which shows as a finite-difference mismatch)."""
     try:
-        return flat_entries(evaluate(loaded, point).value)
-    except AdcalcError:
+        return flat_entries(evaluate(loaded, point, **limits).value)  # type: ignore[arg-type]
+    except AdcalcError as e:
+        if e.kind == "limit":
+            raise
         return [math.nan] * m
 
 
@@ -85,11 +89,11 @@ def check(source: str | Loaded, point: Mapping[str, float], **limits: object) ->
     fwd = jacobian(loaded, values, mode="forward", **limits)  # type: ignore[arg-type]
     rev = jacobian(loaded, values, mode="reverse", **limits)  # type: ignore[arg-type]
     m = len(fwd.jacobian)
-    base = _values(loaded, dict(values), m)
+    base = _values(loaded, dict(values), m, limits)
     entries: list[Entry] = []
 
     def at(name: str, offset: float) -> list[float]:
-        return _values(loaded, {**values, name: values[name] + offset}, m)
+        return _values(loaded, {**values, name: values[name] + offset}, m, limits)
 
     for j, name in enumerate(names):
         scale = max(1.0, abs(values[name]))

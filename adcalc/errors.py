@@ -64,19 +64,22 @@ class AdcalcError(Exception):
         return f"{self.kind} error{where}: {self.message}{hint}"
 
 
-_ESCAPES: dict[int, str] = {}
+_ESCAPES: list[dict[int, str]] = []
 
 
 def _escapes() -> dict[int, str]:
-    """The translation table of ``shown``: built once, on first use."""
+    """The translation table of ``shown``: built on first use in a local dict and published in
+    one step, so a thread never sees a half-built table."""
     if not _ESCAPES:
+        table: dict[int, str] = {}
         for c in (*range(0x00, 0x20), *range(0x7F, 0xA0)):  # C0, DEL, C1 (ESC, CSI, OSC, ...)
-            _ESCAPES[c] = f"\\x{c:02x}"
+            table[c] = f"\\x{c:02x}"
         for c in (0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)):  # bidi controls
-            _ESCAPES[c] = f"\\u{c:04x}"
+            table[c] = f"\\u{c:04x}"
         for c in range(0xD800, 0xE000):  # lone surrogates: an undecodable byte of a file name
-            _ESCAPES[c] = f"\\x{c - 0xDC00:02x}" if 0xDC80 <= c <= 0xDCFF else f"\\u{c:04x}"
-    return _ESCAPES
+            table[c] = f"\\x{c - 0xDC00:02x}" if 0xDC80 <= c <= 0xDCFF else f"\\u{c:04x}"
+        _ESCAPES.append(table)
+    return _ESCAPES[0]
 
 
 def shown(text: str, newlines: bool = False) -> str:

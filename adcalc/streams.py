@@ -44,17 +44,23 @@ _SAMPLE = "∂v̄─·"
 
 
 def can_encode(stream: TextIO | None, text: str = _SAMPLE) -> bool:
+    """True when ``stream`` writes UTF-8 (or UTF-16/32): every character can be written.  Any
+    other encoding (ASCII, Latin-1, Shift JIS, …) gets the ASCII notation and escapes, even if it
+    happens to hold ``text``: a file name or a message may hold characters it cannot."""
+    import codecs
+
     encoding = getattr(stream, "encoding", None) or "utf-8"
     try:
+        name = codecs.lookup(encoding).name
         text.encode(encoding)
     except (UnicodeEncodeError, LookupError):
         return False
-    return True
+    return name.startswith("utf")
 
 
 def to_ascii(text: str) -> str:
     """adcalc's notation in ASCII (see the module docstring); other characters are decomposed
-    (``x₁`` → ``x1``) and what is left stays for the stream's error handler."""
+    (``x₁`` → ``x1``) or, failing that, written as backslash escapes (``\\U0001f600``)."""
     if text.isascii():
         return text
     import unicodedata
@@ -67,7 +73,7 @@ def to_ascii(text: str) -> str:
             out.append(_ASCII[ch])
         else:
             plain = unicodedata.normalize("NFKD", ch)
-            out.append(plain if plain.isascii() else ch)
+            out.append(plain if plain.isascii() else ch.encode("ascii", "backslashreplace").decode("ascii"))
     return "".join(out)
 
 
