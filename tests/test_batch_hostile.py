@@ -65,6 +65,21 @@ def writer_once_read(fifo: Path, proc: subprocess.Popen) -> int:
         time.sleep(0.02)  # a short pause between polls
 
 
+def wait_until_blocked_reading(pid: int, fifo: Path) -> None:
+    """Wait until process ``pid`` has ``fifo`` open and sleeps (in its read), so that a signal
+    interrupts the read.  (One landing in the instant before a blocking read begins is noticed by
+    Python only when the read returns — here, at the file's --timeout.)  Linux's /proc only."""
+    proc = Path(f"/proc/{pid}")
+    if not proc.exists():
+        return
+    while True:
+        fds = {os.path.realpath(f) for f in (proc / "fd").iterdir()}
+        state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        if os.path.realpath(fifo) in fds and state == "S":
+            return
+        time.sleep(0.01)
+
+
 def nobody_reads(wfd: int) -> bool:
     """True when no process has the FIFO open for reading any more (so a worker reading it is gone)."""
     try:
@@ -147,6 +162,7 @@ def test_an_interrupt_prints_the_table_of_the_finished_files(tmp_path: Path, sig
     os.mkfifo(fifo)
     proc = start(str(tmp_path / "a.ad"), str(tmp_path / "b.ad"), str(fifo))  # a FIFO named: read like cat
     wfd = writer_once_read(fifo, proc)  # a.ad and b.ad have finished: the run is reading the FIFO
+    wait_until_blocked_reading(proc.pid, fifo)
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=120)
     os.close(wfd)
