@@ -306,7 +306,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     prepare()
     args = None
     try:
-        args = build_parser().parse_args(argv)
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as done:  # --help, --version, or a usage error (already printed): its status
+            return done.code if isinstance(done.code, int) else (0 if done.code is None else EXIT_USAGE)
         if not args.command or args.command == "repl":
             from .repl import main as repl_main
 
