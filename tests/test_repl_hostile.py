@@ -297,3 +297,17 @@ def test_interactive_shell_with_nonsense_columns(tmp_path: Path, columns: str) -
     finally:
         child.close()
     assert child.exitstatus == 0
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "ascii", None])
+def test_invalid_utf8_on_standard_input_is_a_file_error_and_the_session_goes_on(encoding: str | None) -> None:
+    env = {**os.environ, "COLUMNS": "120"}
+    env.pop("PYTHONIOENCODING", None)
+    if encoding:
+        env["PYTHONIOENCODING"] = encoding
+    p = subprocess.run([sys.executable, "-m", "adcalc", "repl"], input=b"1+1\nx = \xff2\n2*21\n", capture_output=True,
+                       timeout=60, env=env)
+    out, err = p.stdout.decode(), p.stderr.decode()
+    assert p.returncode == 1 and "Traceback" not in err and "internal error" not in err
+    assert out.split() == ["2", "42"]
+    assert "line 2 is not valid UTF-8 (byte 0xff at column 5)" in err

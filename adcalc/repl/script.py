@@ -49,7 +49,28 @@ def run_script(stream: TextIO, session: Session | None = None) -> int:
     if session is None:
         session = Session(render.make_console(), render.make_console(stderr=True))
     failed = False
-    for text in inputs(stream, session):
+    bad: list[int] = []
+
+    def decoded() -> Iterator[str]:
+        """The stream's lines; a line that is not valid UTF-8 is reported (``file`` error naming
+        the byte and its position) and skipped, and the session goes on."""
+        raw = getattr(stream, "buffer", None)
+        if raw is None:
+            yield from stream
+            return
+        for number, line in enumerate(raw, 1):
+            try:
+                yield line.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as e:
+                bad.append(number)
+                from ..errors import AdcalcError, Span
+
+                error = AdcalcError("file", f"standard input line {number} is not valid UTF-8 "
+                                    f"(byte 0x{line[e.start]:02x} at column {e.start + 1}); the line is skipped",
+                                    Span(number, e.start + 1, number, e.start + 2), hint="send UTF-8 text")
+                render.render_error(session.err, error, None, None)  # type: ignore[arg-type]
+
+    for text in inputs(decoded(), session):
         try:
             ok = session.execute(text)
         except KeyboardInterrupt:
@@ -58,4 +79,4 @@ def run_script(stream: TextIO, session: Session | None = None) -> int:
         failed = failed or not ok
         if session.quit:
             break
-    return 1 if failed else 0
+    return 1 if failed or bad else 0
