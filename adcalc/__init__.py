@@ -1,12 +1,12 @@
 """adcalc: a derivative calculator built on automatic differentiation.
 
-Python API (see ``adcalc.api`` for the contract)::
+Python API (see ``adcalc.ops.derivatives`` for the contract)::
 
     >>> import adcalc
     >>> r = adcalc.grad("exp(2*x1) + x1*x2^2 + cos(x2)", {"x1": 1.0, "x2": 2.0})
     >>> r.value, r.gradient
 
-The names below are imported on first use, so ``import adcalc.cli`` (the command line) stays
+The names below are imported on first use, so ``import adcalc.front.cli`` (the command line) stays
 cheap and a Ctrl-C during start-up is handled by the command line, not a traceback.
 """
 
@@ -22,9 +22,9 @@ __all__ = sorted(_API | {"AdcalcError", "Span", "__version__"})
 
 def __getattr__(name: str) -> object:
     if name in _API:
-        from . import api as module
+        from adcalc import api as module
     elif name in ("AdcalcError", "Span"):
-        from . import errors as module  # type: ignore[no-redef]
+        from adcalc.language import errors as module  # type: ignore[no-redef]
     else:
         raise AttributeError(f"module 'adcalc' has no attribute {name!r}")
     value = getattr(module, name)

@@ -2,6 +2,6 @@
 
 import sys
 
-from .quickcli import main
+from adcalc.front.fast.quickcli import main
 
 sys.exit(main())

@@ -160,9 +160,9 @@ def rss() -> int:
 
 def adcalc_tape_bytes(n: int) -> tuple[float, float]:
     """Bytes per recorded op: the tape's arrays exactly, and the process's resident growth."""
-    from adcalc.api import _run, gc_paused
-    from adcalc.interpreter import Limits
-    from adcalc.reverse import ReverseMode
+    from adcalc.ops.derivatives import _run, gc_paused
+    from adcalc.transform.interpreter import Limits
+    from adcalc.transform.reverse import ReverseMode
 
     loaded = adcalc.load(REC_SRC)
     gc.collect()

@@ -1,6 +1,6 @@
 """The Python API never leaks a raw exception: every bad argument of every public function is an
 ``AdcalcError`` of kind ``type``, ``input`` or ``usage`` whose message names the argument and
-says what was expected (issue #13 item 19; the rules are in ``adcalc.validate``)."""
+says what was expected (issue #13 item 19; the rules are in ``adcalc.ops.validate``)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import adcalc
-from adcalc import AdcalcError, checks, higher
-from adcalc.errors import KINDS
+from adcalc import AdcalcError
+from adcalc.language.errors import KINDS
+from adcalc.ops import checks, higher
 
 SRC = "x*y + sin(x)"
 PT = {"x": 1.0, "y": 2.0}

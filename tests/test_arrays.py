@@ -18,8 +18,8 @@ from test_primitives import ROWS
 
 import adcalc
 from adcalc import AdcalcError
-from adcalc.arrays import ARRAY_FUNCTIONS, ARRAY_PRIMITIVES
-from adcalc.primitives import PRIMITIVES
+from adcalc.rules.arrays import ARRAY_FUNCTIONS, ARRAY_PRIMITIVES
+from adcalc.rules.elementwise import PRIMITIVES
 
 RNG = np.random.default_rng(7)
 
@@ -310,7 +310,7 @@ def test_bad_array_use_is_a_clear_error() -> None:
     with pytest.raises(AdcalcError, match="rectangular"):
         adcalc.grad("sum(x)", {"x": [[1.0, 2.0], [3.0]]})
     with pytest.raises(AdcalcError, match="numbers only"):
-        from adcalc.higher import hessian
+        from adcalc.ops.higher import hessian
 
         hessian("sum(x^2)", {"x": [1.0, 2.0]})
     with pytest.raises(AdcalcError, match="direction for 'x' must have its shape"):
@@ -324,7 +324,7 @@ def test_bad_array_use_is_a_clear_error() -> None:
 def test_cli_array_bindings_and_json(capsys: pytest.CaptureFixture) -> None:
     import json
 
-    from adcalc.cli import main
+    from adcalc.front.cli import main
 
     code = main(["grad", "sum(x * y) + A[1, 0]", "--at", "x=[1,2,3],y=[0.5, -1, 2],A=[[1,2],[3,4]]", "--json"])
     out = json.loads(capsys.readouterr().out)
@@ -348,7 +348,7 @@ def test_cli_array_bindings_and_json(capsys: pytest.CaptureFixture) -> None:
                                       ("x=[1,,2]", "empty"), ("x=[1,a]", "not a number"), ("x=[]", "empty array"),
                                       ("x=1],y=2", "without its '['")])
 def test_cli_bad_array_bindings(capsys: pytest.CaptureFixture, at: str, words: str) -> None:
-    from adcalc.cli import main
+    from adcalc.front.cli import main
 
     assert main(["grad", "sum(x)", "--at", at]) == 1  # EXIT_INPUT
     err = capsys.readouterr().err
@@ -360,7 +360,7 @@ def test_repl_array_variables() -> None:
 
     from rich.console import Console
 
-    from adcalc.repl.session import Session
+    from adcalc.front.repl.session import Session
 
     buf = io.StringIO()
     s = Session(Console(file=buf, width=140, color_system=None))
@@ -377,7 +377,7 @@ def test_scalar_runs_never_import_numpy(tmp_path) -> None:
     import subprocess
     import sys
 
-    code = ("import sys; from adcalc.cli import main; "
+    code = ("import sys; from adcalc.front.cli import main; "
             "code = main(['grad', 'exp(2*x1)+x1*x2^2+cos(x2)', '--at', 'x1=1,x2=2', '--trace']); "
             "print(code, 'numpy' in sys.modules, file=sys.stderr)")
     # from another directory, so the installed package is imported (not the source tree)
@@ -387,7 +387,7 @@ def test_scalar_runs_never_import_numpy(tmp_path) -> None:
 
 
 def test_reverse_trace_of_an_array_program_reads_as_rules() -> None:
-    from adcalc.jsonout import trace_json
+    from adcalc.present.jsonout import trace_json
 
     x, A = np.array([1.0, 2.0]), np.array([[1.0, 2.0], [3.0, 4.0]])
     r = adcalc.grad("s = A @ x\nreturn s[1]", {"A": A, "x": x}, trace=True)
@@ -406,7 +406,7 @@ def test_reverse_trace_of_an_array_program_reads_as_rules() -> None:
     (["hessian", "sum(x^2)", "--at", "x=[1,2]"], "numbers only"),
 ])
 def test_modes_without_arrays_say_so(argv: list[str], words: str, capsys: pytest.CaptureFixture) -> None:
-    from adcalc.cli import main
+    from adcalc.front.cli import main
 
     assert main(argv) == 1
     err = capsys.readouterr().err

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from adcalc import batch
-from adcalc.cli import main
+from adcalc.front.cli import main
+from adcalc.ops import batch
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"

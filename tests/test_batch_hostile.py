@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adcalc.errors import AdcalcError, Span
+from adcalc.language.errors import AdcalcError, Span
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
@@ -406,7 +406,7 @@ def test_hostile_file_names_are_escaped_in_the_table_details_and_json(tmp_path: 
 
 
 def test_jobs_fall_back_to_one_at_a_time_when_workers_cannot_start(monkeypatch, capsys) -> None:
-    from adcalc import batch, batchpool
+    from adcalc.ops import batch, batchpool
 
     def no_processes(workers: int) -> None:
         raise OSError(38, "Function not implemented")

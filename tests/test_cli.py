@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import close
 
-from adcalc.cli import main
+from adcalc.front.cli import main
 
 RUNNING = "exp(2*x1)+x1*x2^2+cos(x2)"
 
@@ -163,7 +163,7 @@ def test_usage_errors_exit_2() -> None:
 
 
 def test_internal_error_exit_70_without_traceback(monkeypatch, capsys) -> None:
-    from adcalc import api
+    from adcalc.ops import derivatives as api
 
     def broken(*a, **k):
         raise RuntimeError("boom")
@@ -281,7 +281,7 @@ def test_version_and_help_show_examples() -> None:
 def _examples() -> list[list[str]]:
     import shlex
 
-    from adcalc.cli import EXAMPLES
+    from adcalc.front.cli import EXAMPLES
 
     out = []
     for lines in EXAMPLES.values():

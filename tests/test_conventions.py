@@ -18,8 +18,8 @@ import sys
 import pytest
 
 import adcalc
-from adcalc import higher
-from adcalc.primitives import FUNCTIONS
+from adcalc.ops import higher
+from adcalc.rules.elementwise import FUNCTIONS
 
 UNARY = sorted(n for n, p in FUNCTIONS.items() if p.arity == 1)
 BINARY = sorted(n for n, p in FUNCTIONS.items() if p.arity == 2)

@@ -121,7 +121,7 @@ def test_piecewise_at_the_tie_reports_the_branch_taken(mode: str) -> None:
 
 
 def test_ir_reads_like_the_decomposition() -> None:
-    from adcalc.ir import Eqn, format_instr
+    from adcalc.language.ir import Eqn, format_instr
 
     program = adcalc.load("sin(x^2 + 1)").program
     eqns = [format_instr(i) for i in program.main.code if isinstance(i, Eqn)]

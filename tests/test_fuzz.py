@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-from adcalc.cli import main
-from adcalc.repl.session import Session
+from adcalc.front.cli import main
+from adcalc.front.repl.session import Session
 
 COMMANDS = ["eval", "grad", "jacobian", "hessian", "check", "ir"]
 

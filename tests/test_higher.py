@@ -11,10 +11,10 @@ from conftest import close
 from test_primitives import ROWS
 
 import adcalc
-from adcalc import higher
-from adcalc.checks import check
-from adcalc.cli import main
-from adcalc.primitives import PRIMITIVES
+from adcalc.front.cli import main
+from adcalc.ops import higher
+from adcalc.ops.checks import check
+from adcalc.rules.elementwise import PRIMITIVES
 
 RUNNING = "exp(2*x1) + x1*x2^2 + cos(x2)"
 

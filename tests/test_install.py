@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import adcalc
-from adcalc.parser import grammar_text
+from adcalc.language.parser import grammar_text
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parent.parent
 def test_grammar_is_package_data() -> None:
     from importlib import resources
 
-    from adcalc.parser import grammar_path
+    from adcalc.language.parser import grammar_path
 
     path = resources.files("adcalc.grammar").joinpath("adcalc.lark")
     assert path.is_file() and "start:" in grammar_text()

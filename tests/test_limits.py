@@ -14,7 +14,7 @@ import pytest
 
 import adcalc
 from adcalc import AdcalcError
-from adcalc.budget import parse_size
+from adcalc.transform.budget import parse_size
 
 
 def adcalc_cli(*args: str) -> subprocess.CompletedProcess:

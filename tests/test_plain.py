@@ -1,9 +1,9 @@
 """The fast path of the one-shot command gives exactly what the full path gives.
 
-- ``adcalc.plain.write_result`` writes the eval/grad view byte for byte as ``adcalc.render``
+- ``adcalc.present.plain.write_result`` writes the eval/grad view byte for byte as ``adcalc.present.render``
   draws it with Rich (plain and on a terminal, with its bold/dim styles), or declines;
-- ``adcalc.quickcli.main`` prints the same bytes and returns the same status as
-  ``adcalc.cli.main`` for every command line, whether it takes the fast path or not;
+- ``adcalc.front.fast.quickcli.main`` prints the same bytes and returns the same status as
+  ``adcalc.front.cli.main`` for every command line, whether it takes the fast path or not;
 - the Quickstart command imports neither Lark, Rich, argparse nor dataclasses;
 - the ``--at`` number syntax read from the grammar file equals Lark's NUMBER terminal.
 """
@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 from rich.console import Console
 
 import adcalc
-from adcalc import plain, render
-from adcalc.cli import main as full_main
-from adcalc.quickcli import main as quick_main
+from adcalc.front.cli import main as full_main
+from adcalc.front.fast.quickcli import main as quick_main
+from adcalc.present import plain, render
 
 CASES = [
     ("grad", "exp(2*x1)+x1*x2^2+cos(x2)", {"x1": 1.0, "x2": 2.0}, "reverse"),
@@ -96,7 +96,7 @@ def test_quick_command_line_equals_the_full_one(argv: list[str], capsys: pytest.
 
 
 def test_the_quickstart_imports_no_heavy_library(tmp_path) -> None:
-    code = ("import sys; from adcalc.quickcli import main; "
+    code = ("import sys; from adcalc.front.fast.quickcli import main; "
             "main(['grad', 'exp(2*x1)+x1*x2^2+cos(x2)', '--at', 'x1=1,x2=2']); "
             "main(['grad', 'exp(2*x1)+x1*x2^2+cos(x2)', '--at', 'x1=1,x2=2', '--json']); "
             "print(sorted(m for m in ('lark', 'rich', 'argparse', 'dataclasses', 'numpy') if m in sys.modules), "
@@ -110,8 +110,8 @@ def test_the_quickstart_imports_no_heavy_library(tmp_path) -> None:
 @settings(max_examples=300, deadline=None)
 @given(text=st.text(alphabet="0123456789.eE+-_x ", max_size=12))
 def test_point_numbers_follow_the_grammar(text: str) -> None:
-    from adcalc.bindings import _number_pattern
-    from adcalc.parser import get_parser
+    from adcalc.language.bindings import _number_pattern
+    from adcalc.language.parser import get_parser
 
     lark_re = re.compile(rf"[+-]?(?:{get_parser().get_terminal('NUMBER').pattern.to_regexp()})\Z")
     assert bool(_number_pattern().match(text)) == bool(lark_re.match(text))

@@ -14,8 +14,8 @@ import pytest
 from numeric import ulp_close
 
 import adcalc
-from adcalc.forward import Dual
-from adcalc.primitives import PRIMITIVES
+from adcalc.rules.elementwise import PRIMITIVES
+from adcalc.transform.forward import Dual
 
 mp.mp.dps = 40
 

@@ -98,10 +98,10 @@ def test_variable_reused_many_times(mode: str) -> None:
 
 
 def test_reverse_sweep_twice_does_not_double() -> None:
-    from adcalc.reverse import ReverseMode
+    from adcalc.transform.reverse import ReverseMode
 
     loaded = adcalc.load("x*x + x")
-    from adcalc.interpreter import run
+    from adcalc.transform.interpreter import run
 
     mode = ReverseMode()
     outs = run(loaded.compiled, mode, [mode.input(0, "x", 3.0)])

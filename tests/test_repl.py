@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from adcalc.repl.script import inputs, run_script
-from adcalc.repl.session import Session, split_clauses
+from adcalc.front.repl.script import inputs, run_script
+from adcalc.front.repl.session import Session, split_clauses
 
 
 def new_session() -> tuple[Session, io.StringIO]:
@@ -221,7 +221,7 @@ def test_prompt_toolkit_shell_with_pipe_input(tmp_path: Path, monkeypatch) -> No
     from prompt_toolkit.input import create_pipe_input
     from prompt_toolkit.output import DummyOutput
 
-    from adcalc.repl.app import run_interactive
+    from adcalc.front.repl.app import run_interactive
 
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     s, buf = new_session()
@@ -248,7 +248,7 @@ def test_prompt_toolkit_shell_with_pipe_input(tmp_path: Path, monkeypatch) -> No
 def test_unusable_history_file_warns_once_and_keeps_history_in_memory(tmp_path: Path) -> None:
     from prompt_toolkit.history import InMemoryHistory
 
-    from adcalc.repl.app import make_history
+    from adcalc.front.repl.app import make_history
 
     warnings: list[str] = []
     blocker = tmp_path / "state"

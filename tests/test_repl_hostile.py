@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-import adcalc.repl
+import adcalc.front.repl
 
 LOG_NAN = "log(-1) = nan (log is defined for x > 0)"
 
@@ -144,7 +144,7 @@ def test_nonsense_columns(tmp_path: Path, columns: str) -> None:
 
 
 def test_the_repl_never_reads_columns_itself() -> None:
-    for path in Path(adcalc.repl.__file__).parent.glob("*.py"):
+    for path in Path(adcalc.front.repl.__file__).parent.glob("*.py"):
         assert "COLUMNS" not in path.read_text(encoding="utf-8"), path.name
 
 
@@ -196,8 +196,8 @@ def test_the_validator_message_is_escaped() -> None:
     from prompt_toolkit.validation import ValidationError
     from rich.console import Console
 
-    from adcalc.repl.app import AdcalcValidator
-    from adcalc.repl.session import Session
+    from adcalc.front.repl.app import AdcalcValidator
+    from adcalc.front.repl.session import Session
 
     validator = AdcalcValidator(Session(Console(file=open(os.devnull, "w"))))  # noqa: SIM115
     for text in ("1 + \x1b", "x \u202e+ 1", "  1 +* 2"):

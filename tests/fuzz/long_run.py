@@ -84,7 +84,7 @@ def _environment(env: dict[str, str | None], stdin: object, stdout: object, stde
 def _cli(argv: list[str], *, env: dict[str, str | None] | None = None, stdin: object = None,
          stdout: object = None, encoding: str = "utf-8") -> tuple[int, str, str]:
     """``adcalc ARGV`` in-process through the real entry point; (exit status, stdout, stderr)."""
-    from adcalc.quickcli import main
+    from adcalc.front.fast.quickcli import main
 
     raw = io.BytesIO()
     out = stdout if stdout is not None else io.TextIOWrapper(raw, encoding=encoding, errors="strict")
@@ -142,7 +142,7 @@ def case_env(rng: random.Random, seed: int, slow: float) -> tuple[str, int, str,
                                                                        command == "grad" else []), source]
     start = time.perf_counter()
     if closed_stdin:
-        from adcalc.quickcli import main
+        from adcalc.front.fast.quickcli import main
 
         err = io.StringIO()
         raw = io.BytesIO()
@@ -206,7 +206,7 @@ def case_repl(rng: random.Random, seed: int, slow: float) -> tuple[str, int, str
 
 def _outcome(op: str, source: str) -> object:
     import adcalc
-    from adcalc import higher
+    from adcalc.ops import higher
 
     point = {"x": 0.7, "y": 1.3}
     limits = {"max_steps": 5000, "max_depth": 40}

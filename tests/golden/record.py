@@ -1,7 +1,7 @@
 """Record the golden outputs: ``python tests/golden/record.py`` rewrites ``outputs*.json``.
 
 Every command of ``commands.py`` is run through the real entry point (the ``adcalc`` console
-script's target, ``adcalc.quickcli.main`` today: its fast path for simple ``eval``/``grad`` and the
+script's target, ``adcalc.front.fast.quickcli.main`` today: its fast path for simple ``eval``/``grad`` and the
 full command line for the rest), in this process, with standard input/output/error replaced by
 in-memory UTF-8 streams (no terminal), ``COLUMNS=120`` and the repository as the working
 directory.  What is recorded per command: argv, stdin, exit status, stdout and stderr, exactly,
@@ -83,13 +83,13 @@ def mask(argv: list[str], text: str) -> str:
 
 def entry_point() -> Callable[[list[str]], int]:
     """The function the installed ``adcalc`` command calls (from the package's metadata, so a
-    moved entry point is followed), else ``adcalc.quickcli.main``."""
+    moved entry point is followed), else ``adcalc.front.fast.quickcli.main``."""
     from importlib.metadata import entry_points
 
     for ep in entry_points(group="console_scripts", name="adcalc"):
         with contextlib.suppress(ImportError, AttributeError):
             return ep.load()
-    from adcalc.quickcli import main
+    from adcalc.front.fast.quickcli import main
 
     return main
 

@@ -1,0 +1,1 @@
+"""the one-shot fast path."""

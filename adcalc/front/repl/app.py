@@ -1,0 +1,330 @@
+"""The prompt_toolkit shell around ``Session``: lexer, completer, validator, key bindings, history.
+
+Thin by design: everything that decides what an input means lives in ``session``.
+- Enter runs the input when it is complete; inside an open block or bracket it inserts a newline
+  with auto-indent (one level more after a line ending in ``:``); an empty line ends a block.
+- A syntax error is shown at its position before the input is accepted (the validator).
+- Ctrl-C clears the line; during a long run it stops it and returns to the prompt, the session
+  intact.  Ctrl-D on an empty line exits with status 0.  Ctrl-R searches the history.
+- History persists in ``$XDG_STATE_HOME/adcalc/history`` (``~/.local/state/adcalc/history``):
+  a regular file of at most 4 MiB, read once at start; anything else (a FIFO, a device, a
+  directory, a larger file, one that cannot be read or appended to) gives one warning that says
+  why and in-memory history.  Nothing but a regular file is ever opened, and never blocking.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+import signal
+import stat
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
+from prompt_toolkit.completion import CompleteEvent, Completer, Completion
+from prompt_toolkit.document import Document
+from prompt_toolkit.filters import has_completions, is_searching
+from prompt_toolkit.history import History, InMemoryHistory
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+from prompt_toolkit.layout.processors import HighlightMatchingBracketProcessor
+from prompt_toolkit.lexers import Lexer
+from prompt_toolkit.styles import Style
+from prompt_toolkit.validation import ValidationError, Validator
+
+from adcalc.language.errors import shown
+from adcalc.present import render
+from adcalc.rules.arrays import BUILTIN_NAMES as FUNCTIONS
+from adcalc.rules.elementwise import CONSTANTS
+
+from .session import COMMANDS, SESSION_COMMANDS, Session
+
+KEYWORDS = {"def", "return", "if", "elif", "else", "while", "for", "in", "and", "or", "not", "break", "continue",
+            "pass", "at", "dir", "cot", "wrt", "order"}
+_TOKEN = re.compile(r"(?P<comment>#.*)|(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|"
+                    r"(?P<session>^\s*:\w+)|(?P<name>[A-Za-z_]\w*)|(?P<op>\*\*|[-+*/^=<>!]=?|[(),\[\]:])|(?P<other>.)")
+
+STYLE = Style.from_dict({
+    "number": "ansicyan", "function": "ansiblue", "keyword": "ansimagenta bold", "command": "ansigreen bold",
+    "comment": "ansibrightblack italic", "op": "", "name": "", "userfn": "ansiblue bold",
+    "matching-bracket.cursor": "bg:ansiyellow ansiblack", "matching-bracket.other": "bg:ansiyellow ansiblack",
+})
+
+
+class AdcalcLexer(Lexer):
+    """Syntax highlighting of the language and the REPL's commands."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def lex_document(self, document: Document):  # type: ignore[no-untyped-def]
+        lines = document.lines
+
+        def get_line(i: int) -> list[tuple[str, str]]:
+            out = []
+            for m in _TOKEN.finditer(lines[i]):
+                kind, text = m.lastgroup, m.group(0)
+                style = {"comment": "class:comment", "number": "class:number", "session": "class:command",
+                         "op": "class:op"}.get(kind or "", "")
+                if kind == "name":
+                    if text in COMMANDS:
+                        style = "class:command"
+                    elif text in KEYWORDS:
+                        style = "class:keyword"
+                    elif text in FUNCTIONS or text in CONSTANTS:
+                        style = "class:function"
+                    elif text in self.session.definitions:
+                        style = "class:userfn"
+                out.append((style, text))
+            return out
+
+        return get_line
+
+
+class AdcalcCompleter(Completer):
+    """Functions, constants, your variables and functions, keywords and commands."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterable[Completion]:
+        before = document.text_before_cursor
+        m = re.search(r"(:?[A-Za-z_]\w*|:)$", before)
+        if not m:
+            return
+        word = m.group(0)
+        for candidate in self.session.words():
+            if candidate.startswith(word) and candidate != word:
+                s = self.session
+                meta = ("function" if candidate in FUNCTIONS else "your function" if candidate in s.definitions
+                        else "variable" if candidate in s.variables else "command"
+                        if candidate in COMMANDS or candidate in SESSION_COMMANDS else "")
+                yield Completion(candidate, start_position=-len(word), display_meta=meta)
+
+
+class AdcalcValidator(Validator):
+    """Shows a syntax error at its position before the input is accepted."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def validate(self, document: Document) -> None:
+        state, err = self.session.status(document.text)
+        if state == "error" and err is not None:
+            pos = len(document.text)
+            if err.span is not None:
+                pos = document.translate_row_col_to_index(err.span.line - 1, max(err.span.column - 1, 0))
+            hint = f" ({err.hint})" if err.hint else ""
+            raise ValidationError(cursor_position=pos, message=shown(f"{err.message}{hint}"))
+
+
+def history_path() -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return Path(base) / "adcalc" / "history"
+
+
+MAX_HISTORY_BYTES = 4 * 1024 * 1024
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+class UnusableHistory(Exception):
+    """Why the history file cannot be used (the warning's text)."""
+
+
+class BoundedFileHistory(History):
+    """History in a regular file of at most ``MAX_HISTORY_BYTES``, in prompt_toolkit's
+    ``FileHistory`` format, read once at start (``make_history`` checks it); every entry is
+    appended without ever opening anything but a regular file.  If appending fails, one warning
+    and the rest of the session's history is kept in memory only."""
+
+    def __init__(self, path: Path, data: bytes, warn: Callable[[str], None]):
+        super().__init__()
+        self.path, self._data, self._warn, self._broken = path, data, warn, False
+
+    def load_history_strings(self) -> Iterable[str]:
+        return history_entries(self._data)
+
+    def store_string(self, string: str) -> None:
+        if self._broken:
+            return
+        record = f"\n# {datetime.datetime.now()}\n" + "".join(f"+{line}\n" for line in string.split("\n"))
+        try:
+            _append(self.path, record.encode("utf-8", "replace"))
+        except (OSError, UnusableHistory) as e:
+            self._broken = True
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            self._warn(f"cannot write the history file {shown(str(self.path))} ({reason}); "
+                       "history is kept in memory only")
+
+
+def history_entries(data: bytes) -> list[str]:
+    """The entries of a ``FileHistory`` file (``+``-prefixed lines), newest first; bytes that are
+    not UTF-8 are replaced, never fatal."""
+    entries: list[str] = []
+    lines: list[str] = []
+    for raw in data.splitlines(keepends=True):
+        line = raw.decode("utf-8", "replace")
+        if line.startswith("+"):
+            lines.append(line[1:])
+        elif lines:
+            entries.append("".join(lines)[:-1])
+            lines = []
+    if lines:
+        entries.append("".join(lines)[:-1])
+    return entries[::-1]
+
+
+def _open_regular(path: Path, flags: int) -> int:
+    """A descriptor of ``path`` opened without blocking (a FIFO never hangs), checked with fstat
+    to be a regular file of at most ``MAX_HISTORY_BYTES``; else ``UnusableHistory``."""
+    fd = os.open(path, flags | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0), 0o600)
+    try:
+        _check_regular(path, os.fstat(fd))
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _check_regular(path: Path, st: os.stat_result) -> None:
+    for test, kind in _KINDS:
+        if test(st.st_mode):
+            target = os.path.realpath(path)
+            via = f" (a link to {shown(target)})" if target != os.path.abspath(path) else ""
+            raise UnusableHistory(f"the history file {shown(str(path))}{via} is {kind}, not a regular file")
+    if not stat.S_ISREG(st.st_mode):
+        raise UnusableHistory(f"the history file {shown(str(path))} is not a regular file")
+    if st.st_size > MAX_HISTORY_BYTES:
+        raise UnusableHistory(f"the history file {shown(str(path))} is larger than "
+                              f"{MAX_HISTORY_BYTES // (1024 * 1024)} MiB ({st.st_size / 1024 ** 2:.1f} MiB); "
+                              "move it away or trim it")
+
+
+def _append(path: Path, data: bytes) -> None:
+    fd = _open_regular(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+
+
+def read_history(path: Path) -> bytes:
+    """The bytes of the history file (created empty if missing), after checking that it is a
+    regular file of bounded size that can be read and appended to; ``UnusableHistory`` or
+    ``OSError`` otherwise.  Nothing else is ever opened: not a FIFO, a device or a directory."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        _check_regular(path, os.stat(path))
+    except FileNotFoundError:
+        if os.path.lexists(path):
+            raise UnusableHistory(f"the history file {shown(str(path))} is a link to nothing") from None
+        os.close(_open_regular(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
+        return b""
+    fd = _open_regular(path, os.O_RDONLY)
+    try:
+        chunks, size = [], 0
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_HISTORY_BYTES:
+                raise UnusableHistory(f"the history file {shown(str(path))} is larger than "
+                                      f"{MAX_HISTORY_BYTES // (1024 * 1024)} MiB; move it away or trim it")
+    finally:
+        os.close(fd)
+    os.close(_open_regular(path, os.O_WRONLY | os.O_APPEND))  # it can be appended to
+    return b"".join(chunks)
+
+
+def make_history(path: Path, warn: Callable[[str], None]) -> History:
+    """A file history if the file is usable (see ``read_history``); else memory and one warning
+    that says why."""
+    try:
+        data = read_history(path)
+    except UnusableHistory as e:
+        warn(f"{e}; history is kept in memory only")
+        return InMemoryHistory()
+    except OSError as e:
+        warn(f"cannot use the history file {shown(str(path))} ({e.strerror or e}); history is kept in memory only")
+        return InMemoryHistory()
+    return BoundedFileHistory(path, data, warn)
+
+
+def key_bindings(session: Session) -> KeyBindings:
+    kb = KeyBindings()
+
+    @kb.add("enter", filter=~is_searching & ~has_completions)
+    def _(event: KeyPressEvent) -> None:
+        buf = event.current_buffer
+        state, _err = session.status(buf.document.text)
+        if state == "incomplete":
+            line = buf.document.current_line
+            indent = re.match(r"\s*", line).group(0)  # type: ignore[union-attr]
+            if line.rstrip().endswith(":"):
+                indent += "    "
+            buf.insert_text("\n" + indent)
+        else:
+            buf.validate_and_handle()
+
+    @kb.add("c-d", filter=~is_searching)
+    def _(event: KeyPressEvent) -> None:
+        if not event.current_buffer.text:
+            event.app.exit(exception=EOFError)
+        else:
+            event.current_buffer.delete()
+
+    return kb
+
+
+def build_prompt(session: Session, history: History, **kw) -> PromptSession:  # type: ignore[no-untyped-def]
+    return PromptSession(
+        message=[("class:command", "adcalc> ")],
+        multiline=True,
+        prompt_continuation=lambda width, line_number, is_soft_wrap: "   ...  ",
+        key_bindings=key_bindings(session),
+        lexer=AdcalcLexer(session),
+        completer=AdcalcCompleter(session),
+        complete_while_typing=False,
+        validator=AdcalcValidator(session),
+        validate_while_typing=False,
+        history=history,
+        auto_suggest=AutoSuggestFromHistory(),
+        input_processors=[HighlightMatchingBracketProcessor()],
+        style=STYLE,
+        **kw,
+    )
+
+
+def run_interactive(session: Session | None = None, **prompt_kw) -> int:  # type: ignore[no-untyped-def]
+    """The read-eval-print loop.  Only a request to quit (Ctrl-D, :quit) ends it."""
+    if session is None:
+        session = Session(render.make_console(), render.make_console(stderr=True))
+    # Ctrl-C must stop a long run even if the process was started with SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    warned: list[str] = []
+
+    def warn(message: str) -> None:
+        if not warned:
+            warned.append(message)
+            session.err.print(f"warning: {message}", style="yellow", markup=False)  # type: ignore[union-attr]
+
+    history = make_history(history_path(), warn)
+    prompt = build_prompt(session, history, **prompt_kw)
+    session.out.print("adcalc — automatic differentiation calculator.  :help for help, Ctrl-D to quit.",
+                      style="dim", markup=False)
+    while not session.quit:
+        try:
+            text = prompt.prompt()
+        except KeyboardInterrupt:
+            continue  # Ctrl-C at the prompt clears the line
+        except EOFError:
+            break
+        try:
+            session.execute(text)
+        except KeyboardInterrupt:
+            session.err.print("interrupted — the session is unchanged", style="yellow")  # type: ignore[union-attr]
+    return 0

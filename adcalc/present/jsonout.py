@@ -1,0 +1,181 @@
+"""The JSON contract of the command line (``--json``): exact shapes, no math, no printing.
+
+Shapes (other programs rely on them)::
+
+    eval:     {"value": V}
+    grad:     {"value": V, "gradient": {NAME: G, ...}}
+    jvp:      {"value": V, "tangent": T}
+    vjp:      {"value": [...], "cotangent_result": {NAME: G, ...}}
+    jacobian: {"value": [...], "inputs": [NAMES], "jacobian": [[d out_i / d in_j, ...], ...]}
+              with arrays also "rows": ["f[0]", …], "columns": ["x[0]", …, "y"] and "layout"
+    errors:   {"error": {"kind": K, "message": M, "line": L, "column": C}}
+
+Numbers are JSON numbers at full precision (shortest repr that round-trips); nan and ±inf are
+the strings "nan", "inf", "-inf".  An array (a value, a gradient with respect to an array
+input) is a nested list in row-major order.  ``"warnings"`` (a list of objects) is added when a run has
+any; ``--trace`` adds ``"trace"`` (the rows) and, in reverse mode, ``"adjoint_updates"``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+from adcalc.language.errors import AdcalcError, shown
+from adcalc.ops.derivatives import EvalResult, GradResult, JacobianResult, JvpResult, Result, VjpResult
+from adcalc.transform.trace import Trace
+
+
+def number(v: float) -> float | str:
+    if math.isnan(v):
+        return "nan"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    return v
+
+
+def _numbers(v: object) -> object:
+    if isinstance(v, float):
+        return number(v)
+    if hasattr(v, "tolist"):  # a NumPy array (or scalar)
+        return _numbers(v.tolist())
+    if isinstance(v, list | tuple):
+        return [_numbers(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _numbers(x) for k, x in v.items()}
+    return v
+
+
+def _as_list(v: float | list[float]) -> list[float]:
+    return v if isinstance(v, list) else [v]
+
+
+def bar(node: int) -> str:
+    return f"v\u0304{node}"
+
+
+def update_text(target: int, source: int, partial: str, rule: str | None = None) -> str:
+    """``v̄2 += v̄3 · cos(v2)`` (with ``· 1`` left out and ``· -1`` written as ``-=``); an array
+    rule gives its whole right-hand side (``v̄1 += v̄3 @ v2ᵀ``)."""
+    if rule is not None:
+        return f"{bar(target)} += {rule}"
+    if partial == "1":
+        return f"{bar(target)} += {bar(source)}"
+    if partial == "-1":
+        return f"{bar(target)} -= {bar(source)}"
+    shown = f"({partial})" if (" " in partial or partial.startswith("-")) else partial
+    return f"{bar(target)} += {bar(source)} · {shown}"
+
+
+def trace_json(trace: Trace) -> dict[str, object]:
+    rows = []
+    for row in trace.rows:
+        item: dict[str, object] = {
+            "node": f"v{row.node}",
+            "op": row.op,
+            "args": list(row.args) if row.op != "input" else [],
+            "definition": row.definition,
+            "value": row.value,
+            "line": row.span.line if row.span else None,
+            "column": row.span.column if row.span else None,
+            "variable": row.var,
+            "context": row.context or None,
+        }
+        if trace.mode == "forward":
+            item["tangent"] = list(row.tangent or ())
+        elif trace.mode == "taylor":
+            item["coefficients"] = list(row.coefficients or ())
+        else:
+            item["adjoint"] = row.adjoint if row.adjoint is not None else 0.0
+        rows.append(item)
+    out: dict[str, object] = {"trace": rows}
+    if trace.mode == "reverse":
+        out["adjoint_updates"] = [
+            {"update": update_text(u.target, u.source, u.partial, u.rule), "target": f"v{u.target}",
+             "source": f"v{u.source}", "partial": u.partial, "partial_value": u.partial_value,
+             "contribution": u.contribution, "adjoint": u.running}
+            for u in trace.updates]
+    return out
+
+
+def result_json(command: str, r: Result) -> dict[str, object]:
+    if isinstance(r, GradResult):
+        out: dict[str, object] = {"value": r.value, "gradient": r.gradient}
+    elif isinstance(r, JvpResult):
+        out = {"value": r.value, "tangent": r.tangent}
+    elif isinstance(r, VjpResult):
+        out = {"value": _as_list(r.value), "cotangent_result": r.cotangent_result}
+    elif isinstance(r, JacobianResult):
+        out = {"value": _as_list(r.value), "inputs": r.inputs, "jacobian": r.jacobian}
+        if r.arrays:
+            out["rows"], out["columns"] = r.rows, r.columns
+            out["layout"] = ("rows are the output entries and columns the input entries, arrays flattened in "
+                             "row-major (C) order, inputs in --at order")
+    elif isinstance(r, EvalResult):
+        out = {"value": r.value}
+    else:
+        out = _higher_json(r)
+    if r.warnings:
+        out["warnings"] = [w.to_json() for w in r.warnings]
+    if r.trace is not None:
+        out.update(trace_json(r.trace))
+    return out
+
+
+def _higher_json(r: Result) -> dict[str, object]:
+    from adcalc.ops.checks import CheckResult
+    from adcalc.ops.higher import DerivResult, HessianResult, HvpResult
+
+    if isinstance(r, HessianResult):
+        return {"value": r.value, "inputs": r.inputs, "gradient": r.gradient, "hessian": r.hessian}
+    if isinstance(r, HvpResult):
+        return {"value": r.value, "gradient": r.gradient, "hvp": r.hvp}
+    if isinstance(r, DerivResult):
+        return {"value": r.value, "derivatives": r.derivatives}
+    if isinstance(r, CheckResult):
+        return {"value": r.value, "ok": r.ok, "tolerances": r.tolerances,
+                "entries": [{"output": e.output, "input": e.input, "forward": e.forward, "reverse": e.reverse,
+                             "central": e.central, "one_sided": e.one_sided,
+                             "errors": {"forward_vs_reverse": e.forward_reverse_error, "central": e.central_error,
+                                        "one_sided": e.one_sided_error, "best_central": e.best_central_error},
+                             "sweep": [{"delta": s.delta, "central": s.central, "central_error": s.central_error,
+                                        "one_sided": s.one_sided, "one_sided_error": s.one_sided_error}
+                                       for s in e.sweep],
+                             "ok": e.ok} for e in r.entries],
+                "dot_test": r.dot_test}
+    raise TypeError(r)  # pragma: no cover
+
+
+def outcome_json(o: object) -> dict[str, object]:
+    """One JSON Lines record of ``adcalc run``: the command's shape plus file, point, status."""
+    out: dict[str, object] = {"file": shown(o.file), "point": o.point, "status": o.status}
+    if o.result is not None:
+        out.update(result_json("run", o.result))
+    if o.checks:
+        out["expectations"] = [{"what": c.what, "expected": c.expected, "got": c.got, "ok": c.ok} for c in o.checks]
+    if o.error is not None:
+        out.update(error_json(o.error))
+    out["seconds"] = round(o.seconds, 6)
+    return out
+
+
+def error_json(e: AdcalcError) -> dict[str, object]:
+    err: dict[str, object] = {"kind": e.kind, "message": shown(e.message, newlines=True)}
+    if e.hint:
+        err["hint"] = shown(e.hint, newlines=True)
+    if e.span is not None:
+        err["line"], err["column"] = e.span.line, e.span.column
+    return {"error": err}
+
+
+def dumps(obj: dict[str, object], ascii_only: bool = False) -> str:
+    """One JSON document.  Always valid UTF-8: a lone surrogate (an undecodable byte that slipped
+    into a string) is written as a \\u escape, never as a raw byte; ``ascii_only`` escapes every
+    non-ASCII character (for an output stream that cannot encode them)."""
+    text = json.dumps(_numbers(obj), ensure_ascii=ascii_only, allow_nan=False)
+    if not ascii_only:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = json.dumps(_numbers(obj), ensure_ascii=True, allow_nan=False)
+    return text

@@ -1,0 +1,1 @@
+"""the interpreter and its modes."""
