@@ -24,7 +24,7 @@ def __getattr__(name: str) -> object:
     if name in _API:
         from adcalc import api as module
     elif name in ("AdcalcError", "Span"):
-        from adcalc.language import errors as module  # type: ignore[no-redef]
+        from adcalc import errors as module  # type: ignore[no-redef]
     else:
         raise AttributeError(f"module 'adcalc' has no attribute {name!r}")
     value = getattr(module, name)

@@ -1,19 +1,14 @@
-"""The public API (the surface users call): see ``adcalc.ops.derivatives``."""
+"""The public API: the surface users call (``adcalc.grad`` and the rest are these names).
 
-from adcalc.ops.derivatives import (  # noqa: F401
-    DiffFunction,
-    EvalResult,
-    GradResult,
-    JacobianResult,
-    JvpResult,
-    Loaded,
-    Result,
-    VjpResult,
-    evaluate,
-    function,
-    grad,
-    jacobian,
-    jvp,
-    load,
-    vjp,
-)
+The operations live in ``adcalc.ops`` (``derivatives``: evaluate, grad, jvp, vjp, jacobian;
+``higher``: hessian, hvp, deriv; ``checks``: check; ``function``: the SciPy-style wrapper); this
+module only gathers them.  Results are the classes of ``adcalc.ops.results``.
+"""
+
+from adcalc.ops.derivatives import evaluate, grad, jacobian, jvp, vjp
+from adcalc.ops.driver import Loaded, load
+from adcalc.ops.function import DiffFunction, function
+from adcalc.ops.results import EvalResult, GradResult, JacobianResult, JvpResult, Result, VjpResult
+
+__all__ = ["DiffFunction", "EvalResult", "GradResult", "JacobianResult", "JvpResult", "Loaded", "Result", "VjpResult",
+           "evaluate", "function", "grad", "jacobian", "jvp", "load", "vjp"]

@@ -160,7 +160,8 @@ def rss() -> int:
 
 def adcalc_tape_bytes(n: int) -> tuple[float, float]:
     """Bytes per recorded op: the tape's arrays exactly, and the process's resident growth."""
-    from adcalc.ops.derivatives import _run, gc_paused
+    from adcalc.ops.driver import gc_paused
+    from adcalc.ops.driver import run_mode as _run
     from adcalc.transform.interpreter import Limits
     from adcalc.transform.reverse import ReverseMode
 

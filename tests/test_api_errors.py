@@ -18,7 +18,7 @@ from hypothesis.extra import numpy as hnp
 
 import adcalc
 from adcalc import AdcalcError
-from adcalc.language.errors import KINDS
+from adcalc.errors import KINDS
 from adcalc.ops import checks, higher
 
 SRC = "x*y + sin(x)"

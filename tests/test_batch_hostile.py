@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adcalc.language.errors import AdcalcError, Span
+from adcalc.errors import AdcalcError, Span
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"

@@ -6,7 +6,7 @@ import pytest
 
 import adcalc
 from adcalc import AdcalcError
-from adcalc.language.errors import excerpt
+from adcalc.errors import excerpt
 
 
 def error(source: str, point: dict | None = None) -> AdcalcError:

@@ -1,4 +1,4 @@
-"""The fast one-line parser (adcalc.front.fast.quick) gives exactly the Lark path's Program, or declines.
+"""The fast one-line parser (adcalc.language.quick) gives exactly the Lark path's Program, or declines.
 
 Differential: for generated expressions and a list of tricky ones, ``quick_program(text)`` is
 either None or equal — instruction by instruction, with the same temporaries, constants (and
@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adcalc.front.fast.quick import quick_program
-from adcalc.language.errors import AdcalcError
+from adcalc.errors import AdcalcError
 from adcalc.language.ir import Const, Var
 from adcalc.language.lower import lower
 from adcalc.language.parser import parse
+from adcalc.language.quick import quick_program
 
 
 def shape(program: object) -> list:

@@ -18,8 +18,8 @@ from pathlib import Path
 import lark
 import pytest
 
+from adcalc.errors import Span, excerpt, shown
 from adcalc.language import parser
-from adcalc.language.errors import Span, excerpt, shown
 
 REPO = Path(__file__).resolve().parent.parent
 PACKAGE = Path(parser.__file__).resolve().parent

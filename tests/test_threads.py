@@ -27,7 +27,7 @@ from fuzz_inputs import mutate, random_array_program, random_program
 import adcalc
 from adcalc import AdcalcError
 from adcalc.ops import checks, higher
-from adcalc.ops.derivatives import _load, gc_paused
+from adcalc.ops.driver import _load, gc_paused
 
 POINT = {"x": 0.7, "y": 1.3}
 LIMITS = {"max_steps": 2_000, "max_depth": 40}

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from adcalc import __version__
-from adcalc.language.errors import AdcalcError
+from adcalc.errors import AdcalcError
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 70, 130
 
@@ -64,7 +64,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that exits with status 2 and a one-line hint (never a traceback)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        from adcalc.language.errors import shown
+        from adcalc.errors import shown
 
         self.print_usage(sys.stderr)
         sys.stderr.write(f"{self.prog}: error: {shown(message)}\n(see {self.prog} --help)\n")

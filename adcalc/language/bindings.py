@@ -20,7 +20,7 @@ import math
 import re
 from functools import lru_cache
 
-from adcalc.language.errors import AdcalcError
+from adcalc.errors import AdcalcError
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _SPECIAL = {"inf": math.inf, "+inf": math.inf, "-inf": -math.inf, "nan": math.nan}

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from lark import Token, Tree
 
-from adcalc.language.errors import AdcalcError, Span, closest
+from adcalc.errors import AdcalcError, Span, closest
 from adcalc.language.ir import (
     Atom,
     Branch,

@@ -14,7 +14,7 @@ import os
 import sys
 from typing import BinaryIO
 
-from adcalc.language.errors import AdcalcError, Span
+from adcalc.errors import AdcalcError, Span
 from adcalc.language.parser import MAX_INPUT_BYTES
 
 

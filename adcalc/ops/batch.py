@@ -43,8 +43,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from adcalc.errors import AdcalcError, Span
 from adcalc.language.bindings import parse_bindings, parse_number, with_arrays
-from adcalc.language.errors import AdcalcError, Span
 from adcalc.language.sources import read_file
 from adcalc.ops import derivatives as api
 from adcalc.rules.arrays import entries

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from adcalc.language.errors import AdcalcError
+from adcalc.errors import AdcalcError
 from adcalc.ops import batch
 from adcalc.ops.batch import Options, Outcome, Target
 

@@ -19,9 +19,11 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from adcalc.language.errors import AdcalcError
+from adcalc.errors import AdcalcError
 from adcalc.ops import validate
-from adcalc.ops.derivatives import Loaded, _bind, _resolve, _result, evaluate, jacobian, jvp, vjp
+from adcalc.ops.derivatives import evaluate, jacobian, jvp, vjp
+from adcalc.ops.driver import Loaded, bind, resolve
+from adcalc.ops.results import result_type
 from adcalc.rules.arrays import entries as flat_entries
 
 EPS = 2.0**-52
@@ -57,7 +59,7 @@ class Entry:
     ok: bool
 
 
-CheckResult = _result("CheckResult", {
+CheckResult = result_type("CheckResult", {
     "entries": list, "dot_test": lambda: None, "ok": lambda: True,
     "tolerances": lambda: {"forward_vs_reverse": AD_TOLERANCE, "finite_difference": FD_TOLERANCE,
                            "dot_product": DOT_TOLERANCE}}, "AD against finite differences, entry by entry.")
@@ -84,8 +86,8 @@ def _values(loaded: Loaded, point: dict[str, float], m: int, limits: Mapping[str
 
 def check(source: str | Loaded, point: Mapping[str, float], **limits: object) -> CheckResult:
     validate.arguments("check", locals())
-    loaded = _resolve(source)
-    names, values, warnings = _bind(loaded, point, allow_arrays=False)
+    loaded = resolve(source)
+    names, values, warnings = bind(loaded, point, allow_arrays=False)
     fwd = jacobian(loaded, values, mode="forward", **limits)  # type: ignore[arg-type]
     rev = jacobian(loaded, values, mode="reverse", **limits)  # type: ignore[arg-type]
     m = len(fwd.jacobian)

@@ -15,20 +15,20 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from adcalc.language.errors import AdcalcError
+from adcalc.errors import AdcalcError
 from adcalc.ops import validate
-from adcalc.ops.derivatives import (
+from adcalc.ops.driver import (
     Loaded,
-    _bind,
-    _check_scalar,
-    _limits,
-    _read_adjoints,
-    _resolve,
-    _result,
-    _run,
-    _shape,
+    bind,
     check_direction,
+    check_scalar,
+    limits_of,
+    read_adjoints,
+    resolve,
+    run_mode,
+    shaped,
 )
+from adcalc.ops.results import DerivResult, HessianResult, HvpResult
 from adcalc.rules.elementwise import primal
 from adcalc.transform.forward import Dual
 from adcalc.transform.reverse import BoxedReverseMode
@@ -36,14 +36,6 @@ from adcalc.transform.taylor import Jet, TaylorMode, TracedTaylorMode
 from adcalc.transform.trace import Trace
 
 MAX_ORDER = 100
-
-
-HessianResult = _result("HessianResult", {"gradient": dict, "hessian": list, "asymmetry": lambda: 0.0},
-                        "``hessian`` ∂²f/∂row∂column; ``asymmetry`` = max |H − Hᵀ| (0 up to rounding).")
-HvpResult = _result("HvpResult", {"gradient": dict, "direction": dict, "hvp": dict},
-                    "``hvp`` = H·v along ``direction``.")
-DerivResult = _result("DerivResult", {"derivatives": list, "direction": dict, "order": lambda: 0},
-                      "``derivatives``: the 1st … K-th derivatives along an input or ``direction``.")
 
 
 def _tangents(v: object, width: int) -> tuple:
@@ -55,9 +47,9 @@ def _forward_over_reverse(loaded: Loaded, names: list[str], values: dict[str, fl
     used = [n for n in names if n in loaded.program.inputs]
     boxed = {n: Dual(values[n], seeds[n]) for n in names}
     mode = BoxedReverseMode(strict)
-    outs = _run(loaded, mode, names, boxed, limits, False)  # type: ignore[arg-type]
+    outs = run_mode(loaded, mode, names, boxed, limits, False)  # type: ignore[arg-type]
     adj = mode.gradient(outs, [1.0])
-    return mode, outs, _read_adjoints(names, used, adj)  # type: ignore[arg-type]
+    return mode, outs, read_adjoints(names, used, adj)  # type: ignore[arg-type]
 
 
 def hessian(source: str | Loaded, point: Mapping[str, float], *, strict: bool = False,
@@ -65,12 +57,12 @@ def hessian(source: str | Loaded, point: Mapping[str, float], *, strict: bool = 
         max_memory: int | None = None) -> HessianResult:
     """The Hessian of a scalar source (one forward-over-reverse sweep with n tangents)."""
     validate.arguments("hessian", locals())
-    loaded = _resolve(source)
-    _check_scalar(loaded, "hessian")
-    names, values, warnings = _bind(loaded, point, allow_arrays=False)
+    loaded = resolve(source)
+    check_scalar(loaded, "hessian")
+    names, values, warnings = bind(loaded, point, allow_arrays=False)
     n = len(names)
     seeds = {name: tuple(1.0 if j == i else 0.0 for j in range(n)) for i, name in enumerate(names)}
-    limits = _limits(max_steps, max_depth, max_memory)
+    limits = limits_of(max_steps, max_depth, max_memory)
     mode, outs, adjoints = _forward_over_reverse(loaded, names, values, seeds, strict, limits)
     gradient = {name: primal(adjoints[name]) for name in names}
     h = [list(_tangents(adjoints[name], n)) for name in names]
@@ -84,12 +76,12 @@ def hvp(source: str | Loaded, point: Mapping[str, float], direction: Mapping[str
         max_memory: int | None = None) -> HvpResult:
     """H·v: one forward-over-reverse sweep with the single tangent v (H is never formed)."""
     validate.arguments("hvp", locals())
-    loaded = _resolve(source)
-    _check_scalar(loaded, "hvp")
-    names, values, warnings = _bind(loaded, point, allow_arrays=False)
+    loaded = resolve(source)
+    check_scalar(loaded, "hvp")
+    names, values, warnings = bind(loaded, point, allow_arrays=False)
     check_direction(names, values, direction)
     seeds = {name: (float(direction[name]),) for name in names}
-    limits = _limits(max_steps, max_depth, max_memory)
+    limits = limits_of(max_steps, max_depth, max_memory)
     mode, outs, adjoints = _forward_over_reverse(loaded, names, values, seeds, strict, limits)
     return HvpResult(mode.primal(outs[0]), names, "forward-over-reverse", 1, warnings + mode.warnings, None,
                      {name: primal(adjoints[name]) for name in names},
@@ -103,8 +95,8 @@ def deriv(source: str | Loaded, point: Mapping[str, float], *, wrt: str | None =
         max_memory: int | None = None) -> DerivResult:
     """The 1st … K-th derivatives along one input (``wrt``) or a direction, in one Taylor sweep."""
     validate.arguments("deriv", locals())
-    loaded = _resolve(source)
-    names, values, warnings = _bind(loaded, point, allow_arrays=False)
+    loaded = resolve(source)
+    names, values, warnings = bind(loaded, point, allow_arrays=False)
     if not isinstance(order, int) or not 1 <= order <= MAX_ORDER:
         raise AdcalcError("input", f"the order must be a whole number from 1 to {MAX_ORDER}, not {order!r}")
     if (wrt is None) == (direction is None):
@@ -124,12 +116,12 @@ def deriv(source: str | Loaded, point: Mapping[str, float], *, wrt: str | None =
     tr = Trace("taylor", names) if trace else None
     directions = [dvec[n] for n in used]
     mode = TracedTaylorMode(directions, order, tr, strict) if tr is not None else TaylorMode(directions, order, strict)
-    outs = _run(loaded, mode, names, values, _limits(max_steps, max_depth, max_memory), trace)
+    outs = run_mode(loaded, mode, names, values, limits_of(max_steps, max_depth, max_memory), trace)
     factorials = [math.factorial(k) for k in range(order + 1)]
     per_output = [[factorials[k] * c for k, c in enumerate(mode.coefficients(o))][1:] for o in outs]
     if tr is not None:
         tr.outputs = [o.node if type(o) is Jet else None for o in outs]
         tr.seeds = [dvec]
-    value = _shape(loaded, [mode.primal(o) for o in outs])
+    value = shaped(loaded, [mode.primal(o) for o in outs])
     derivatives = per_output if loaded.program.vector_output else per_output[0]
     return DerivResult(value, names, "taylor", 1, warnings + mode.warnings, tr, derivatives, dvec, order)

@@ -39,7 +39,7 @@ import re
 import sys
 from collections.abc import Callable, Mapping
 
-from adcalc.language.errors import AdcalcError
+from adcalc.errors import AdcalcError
 
 TYPE_CHECKING = False  # typing itself is not imported: this module is on the start-up path
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def _shown(value: object) -> str:
         return f"a {name}"
     if len(text) > 40:
         text = text[:37] + "…"
-    from adcalc.language.errors import shown
+    from adcalc.errors import shown
 
     return f"{shown(text)} ({name})"
 
@@ -227,7 +227,7 @@ def _flat_numbers(label: str, value: object, example: str) -> None:
 def _source(function: str, label: str, value: object, given: Mapping[str, object]) -> None:
     if isinstance(value, str):
         return
-    from adcalc.ops.derivatives import Loaded
+    from adcalc.ops.driver import Loaded
 
     if isinstance(value, Loaded):
         if function == "load":

@@ -21,8 +21,8 @@ from __future__ import annotations
 import json
 import math
 
-from adcalc.language.errors import AdcalcError, shown
-from adcalc.ops.derivatives import EvalResult, GradResult, JacobianResult, JvpResult, Result, VjpResult
+from adcalc.errors import AdcalcError, shown
+from adcalc.ops.results import EvalResult, GradResult, JacobianResult, JvpResult, Result, VjpResult
 from adcalc.transform.trace import Trace
 
 
@@ -124,7 +124,7 @@ def result_json(command: str, r: Result) -> dict[str, object]:
 
 def _higher_json(r: Result) -> dict[str, object]:
     from adcalc.ops.checks import CheckResult
-    from adcalc.ops.higher import DerivResult, HessianResult, HvpResult
+    from adcalc.ops.results import DerivResult, HessianResult, HvpResult
 
     if isinstance(r, HessianResult):
         return {"value": r.value, "inputs": r.inputs, "gradient": r.gradient, "hessian": r.hessian}

@@ -101,7 +101,7 @@ def _table(header: list[str], rows: list[list[str]], tty: bool) -> list[str]:
 
 def write_result(stream: object, r: object, point: dict[str, float], tty: bool, width: int) -> bool:
     """Write a plain eval/grad result as Rich would; False (nothing written) if it cannot."""
-    from adcalc.ops.derivatives import EvalResult, GradResult
+    from adcalc.ops.results import EvalResult, GradResult
 
     if r.warnings or r.trace is not None or type(r.value) is not float:  # type: ignore[attr-defined]
         return False

@@ -20,8 +20,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from adcalc.language.errors import AdcalcError, excerpt, shown
-from adcalc.ops.derivatives import EvalResult, GradResult, JacobianResult, JvpResult, Result, VjpResult
+from adcalc.errors import AdcalcError, excerpt, shown
+from adcalc.ops.results import EvalResult, GradResult, JacobianResult, JvpResult, Result, VjpResult
 from adcalc.present import plain
 from adcalc.present.jsonout import bar, update_text
 from adcalc.present.plain import num
@@ -82,9 +82,9 @@ def make_console(stderr: bool = False) -> Console:
 
 def _entry_labels(point: dict, names: Sequence[str]) -> list[str]:
     """One label per scalar entry of the inputs: ``x`` or ``x[0]``, ``x[1]``, …"""
-    from adcalc.ops.derivatives import _labels
+    from adcalc.ops.driver import labels
 
-    return [label for n in names for label in _labels(n, point[n])]
+    return [label for n in names for label in labels(n, point[n])]
 
 
 class _Table:
@@ -240,7 +240,7 @@ def render_result(console: Console, r: Result, point: dict[str, float], name: st
 
 def _render_higher(console: Console, r: Result, head: str) -> None:
     from adcalc.ops.checks import CheckResult
-    from adcalc.ops.higher import DerivResult, HessianResult, HvpResult
+    from adcalc.ops.results import DerivResult, HessianResult, HvpResult
 
     if isinstance(r, HessianResult):
         console.print(Text(f"{head} = {num(r.value)}", style="bold"))

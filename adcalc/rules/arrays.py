@@ -42,7 +42,7 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Callable, Sequence
 
-from adcalc.language.errors import AdcalcError
+from adcalc.errors import AdcalcError
 from adcalc.rules.elementwise import np
 
 MAX_AXES = 32  # NumPy allows 64; deeper literals are a shape error, not a crash

@@ -18,7 +18,7 @@ Contract (issue #13 item 7):
 
 from __future__ import annotations
 
-from adcalc.language.errors import AdcalcError, Span
+from adcalc.errors import AdcalcError, Span
 
 DEFAULT_MAX_STEPS = 10_000_000
 DEFAULT_MAX_DEPTH = 1_000

@@ -21,7 +21,7 @@ import math
 from collections import namedtuple
 from collections.abc import Sequence
 
-from adcalc.language.errors import AdcalcError, Span
+from adcalc.errors import AdcalcError, Span
 from adcalc.language.ir import (
     Atom,
     Branch,

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from adcalc.language.errors import AdcalcError
+from adcalc.errors import AdcalcError
 from adcalc.language.ir import Cmp, Const, Eqn
 from adcalc.rules.arrays import all_finite, describe_value, is_array, shape_text
 from adcalc.rules.elementwise import Primitive, array_rule, np

@@ -10,7 +10,7 @@ Forward-mode rows carry one tangent per seed; reverse-mode rows carry the final 
 
 from __future__ import annotations
 
-from adcalc.language.errors import Span
+from adcalc.errors import Span
 
 
 class _Record:
@@ -89,7 +89,7 @@ class Warning(_Record):
         self.count, self.details, self.site = count, details if details is not None else {}, site
 
     def to_json(self) -> dict:
-        from adcalc.language.errors import shown
+        from adcalc.errors import shown
 
         out: dict = {"kind": self.kind, "message": shown(self.message)}
         if self.operation:

@@ -3,7 +3,7 @@
 Contract: ``main(argv)`` behaves exactly like ``adcalc.front.cli.main(argv)`` — same output bytes,
 same exit status.  For the commonest call, ``adcalc eval|grad EXPRESSION --at POINT [--json]
 [--mode forward|reverse]`` with a one-line scalar expression, it answers without importing
-argparse, Lark or Rich (``adcalc.front.fast.quick`` parses, ``adcalc.present.plain`` writes the table Rich would
+argparse, Lark or Rich (``adcalc.language.quick`` parses, ``adcalc.present.plain`` writes the table Rich would
 draw).  Whenever anything is unusual — another command or option, a file, arrays, an error, a
 warning to render, a table Rich would wrap — it does nothing itself and hands the arguments to
 ``adcalc.front.cli.main``, which owns every message.  Why: issue #9's start-up target; the full path
@@ -101,12 +101,12 @@ def _quick(argv: list[str]) -> int | None:
                 width = os.get_terminal_size(sys.stdout.fileno()).columns
             except (OSError, ValueError):
                 return None
-    from adcalc.front.fast.quick import quick_program
+    from adcalc.language.quick import quick_program
 
     if quick_program(source) is None:
         return None
+    from adcalc.errors import AdcalcError
     from adcalc.language.bindings import parse_bindings
-    from adcalc.language.errors import AdcalcError
     from adcalc.ops import derivatives as api
 
     try:

@@ -14,7 +14,7 @@ def main(stdin: TextIO | None = None) -> int:
     With standard input closed (``adcalc <&-``) there is nothing to read: say so, exit 1."""
     stream = stdin if stdin is not None else sys.stdin
     if stream is None or stream.closed:
-        from adcalc.language.errors import AdcalcError
+        from adcalc.errors import AdcalcError
         from adcalc.present import render
 
         error = AdcalcError("file", CLOSED_STDIN, hint="run adcalc in a terminal, or pipe a session in: "

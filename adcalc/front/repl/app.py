@@ -34,7 +34,7 @@ from prompt_toolkit.lexers import Lexer
 from prompt_toolkit.styles import Style
 from prompt_toolkit.validation import ValidationError, Validator
 
-from adcalc.language.errors import shown
+from adcalc.errors import shown
 from adcalc.present import render
 from adcalc.rules.arrays import BUILTIN_NAMES as FUNCTIONS
 from adcalc.rules.elementwise import CONSTANTS

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import NamedTuple
 
-from adcalc.language.errors import AdcalcError, Span
+from adcalc.errors import AdcalcError, Span
 
 
 class Origin(NamedTuple):

@@ -64,7 +64,7 @@ def run_script(stream: TextIO, session: Session | None = None) -> int:
                 yield line.decode("utf-8-sig" if number == 1 else "utf-8")
             except UnicodeDecodeError as e:
                 bad.append(number)
-                from adcalc.language.errors import AdcalcError, Span
+                from adcalc.errors import AdcalcError, Span
 
                 error = AdcalcError("file", f"standard input line {number} is not valid UTF-8 "
                                     f"(byte 0x{line[e.start]:02x} at column {e.start + 1}); the line is skipped",

@@ -38,11 +38,12 @@ from dataclasses import dataclass, field
 from rich.console import Console
 from rich.text import Text
 
+from adcalc.errors import AdcalcError, Span, shown
 from adcalc.language.bindings import parse_number, parse_numbers
-from adcalc.language.errors import AdcalcError, Span, shown
 from adcalc.language.parser import parse
 from adcalc.ops import derivatives as api
 from adcalc.present import render
+from adcalc.present.plain import value_text
 from adcalc.rules.arrays import BUILTIN_NAMES as FUNCTIONS
 from adcalc.rules.elementwise import CONSTANTS
 from adcalc.transform.trace import Warning
@@ -266,7 +267,7 @@ class Session:
         with layout.located(self.entries):
             loaded = api.load(layout.source)
             r = api.evaluate(loaded, self._point(loaded, {}), strict=self.settings.strict)
-        self.out.print(Text(render._value(r.value), style="bold"))
+        self.out.print(Text(value_text(r.value), style="bold"))
         self._warnings(r.warnings, layout)
 
     def _assign(self, name: str, name_start: int, expression_start: int) -> None:
@@ -457,7 +458,7 @@ class Session:
         elif word in (":mode", ":trace", ":digits", ":strict"):
             self._setting(word[1:], arg)
         else:
-            from adcalc.language.errors import closest
+            from adcalc.errors import closest
 
             near = closest(word, SESSION_COMMANDS)
             raise AdcalcError("usage", f"unknown session command {word}",

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from adcalc.language.errors import Span
+from adcalc.errors import Span
 from adcalc.language.ir import Const, Eqn, FallOff, Function, Program, Return, Var
 from adcalc.rules.arrays import ARRAY_FUNCTIONS
 from adcalc.rules.elementwise import BINARY_OPERATORS, CONSTANTS, FUNCTIONS

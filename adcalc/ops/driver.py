@@ -1,0 +1,396 @@
+"""The driver layer: what every operation does around a run of the interpreter.
+
+Contract (public inside the package; the operations — derivatives, higher, checks, batch —
+and presentation use these, never each other's private helpers):
+- ``load(text)`` parses, lowers and compiles once (cached) into a ``Loaded``; ``resolve``
+  accepts text or a ``Loaded``.
+- ``bind(loaded, point)`` checks a point against the source's inputs: (names in point order,
+  values — floats or float64 arrays —, "unused" warnings).  ``check_direction`` checks a direction.
+- ``run_mode(loaded, mode, names, values, limits, traced)`` creates the inputs in point order (so
+  they are nodes v1 … vn) and runs the interpreter under ``mode`` with the garbage collector paused;
+  ``run_forward``/``run_reverse`` do it for the derivative modes (with the trace when asked).
+- ``read_adjoints``, ``tangent_matrix``, ``tangent_of``, ``split``, ``unflatten``: read results
+  back in the inputs' and outputs' shapes; ``labels``/``row_labels`` name every scalar entry.
+- ``attach_one_sided`` gives every kink warning its left and right derivatives.
+- ``limits_of``/``need``: the run's limits, and budget checks of what an operation allocates itself.
+"""
+
+from __future__ import annotations
+
+import gc
+from _thread import RLock
+from collections import namedtuple
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+
+from adcalc.errors import AdcalcError
+from adcalc.ops import validate
+from adcalc.rules.arrays import BUILTIN_NAMES
+from adcalc.rules.elementwise import CONSTANTS
+from adcalc.transform.forward import Dual, ForwardMode, TracedForwardMode
+from adcalc.transform.interpreter import Limits, compile_program, run
+from adcalc.transform.modes import fmt_number
+from adcalc.transform.reverse import ReverseMode, TracedReverseMode
+from adcalc.transform.trace import Trace, Warning
+
+
+class Loaded(namedtuple("Loaded", "text program compiled")):
+    """A parsed, lowered and compiled source, reusable across calls."""
+
+    __slots__ = ()
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        return self.program.inputs
+
+
+class gc_paused:  # noqa: N801 - used like a function: ``with gc_paused():``
+    """Pause the cyclic garbage collector: parse trees and tapes allocate many objects but
+    create no cycles, and a collector walking them as they grow makes the work quadratic.
+    (A class, not ``contextlib.contextmanager``: contextlib is not otherwise on the start-up path.)
+
+    Re-entrant and thread-safe: a lock-protected count of the runs inside a pause; the first to
+    enter records whether the collector was enabled and disables it, the last to leave restores
+    it.  Runs in several threads, nested runs, and a run in a signal handler that interrupts
+    another (an ``RLock``, so the handler on the same thread cannot deadlock) all leave the
+    collector as they found it.  The count is claimed before the state is recorded, so a
+    handler interrupting ``__enter__`` between the two sees a pause in progress."""
+
+    def __enter__(self) -> None:
+        with _GC_LOCK:
+            depth = _GC_PAUSE[0]
+            _GC_PAUSE[0] = depth + 1
+            if depth == 0:
+                enabled = None
+                try:
+                    enabled = _GC_PAUSE[1] = gc.isenabled()
+                    gc.disable()
+                except BaseException:  # Ctrl-C just here: undo it all, as __exit__ will not run
+                    _GC_PAUSE[0] = depth
+                    if enabled:
+                        gc.enable()
+                    raise
+
+    def __exit__(self, *exc: object) -> None:
+        with _GC_LOCK:
+            depth = _GC_PAUSE[0] - 1
+            if depth == 0 and _GC_PAUSE[1]:
+                gc.enable()
+            _GC_PAUSE[0] = depth
+
+
+_GC_LOCK = RLock()  # _thread's RLock is threading.RLock, without importing threading at start-up
+
+
+_GC_PAUSE: list = [0, False]  # [runs inside a pause, whether the collector was enabled before the first]
+
+
+def load(text: str) -> Loaded:
+    """Parse, lower and compile ``text`` (cached).  A one-line scalar expression goes through
+    ``adcalc.language.quick`` (the same Program, without importing Lark); everything else, and every
+    error, through the Lark grammar."""
+    validate.arguments("load", locals())
+    return _load(text)
+
+
+@lru_cache(maxsize=64)
+def _load(text: str) -> Loaded:
+    from adcalc.language.quick import quick_program
+
+    program = quick_program(text)
+    if program is not None:
+        return Loaded(text, program, compile_program(program))
+    from adcalc.language.lower import lower
+    from adcalc.language.parser import parse
+
+    try:
+        with gc_paused():
+            program = lower(parse(text), text)
+            return Loaded(text, program, compile_program(program))
+    except RecursionError:
+        raise AdcalcError("limit", "the input is nested too deeply to process") from None
+
+
+def resolve(source: str | Loaded) -> Loaded:
+    if isinstance(source, Loaded):
+        return source
+    if not isinstance(source, str):
+        raise AdcalcError("usage", f"source must be adcalc text, not {type(source).__name__}")
+    return load(source)
+
+
+def as_array(name: str, value: object) -> object:
+    from adcalc.rules.elementwise import np
+
+    try:
+        a = np.asarray(value, dtype=float)  # no copy of a float array: adcalc never writes into inputs
+    except (TypeError, ValueError):
+        raise AdcalcError("input", f"the value of '{name}' must be a number or a rectangular array of numbers",
+                          hint="e.g. x=[1,2,3] or A=[[1,2],[3,4]]") from None
+    if a.ndim == 0:
+        return float(a)
+    return a
+
+
+def bind(loaded: Loaded, point: Mapping[str, float],
+          allow_arrays: bool = True) -> tuple[list[str], dict[str, float], list[Warning]]:
+    """Check ``point`` against the source's inputs; returns (names in point order, values, warnings)."""
+    if point is None:
+        point = {}
+    names = list(point)
+    values: dict[str, float] = {}
+    for name in names:
+        if name in CONSTANTS:
+            raise AdcalcError("input", f"'{name}' is a constant ({CONSTANTS[name]!r}) and cannot be bound",
+                              hint=f"remove {name}=… from the point")
+        if name in BUILTIN_NAMES or name in loaded.program.functions:
+            raise AdcalcError("input", f"'{name}' is a function name and cannot be bound")
+        value = point[name]
+        if isinstance(value, list | tuple) or hasattr(value, "shape") and getattr(value, "ndim", 0) > 0:
+            if not allow_arrays:
+                raise AdcalcError("input", f"'{name}' is an array; this operation supports numbers only",
+                                  hint="use grad, jvp, vjp or jacobian for array inputs")
+            values[name] = as_array(name, value)
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            try:
+                value = float(value)  # numpy scalars and the like
+            except (TypeError, ValueError):
+                raise AdcalcError("input", f"the value of '{name}' must be a number, not {value!r}") from None
+        values[name] = float(value)
+    inputs = loaded.program.inputs
+    missing = [n for n in inputs if n not in values]
+    if missing:
+        raise AdcalcError("input", f"no value for {', '.join(missing)}",
+                          hint="give every input a value: --at " + ",".join(f"{n}=…" for n in inputs))
+    warnings = [Warning("unused", f"'{n}' is bound but the source never uses it (its derivative is 0); "
+                        "is it a typo?", details={"name": n}) for n in names if n not in inputs]
+    return names, values, warnings
+
+
+def check_direction(names: list[str], values: Mapping[str, float], direction: Mapping[str, float]) -> None:
+    """A direction must give exactly the point's inputs."""
+    missing = [n for n in names if n not in direction]
+    extra = [n for n in direction if n not in values]
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"no direction for {', '.join(missing)}")
+        if extra:
+            parts.append(f"{', '.join(extra)} in the direction but not in the point")
+        raise AdcalcError("input", "; ".join(parts), hint="the direction must give every input of the point")
+
+
+def check_scalar(loaded: Loaded, what: str) -> None:
+    if loaded.program.vector_output:
+        raise AdcalcError("type", f"{what} needs a scalar function, but this one returns "
+                          f"{loaded.program.n_outputs} values", hint="use jacobian (or vjp) for vector outputs")
+
+
+def run_mode(loaded: Loaded, mode: object, names: list[str], values: dict[str, float], limits: Limits,
+         traced: bool) -> list[object]:
+    """Create the inputs in point order (so they are nodes v1 … vn in that order) and run."""
+    used = [n for n in names if n in loaded.program.inputs]
+    made = {n: mode.input(i, n, values[n]) for i, n in enumerate(used)}
+    args = [made[n] for n in loaded.program.inputs]
+    with gc_paused():
+        return run(loaded.compiled, mode, args, limits, trace_context=traced)
+
+
+def shaped(loaded: Loaded, outputs: list[float]) -> float | list[float]:
+    return outputs if loaded.program.vector_output else outputs[0]
+
+
+def limits_of(max_steps: int | None, max_depth: int | None, max_memory: int | None = None) -> Limits:
+    base = Limits()
+    return Limits(max_steps if max_steps is not None else base.max_steps,
+                  max_depth if max_depth is not None else base.max_depth, max_memory)
+
+
+def need(limits: Limits, nbytes: int, what: str) -> None:
+    """Check an allocation the operation itself makes (seeds, a Jacobian) against the budget."""
+    from adcalc.transform.budget import Budget
+
+    Budget(limits.max_steps, limits.max_memory).need(nbytes, None, what)
+
+
+def size(v: object) -> int:
+    return 1 if type(v) is float else int(v.size)
+
+
+def labels(name: str, v: object) -> list[str]:
+    """The names of a value's scalar entries in row-major order: ``x`` or ``x[0]``, ``A[0, 1]``."""
+    if type(v) is float:
+        return [name]
+    from adcalc.rules.elementwise import np
+
+    return [f"{name}[{', '.join(str(i) for i in idx)}]" for idx in np.ndindex(*v.shape)]
+
+
+def scalar_output(m: object, out: object, what: str) -> float:
+    value = m.primal(out)
+    if type(value) is not float:
+        raise AdcalcError("type", f"{what} needs a scalar function, but this one returns an array of shape "
+                          f"{tuple(value.shape)}", hint="use jacobian (or vjp), or reduce it, e.g. sum(…)")
+    return value
+
+
+def unit_seeds(names: list[str], values: dict[str, object], limits: Limits) -> list[object]:
+    """Seeds for one forward sweep per scalar entry of the inputs (identity over the flattening);
+    their memory (width × entries) is checked against the budget first."""
+    from adcalc.rules.elementwise import np
+
+    width = sum(size(values[n]) for n in names)
+    need(limits, 8 * width * width, f"forward mode with {width:,} tangent directions (one per input entry)")
+    seeds: list[object] = []
+    offset = 0
+    for n in names:
+        v = values[n]
+        if type(v) is float:
+            seeds.append(tuple(1.0 if j == offset else 0.0 for j in range(width)))
+        else:  # (width, *shape): direction offset + j moves entry j of v (row-major)
+            seed = np.zeros((width,) + v.shape)
+            seed.reshape(width, -1)[offset:offset + v.size] = np.eye(v.size)
+            seeds.append(seed)
+        offset += size(v)
+    return seeds
+
+
+def tangent_matrix(out: object, width: int) -> list[list[float]]:
+    """The rows (one per scalar entry of an output) of its tangents over ``width`` directions."""
+    from adcalc.transform.forward import ArrayDual
+
+    if type(out) is ArrayDual:
+        t = out.tangent.reshape(width, -1)
+        return [[float(x) for x in t[:, j]] for j in range(t.shape[1])]
+    if type(out) is Dual and out.tangent is not None:
+        return [list(out.tangent)]
+    if type(out) is float:
+        return [[0.0] * width]
+    return [[0.0] * width for _ in range(out.size)]  # a constant array
+
+
+def split(names: list[str], values: dict[str, object], flat: Sequence[float]) -> dict[str, object]:
+    """A flat vector over the inputs, back in each input's shape."""
+    return dict(zip(names, unflatten([values[n] for n in names], flat)))
+
+
+def has_arrays(loaded: Loaded, values: dict[str, object]) -> bool:
+    from adcalc.language.ir import Eqn
+    from adcalc.rules.arrays import ARRAY_PRIMITIVES
+
+    if any(type(v) is not float for v in values.values()):
+        return True
+    return any(isinstance(ins, Eqn) and ins.prim in ARRAY_PRIMITIVES
+               for fn in loaded.program.functions.values() for ins in fn.code)
+
+
+def run_forward(loaded: Loaded, names: list[str], values: dict[str, float], seeds: list[tuple[float, ...]],
+             strict: bool, trace: bool, limits: Limits
+             ) -> tuple[list[float], list[tuple[float, ...]], object, Trace | None]:
+    used = [n for n in names if n in loaded.program.inputs]
+    seed_of = dict(zip(names, seeds))
+    used_seeds = [seed_of[n] for n in used]
+    tr = Trace("forward", names) if trace else None
+    mode = TracedForwardMode(used_seeds, tr, strict) if tr is not None else ForwardMode(used_seeds, strict)
+    outs = run_mode(loaded, mode, names, values, limits, trace)
+    mode.outputs = outs
+    width = mode.width = len(seeds[0]) if seeds else 0  # every direction, even if no used input moves
+    primals = [mode.primal(o) for o in outs]
+    tangents = [o.tangent if type(o) is Dual and o.tangent is not None else (0.0,) * width for o in outs]
+    if tr is not None:
+        tr.seeds = [{n: seed_of[n][j] for n in names} for j in range(width)]
+        tr.outputs = [o.node if type(o) is Dual else None for o in outs]
+    return primals, tangents, mode, tr
+
+
+def run_reverse(loaded: Loaded, names: list[str], values: dict[str, float], strict: bool, trace: bool,
+             limits: Limits) -> tuple[list[object], object, Trace | None]:
+    tr = Trace("reverse", names) if trace else None
+    mode = TracedReverseMode(tr, strict) if tr is not None else ReverseMode(strict)
+    outs = run_mode(loaded, mode, names, values, limits, trace)
+    if tr is not None:
+        tr.outputs = [o + 1 if type(o) is int else (o.index + 1 if hasattr(o, "index") else None) for o in outs]
+    return outs, mode, tr
+
+
+def attach_one_sided(loaded: Loaded, names: list[str], values: dict[str, float], warnings: list[Warning],
+                      limits: Limits, vector: bool) -> None:
+    """Give every kink warning the left and right derivatives along each input that moves it."""
+    kinks = [w for w in warnings if w.kind == "kink" and w.site is not None]
+    if not kinks or has_arrays(loaded, values):  # one-sided sweeps are for scalar programs
+        return
+    from adcalc.transform.onesided import one_sided
+
+    used = [n for n in names if n in loaded.program.inputs]
+    sides, affected = one_sided(lambda mode: run_mode(loaded, mode, names, values, limits, False), used, used)
+    for w in kinks:
+        movers = [n for n in used if n in affected.get(id(w.site), set())]
+        table = {}
+        for n in movers:
+            left, right = sides[n]
+            table[n] = {"left": left if vector else left[0], "right": right if vector else right[0]}
+        w.details["one_sided"] = table
+        if table and not vector:
+            w.message += "; one-sided derivatives: " + ", ".join(
+                f"∂f/∂{n} from the left {fmt_number(t['left'])}, from the right {fmt_number(t['right'])}"
+                for n, t in table.items())
+
+
+def read_adjoints(names: list[str], used: Sequence[str], adj: list[object],
+                   values: dict[str, object] | None = None) -> dict[str, object]:
+    """Each input's adjoint (inputs are the first nodes, in point order); an array input's is an
+    array of its shape (zeros when no cotangent reached it)."""
+    node_of = {n: i for i, n in enumerate(used)}
+    out: dict[str, object] = {}
+    for n in names:
+        v = values[n] if values is not None else 0.0
+        a = adj[node_of[n]] if n in node_of else None
+        if type(v) is float:
+            out[n] = a if a is not None else 0.0
+        else:
+            from adcalc.rules.elementwise import np
+
+            out[n] = np.zeros(v.shape) if a is None else np.array(np.broadcast_to(a, v.shape), dtype=float)
+    return out
+
+
+def tangent_of(out: object, value: object) -> object:
+    """The tangent along the single direction of a jvp, in the output's shape."""
+    from adcalc.transform.forward import ArrayDual
+
+    if type(out) is ArrayDual:
+        return out.tangent[0].copy()
+    if type(out) is Dual:
+        return out.tangent[0] if out.tangent is not None else 0.0
+    if type(value) is float:
+        return 0.0
+    from adcalc.rules.elementwise import np
+
+    return np.zeros(value.shape)
+
+
+def unflatten(shapes_of: list[object], flat: Sequence[float]) -> list[object]:
+    """A flat vector back in the shapes of the values ``shapes_of`` (numbers or arrays)."""
+    out: list[object] = []
+    offset = 0
+    for p in shapes_of:
+        if type(p) is float:
+            out.append(flat[offset])
+        else:
+            from adcalc.rules.elementwise import np
+
+            out.append(np.array(flat[offset:offset + p.size], dtype=float).reshape(p.shape))
+        offset += size(p)
+    return out
+
+
+def need_jacobian(limits: Limits, m: int, n: int) -> None:
+    """A Jacobian is m × n Python floats in lists (about 32 bytes each): check before forming it."""
+    need(limits, 32 * m * n, f"a Jacobian of {m:,} × {n:,} entries")
+
+
+def row_labels(loaded: Loaded, primals: list[object]) -> list[str]:
+    if len(primals) == 1 and not loaded.program.vector_output:
+        return labels("f", primals[0])
+    return [label for i, p in enumerate(primals) for label in labels(f"f{i + 1}", p)]
