@@ -387,7 +387,7 @@ def test_scalar_runs_never_import_numpy(tmp_path) -> None:
 
 
 def test_reverse_trace_of_an_array_program_reads_as_rules() -> None:
-    from adcalc.present.jsonout import trace_json
+    from adcalc.present.traces import trace_json
 
     x, A = np.array([1.0, 2.0]), np.array([[1.0, 2.0], [3.0, 4.0]])
     r = adcalc.grad("s = A @ x\nreturn s[1]", {"A": A, "x": x}, trace=True)

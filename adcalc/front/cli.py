@@ -213,11 +213,11 @@ def _run_batch(args: argparse.Namespace) -> int:
                 sys.stdout.write(dumps(outcome_json(o), ascii_only=ascii_only(sys.stdout)) + "\n")
             sys.stdout.flush()
     else:
-        from adcalc.present import render
+        from adcalc.present import batchview, console
     interrupted = None
     try:
         with batchpool.interrupts_raised(), closing(batchpool.run_all(targets, options, args.jobs)) as results:
-            for index, outcomes in results if args.json else render.run_with_progress(results, len(targets)):
+            for index, outcomes in results if args.json else batchview.run_with_progress(results, len(targets)):
                 finished.add(index, outcomes)
                 if args.json:
                     emit(finished.next_in_order())
@@ -227,7 +227,7 @@ def _run_batch(args: argparse.Namespace) -> int:
     if args.json:
         emit(finished.rest())
     else:
-        render.render_batch(render.make_console(), finished.outcomes(), args.trace,
+        batchview.render_batch(console.make_console(), finished.outcomes(), args.trace,
                             interrupted=(finished.count, len(targets)) if interrupted else None)
     if interrupted is not None:
         return interrupted.exit_status
@@ -291,12 +291,12 @@ def _run(args: argparse.Namespace, state: dict[str, Any]) -> int:
 
         _write_json(result_json(args.command, result))
         return code
-    from adcalc.present import render
+    from adcalc.present import console, messages, render
 
-    out = render.make_console()
+    out = console.make_console()
     render.render_result(out, result, point)
     if result.warnings:
-        render.render_warnings(render.make_console(stderr=True), result.warnings, text, label)
+        messages.render_warnings(console.make_console(stderr=True), result.warnings, text, label)
     return code
 
 
@@ -347,9 +347,9 @@ def _main(args: argparse.Namespace) -> int:
 
             _write_json(error_json(e))
         else:
-            from adcalc.present import render
+            from adcalc.present import console, messages
 
-            render.render_error(render.make_console(stderr=True), e, state["source"], state["label"])
+            messages.render_error(console.make_console(stderr=True), e, state["source"], state["label"])
         return code
     except (MemoryError, RecursionError) as e:
         error = AdcalcError("limit", "the run needs more memory than this machine gave it" if isinstance(
@@ -360,9 +360,9 @@ def _main(args: argparse.Namespace) -> int:
 
             _write_json(error_json(error))
         else:
-            from adcalc.present import render
+            from adcalc.present import console, messages
 
-            render.render_error(render.make_console(stderr=True), error, None, None)
+            messages.render_error(console.make_console(stderr=True), error, None, None)
         return EXIT_INPUT
 
 

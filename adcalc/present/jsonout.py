@@ -23,7 +23,6 @@ import math
 
 from adcalc.errors import AdcalcError, shown
 from adcalc.ops.results import EvalResult, GradResult, JacobianResult, JvpResult, Result, VjpResult
-from adcalc.transform.trace import Trace
 
 
 def number(v: float) -> float | str:
@@ -50,54 +49,6 @@ def _as_list(v: float | list[float]) -> list[float]:
     return v if isinstance(v, list) else [v]
 
 
-def bar(node: int) -> str:
-    return f"v\u0304{node}"
-
-
-def update_text(target: int, source: int, partial: str, rule: str | None = None) -> str:
-    """``v̄2 += v̄3 · cos(v2)`` (with ``· 1`` left out and ``· -1`` written as ``-=``); an array
-    rule gives its whole right-hand side (``v̄1 += v̄3 @ v2ᵀ``)."""
-    if rule is not None:
-        return f"{bar(target)} += {rule}"
-    if partial == "1":
-        return f"{bar(target)} += {bar(source)}"
-    if partial == "-1":
-        return f"{bar(target)} -= {bar(source)}"
-    shown = f"({partial})" if (" " in partial or partial.startswith("-")) else partial
-    return f"{bar(target)} += {bar(source)} · {shown}"
-
-
-def trace_json(trace: Trace) -> dict[str, object]:
-    rows = []
-    for row in trace.rows:
-        item: dict[str, object] = {
-            "node": f"v{row.node}",
-            "op": row.op,
-            "args": list(row.args) if row.op != "input" else [],
-            "definition": row.definition,
-            "value": row.value,
-            "line": row.span.line if row.span else None,
-            "column": row.span.column if row.span else None,
-            "variable": row.var,
-            "context": row.context or None,
-        }
-        if trace.mode == "forward":
-            item["tangent"] = list(row.tangent or ())
-        elif trace.mode == "taylor":
-            item["coefficients"] = list(row.coefficients or ())
-        else:
-            item["adjoint"] = row.adjoint if row.adjoint is not None else 0.0
-        rows.append(item)
-    out: dict[str, object] = {"trace": rows}
-    if trace.mode == "reverse":
-        out["adjoint_updates"] = [
-            {"update": update_text(u.target, u.source, u.partial, u.rule), "target": f"v{u.target}",
-             "source": f"v{u.source}", "partial": u.partial, "partial_value": u.partial_value,
-             "contribution": u.contribution, "adjoint": u.running}
-            for u in trace.updates]
-    return out
-
-
 def result_json(command: str, r: Result) -> dict[str, object]:
     if isinstance(r, GradResult):
         out: dict[str, object] = {"value": r.value, "gradient": r.gradient}
@@ -118,6 +69,8 @@ def result_json(command: str, r: Result) -> dict[str, object]:
     if r.warnings:
         out["warnings"] = [w.to_json() for w in r.warnings]
     if r.trace is not None:
+        from adcalc.present.traces import trace_json  # Rich is imported only when a trace is shown
+
         out.update(trace_json(r.trace))
     return out
 

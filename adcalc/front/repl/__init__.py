@@ -15,11 +15,11 @@ def main(stdin: TextIO | None = None) -> int:
     stream = stdin if stdin is not None else sys.stdin
     if stream is None or stream.closed:
         from adcalc.errors import AdcalcError
-        from adcalc.present import render
+        from adcalc.present import console, messages
 
         error = AdcalcError("file", CLOSED_STDIN, hint="run adcalc in a terminal, or pipe a session in: "
                                                        "adcalc repl < session.txt")
-        render.render_error(render.make_console(stderr=True), error, None, None)
+        messages.render_error(console.make_console(stderr=True), error, None, None)
         return 1
     if _isatty(stream) and _isatty(sys.stdout):
         from .app import run_interactive

@@ -35,7 +35,7 @@ from prompt_toolkit.styles import Style
 from prompt_toolkit.validation import ValidationError, Validator
 
 from adcalc.errors import shown
-from adcalc.present import render
+from adcalc.present import console
 from adcalc.rules.arrays import BUILTIN_NAMES as FUNCTIONS
 from adcalc.rules.elementwise import CONSTANTS
 
@@ -302,7 +302,7 @@ def build_prompt(session: Session, history: History, **kw) -> PromptSession:  # 
 def run_interactive(session: Session | None = None, **prompt_kw) -> int:  # type: ignore[no-untyped-def]
     """The read-eval-print loop.  Only a request to quit (Ctrl-D, :quit) ends it."""
     if session is None:
-        session = Session(render.make_console(), render.make_console(stderr=True))
+        session = Session(console.make_console(), console.make_console(stderr=True))
     # Ctrl-C must stop a long run even if the process was started with SIGINT ignored.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     warned: list[str] = []

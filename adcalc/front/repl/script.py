@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TextIO
 
-from adcalc.present import render
+from adcalc.present import console, messages
 
 from .session import BLOCK_START, Session
 
@@ -48,7 +48,7 @@ def run_script(stream: TextIO, session: Session | None = None) -> int:
     BrokenPipeError (the reader of the output went away) propagates: the entry point ends quietly
     with status 141."""
     if session is None:
-        session = Session(render.make_console(), render.make_console(stderr=True))
+        session = Session(console.make_console(), console.make_console(stderr=True))
     failed = False
     bad: list[int] = []
 
@@ -69,7 +69,7 @@ def run_script(stream: TextIO, session: Session | None = None) -> int:
                 error = AdcalcError("file", f"standard input line {number} is not valid UTF-8 "
                                     f"(byte 0x{line[e.start]:02x} at column {e.start + 1}); the line is skipped",
                                     Span(number, e.start + 1, number, e.start + 2), hint="send UTF-8 text")
-                render.render_error(session.err, error, None, None)  # type: ignore[arg-type]
+                messages.render_error(session.err, error, None, None)  # type: ignore[arg-type]
 
     for text in inputs(decoded(), session):
         try:

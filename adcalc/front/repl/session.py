@@ -42,7 +42,7 @@ from adcalc.errors import AdcalcError, Span, shown
 from adcalc.language.bindings import parse_number, parse_numbers
 from adcalc.language.parser import parse
 from adcalc.ops import derivatives as api
-from adcalc.present import render
+from adcalc.present import console, messages, plain, render
 from adcalc.present.plain import value_text
 from adcalc.rules.arrays import BUILTIN_NAMES as FUNCTIONS
 from adcalc.rules.elementwise import CONSTANTS
@@ -161,7 +161,7 @@ class Session:
             return True
         self.entries += 1
         self.entry = entry
-        render.set_digits(self.settings.digits)
+        console.set_digits(self.settings.digits)
         with self._output():
             return self._run(entry)
 
@@ -184,11 +184,11 @@ class Session:
             return True
         except AdcalcError as e:
             text, label = (e.text, e.label) if isinstance(e, Located) else (entry, None)
-            render.render_error(self.err, e, text, label)  # type: ignore[arg-type]
+            messages.render_error(self.err, e, text, label)  # type: ignore[arg-type]
             return False
         except RecursionError:
             too_deep = AdcalcError("limit", "the input is nested too deeply")
-            render.render_error(self.err, too_deep, None, None)  # type: ignore[arg-type]
+            messages.render_error(self.err, too_deep, None, None)  # type: ignore[arg-type]
             return False
         except Exception as e:  # a bug of ours: say so, keep the session (its state is unchanged)
             self.err.print(Text(f"adcalc: internal error ({type(e).__name__}: {shown(str(e))}) — please report it "  # type: ignore[union-attr]
@@ -246,11 +246,11 @@ class Session:
         for w in warnings:
             place = layout.place(w.span, self.entries) if w.span is not None else None
             if place is None:  # nowhere in the user's text: no excerpt
-                render.render_warnings(self.err, [w], "" if w.span else self.entry, "<expression>")  # type: ignore[arg-type]
+                messages.render_warnings(self.err, [w], "" if w.span else self.entry, "<expression>")  # type: ignore[arg-type]
                 continue
             message = f"{w.message} (in {place.name})" if place.name else w.message
             moved = Warning(w.kind, message, place.span, w.operation, w.convention, w.count, w.details, w.site)
-            render.render_warnings(self.err, [moved], place.text, place.label or "<expression>")  # type: ignore[arg-type]
+            messages.render_warnings(self.err, [moved], place.text, place.label or "<expression>")  # type: ignore[arg-type]
 
     def _value_of(self, start: int, end: int, what: str) -> object:
         """The value of the expression ``entry[start:end]`` over the session's variables."""
@@ -278,7 +278,7 @@ class Session:
         if name in self.definitions:
             raise self._error("name", f"'{name}' is one of your functions; choose another variable name", *where)
         self.variables[name] = self._value_of(expression_start, len(self.entry), name)  # type: ignore[assignment]
-        self.out.print(Text(f"{name} = {render.num(self.variables[name])}"))  # type: ignore[arg-type]
+        self.out.print(Text(f"{name} = {plain.num(self.variables[name])}"))  # type: ignore[arg-type]
 
     def _define_one_line(self, m: re.Match[str]) -> None:
         """``f(a, b) = body`` → ``def f(a, b):\\n    return body``, with the way back to the typed columns."""
@@ -442,7 +442,7 @@ class Session:
             if not self.variables:
                 self.out.print(Text("no variables yet (bind one: x = 2)"))
             for n, v in self.variables.items():
-                self.out.print(Text(f"{n} = {render.num(v)}"))  # type: ignore[arg-type]
+                self.out.print(Text(f"{n} = {plain.num(v)}"))  # type: ignore[arg-type]
         elif word == ":defs":
             if not self.definitions:
                 self.out.print(Text("no functions yet (define one: f(x) = x^2)"))
