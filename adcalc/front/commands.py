@@ -1,0 +1,420 @@
+"""The one registry of commands: every command of ``adcalc`` and of the REPL, defined once.
+
+Contract:
+- ``REGISTRY`` holds one ``Command`` record per command, in the order ``adcalc --help`` lists
+  them: its name, one-line summary, options (``Option``: the command-line spelling and argparse
+  settings, and the REPL clause or session setting that supplies the same value), command-line
+  examples, how the REPL's ``:help`` shows it, and its runner.
+- A runner does the command's work by calling the ops layer and nothing else: given a ``Call``
+  (the source text or a ``Loaded``, the point, direction, cotangent, wrt, order, mode, trace and
+  the limits) it returns the operation's result (``shows="result"``: shown by
+  ``adcalc.present.render`` and ``adcalc.present.jsonout``, found by the result's class) or a
+  text (``shows="text"``: printed as it is).  A command that drives its own output (``run``, the
+  batch; ``repl``) has ``shows="itself"``: its runner takes the parsed command line and returns
+  the exit status.
+- ``adcalc.front.cli`` builds argparse from the registry and runs a command through its runner;
+  the REPL parses its clauses into the same ``Call`` and runs the same runner; the REPL's
+  keywords, completion and highlighting and both help texts read the registry.  Adding a
+  command is one ``Command`` here (plus, for a new result class, its view and JSON shape).
+
+Option kinds (how each front end turns the option's text into a value): ``source`` and
+``paths`` (positionals), ``point`` (NAME=VALUE for every input: ``--at`` / ``at``), ``bindings``
+(NAME=VALUE pairs: a direction), ``numbers`` (a list of numbers), ``name`` (an input's name),
+``count`` (a whole number), ``choice`` (one of its choices), ``flag`` (on or off) and ``cli``
+(used by the command line itself, never passed to a runner).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, NamedTuple
+
+KINDS = ("source", "paths", "point", "bindings", "numbers", "name", "count", "choice", "flag", "cli")
+SHOWS = ("result", "text", "itself")
+
+
+class Option(NamedTuple):
+    """One option of a command.  ``flag`` is its command-line spelling (``--dir``; a positional's
+    destination, ``source``, has no dashes); ``argparse`` the keyword arguments of
+    ``add_argument``; ``field`` the ``Call`` field its value fills.  In the REPL the value comes
+    from the clause ``clause`` (``dir x=1, y=0``) or from the session setting ``setting``
+    (``:trace on``); with neither, the REPL does not offer it.  ``repl_default`` is the REPL's
+    value when the clause is absent (the clause is then optional even where the command line
+    requires the option); ``example`` is the clause as the REPL's hint writes it.  Options with
+    the same ``group`` are mutually exclusive; a ``hidden`` option is left out of ``--help``."""
+
+    flag: str
+    kind: str
+    argparse: Mapping[str, Any]
+    field: str | None = None
+    clause: str | None = None
+    setting: str | None = None
+    group: str | None = None
+    repl_default: object = None
+    example: str = ""
+    hidden: bool = False
+
+    @property
+    def dest(self) -> str:
+        """The attribute argparse stores the value in (``--max-steps`` → ``max_steps``)."""
+        return self.flag.lstrip("-").replace("-", "_")
+
+    @property
+    def required(self) -> bool:
+        return bool(self.argparse.get("required", False))
+
+
+class ReplHelp(NamedTuple):
+    """How the REPL's ``:help`` shows a command: an example of its use, a gloss, and its slot in
+    the two-column table (filled row by row, lowest slot first)."""
+
+    usage: str
+    gloss: str
+    slot: int
+
+
+class Call(NamedTuple):
+    """The parsed values a runner works on (the same from the command line and from the REPL)."""
+
+    source: object  # adcalc text, or a Loaded (the REPL loads the session's program once)
+    point: Mapping[str, object] = {}
+    direction: Mapping[str, object] | None = None
+    cotangent: list[float] | None = None
+    wrt: str | None = None
+    order: int | None = None
+    mode: str | None = None
+    trace: bool = False
+    limits: Mapping[str, object] = {}
+
+
+class Command(NamedTuple):
+    """One command.  ``summary`` is its line in ``adcalc --help`` (and, with a full stop, the
+    description of ``adcalc NAME --help`` unless ``description`` is given); ``options`` come in
+    the order ``--help`` lists them; ``examples`` are the epilog of ``adcalc NAME --help``, and
+    those at the indices ``featured`` are also shown by ``adcalc --help``.  ``common``: it takes
+    the shared options (``--json``, ``--strict``, the limits, ``--debug``).  ``repl``: how the
+    REPL's ``:help`` shows it (None: a command of the command line only)."""
+
+    name: str
+    summary: str
+    options: tuple[Option, ...]
+    examples: tuple[str, ...]
+    runner: Callable[[Any], Any]
+    shows: str = "result"
+    common: bool = True
+    featured: tuple[int, ...] = ()
+    repl: ReplHelp | None = None
+    description: str | None = None
+
+    def option(self, field: str) -> Option | None:
+        """The option that fills the ``Call`` field ``field``, if the command has one."""
+        return next((o for o in self.options if o.field == field), None)
+
+    def clauses(self) -> tuple[Option, ...]:
+        """The options the REPL takes as clauses, in order."""
+        return tuple(o for o in self.options if o.clause)
+
+
+class Registry:
+    """The commands, in order; looked up by name.  ``plus`` gives a copy with one more command."""
+
+    def __init__(self, commands: tuple[Command, ...]):
+        names = [c.name for c in commands]
+        if len(set(names)) != len(names):
+            raise ValueError(f"a command is defined twice: {names}")
+        for c in commands:
+            bad = [o.flag for o in c.options if o.kind not in KINDS]
+            if bad or c.shows not in SHOWS:
+                raise ValueError(f"{c.name}: unknown option kind or output: {bad or c.shows}")
+        self.commands = tuple(commands)
+        self._by_name = {c.name: c for c in commands}
+
+    def __iter__(self) -> Iterator[Command]:
+        return iter(self.commands)
+
+    def __getitem__(self, name: str) -> Command:
+        return self._by_name[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    def plus(self, command: Command) -> Registry:
+        return Registry((*self.commands, command))
+
+    @property
+    def repl_names(self) -> tuple[str, ...]:
+        """The REPL's derivative commands (the words an input may start with), in order."""
+        return tuple(c.name for c in self.commands if c.repl is not None)
+
+    @property
+    def clause_words(self) -> tuple[str, ...]:
+        """Every clause word of the REPL's commands, in order of first appearance."""
+        words = (o.clause for c in self.commands if c.repl is not None for o in c.clauses())
+        return tuple(dict.fromkeys(words))  # type: ignore[arg-type]
+
+
+# ---- option values on the command line -----------------------------------------------------------
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number ≥ 1."""
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def size(text: str) -> int:
+    """argparse type: a memory size (``8G``, ``512M``)."""
+    import argparse
+
+    from adcalc.transform.budget import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def seconds(text: str) -> float:
+    """--timeout: a positive number of seconds (at most a million)."""
+    import argparse
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    if not 0 < value <= 1e6:
+        raise argparse.ArgumentTypeError("must be a number of seconds above 0 (at most 1000000)")
+    return value
+
+
+# ---- the options -----------------------------------------------------------------------------------
+
+COMMON = (
+    Option("--json", "cli", {"action": "store_true", "help": "print the result as JSON (see README for the shapes)"}),
+    Option("--strict", "cli", {"action": "store_true", "help": "treat nan/inf results as errors"}),
+    Option("--max-steps", "cli", {"type": positive_int, "metavar": "N",
+                                  "help": "stop after N executed steps (default 10,000,000)"}),
+    Option("--max-depth", "cli", {"type": positive_int, "metavar": "N",
+                                  "help": "limit nested function calls to N (default 1,000)"}),
+    Option("--max-memory", "cli", {"type": size, "metavar": "SIZE",
+                                   "help": "the memory budget for arrays and the tape, e.g. 8G or 512M (default 2G)"}),
+    Option("--debug", "cli", {"action": "store_true", "help": "show Python tracebacks of internal errors"}),
+)
+LIMITS = ("strict", "max_steps", "max_depth", "max_memory")  # the common options that are run limits
+
+SOURCE = Option("source", "source", {"metavar": "SOURCE", "help": "an expression, a .ad program file, or - for stdin"},
+                field="source")
+AT = Option("--at", "point", {"action": "append", "metavar": "NAME=VALUE,...", "default": [],
+                              "help": "the point: every input of SOURCE, in the order the results should use"},
+            field="point", clause="at")
+DIR = Option("--dir", "bindings", {"required": True, "metavar": "NAME=VALUE,...",
+                                   "help": "the direction v (every input)"},
+             field="direction", clause="dir", example="dir x=1, y=0")
+COT = Option("--cot", "numbers", {"required": True, "metavar": "W1,W2,...",
+                                  "help": "the cotangent w (one per output)"},
+             field="cotangent", clause="cot", example="cot 1, 0")
+TRACE = Option("--trace", "flag", {"action": "store_true", "help": "show the Wengert list with tangents/adjoints"},
+               field="trace", setting="trace")
+
+
+def _mode(help: str, setting: str | None) -> Option:
+    return Option("--mode", "choice", {"choices": ["forward", "reverse"], "help": help}, field="mode", setting=setting)
+
+
+# ---- the runners -------------------------------------------------------------------------------------
+
+def _evaluate(c: Call) -> object:
+    from adcalc.ops import derivatives
+
+    return derivatives.evaluate(c.source, c.point, **c.limits)  # type: ignore[arg-type]
+
+
+def _grad(c: Call) -> object:
+    from adcalc.ops import derivatives
+
+    return derivatives.grad(c.source, c.point, mode=c.mode or "reverse", trace=c.trace, **c.limits)  # type: ignore[arg-type]
+
+
+def _jvp(c: Call) -> object:
+    from adcalc.ops import derivatives
+
+    return derivatives.jvp(c.source, c.point, c.direction, trace=c.trace, **c.limits)  # type: ignore[arg-type]
+
+
+def _vjp(c: Call) -> object:
+    from adcalc.ops import derivatives
+
+    return derivatives.vjp(c.source, c.point, c.cotangent, trace=c.trace, **c.limits)  # type: ignore[arg-type]
+
+
+def _jacobian(c: Call) -> object:
+    from adcalc.ops import derivatives
+
+    return derivatives.jacobian(c.source, c.point, mode=c.mode, **c.limits)  # type: ignore[arg-type]
+
+
+def _hessian(c: Call) -> object:
+    from adcalc.ops import higher
+
+    return higher.hessian(c.source, c.point, **c.limits)  # type: ignore[arg-type]
+
+
+def _hvp(c: Call) -> object:
+    from adcalc.ops import higher
+
+    return higher.hvp(c.source, c.point, c.direction, **c.limits)  # type: ignore[arg-type]
+
+
+def _deriv(c: Call) -> object:
+    from adcalc.ops import higher
+
+    return higher.deriv(c.source, c.point, wrt=c.wrt, direction=c.direction, order=c.order,  # type: ignore[arg-type]
+                        trace=c.trace, **c.limits)
+
+
+def _check(c: Call) -> object:
+    from adcalc.ops.checks import check
+
+    return check(c.source, c.point, **c.limits)  # type: ignore[arg-type]
+
+
+def _ir(c: Call) -> str:
+    """The lowered program (the Wengert list) as text."""
+    from adcalc.language.ir import format_program
+    from adcalc.ops import derivatives
+    from adcalc.rules.arrays import describe
+
+    loaded = derivatives.load(c.source) if isinstance(c.source, str) else c.source
+    return format_program(loaded.program, describe)  # type: ignore[attr-defined]
+
+
+def _repl(args: object) -> int:
+    from adcalc.front.repl import main
+
+    return main()
+
+
+def _run_batch(args: Any) -> int:
+    """``adcalc run``: the outcomes of every target in input order, as a table (at the end) or JSON
+    Lines (as they finish), whatever ``--jobs``.  On SIGINT/SIGTERM what finished is still
+    reported, and the status is 128 + the signal number."""
+    from contextlib import closing
+
+    from adcalc.front.cli import EXIT_INPUT, EXIT_OK, limits_of, point_of
+    from adcalc.ops import batch, batchpool
+
+    at = point_of(args.at) if args.at else None
+    options = batch.Options(args.mode, at, args.trace, limits_of(args), args.timeout)
+    targets = batch.find_targets(args.paths)
+    finished = batchpool.Finished(len(targets))
+    if args.json:
+        from adcalc.present.jsonout import dumps, outcome_json
+        from adcalc.present.streams import ascii_only
+
+        def emit(outcomes: list[batch.Outcome]) -> None:
+            for o in outcomes:
+                sys.stdout.write(dumps(outcome_json(o), ascii_only=ascii_only(sys.stdout)) + "\n")
+            sys.stdout.flush()
+    else:
+        from adcalc.present import batchview, console
+    interrupted = None
+    try:
+        with batchpool.interrupts_raised(), closing(batchpool.run_all(targets, options, args.jobs)) as results:
+            for index, outcomes in results if args.json else batchview.run_with_progress(results, len(targets)):
+                finished.add(index, outcomes)
+                if args.json:
+                    emit(finished.next_in_order())
+    except batchpool.Interrupted as e:
+        interrupted = e
+        sys.stderr.write(f"adcalc: interrupted ({e.name}): {finished.count} of {len(targets)} files finished\n")
+    if args.json:
+        emit(finished.rest())
+    else:
+        batchview.render_batch(console.make_console(), finished.outcomes(), args.trace,
+                               interrupted=(finished.count, len(targets)) if interrupted else None)
+    if interrupted is not None:
+        return interrupted.exit_status
+    ok = all(o.status in ("pass", "ok") for o in finished.outcomes())
+    return EXIT_OK if ok and targets else EXIT_INPUT
+
+
+# ---- the registry ---------------------------------------------------------------------------------------
+
+_QUICK = 'adcalc grad "exp(2*x1) + x1*x2^2 + cos(x2)" --at x1=1,x2=2'
+
+REGISTRY = Registry((
+    Command("repl", "the interactive calculator (also: adcalc with no arguments)", (),
+            ("adcalc", "adcalc repl < session.txt"), _repl, shows="itself", common=False,
+            description="The interactive calculator.  With standard input not a terminal, it reads plain lines, "
+                        "prints results, and exits 1 if any line failed."),
+    Command("eval", "the value of SOURCE at a point", (SOURCE, AT),
+            ('adcalc eval "sin(x^2 + 1)" --at x=1.5', "adcalc eval samples/newton_sqrt.ad --at a=2 --json"),
+            _evaluate, repl=ReplHelp("eval f at x=3", "value", 8)),
+    Command("grad", "the gradient of a scalar SOURCE (reverse mode by default)",
+            (SOURCE, AT, _mode("differentiation mode (default: reverse)", "mode"), TRACE),
+            (_QUICK, _QUICK + " --mode forward --trace", 'adcalc grad "sin(x^2+1)" --at x=1.5 --trace --json',
+             'adcalc grad "sum(W * (A + b))" --at "A=[[1,2],[3,4]],b=[10,20],W=[[1,-2],[3,1]]"'),
+            _grad, featured=(0, 1, 3), repl=ReplHelp("grad f at x=1, y=2", "gradient", 0)),
+    Command("jvp", "the Jacobian-vector product J·v (one forward sweep)", (SOURCE, AT, DIR, TRACE),
+            ('adcalc jvp "[x*y, sin(x)]" --at x=1,y=2 --dir x=1,y=0',),
+            _jvp, repl=ReplHelp("jvp f at x=1, y=2 dir x=1, y=0", "J·v", 2)),
+    Command("vjp", "the vector-Jacobian product wᵀJ (one reverse sweep)", (SOURCE, AT, COT, TRACE),
+            ('adcalc vjp "[x*y, sin(x)]" --at x=1,y=2 --cot 1,0.5 --trace',),
+            _vjp, repl=ReplHelp("vjp h cot 1, 0.5", "wᵀJ", 3)),
+    Command("jacobian", "the full Jacobian (the mode needing fewer sweeps by default)",
+            (SOURCE, AT, _mode("differentiation mode (default: the one needing fewer sweeps)", None)),
+            ('adcalc jacobian "[r*cos(t), r*sin(t)]" --at r=2,t=0.5',
+             'adcalc jacobian "A @ v" --at "A=[[1,2],[3,4]],v=[1,-1]"',
+             'adcalc jacobian "[x+y+z, x*y*z]" --at x=1,y=2,z=3 --mode forward'),
+            _jacobian, featured=(0,), repl=ReplHelp("jacobian h at x=1", "Jacobian", 1)),
+    Command("hessian", "the Hessian of a scalar SOURCE (forward-over-reverse)", (SOURCE, AT),
+            ('adcalc hessian "exp(2*x1) + x1*x2^2 + cos(x2)" --at x1=1,x2=2',),
+            _hessian, repl=ReplHelp("hessian f", "Hessian", 4)),
+    Command("hvp", "the Hessian-vector product H·v, without forming H", (SOURCE, AT, DIR),
+            ('adcalc hvp "100*(y - x^2)^2 + (1 - x)^2" --at x=-1.2,y=1 --dir x=1,y=0',),
+            _hvp, repl=ReplHelp("hvp f dir x=1, y=0", "H·v", 5)),
+    Command("deriv", "1st…K-th derivatives along an input or a direction (one Taylor-mode sweep)",
+            (SOURCE, AT,
+             Option("--wrt", "name", {"metavar": "NAME", "help": "differentiate along this input"},
+                    field="wrt", clause="wrt", group="along"),
+             DIR._replace(argparse={"metavar": "NAME=VALUE,...", "help": "differentiate along this direction"},
+                          group="along"),
+             Option("--order", "count", {"type": positive_int, "required": True, "metavar": "K",
+                                         "help": "the highest derivative (1 to 100)"},
+                    field="order", clause="order", repl_default=1, example="order 3"),
+             TRACE._replace(argparse={"action": "store_true", "help": "show every node's Taylor coefficients"})),
+            ('adcalc deriv "exp(2*x)" --at x=0 --order 10',
+             'adcalc deriv "sin(x*y)" --at x=1,y=2 --wrt y --order 4 --trace',
+             'adcalc deriv "x*y^2" --at x=1,y=2 --dir x=1,y=1 --order 3'),
+            _deriv, repl=ReplHelp("deriv f wrt x order 5", "Taylor mode", 6)),
+    Command("check", "compare forward AD, reverse AD and finite differences (exit 1 if they disagree)", (SOURCE, AT),
+            ('adcalc check "x^2 + 3*x + 1" --at x=2', 'adcalc check "[r*cos(t), r*sin(t)]" --at r=2,t=0.5 --json'),
+            _check, repl=ReplHelp("check f", "AD vs finite differences", 7)),
+    Command("run", "evaluate program files at their # @at points and check their # @expect lines",
+            (Option("paths", "paths", {"nargs": "+", "metavar": "FILE_OR_DIR",
+                                       "help": "program files, or directories of *.ad"}),
+             AT._replace(argparse={**AT.argparse,
+                                   "help": "evaluate every file at this point instead of its # @at points"}),
+             _mode("differentiation mode", None),
+             TRACE._replace(argparse={"action": "store_true", "help": "show each run's trace (scalar sources)"}),
+             Option("--timeout", "cli", {
+                 "type": seconds, "default": 60.0, "metavar": "SECONDS",
+                 "help": "stop a file that runs longer than this; the others go on (default 60)"}),
+             Option("--jobs", "cli", {
+                 "type": positive_int, "default": 1, "metavar": "N",
+                 "help": "run N files at a time, in worker processes (default 1: one by one, in this process)"})),
+            ("adcalc run samples/", "adcalc run samples/newton_sqrt.ad --at a=9 --trace",
+             "adcalc run samples/ --json > results.jsonl"),
+            _run_batch, shows="itself"),
+    Command("ir", "print the lowered IR (the Wengert list)",
+            (SOURCE, Option("--debug", "cli", {"action": "store_true"}, hidden=True)),
+            ('adcalc ir "exp(2*x1) + x1*x2^2 + cos(x2)"', "echo 'x^2 + 1' | adcalc ir -"),
+            _ir, shows="text", common=False, featured=(0,), repl=ReplHelp("ir f", "the Wengert list", 9)),
+))
