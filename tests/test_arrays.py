@@ -18,8 +18,7 @@ from test_primitives import ROWS
 
 import adcalc
 from adcalc import AdcalcError
-from adcalc.rules.arrays import ARRAY_FUNCTIONS, ARRAY_PRIMITIVES
-from adcalc.rules.elementwise import PRIMITIVES
+from adcalc.rules.registry import ARRAY_FUNCTIONS, ARRAY_PRIMITIVES, PRIMITIVES
 
 RNG = np.random.default_rng(7)
 

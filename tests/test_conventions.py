@@ -19,7 +19,7 @@ import pytest
 
 import adcalc
 from adcalc.ops import higher
-from adcalc.rules.elementwise import FUNCTIONS
+from adcalc.rules.registry import FUNCTIONS
 
 UNARY = sorted(n for n, p in FUNCTIONS.items() if p.arity == 1)
 BINARY = sorted(n for n, p in FUNCTIONS.items() if p.arity == 2)

@@ -14,7 +14,7 @@ import adcalc
 from adcalc.front.cli import main
 from adcalc.ops import higher
 from adcalc.ops.checks import check
-from adcalc.rules.elementwise import PRIMITIVES
+from adcalc.rules.registry import PRIMITIVES
 
 RUNNING = "exp(2*x1) + x1*x2^2 + cos(x2)"
 

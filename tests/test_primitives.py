@@ -14,7 +14,7 @@ import pytest
 from numeric import ulp_close
 
 import adcalc
-from adcalc.rules.elementwise import PRIMITIVES
+from adcalc.rules.registry import PRIMITIVES
 from adcalc.transform.forward import Dual
 
 mp.mp.dps = 40

@@ -48,8 +48,15 @@ from adcalc.language.ir import (
     Return,
     Var,
 )
-from adcalc.rules.arrays import ARRAY_FUNCTIONS, ARRAY_PRIMITIVES, BUILTIN_NAMES, REDUCTIONS
-from adcalc.rules.elementwise import BINARY_OPERATORS, CONSTANTS, FUNCTIONS
+from adcalc.rules.registry import (
+    ARRAY_FUNCTIONS,
+    ARRAY_PRIMITIVES,
+    BINARY_OPERATORS,
+    BUILTIN_NAMES,
+    CONSTANTS,
+    FUNCTIONS,
+    REDUCTIONS,
+)
 
 _CONDITION_NODES = ("comparison", "and_test", "or_test", "not_test")
 _AUG = {"+=": "add", "-=": "sub", "*=": "mul", "/=": "div"}

@@ -24,8 +24,7 @@ import re
 
 from adcalc.errors import Span
 from adcalc.language.ir import Const, Eqn, FallOff, Function, Program, Return, Var
-from adcalc.rules.arrays import ARRAY_FUNCTIONS
-from adcalc.rules.elementwise import BINARY_OPERATORS, CONSTANTS, FUNCTIONS
+from adcalc.rules.registry import ARRAY_FUNCTIONS, BINARY_OPERATORS, CONSTANTS, FUNCTIONS
 
 _TOKEN = re.compile(r"""
     (?P<ws>[\t \f]+)

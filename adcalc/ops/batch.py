@@ -47,7 +47,7 @@ from adcalc.errors import AdcalcError, Span
 from adcalc.language.bindings import parse_bindings, parse_number, with_arrays
 from adcalc.language.sources import read_file
 from adcalc.ops import derivatives as api
-from adcalc.rules.arrays import entries
+from adcalc.rules.shapes import entries
 
 DEFAULT_TOLERANCE = 1e-9
 DEFAULT_TIMEOUT = 60.0

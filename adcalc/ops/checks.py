@@ -24,7 +24,7 @@ from adcalc.ops import validate
 from adcalc.ops.derivatives import evaluate, jacobian, jvp, vjp
 from adcalc.ops.driver import Loaded, bind, resolve
 from adcalc.ops.results import result_type
-from adcalc.rules.arrays import entries as flat_entries
+from adcalc.rules.shapes import entries as flat_entries
 
 EPS = 2.0**-52
 AD_TOLERANCE = 1e-10

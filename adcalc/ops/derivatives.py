@@ -49,7 +49,7 @@ from adcalc.ops.driver import (
     unit_seeds,
 )
 from adcalc.ops.results import EvalResult, GradResult, JacobianResult, JvpResult, Result, VjpResult
-from adcalc.rules.arrays import entries
+from adcalc.rules.shapes import entries
 from adcalc.transform.modes import EvalMode
 
 __all__ = ["EvalResult", "GradResult", "JacobianResult", "JvpResult", "Loaded", "Result", "VjpResult", "evaluate",

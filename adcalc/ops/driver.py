@@ -25,8 +25,7 @@ from functools import lru_cache
 
 from adcalc.errors import AdcalcError
 from adcalc.ops import validate
-from adcalc.rules.arrays import BUILTIN_NAMES
-from adcalc.rules.elementwise import CONSTANTS
+from adcalc.rules.registry import BUILTIN_NAMES, CONSTANTS
 from adcalc.transform.forward import Dual, ForwardMode, TracedForwardMode
 from adcalc.transform.interpreter import Limits, compile_program, run
 from adcalc.transform.modes import fmt_number
@@ -120,7 +119,7 @@ def resolve(source: str | Loaded) -> Loaded:
 
 
 def as_array(name: str, value: object) -> object:
-    from adcalc.rules.elementwise import np
+    from adcalc.rules.registry import np
 
     try:
         a = np.asarray(value, dtype=float)  # no copy of a float array: adcalc never writes into inputs
@@ -222,7 +221,7 @@ def labels(name: str, v: object) -> list[str]:
     """The names of a value's scalar entries in row-major order: ``x`` or ``x[0]``, ``A[0, 1]``."""
     if type(v) is float:
         return [name]
-    from adcalc.rules.elementwise import np
+    from adcalc.rules.registry import np
 
     return [f"{name}[{', '.join(str(i) for i in idx)}]" for idx in np.ndindex(*v.shape)]
 
@@ -238,7 +237,7 @@ def scalar_output(m: object, out: object, what: str) -> float:
 def unit_seeds(names: list[str], values: dict[str, object], limits: Limits) -> list[object]:
     """Seeds for one forward sweep per scalar entry of the inputs (identity over the flattening);
     their memory (width × entries) is checked against the budget first."""
-    from adcalc.rules.elementwise import np
+    from adcalc.rules.registry import np
 
     width = sum(size(values[n]) for n in names)
     need(limits, 8 * width * width, f"forward mode with {width:,} tangent directions (one per input entry)")
@@ -277,7 +276,7 @@ def split(names: list[str], values: dict[str, object], flat: Sequence[float]) ->
 
 def has_arrays(loaded: Loaded, values: dict[str, object]) -> bool:
     from adcalc.language.ir import Eqn
-    from adcalc.rules.arrays import ARRAY_PRIMITIVES
+    from adcalc.rules.registry import ARRAY_PRIMITIVES
 
     if any(type(v) is not float for v in values.values()):
         return True
@@ -349,7 +348,7 @@ def read_adjoints(names: list[str], used: Sequence[str], adj: list[object],
         if type(v) is float:
             out[n] = a if a is not None else 0.0
         else:
-            from adcalc.rules.elementwise import np
+            from adcalc.rules.registry import np
 
             out[n] = np.zeros(v.shape) if a is None else np.array(np.broadcast_to(a, v.shape), dtype=float)
     return out
@@ -365,7 +364,7 @@ def tangent_of(out: object, value: object) -> object:
         return out.tangent[0] if out.tangent is not None else 0.0
     if type(value) is float:
         return 0.0
-    from adcalc.rules.elementwise import np
+    from adcalc.rules.registry import np
 
     return np.zeros(value.shape)
 
@@ -378,7 +377,7 @@ def unflatten(shapes_of: list[object], flat: Sequence[float]) -> list[object]:
         if type(p) is float:
             out.append(flat[offset])
         else:
-            from adcalc.rules.elementwise import np
+            from adcalc.rules.registry import np
 
             out.append(np.array(flat[offset:offset + p.size], dtype=float).reshape(p.shape))
         offset += size(p)

@@ -29,7 +29,7 @@ from adcalc.ops.driver import (
     shaped,
 )
 from adcalc.ops.results import DerivResult, HessianResult, HvpResult
-from adcalc.rules.elementwise import primal
+from adcalc.rules.registry import primal
 from adcalc.transform.forward import Dual
 from adcalc.transform.reverse import BoxedReverseMode
 from adcalc.transform.taylor import Jet, TaylorMode, TracedTaylorMode

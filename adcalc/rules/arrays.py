@@ -3,7 +3,7 @@
 Contract (the math).  Array values are float64 ``ndarray``s with at least one axis; scalars stay
 Python floats (so scalar programs never touch NumPy).  Elementwise primitives come from
 ``adcalc.rules.elementwise`` and broadcast as NumPy does; this module holds the operations that change
-shapes, each as one ``ArrayPrimitive`` with
+shapes, each as one registry ``Primitive`` (kind ``array``) with
 
 - ``value(args, params)``: the result (a float when it has no axes left);
 - ``jvp(args, tangents, params, out)``: the tangent of the result.  Tangents are *batched*: a
@@ -34,143 +34,40 @@ len
 Reverse mode sums a cotangent over the axes an argument was broadcast along
 (``unbroadcast``): in ``sum(x + b)`` with ``b`` broadcast across rows, ``b̄`` sums over rows.
 Bad shapes and indices raise ``AdcalcError`` (kind ``shape`` or ``index``) naming the shapes.
-NumPy itself is imported on first use (``adcalc.rules.elementwise.np``).
+NumPy itself is imported on first use (``adcalc.rules.registry.np``); the helpers are ``rules/shapes.py``.
 """
 
 from __future__ import annotations
 
-from collections import namedtuple
 from collections.abc import Callable, Sequence
 
 from adcalc.errors import AdcalcError
-from adcalc.rules.elementwise import np
+from adcalc.rules.registry import Primitive, np, register
+from adcalc.rules.shapes import (
+    axis_text,
+    batch_axis,
+    check_axis,
+    describe_value,
+    expand,
+    is_array,
+    lift,
+    mul0,
+    need_array,
+    scalar_result,
+    shape_text,
+    unbroadcast,
+)
 
 MAX_AXES = 32  # NumPy allows 64; deeper literals are a shape error, not a crash
 
 
-class ArrayPrimitive(namedtuple("ArrayPrimitive", "name min_args max_args value jvp vjp display doc keywords "
-                                                 "differentiable kink convention pullback size",
-                                 defaults=((), (0,), None, "", (), None))):
-    """One array primitive (an immutable record): ``value``, ``jvp``, ``vjp`` as above (``jvp``
-    None: the result is a constant: zeros, ones, len); ``display`` (shown args, params) → text;
-    ``keywords``: static keyword arguments (``axis=``); ``differentiable``: argument positions
-    with a derivative; ``kink`` (args, params, out) → bool with its ``convention``; ``pullback``:
-    how each argument's adjoint update reads in a reverse trace — ``{g}`` the result's adjoint,
-    ``{0}``, ``{1}`` the arguments, ``{key}`` the subscript, ``{i}`` the position; ``size``
-    (args, params) → the number of result elements, for the operations whose result can be larger
-    than their largest argument (the budget checks it before the value is computed)."""
-
-    __slots__ = ()
-
-
-ARRAY_PRIMITIVES: dict[str, ArrayPrimitive] = {}
-
-
-def _aprim(p: ArrayPrimitive) -> ArrayPrimitive:
-    ARRAY_PRIMITIVES[p.name] = p
-    return p
-
-
-# ---- helpers ------------------------------------------------------------------------------
-
-def is_array(v: object) -> bool:
-    return type(v) is not float and hasattr(v, "shape")
-
-
-def shape_text(shape: tuple[int, ...]) -> str:
-    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
-def describe_value(v: object) -> str:
-    """``a number`` or ``an array of shape (3,)``."""
-    return f"an array of shape {shape_text(v.shape)}" if is_array(v) else "a number"  # type: ignore[union-attr]
-
-
-def scalar_result(r: object) -> object:
-    """NumPy's 0-d results become Python floats (scalars are floats everywhere)."""
-    return float(r) if not hasattr(r, "ndim") or r.ndim == 0 else r
-
-
-def unbroadcast(g: object, shape: tuple[int, ...]) -> object:
-    """Sum ``g`` over the axes along which an argument of ``shape`` was broadcast."""
-    gshape = getattr(g, "shape", ())
-    if gshape == shape:
-        return g
-    if not shape:
-        return float(np.sum(g))
-    lead = len(gshape) - len(shape)
-    axes = tuple(range(lead)) + tuple(i + lead for i, d in enumerate(shape) if d == 1 and gshape[i + lead] != 1)
-    r = np.sum(g, axis=axes, keepdims=True) if axes else g
-    return r.reshape(shape) if lead else r
-
-
-def entries(v: object) -> list[float]:
-    """A value (a number, an array, or a list of outputs) as a flat list of numbers, arrays in
-    row-major order: the order of a Jacobian's rows and of ``--cot`` weights."""
-    if isinstance(v, list):
-        return [x for item in v for x in entries(item)]
-    if hasattr(v, "shape"):
-        return [float(x) for x in v.reshape(-1)]  # type: ignore[attr-defined]
-    return [v]  # type: ignore[list-item]
-
-
-def all_finite(a: object) -> bool:
-    s = float(np.sum(a))  # one reduction: a finite sum means every element is finite (no NumPy warning)
-    if s - s == 0.0:
-        return True
-    return bool(np.all(np.isfinite(a)))
-
-
-def mul0(p: object, t: object) -> object:
-    """p·t where an exact-zero factor contributes 0 (no 0·inf = nan), elementwise."""
-    for c, other in ((t, p), (p, t)):
-        if type(c) is float and c - c == 0.0 and c != 0.0:  # a finite non-zero constant: no 0·inf possible
-            if c == 1.0:
-                return other  # add/sub pass the cotangent through without a copy
-            return np.negative(other) if c == -1.0 else np.multiply(other, c)
-    r = np.multiply(p, t)
-    if all_finite(r):
-        return r
-    return np.where(np.logical_or(np.equal(p, 0.0), np.equal(t, 0.0)), 0.0, r)
-
-
-def lift(t: object, ndim: int) -> object:
-    """A batched tangent ``(k, *s)`` reshaped to broadcast against a result with ``ndim`` axes."""
-    t = np.asarray(t, dtype=float)
-    missing = ndim - (t.ndim - 1)
-    if missing <= 0:
-        return t
-    return t.reshape((t.shape[0],) + (1,) * missing + t.shape[1:])
-
-
-def _batch_axis(axis: int | None, ndim: int) -> int | tuple[int, ...]:
-    """The axis of a batched tangent that corresponds to ``axis`` of the value."""
-    if axis is None:
-        return tuple(range(1, ndim + 1))
-    return (axis % ndim) + 1
-
-
-def _expand(g: object, axis: int | None, shape: tuple[int, ...]) -> object:
-    """A reduction's cotangent broadcast back to the argument's shape."""
-    if axis is not None:
-        g = np.expand_dims(g, axis)
-    return np.broadcast_to(g, shape)
-
-
-def _need_array(name: str, v: object, what: str = "its argument") -> None:
-    if not is_array(v):
-        raise AdcalcError("type", f"{name}() needs an array, but {what} is a number",
-                          hint=f"e.g. {name}([1, 2, 3])")
-
-
-def _check_axis(name: str, axis: int | None, x: object) -> None:
-    if axis is not None and not -x.ndim <= axis < x.ndim:
-        raise AdcalcError("shape", f"{name}(): axis {axis} is out of range for an array of shape "
-                          f"{shape_text(x.shape)}", hint=f"axes are 0 … {x.ndim - 1} (or negative from the end)")
-
-
-def _axis_text(params: tuple) -> str:
-    return "" if not params or params[0] is None else f", axis={params[0]}"
+def _aprim(name: str, min_args: int, max_args: int, value: Callable[..., object], jvp: object, vjp: object,
+           display: Callable[..., str], doc: str, public: bool = True, **kw: object) -> Primitive:
+    """Register an array primitive (``jvp`` None: its result is a constant — zeros, ones, len;
+    ``differentiable``: the argument positions with a derivative, the first by default)."""
+    kw.setdefault("differentiable", (0,))
+    return register(Primitive(name, "array", min_args, max_args, value, None, display, None, jvp=jvp, vjp=vjp,
+                              doc=doc, public=public, **kw))  # type: ignore[arg-type]
 
 
 # ---- literals -------------------------------------------------------------------------------
@@ -202,10 +99,10 @@ def _array_vjp(args: Sequence[object], params: tuple, out: object, g: object) ->
     return [scalar_result(g[i]) for i in range(len(args))]
 
 
-_aprim(ArrayPrimitive(
+_aprim(
     "array", 1, 1_000_000, _array_value, _array_jvp, _array_vjp,
     lambda a, p: "[" + ", ".join(a) + "]", "an array literal [a, b, …] (rows of a matrix: [[1, 2], [3, 4]])",
-    differentiable=range(1_000_000), pullback=("{g}[{i}]",), size=_array_size))
+    differentiable=range(1_000_000), pullback=("{g}[{i}]",), size=_array_size, public=False)
 
 
 # ---- indexing -------------------------------------------------------------------------------
@@ -288,11 +185,11 @@ def _show_key(args: Sequence[str], params: tuple) -> str:
     return ", ".join(parts)
 
 
-_aprim(ArrayPrimitive(
+_aprim(
     "index", 2, 1_000_000, _index_value, _index_jvp, _index_vjp,
     lambda a, p: f"{a[0]}[{_show_key(a[1:], p)}]",
     "x[i], A[i, j], x[a:b:c]: an element or a slice (indices whole, negative from the end)",
-    pullback=("{g} scattered into [{key}]",)))
+    pullback=("{g} scattered into [{key}]",), public=False)
 
 
 def _setitem_value(args: Sequence[object], params: tuple) -> object:
@@ -326,12 +223,12 @@ def _setitem_vjp(args: Sequence[object], params: tuple, out: object, g: object) 
     return [gx, unbroadcast(g[key], np.shape(v))]
 
 
-_aprim(ArrayPrimitive(
+_aprim(
     "setitem", 3, 1_000_000, _setitem_value, _setitem_jvp, _setitem_vjp,
     lambda a, p: f"{a[0]} with [{_show_key(a[2:], p)}] = {a[1]}",
     "x[i] = v in a program: a new array equal to x except at [i] (copies x: O(size) per assignment)",
     differentiable=(0, 1), pullback=("{g} with [{key}] = 0", "{g}[{key}]"),
-    size=lambda args, params: int(getattr(args[0], "size", 1))))
+    size=lambda args, params: int(getattr(args[0], "size", 1)), public=False)
 
 
 # ---- reductions -------------------------------------------------------------------------------
@@ -340,9 +237,9 @@ def _reduce_value(f: str) -> Callable[..., object]:
     def value(args: Sequence[object], params: tuple) -> object:
         x = args[0]
         name = {"amax": "max", "amin": "min"}.get(f, f)
-        _need_array(name, x)
+        need_array(name, x)
         axis = params[0] if params else None
-        _check_axis(name, axis, x)
+        check_axis(name, axis, x)
         if f in ("amax", "amin") and (x.size == 0 or (axis is not None and x.shape[axis] == 0)):
             raise AdcalcError("shape", f"{name}() of an empty array has no value")
         return scalar_result(getattr(np, f)(x, axis=axis))
@@ -351,11 +248,11 @@ def _reduce_value(f: str) -> Callable[..., object]:
 
 
 def _sum_jvp(args: Sequence[object], tangents: Sequence[object], params: tuple, out: object) -> object:
-    return np.sum(tangents[0], axis=_batch_axis(params[0], args[0].ndim))
+    return np.sum(tangents[0], axis=batch_axis(params[0], args[0].ndim))
 
 
 def _sum_vjp(args: Sequence[object], params: tuple, out: object, g: object) -> list[object]:
-    return [_expand(g, params[0], args[0].shape)]
+    return [expand(g, params[0], args[0].shape)]
 
 
 def _count(x: object, axis: int | None) -> int:
@@ -363,11 +260,11 @@ def _count(x: object, axis: int | None) -> int:
 
 
 def _mean_jvp(args: Sequence[object], tangents: Sequence[object], params: tuple, out: object) -> object:
-    return np.mean(tangents[0], axis=_batch_axis(params[0], args[0].ndim))
+    return np.mean(tangents[0], axis=batch_axis(params[0], args[0].ndim))
 
 
 def _mean_vjp(args: Sequence[object], params: tuple, out: object, g: object) -> list[object]:
-    return [_expand(np.divide(g, _count(args[0], params[0])), params[0], args[0].shape)]
+    return [expand(np.divide(g, _count(args[0], params[0])), params[0], args[0].shape)]
 
 
 def _others_product(x: object, axis: int | None) -> object:
@@ -383,34 +280,34 @@ def _others_product(x: object, axis: int | None) -> object:
 
 def _prod_jvp(args: Sequence[object], tangents: Sequence[object], params: tuple, out: object) -> object:
     x = args[0]
-    return np.sum(mul0(_others_product(x, params[0]), tangents[0]), axis=_batch_axis(params[0], x.ndim))
+    return np.sum(mul0(_others_product(x, params[0]), tangents[0]), axis=batch_axis(params[0], x.ndim))
 
 
 def _prod_vjp(args: Sequence[object], params: tuple, out: object, g: object) -> list[object]:
     x = args[0]
-    return [mul0(_expand(g, params[0], x.shape), _others_product(x, params[0]))]
+    return [mul0(expand(g, params[0], x.shape), _others_product(x, params[0]))]
 
 
 def _extreme_weights(x: object, axis: int | None, out: object) -> object:
     """1/(number of ties) at the positions of the extreme along the axis, 0 elsewhere."""
-    hit = np.equal(x, _expand(out, axis, x.shape))
+    hit = np.equal(x, expand(out, axis, x.shape))
     count = np.sum(hit, axis=axis, keepdims=axis is not None)
     return hit / count
 
 
 def _extreme_jvp(args: Sequence[object], tangents: Sequence[object], params: tuple, out: object) -> object:
     x = args[0]
-    return np.sum(mul0(_extreme_weights(x, params[0], out), tangents[0]), axis=_batch_axis(params[0], x.ndim))
+    return np.sum(mul0(_extreme_weights(x, params[0], out), tangents[0]), axis=batch_axis(params[0], x.ndim))
 
 
 def _extreme_vjp(args: Sequence[object], params: tuple, out: object, g: object) -> list[object]:
     x = args[0]
-    return [mul0(_expand(g, params[0], x.shape), _extreme_weights(x, params[0], out))]
+    return [mul0(expand(g, params[0], x.shape), _extreme_weights(x, params[0], out))]
 
 
 def _extreme_tie(args: Sequence[object], params: tuple, out: object) -> bool:
     x = args[0]
-    return bool(np.any(np.sum(np.equal(x, _expand(out, params[0], x.shape)), axis=params[0]) > 1))
+    return bool(np.any(np.sum(np.equal(x, expand(out, params[0], x.shape)), axis=params[0]) > 1))
 
 
 _pullbacks = {"sum": "{g} broadcast to {0}'s shape", "mean": "{g}/n broadcast to {0}'s shape",
@@ -423,12 +320,13 @@ for _name, _f, _jvp, _vjp, _doc in (
         ("amax", "amax", _extreme_jvp, _extreme_vjp, "max(x), max(A, axis=0): the largest element (along an axis)"),
         ("amin", "amin", _extreme_jvp, _extreme_vjp, "min(x), min(A, axis=0): the smallest element (along an axis)")):
     _shown = {"amax": "max", "amin": "min"}.get(_name, _name)
-    _aprim(ArrayPrimitive(
+    _aprim(
         _name, 1, 1, _reduce_value(_f), _jvp, _vjp,
-        (lambda s: lambda a, p: f"{s}({a[0]}{_axis_text(p)})")(_shown), _doc, keywords=("axis",),
+        (lambda s: lambda a, p: f"{s}({a[0]}{axis_text(p)})")(_shown), _doc, keywords=("axis",),
         kink=_extreme_tie if _name in ("amax", "amin") else None,
         pullback=(_pullbacks[_name],),
-        convention="a tie splits the derivative evenly among the tied elements" if _name in ("amax", "amin") else ""))
+        convention="a tie splits the derivative evenly among the tied elements" if _name in ("amax", "amin") else "",
+        public=_name not in ("amax", "amin"))
 
 
 # ---- linear algebra ----------------------------------------------------------------------------
@@ -437,7 +335,7 @@ def _matmul_value(name: str) -> Callable[..., object]:
     def value(args: Sequence[object], params: tuple) -> object:
         a, b = args
         for v, which in ((a, "its first argument"), (b, "its second argument")):
-            _need_array(name, v, which)
+            need_array(name, v, which)
             if v.ndim > 2:
                 raise AdcalcError("shape", f"{name}: {which} has shape {shape_text(v.shape)}; vectors and "
                                   "matrices only")
@@ -479,18 +377,18 @@ def _matmul_vjp(args: Sequence[object], params: tuple, out: object, g: object) -
     return [np.matmul(g2, b2.T).reshape(a.shape), np.matmul(a2.T, g2).reshape(b.shape)]
 
 
-_aprim(ArrayPrimitive(
+_aprim(
     "matmul", 2, 2, _matmul_value("matmul"), _matmul_jvp, _matmul_vjp,
     lambda a, p: f"{a[0]} @ {a[1]}", "A @ B: matrix-matrix, matrix-vector or vector-vector product",
-    differentiable=(0, 1), pullback=("{g} @ {1}ᵀ", "{0}ᵀ @ {g}"), size=_matmul_size))
-_aprim(ArrayPrimitive(
+    differentiable=(0, 1), pullback=("{g} @ {1}ᵀ", "{0}ᵀ @ {g}"), size=_matmul_size, public=False)
+_aprim(
     "dot", 2, 2, _matmul_value("dot"), _matmul_jvp, _matmul_vjp,
     lambda a, p: f"dot({a[0]}, {a[1]})", "dot(x, y): the inner product of vectors (the matrix product for matrices)",
-    differentiable=(0, 1), pullback=("{g} @ {1}ᵀ", "{0}ᵀ @ {g}"), size=_matmul_size))
+    differentiable=(0, 1), pullback=("{g} @ {1}ᵀ", "{0}ᵀ @ {g}"), size=_matmul_size)
 
 
 def _transpose_value(args: Sequence[object], params: tuple) -> object:
-    _need_array("transpose", args[0])
+    need_array("transpose", args[0])
     return args[0].T
 
 
@@ -499,13 +397,13 @@ def _transpose_jvp(args: Sequence[object], tangents: Sequence[object], params: t
     return np.transpose(t, (0,) + tuple(range(t.ndim - 1, 0, -1)))
 
 
-_aprim(ArrayPrimitive(
+_aprim(
     "transpose", 1, 1, _transpose_value, _transpose_jvp, lambda args, params, out, g: [np.transpose(g)],
-    lambda a, p: f"{a[0]}ᵀ", "transpose(A): rows become columns (a vector is unchanged)", pullback=("{g}ᵀ",)))
+    lambda a, p: f"{a[0]}ᵀ", "transpose(A): rows become columns (a vector is unchanged)", pullback=("{g}ᵀ",))
 
 
 def _norm_value(args: Sequence[object], params: tuple) -> object:
-    _need_array("norm", args[0])
+    need_array("norm", args[0])
     return float(np.linalg.norm(args[0].reshape(-1)))
 
 
@@ -513,7 +411,7 @@ def _norm_jvp(args: Sequence[object], tangents: Sequence[object], params: tuple,
     x = args[0]
     if out == 0.0:
         return np.zeros(tangents[0].shape[0])
-    return np.sum(mul0(x / out, tangents[0]), axis=_batch_axis(None, x.ndim))
+    return np.sum(mul0(x / out, tangents[0]), axis=batch_axis(None, x.ndim))
 
 
 def _norm_vjp(args: Sequence[object], params: tuple, out: object, g: object) -> list[object]:
@@ -523,11 +421,11 @@ def _norm_vjp(args: Sequence[object], params: tuple, out: object, g: object) -> 
     return [mul0(g, x / out)]
 
 
-_aprim(ArrayPrimitive(
+_aprim(
     "norm", 1, 1, _norm_value, _norm_jvp, _norm_vjp, lambda a, p: f"‖{a[0]}‖",
     "norm(x): the Euclidean norm (Frobenius for a matrix)",
     kink=lambda args, params, out: out == 0.0, convention="the derivative of norm at 0 is taken as 0",
-    pullback=("{g}·{0}/‖{0}‖",)))
+    pullback=("{g}·{0}/‖{0}‖",))
 
 
 # ---- constructors and shape queries ------------------------------------------------------------
@@ -559,56 +457,39 @@ def _filled_size(name: str) -> Callable[..., int]:
     return size
 
 
-_aprim(ArrayPrimitive("zeros", 1, 2, _filled("zeros", 0.0), None, None,
+_aprim("zeros", 1, 2, _filled("zeros", 0.0), None, None,
                       lambda a, p: f"zeros({', '.join(a)})", "zeros(n), zeros(m, n): an array of zeros",
-                      differentiable=(), size=_filled_size("zeros")))
-_aprim(ArrayPrimitive("ones", 1, 2, _filled("ones", 1.0), None, None,
+                      differentiable=(), size=_filled_size("zeros"))
+_aprim("ones", 1, 2, _filled("ones", 1.0), None, None,
                       lambda a, p: f"ones({', '.join(a)})", "ones(n), ones(m, n): an array of ones",
-                      differentiable=(), size=_filled_size("ones")))
+                      differentiable=(), size=_filled_size("ones"))
 
 
 def _len_value(args: Sequence[object], params: tuple) -> object:
-    _need_array("len", args[0])
+    need_array("len", args[0])
     return float(args[0].shape[0])
 
 
-_aprim(ArrayPrimitive("len", 1, 1, _len_value, None, None, lambda a, p: f"len({a[0]})",
-                      "len(x): the length of the first axis (a constant: no derivative)", differentiable=()))
+_aprim("len", 1, 1, _len_value, None, None, lambda a, p: f"len({a[0]})",
+                      "len(x): the length of the first axis (a constant: no derivative)", differentiable=())
 
 
 # Functions callable by name (max/min with one argument or axis= are the reductions amax/amin)
-ARRAY_FUNCTIONS: dict[str, ArrayPrimitive] = {
-    p.name: p for p in ARRAY_PRIMITIVES.values() if p.name not in ("array", "index", "setitem", "amax", "amin",
-                                                                     "matmul")}
-REDUCTIONS = {"max": "amax", "min": "amin"}
-
-
-def _builtin_names() -> set[str]:
-    from adcalc.rules.elementwise import FUNCTIONS
-
-    return set(FUNCTIONS) | set(ARRAY_FUNCTIONS)
-
-
-BUILTIN_NAMES = _builtin_names()  # every function a user can call by name
-
-
-def pullback_text(prim: ArrayPrimitive, i: int, shown: Sequence[str], params: tuple, g: str) -> str:
+def pullback_text(prim: Primitive, i: int, shown: Sequence[str], params: tuple, g: str) -> str:
     """How argument ``i``'s adjoint update reads in a reverse trace (``v̄1 += v̄3 @ v2ᵀ``)."""
     if not prim.pullback:
-        return f"∂({describe(prim.name, shown, params)})/∂{shown[i]} applied to {g}"
+        return f"∂({prim.show(shown, params=params)})/∂{shown[i]} applied to {g}"
     rule = prim.pullback[min(i, len(prim.pullback) - 1)]
     key = _show_key(shown[(2 if prim.name == "setitem" else 1):], params) if prim.name in ("index", "setitem") else ""
     return rule.format(*shown, g=g, i=i, key=key)
 
 
-def describe(prim: str, args: Sequence[str], params: tuple = (), pretty: bool = False) -> str:
-    """The right-hand side of ``out = prim(args)`` for any primitive (elementwise or array)."""
-    if prim in ARRAY_PRIMITIVES:
-        return ARRAY_PRIMITIVES[prim].display(args, params)
-    from adcalc.rules.elementwise import PRIMITIVES
+def __getattr__(name: str) -> object:
+    """Names that moved to the registry or to ``rules/shapes.py``, for old imports."""
+    from adcalc.rules import registry, shapes
 
-    return PRIMITIVES[prim].show(args, pretty=pretty)
-
-
-__all__ = ["ArrayPrimitive", "ARRAY_PRIMITIVES", "ARRAY_FUNCTIONS", "REDUCTIONS", "describe", "unbroadcast",
-           "mul0", "lift", "is_array", "all_finite", "scalar_result", "shape_text", "describe_value", "build_key"]
+    if name in ("ARRAY_PRIMITIVES", "ARRAY_FUNCTIONS", "REDUCTIONS", "BUILTIN_NAMES", "describe"):
+        return getattr(registry, name)
+    if hasattr(shapes, name):
+        return getattr(shapes, name)
+    raise AttributeError(name)

@@ -1,21 +1,18 @@
-"""The one table of primitives: value rule, partial derivatives, domain, display, kinks.
+"""The elementwise primitives: their entries in the registry (``adcalc.rules.registry``).
 
-Contract (the math):
-- ``value(*x)`` is the IEEE-754 double result.  It never raises and never returns a complex
-  number: outside the domain it returns nan, at a pole ±inf, on overflow ±inf.
-- ``partials[i](*x)`` is ∂value/∂xᵢ at the primal point ``x``.  Rules are written with the
-  generic functions in ``G`` (``G.cos(x)``, ``G.div(1.0, x)``), which dispatch on boxed values,
-  so a rule can itself be differentiated (forward-over-reverse Hessians, nested duals).
-- Forward mode uses ``tangent = Σᵢ partials[i](x) · ẋᵢ``; reverse mode uses
-  ``x̄ᵢ += ȳ · partials[i](x)``.  One rule serves both, so the modes cannot disagree.
-- ``kink(*x)`` is true at a point where the primitive is not differentiable; ``convention``
-  says which derivative the rule returns there (one convention, identical in both modes):
+Contract (the math): for each primitive, ``value(*x)`` is the IEEE-754 double result
+(``adcalc.rules.ieee``: nan outside the domain, ±inf at poles and on overflow, never complex);
+``partials[i](*x)`` is ∂value/∂xᵢ at the primal point, written with the generic functions
+``G`` so that one rule serves floats, arrays and duals (so it differentiates again); forward
+mode uses ``tangent = Σᵢ partials[i](x) · ẋᵢ``, reverse mode ``x̄ᵢ += ȳ · partials[i](x)``.
+``kink(*x)`` is true where the primitive is not differentiable; ``convention`` says which
+derivative the rule gives there (one convention in every mode):
 
   =========  ==============================  ===========================================
   primitive  kink                            convention
   =========  ==============================  ===========================================
   abs        x = 0                           abs'(0) = 0
-  max, min   x = y                           the derivative splits 0.5 / 0.5
+  max, min   a tie                           the derivative splits evenly among the tied
   sqrt       x = 0                           sqrt'(0) = +inf
   cbrt       x = 0                           cbrt'(0) = +inf
   pow        x = 0 and y < 1                 d(x^0)/dx = 0; d(0^y)/dy = 0 for y > 0
@@ -23,12 +20,12 @@ Contract (the math):
   sign, floor, ceil, step  at their jumps    derivative 0
   =========  ==============================  ===========================================
 
-Arrays: every primitive here is elementwise.  ``array`` is its value rule on NumPy arrays (with
-NumPy broadcasting; the same IEEE results as ``value``, element by element), and its partials
-are the same generic rules evaluated on arrays (``G`` dispatches arrays to ``array``), except
-where a rule branches on a value (``array_partials``).  ``kink`` predicates are written with
-``&`` so they hold elementwise.  Shape-changing operations (indexing, reductions, matmul) are
-the array primitives of ``adcalc.rules.arrays``.
+A derivative at a signed zero is taken at +0 (``_unsigned``).  Arrays: every primitive here is
+elementwise; ``array`` is its value rule on NumPy arrays (with NumPy broadcasting: the same IEEE
+results as ``value`` for the exact operations, within a few ulps for the transcendental ones,
+whose NumPy kernels differ by CPU), and its partials are the same generic rules evaluated on
+arrays, except where a rule branches on a value (``array_partials``).  ``kink`` predicates are
+written with ``&`` so they hold elementwise.
 
 Adding a function to the language is one ``_prim(...)`` entry here plus its test row in
 ``tests/test_primitives.py``.
@@ -38,11 +35,11 @@ from __future__ import annotations
 
 import math
 import operator
-from collections import namedtuple
 from collections.abc import Callable, Sequence
-from types import SimpleNamespace
 
+from adcalc.rules import ieee as V
 from adcalc.rules import series as S
+from adcalc.rules.registry import G, Primitive, np, primal, register
 
 INF = math.inf
 NAN = math.nan
@@ -51,223 +48,11 @@ _LN10 = math.log(10.0)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
-_FIELDS = ("name arity value partials display partial_display domain kink convention symbol public variadic "
-           "taylor directional array array_partials")
-
-
-class Primitive(namedtuple("Primitive", _FIELDS, defaults=("all real numbers", None, "", None, True, False, None,
-                                                            None, "", None))):
-    """One primitive (an immutable record; a named tuple because ``dataclasses`` costs more to
-    import than this whole module, and it is on every command's start-up path):
-
-    - ``value``: the IEEE double rule; ``partials[i]``: ∂value/∂xᵢ written with ``G``;
-    - ``display``: the documents' notation ("{0} + {1}", "sin({0})"); ``partial_display``: each
-      partial's notation (a format string or a function of the displayed arguments);
-    - ``domain``; ``kink``: a predicate for points where it is not differentiable, with the
-      ``convention`` its rule follows there;
-    - ``symbol``: the ASCII operator for the IR printer ("+", "^"); ``public``: callable by
-      name; ``variadic``: ``max(a, b, c)`` folds left into binary calls;
-    - ``taylor``: (argument series…, value) → result series (``adcalc.rules.series``);
-    - ``directional``: at a kink, (primal args, tangents) → lim_{h→0+} (f(x + h·ẋ) − f(x)) / h;
-    - ``array``: the value rule on NumPy arrays (a ufunc name or a function);
-      ``array_partials``: partials written for arrays, where a rule branches on a value.
-    """
-
-    __slots__ = ()
-
-    def show(self, args: Sequence[str], pretty: bool = True) -> str:
-        """The right-hand side ``v3 = …`` of this primitive applied to displayed args."""
-        if not pretty and self.symbol is not None:
-            if self.arity == 1:
-                return f"{self.symbol}{args[0]}"
-            return f"{args[0]} {self.symbol} {args[1]}"
-        return self.display.format(*args)
-
-    def show_partial(self, i: int, args: Sequence[str]) -> str:
-        rule = self.partial_display[i]
-        return rule(args) if callable(rule) else rule.format(*args)
-
-
-PRIMITIVES: dict[str, Primitive] = {}
-
-# Generic functions over floats and boxed values (duals): G.sin(x), G.mul(x, y), ...
-G = SimpleNamespace()
-
-
-def _generic(p: Primitive) -> Callable[..., object]:
-    """``G.name``: the value rule on floats; a boxed argument (a dual) dispatches to its
-    ``apply_primitive``.  Specialised by arity because rules call these in the hot path."""
-    value = p.value
-
-    def boxed(args: tuple) -> object:
-        for a in args:
-            if type(a) is not float and hasattr(a, "apply_primitive"):
-                return a.apply_primitive(p, args)  # type: ignore[union-attr]
-        for a in args:
-            if hasattr(a, "shape"):  # a NumPy array: the elementwise rule
-                return array_rule(p)(*args)
-        return value(*args)
-
-    if p.arity == 1:
-        def apply(x: object) -> object:
-            return value(x) if type(x) is float else boxed((x,))
-    else:
-        def apply(x: object, y: object) -> object:  # type: ignore[misc]
-            return value(x, y) if type(x) is float and type(y) is float else boxed((x, y))
-
-    apply.__name__ = p.name
-    return apply
-
-
 def _prim(name: str, arity: int, value: Callable[..., float], partials: tuple, display: str,
-          partial_display: tuple, **kw: object) -> Primitive:
-    p = Primitive(name, arity, value, partials, display, partial_display, **kw)  # type: ignore[arg-type]
-    PRIMITIVES[name] = p
-    setattr(G, name, _generic(p))
-    return p
-
-
-class _Numpy:
-    """NumPy, imported on first use: scalar-only runs never pay its import."""
-
-    def __getattr__(self, name: str) -> object:
-        import numpy
-
-        return getattr(numpy, name)
-
-
-np = _Numpy()
-
-
-def array_rule(p: Primitive) -> Callable[..., object]:
-    """The primitive's value rule on arrays (a NumPy function)."""
-    return getattr(np, p.array) if isinstance(p.array, str) else p.array
-
-
-def primal(v: object) -> float:
-    """The float underneath any number of boxes (duals of duals …)."""
-    while type(v) is not float:
-        if isinstance(v, (int, bool)):
-            return float(v)
-        v = v.primal  # type: ignore[attr-defined]
-    return v
-
-
-# ---- IEEE-safe value rules -------------------------------------------------------------
-
-def _div(x: float, y: float) -> float:
-    try:
-        return x / y
-    except ZeroDivisionError:
-        if x != x or x == 0.0:
-            return NAN
-        return math.copysign(INF, x) * math.copysign(1.0, y)
-
-
-_pow = S.ipow  # the IEEE value rule of x^y lives with the series arithmetic (one source)
-
-
-def _guard(f: Callable[[float], float], overflow: float | None = INF) -> Callable[[float], float]:
-    """Wrap a math function: domain errors give nan, overflow gives ±inf."""
-
-    def g(x: float) -> float:
-        try:
-            return f(x)
-        except ValueError:
-            return NAN
-        except OverflowError:
-            return math.copysign(INF, x) if overflow is None else overflow
-
-    g.__name__ = f.__name__
-    return g
-
-
-def _log_base(f: Callable[[float], float]) -> Callable[[float], float]:
-    def g(x: float) -> float:
-        if x > 0.0:
-            return f(x)
-        if x == 0.0:
-            return -INF
-        return NAN  # negative or nan
-
-    g.__name__ = f.__name__
-    return g
-
-
-def _log1p(x: float) -> float:
-    if x > -1.0:
-        return math.log1p(x)
-    return -INF if x == -1.0 else NAN
-
-
-def _atanh(x: float) -> float:
-    if -1.0 < x < 1.0:
-        return math.atanh(x)
-    if x == 1.0 or x == -1.0:
-        return math.copysign(INF, x)
-    return NAN
-
-
-def _sigmoid(x: float) -> float:
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    if x != x:
-        return NAN
-    z = math.exp(x)
-    return z / (1.0 + z)
-
-
-def _softplus(x: float) -> float:
-    if x != x:
-        return NAN
-    if x == INF:
-        return INF
-    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
-
-
-def _max(x: float, y: float) -> float:
-    if x != x or y != y:
-        return NAN
-    return x if x >= y else y
-
-
-def _min(x: float, y: float) -> float:
-    if x != x or y != y:
-        return NAN
-    return x if x <= y else y
-
-
-def _sign(x: float) -> float:
-    if x > 0.0:
-        return 1.0
-    if x < 0.0:
-        return -1.0
-    return x  # ±0 and nan
-
-
-def _step(x: float) -> float:
-    if x > 0.0:
-        return 1.0
-    if x < 0.0:
-        return 0.0
-    return 0.5 if x == 0.0 else NAN
-
-
-def _rounding(f: Callable[[float], int]) -> Callable[[float], float]:
-    def g(x: float) -> float:
-        if x - x != 0.0:  # inf or nan
-            return x
-        return float(f(x))
-
-    g.__name__ = f.__name__
-    return g
-
-
-def _hypot(x: float, y: float) -> float:
-    try:
-        return math.hypot(x, y)
-    except OverflowError:
-        return INF
+          partial_display: tuple, variadic: bool = False, **kw: object) -> Primitive:
+    """Register an elementwise primitive of ``arity`` arguments (``variadic``: or more)."""
+    return register(Primitive(name, "elementwise", arity, None if variadic else arity, value, partials, display,
+                              partial_display, **kw))  # type: ignore[arg-type]
 
 
 # ---- partial-derivative rules (generic, so they can be differentiated again) ------------
@@ -286,7 +71,7 @@ def _minus_one(*_: object) -> float:
 
 def _pow_dx(x: object, y: object) -> object:
     if type(x) is float and type(y) is float:  # the hot first-order case, same formula on floats
-        return 0.0 if y == 0.0 else y * _pow(x + 0.0, y - 1.0)
+        return 0.0 if y == 0.0 else y * V.pow_(x + 0.0, y - 1.0)
     if primal(y) == 0.0:
         return 0.0  # d(x^0)/dx = 0, also at x = 0
     return G.mul(y, G.pow(_unsigned(x), G.sub(y, 1.0)))
@@ -390,7 +175,7 @@ def _one_minus_sq(a: list[float]) -> list[float]:
 
 def _gauss(a: list[float]) -> list[float]:
     m = S.neg(S.mul(a, a))
-    return S.exp(m, _guard(math.exp)(m[0]))
+    return S.exp(m, V.guard(math.exp)(m[0]))
 
 
 def _pow_taylor(a: list[float], b: list[float], v: float) -> list[float]:
@@ -398,7 +183,7 @@ def _pow_taylor(a: list[float], b: list[float], v: float) -> list[float]:
         return S.pow_const(a, b[0], v)
     if not a[0] >= 0.0:  # a negative base to a moving exponent: not differentiable (d/dy = x^y·log x = nan)
         return [v] + [NAN] * (len(a) - 1)
-    lg = S.log(a, _log_base(math.log)(a[0]))  # x^y = exp(y·log x) when the exponent varies
+    lg = S.log(a, V.log_base(math.log)(a[0]))  # x^y = exp(y·log x) when the exponent varies
     return S.exp(S.mul(b, lg), v)
 
 
@@ -410,7 +195,7 @@ def _cbrt_taylor(a: list[float], v: float) -> list[float]:
 
 def _acosh_taylor(a: list[float], v: float) -> list[float]:
     one = S.const(1.0, len(a))
-    g = S.mul(S.sqrt(S.sub(a, one), _guard(math.sqrt)(a[0] - 1)), S.sqrt(S.add(a, one), _guard(math.sqrt)(a[0] + 1)))
+    g = S.mul(S.sqrt(S.sub(a, one), V.guard(math.sqrt)(a[0] - 1)), S.sqrt(S.add(a, one), V.guard(math.sqrt)(a[0] + 1)))
     return S.integrate(a, _inv(g), v)
 
 
@@ -430,7 +215,7 @@ def _asinh_taylor(a: list[float], v: float) -> list[float]:
 
 def _sigmoid_series(a: list[float]) -> list[float]:
     """σ(a) with σ' = σ − σ²."""
-    return S.riccati(a, _sigmoid(a[0]), lambda f, k: f[k] - S.square_coefficient(f, k))
+    return S.riccati(a, V.sigmoid(a[0]), lambda f, k: f[k] - S.square_coefficient(f, k))
 
 
 def _pow_directional(x: float, y: float, t: Sequence[float]) -> float:
@@ -463,14 +248,14 @@ _prim("mul", 2, operator.mul, (lambda x, y: y, lambda x, y: x), "{0}·{1}", ("{1
       symbol="*", public=False,
       taylor=lambda a, b, v: S.mul(a, b),
       array="multiply")
-_prim("div", 2, _div, (lambda x, y: G.div(1.0, _unsigned(y)), lambda x, y: G.neg(G.div(G.div(x, y), y))),
+_prim("div", 2, V.div, (lambda x, y: G.div(1.0, _unsigned(y)), lambda x, y: G.neg(G.div(G.div(x, y), y))),
       "{0}/{1}", ("1/{1}", "-{0}/{1}^2"), domain="y ≠ 0", symbol="/", public=False,
       taylor=lambda a, b, v: S.div(a, b, v),
       array="divide")
 _prim("neg", 1, operator.neg, (_minus_one,), "-{0}", ("-1",), symbol="-", public=False,
       taylor=lambda a, v: S.neg(a),
       array="negative")
-_prim("pow", 2, _pow, (_pow_dx, _pow_dy), "{0}^{1}", (_show_pow_dx, "{0}^{1}·log({0})"),
+_prim("pow", 2, V.pow_, (_pow_dx, _pow_dy), "{0}^{1}", (_show_pow_dx, "{0}^{1}·log({0})"),
       domain="x > 0, or x = 0 with y ≥ 0, or x < 0 with whole y",
       kink=_pow_kink,
       convention="d(x^0)/dx = 0 and d(0^y)/dy = 0 for y > 0; d(x^y)/dx = +inf at x = 0 for 0 < y < 1",
@@ -479,28 +264,28 @@ _prim("pow", 2, _pow, (_pow_dx, _pow_dy), "{0}^{1}", (_show_pow_dx, "{0}^{1}·lo
       array="power", array_partials=(_pow_dx_array, _pow_dy_array))
 
 # Exponentials and logarithms
-_prim("exp", 1, _guard(math.exp), (lambda x: G.exp(x),), "exp({0})", ("exp({0})",),
+_prim("exp", 1, V.guard(math.exp), (lambda x: G.exp(x),), "exp({0})", ("exp({0})",),
       taylor=lambda a, v: S.exp(a, v),
       array="exp")
-_prim("expm1", 1, _guard(math.expm1), (lambda x: G.exp(x),), "expm1({0})", ("exp({0})",),
-      taylor=lambda a, v: S.exp(a, _guard(math.exp)(a[0])),
+_prim("expm1", 1, V.guard(math.expm1), (lambda x: G.exp(x),), "expm1({0})", ("exp({0})",),
+      taylor=lambda a, v: S.exp(a, V.guard(math.exp)(a[0])),
       array="expm1")
-_prim("log", 1, _log_base(math.log), (lambda x: G.div(1.0, _unsigned(x)),), "log({0})", ("1/{0}",), domain="x > 0",
+_prim("log", 1, V.log_base(math.log), (lambda x: G.div(1.0, _unsigned(x)),), "log({0})", ("1/{0}",), domain="x > 0",
       taylor=lambda a, v: S.log(a, v),
       array="log")
-_prim("log2", 1, _log_base(math.log2), (lambda x: G.div(1.0, G.mul(_unsigned(x), _LN2)),), "log2({0})",
+_prim("log2", 1, V.log_base(math.log2), (lambda x: G.div(1.0, G.mul(_unsigned(x), _LN2)),), "log2({0})",
       ("1/({0}·ln 2)",), domain="x > 0",
       taylor=lambda a, v: S.scale(S.log(a, v * _LN2), 1 / _LN2),
       array="log2")
-_prim("log10", 1, _log_base(math.log10), (lambda x: G.div(1.0, G.mul(_unsigned(x), _LN10)),), "log10({0})",
+_prim("log10", 1, V.log_base(math.log10), (lambda x: G.div(1.0, G.mul(_unsigned(x), _LN10)),), "log10({0})",
       ("1/({0}·ln 10)",), domain="x > 0",
       taylor=lambda a, v: S.scale(S.log(a, v * _LN10), 1 / _LN10),
       array="log10")
-_prim("log1p", 1, _log1p, (lambda x: G.div(1.0, G.add(1.0, x)),), "log1p({0})", ("1/(1 + {0})",),
+_prim("log1p", 1, V.log1p, (lambda x: G.div(1.0, G.add(1.0, x)),), "log1p({0})", ("1/(1 + {0})",),
       domain="x > -1",
       taylor=lambda a, v: S.log(S.add(a, S.const(1.0, len(a))), v),
       array="log1p")
-_prim("sqrt", 1, _guard(math.sqrt), (lambda x: G.div(0.5, _unsigned(G.sqrt(x))),), "sqrt({0})", ("1/(2·sqrt({0}))",),
+_prim("sqrt", 1, V.guard(math.sqrt), (lambda x: G.div(0.5, _unsigned(G.sqrt(x))),), "sqrt({0})", ("1/(2·sqrt({0}))",),
       domain="x ≥ 0", kink=lambda x: x == 0.0, convention="sqrt'(0) = +inf",
       taylor=lambda a, v: S.sqrt(a, v),
       directional=lambda x, t: INF if t[0] > 0 else (0.0 if t[0] == 0 else NAN),
@@ -512,22 +297,22 @@ _prim("cbrt", 1, math.cbrt, (lambda x: G.div(1.0, G.mul(3.0, _sq(G.cbrt(x)))),),
       array="cbrt")
 
 # Trigonometric
-_prim("sin", 1, _guard(math.sin), (lambda x: G.cos(x),), "sin({0})", ("cos({0})",),
-      taylor=lambda a, v: S.sincos(a, v, _guard(math.cos)(a[0]))[0],
+_prim("sin", 1, V.guard(math.sin), (lambda x: G.cos(x),), "sin({0})", ("cos({0})",),
+      taylor=lambda a, v: S.sincos(a, v, V.guard(math.cos)(a[0]))[0],
       array="sin")
-_prim("cos", 1, _guard(math.cos), (lambda x: G.neg(G.sin(x)),), "cos({0})", ("-sin({0})",),
-      taylor=lambda a, v: S.sincos(a, _guard(math.sin)(a[0]), v)[1],
+_prim("cos", 1, V.guard(math.cos), (lambda x: G.neg(G.sin(x)),), "cos({0})", ("-sin({0})",),
+      taylor=lambda a, v: S.sincos(a, V.guard(math.sin)(a[0]), v)[1],
       array="cos")
-_prim("tan", 1, _guard(math.tan), (lambda x: G.add(1.0, _sq(G.tan(x))),), "tan({0})", ("1 + tan({0})^2",),
-      taylor=lambda a, v: S.div(*S.sincos(a, _guard(math.sin)(a[0]), _guard(math.cos)(a[0])), v),
+_prim("tan", 1, V.guard(math.tan), (lambda x: G.add(1.0, _sq(G.tan(x))),), "tan({0})", ("1 + tan({0})^2",),
+      taylor=lambda a, v: S.div(*S.sincos(a, V.guard(math.sin)(a[0]), V.guard(math.cos)(a[0])), v),
       array="tan")
-_prim("asin", 1, _guard(math.asin), (lambda x: G.div(1.0, G.sqrt(G.sub(1.0, _sq(x)))),), "asin({0})",
+_prim("asin", 1, V.guard(math.asin), (lambda x: G.div(1.0, G.sqrt(G.sub(1.0, _sq(x)))),), "asin({0})",
       ("1/sqrt(1 - {0}^2)",), domain="-1 ≤ x ≤ 1",
-      taylor=lambda a, v: S.integrate(a, _inv(S.sqrt(_one_minus_sq(a), _guard(math.sqrt)(1 - a[0] * a[0]))), v),
+      taylor=lambda a, v: S.integrate(a, _inv(S.sqrt(_one_minus_sq(a), V.guard(math.sqrt)(1 - a[0] * a[0]))), v),
       array="arcsin")
-_prim("acos", 1, _guard(math.acos), (lambda x: G.neg(G.div(1.0, G.sqrt(G.sub(1.0, _sq(x))))),), "acos({0})",
+_prim("acos", 1, V.guard(math.acos), (lambda x: G.neg(G.div(1.0, G.sqrt(G.sub(1.0, _sq(x))))),), "acos({0})",
       ("-1/sqrt(1 - {0}^2)",), domain="-1 ≤ x ≤ 1",
-      taylor=lambda a, v: S.integrate(a, S.neg(_inv(S.sqrt(_one_minus_sq(a), _guard(math.sqrt)(1 - a[0] * a[0])))), v),
+      taylor=lambda a, v: S.integrate(a, S.neg(_inv(S.sqrt(_one_minus_sq(a), V.guard(math.sqrt)(1 - a[0] * a[0])))), v),
       array="arccos")
 _prim("atan", 1, math.atan, (lambda x: G.div(1.0, G.add(1.0, _sq(x))),), "atan({0})", ("1/(1 + {0}^2)",),
       taylor=lambda a, v: S.integrate(a, _inv(S.add(S.const(1.0, len(a)), S.mul(a, a))), v),
@@ -539,11 +324,11 @@ _prim("atan2", 2, math.atan2,
       array="arctan2")
 
 # Hyperbolic
-_prim("sinh", 1, _guard(math.sinh, overflow=None), (lambda x: G.cosh(x),), "sinh({0})", ("cosh({0})",),
-      taylor=lambda a, v: S.sincos(a, v, _guard(math.cosh)(a[0]), hyperbolic=True)[0],
+_prim("sinh", 1, V.guard(math.sinh, overflow=None), (lambda x: G.cosh(x),), "sinh({0})", ("cosh({0})",),
+      taylor=lambda a, v: S.sincos(a, v, V.guard(math.cosh)(a[0]), hyperbolic=True)[0],
       array="sinh")
-_prim("cosh", 1, _guard(math.cosh), (lambda x: G.sinh(x),), "cosh({0})", ("sinh({0})",),
-      taylor=lambda a, v: S.sincos(a, _guard(math.sinh, overflow=None)(a[0]), v, hyperbolic=True)[1],
+_prim("cosh", 1, V.guard(math.cosh), (lambda x: G.sinh(x),), "cosh({0})", ("sinh({0})",),
+      taylor=lambda a, v: S.sincos(a, V.guard(math.sinh, overflow=None)(a[0]), v, hyperbolic=True)[1],
       array="cosh")
 _prim("tanh", 1, math.tanh, (lambda x: G.sub(1.0, _sq(G.tanh(x))),), "tanh({0})", ("1 - tanh({0})^2",),
       taylor=lambda a, v: S.riccati(a, v, lambda f, k: (1.0 if k == 0 else 0.0) - S.square_coefficient(f, k)),
@@ -552,22 +337,22 @@ _prim("asinh", 1, math.asinh, (lambda x: G.div(1.0, G.sqrt(G.add(_sq(x), 1.0))),
       ("1/sqrt({0}^2 + 1)",),
       taylor=_asinh_taylor,
       array="arcsinh")
-_prim("acosh", 1, _guard(math.acosh),
+_prim("acosh", 1, V.guard(math.acosh),
       (lambda x: G.div(1.0, G.mul(G.sqrt(G.sub(x, 1.0)), G.sqrt(G.add(x, 1.0)))),), "acosh({0})",
       ("1/sqrt({0}^2 - 1)",), domain="x ≥ 1",
       taylor=_acosh_taylor,
       array="arccosh")
-_prim("atanh", 1, _atanh, (lambda x: G.div(1.0, G.sub(1.0, _sq(x))),), "atanh({0})", ("1/(1 - {0}^2)",),
+_prim("atanh", 1, V.atanh, (lambda x: G.div(1.0, G.sub(1.0, _sq(x))),), "atanh({0})", ("1/(1 - {0}^2)",),
       domain="-1 < x < 1",
       taylor=lambda a, v: S.integrate(a, _inv(_one_minus_sq(a)), v),
       array="arctanh")
 
 # Smooth activations and special functions
-_prim("sigmoid", 1, _sigmoid, (lambda x: G.mul(G.sigmoid(x), G.sub(1.0, G.sigmoid(x))),), "sigmoid({0})",
+_prim("sigmoid", 1, V.sigmoid, (lambda x: G.mul(G.sigmoid(x), G.sub(1.0, G.sigmoid(x))),), "sigmoid({0})",
       ("sigmoid({0})·(1 - sigmoid({0}))",),
       taylor=lambda a, v: _sigmoid_series(a),
       array=_sigmoid_array)
-_prim("softplus", 1, _softplus, (lambda x: G.sigmoid(x),), "softplus({0})", ("sigmoid({0})",),
+_prim("softplus", 1, V.softplus, (lambda x: G.sigmoid(x),), "softplus({0})", ("sigmoid({0})",),
       taylor=lambda a, v: S.integrate(a, _sigmoid_series(a), v),
       array=_softplus_array)
 _prim("erf", 1, math.erf, (lambda x: G.mul(_TWO_OVER_SQRT_PI, G.exp(G.neg(_sq(x)))),), "erf({0})",
@@ -585,43 +370,40 @@ _prim("abs", 1, math.fabs, (lambda x: G.sign(x),), "|{0}|", ("sign({0})",),
       taylor=lambda a, v: a if a[0] > 0 else S.neg(a) if a[0] < 0 else S.const(v, len(a)),
       directional=lambda x, t: abs(t[0]),
       array="abs")
-_prim("max", 2, _max, (lambda x, y: G.step(G.sub(x, y)), lambda x, y: G.step(G.sub(y, x))),
+_prim("max", 2, V.max_, (lambda x, y: G.step(G.sub(x, y)), lambda x, y: G.step(G.sub(y, x))),
       "max({0}, {1})", ("[{0} > {1}]", "[{1} > {0}]"), kink=lambda x, y: x == y,
       convention="a tie splits the derivative 0.5 / 0.5", variadic=True,
       taylor=lambda a, b, v: a if a[0] > b[0] else b if a[0] < b[0] else S.scale(S.add(a, b), 0.5),
       directional=lambda x, y, t: max(t[0], t[1]),
       array="maximum")
-_prim("min", 2, _min, (lambda x, y: G.step(G.sub(y, x)), lambda x, y: G.step(G.sub(x, y))),
+_prim("min", 2, V.min_, (lambda x, y: G.step(G.sub(y, x)), lambda x, y: G.step(G.sub(x, y))),
       "min({0}, {1})", ("[{0} < {1}]", "[{1} < {0}]"), kink=lambda x, y: x == y,
       convention="a tie splits the derivative 0.5 / 0.5", variadic=True,
       taylor=lambda a, b, v: a if a[0] < b[0] else b if a[0] > b[0] else S.scale(S.add(a, b), 0.5),
       directional=lambda x, y, t: min(t[0], t[1]),
       array="minimum")
-_prim("hypot", 2, _hypot, (_hypot_d(0), _hypot_d(1)), "hypot({0}, {1})",
+_prim("hypot", 2, V.hypot, (_hypot_d(0), _hypot_d(1)), "hypot({0}, {1})",
       ("{0}/hypot({0}, {1})", "{1}/hypot({0}, {1})"), kink=lambda x, y: (x == 0.0) & (y == 0.0),
       convention="both partials are 0 at (0, 0)",
       taylor=lambda a, b, v: S.const(v, len(a)) if a[0] == b[0] == 0.0 else S.sqrt(S.add(S.mul(a, a), S.mul(b, b)), v),
       directional=lambda x, y, t: math.hypot(t[0], t[1]),
       array="hypot", array_partials=(_hypot_d_array(0), _hypot_d_array(1)))
-_prim("sign", 1, _sign, (_zero,), "sign({0})", ("0",), kink=lambda x: x == 0.0,
+_prim("sign", 1, V.sign, (_zero,), "sign({0})", ("0",), kink=lambda x: x == 0.0,
       convention="sign'(x) = 0, also at the jump x = 0",
       taylor=lambda a, v: S.const(v, len(a)), directional=_jump_directional,
       array="sign")
-_prim("floor", 1, _rounding(math.floor), (_zero,), "floor({0})", ("0",),
+_prim("floor", 1, V.rounding(math.floor), (_zero,), "floor({0})", ("0",),
       kink=lambda x: x % 1.0 == 0.0, convention="floor' = 0, also at whole numbers",
       taylor=lambda a, v: S.const(v, len(a)), directional=_jump_directional,
       array="floor")
-_prim("ceil", 1, _rounding(math.ceil), (_zero,), "ceil({0})", ("0",),
+_prim("ceil", 1, V.rounding(math.ceil), (_zero,), "ceil({0})", ("0",),
       kink=lambda x: x % 1.0 == 0.0, convention="ceil' = 0, also at whole numbers",
       taylor=lambda a, v: S.const(v, len(a)), directional=_jump_directional,
       array="ceil")
-_prim("step", 1, _step, (_zero,), "[{0} > 0]", ("0",), public=False,
+_prim("step", 1, V.step, (_zero,), "[{0} > 0]", ("0",), public=False,
       taylor=lambda a, v: S.const(v, len(a)),
       array=lambda x: np.heaviside(x, 0.5))
 
-
-# Named constants of the language
-CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
 
 # Comparisons (conditions only; no derivative: the executed branch is differentiated)
 COMPARISONS: dict[str, Callable[[float, float], bool]] = {
@@ -633,8 +415,11 @@ COMPARISONS: dict[str, Callable[[float, float], bool]] = {
     "!=": operator.ne,
 }
 
-# Operator tokens of the grammar → primitive names
-BINARY_OPERATORS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow", "**": "pow", "@": "matmul"}
 
-# Functions a user can call by name (pow is both `^` and `pow(x, y)`)
-FUNCTIONS: dict[str, Primitive] = {name: p for name, p in PRIMITIVES.items() if p.public}
+def __getattr__(name: str) -> object:
+    """Names that moved to the registry (``adcalc.rules.registry``), for old imports."""
+    from adcalc.rules import registry
+
+    if name in ("PRIMITIVES", "FUNCTIONS", "CONSTANTS", "BINARY_OPERATORS", "array_rule"):
+        return getattr(registry, name)
+    raise AttributeError(name)

@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from adcalc.language.ir import Cmp, Eqn
-from adcalc.rules.arrays import lift, mul0, scalar_result
-from adcalc.rules.elementwise import G, Primitive, np, primal
+from adcalc.rules.registry import G, Primitive, np, primal
+from adcalc.rules.shapes import lift, mul0, scalar_result
 from adcalc.transform.modes import Mode
 from adcalc.transform.trace import Trace, TraceRow
 
@@ -288,7 +288,7 @@ class TracedForwardMode(ForwardMode):
         else:
             value, tangent = result, None
         var = site.out if site.user_var else None
-        from adcalc.rules.arrays import describe
+        from adcalc.rules.registry import describe
 
         return self._new(value, tangent, prim.name, describe(prim.name, shown, site.params, pretty=True),  # type: ignore
                          site, var, shown)

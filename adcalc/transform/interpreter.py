@@ -41,8 +41,8 @@ from adcalc.language.ir import (
     Return,
     Var,
 )
-from adcalc.rules.arrays import ARRAY_PRIMITIVES, describe_value
-from adcalc.rules.elementwise import COMPARISONS, PRIMITIVES
+from adcalc.rules.registry import ARRAY_PRIMITIVES, COMPARISONS, PRIMITIVES
+from adcalc.rules.shapes import describe_value
 from adcalc.transform.budget import DEFAULT_MAX_DEPTH, DEFAULT_MAX_STEPS, SYNC, Budget
 
 # Opcodes (ordered by how often they run)

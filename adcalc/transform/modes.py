@@ -25,8 +25,8 @@ from collections.abc import Callable, Sequence
 
 from adcalc.errors import AdcalcError
 from adcalc.language.ir import Cmp, Const, Eqn
-from adcalc.rules.arrays import all_finite, describe_value, is_array, shape_text
-from adcalc.rules.elementwise import Primitive, array_rule, np
+from adcalc.rules.registry import Primitive, array_rule, np
+from adcalc.rules.shapes import all_finite, describe_value, is_array, shape_text
 from adcalc.transform.budget import DEFAULT_MAX_STEPS, TRACE_ROW_BYTES, Budget
 from adcalc.transform.trace import Warning
 
@@ -213,7 +213,7 @@ class Mode:
         else:
             bad = r.size > 0 and not all_finite(r)
         if bad and (self.strict or not self._nonfinite_seen):
-            from adcalc.rules.arrays import describe
+            from adcalc.rules.registry import describe
 
             shown = describe(prim.name, [_short(a) for a in primals], site.params)  # type: ignore[attr-defined]
             message = f"{shown} has a non-finite value: the first non-finite value"
@@ -247,7 +247,7 @@ class Mode:
         if w is not None:
             w.count += 1
             return
-        from adcalc.rules.arrays import describe
+        from adcalc.rules.registry import describe
 
         shown = describe(prim.name, [_short(a) for a in primals], site.params)  # type: ignore[attr-defined]
         w = Warning("kink", f"{shown}: not differentiable here; {prim.convention}", site.span,  # type: ignore

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from adcalc.language.ir import Cmp, Eqn
-from adcalc.rules.elementwise import Primitive
+from adcalc.rules.registry import Primitive
 from adcalc.transform.forward import Dual, ForwardMode
 from adcalc.transform.modes import Mode
 

@@ -25,8 +25,9 @@ from array import array
 from collections.abc import Callable, Sequence
 
 from adcalc.language.ir import Cmp, Eqn
-from adcalc.rules.arrays import Scatter, mul0, scalar_result, unbroadcast
-from adcalc.rules.elementwise import G, Primitive, np, primal
+from adcalc.rules.arrays import Scatter
+from adcalc.rules.registry import G, Primitive, np, primal
+from adcalc.rules.shapes import mul0, scalar_result, unbroadcast
 from adcalc.transform.modes import Mode
 from adcalc.transform.trace import AdjointUpdate, Trace, TraceRow
 
@@ -375,7 +376,7 @@ class TracedReverseMode(ReverseMode):
         return v
 
     def _record(self, prim: object, args: Sequence[object], result: object, site: Eqn) -> object:
-        from adcalc.rules.arrays import describe
+        from adcalc.rules.registry import describe
 
         shown = [self.show_arg(site.args[i], self.primal(a),
                                f"v{a + 1}" if type(a) is int else (f"v{a.index + 1}" if type(a) is ANode else None))
@@ -475,7 +476,7 @@ def _rule_partial(prim: object, i: int, shown: Sequence[str], params: tuple, g: 
     """How a rule node's update of argument ``i`` reads: (the elementwise partial, e.g.
     ``cos(v2)``, and a marker "" meaning "· partial"), or (an array rule's whole right-hand side
     such as ``v̄3 @ v2ᵀ``, None)."""
-    if isinstance(prim, Primitive):
+    if prim.elementwise:  # type: ignore[attr-defined]
         return prim.show_partial(i, shown), ""
     from adcalc.rules.arrays import pullback_text
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from adcalc.language.ir import Cmp, Eqn
-from adcalc.rules.elementwise import Primitive
+from adcalc.rules.registry import Primitive
 from adcalc.transform.modes import Mode, fmt_number
 from adcalc.transform.trace import Trace, TraceRow, Warning
 

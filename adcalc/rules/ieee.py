@@ -1,0 +1,143 @@
+"""IEEE-safe value rules: each returns the double result and never raises.
+
+Outside a function's domain the result is nan (never a complex number), at a pole ±inf (by the
+sign the limit takes), on overflow ±inf.  These are the ``value`` rules of the elementwise
+primitives (``rules/elementwise.py``); ``pow_`` is ``series.ipow``, shared with Taylor mode.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from adcalc.rules import series as S
+
+INF = math.inf
+NAN = math.nan
+
+
+def div(x: float, y: float) -> float:
+    try:
+        return x / y
+    except ZeroDivisionError:
+        if x != x or x == 0.0:
+            return NAN
+        return math.copysign(INF, x) * math.copysign(1.0, y)
+
+
+pow_ = S.ipow  # the IEEE value rule of x^y lives with the series arithmetic (one source)
+
+
+def guard(f: Callable[[float], float], overflow: float | None = INF) -> Callable[[float], float]:
+    """Wrap a math function: domain errors give nan, overflow gives ±inf."""
+
+    def g(x: float) -> float:
+        try:
+            return f(x)
+        except ValueError:
+            return NAN
+        except OverflowError:
+            return math.copysign(INF, x) if overflow is None else overflow
+
+    g.__name__ = f.__name__
+    return g
+
+
+def log_base(f: Callable[[float], float]) -> Callable[[float], float]:
+    def g(x: float) -> float:
+        if x > 0.0:
+            return f(x)
+        if x == 0.0:
+            return -INF
+        return NAN  # negative or nan
+
+    g.__name__ = f.__name__
+    return g
+
+
+def log1p(x: float) -> float:
+    if x > -1.0:
+        return math.log1p(x)
+    return -INF if x == -1.0 else NAN
+
+
+def atanh(x: float) -> float:
+    if -1.0 < x < 1.0:
+        return math.atanh(x)
+    if x == 1.0 or x == -1.0:
+        return math.copysign(INF, x)
+    return NAN
+
+
+def sigmoid(x: float) -> float:
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    if x != x:
+        return NAN
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def softplus(x: float) -> float:
+    if x != x:
+        return NAN
+    if x == INF:
+        return INF
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def max_(x: float, y: float, *more: float) -> float:
+    """The largest argument; nan if any is nan."""
+    if x != x or y != y:
+        return NAN
+    m = x if x >= y else y
+    for z in more:
+        if z != z:
+            return NAN
+        m = m if m >= z else z
+    return m
+
+
+def min_(x: float, y: float, *more: float) -> float:
+    """The smallest argument; nan if any is nan."""
+    if x != x or y != y:
+        return NAN
+    m = x if x <= y else y
+    for z in more:
+        if z != z:
+            return NAN
+        m = m if m <= z else z
+    return m
+
+
+def sign(x: float) -> float:
+    if x > 0.0:
+        return 1.0
+    if x < 0.0:
+        return -1.0
+    return x  # ±0 and nan
+
+
+def step(x: float) -> float:
+    if x > 0.0:
+        return 1.0
+    if x < 0.0:
+        return 0.0
+    return 0.5 if x == 0.0 else NAN
+
+
+def rounding(f: Callable[[float], int]) -> Callable[[float], float]:
+    def g(x: float) -> float:
+        if x - x != 0.0:  # inf or nan
+            return x
+        return float(f(x))
+
+    g.__name__ = f.__name__
+    return g
+
+
+def hypot(x: float, y: float) -> float:
+    try:
+        return math.hypot(x, y)
+    except OverflowError:
+        return INF

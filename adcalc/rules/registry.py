@@ -1,0 +1,177 @@
+"""The registry: every operation of the language is one ``Primitive`` record, registered here once.
+
+Contract.  A primitive carries its whole meaning as data that every other part reads:
+
+- **Value.**  ``value``: the IEEE double rule (elementwise primitives: ``value(*floats)``, never
+  raising, nan outside the domain, ±inf at poles and on overflow); ``array``: the same rule on
+  NumPy arrays with broadcasting.  Array (shape-changing) primitives: ``value(args, params)``.
+- **Derivative, written once.**  Elementwise primitives: ``partials[i](*xs)`` = ∂value/∂xᵢ,
+  written with the generic functions ``G`` (``G.cos(x)``), so one rule serves floats, NumPy
+  arrays and dual numbers — forward mode (ẏ = Σ ∂ᵢ·ẋᵢ), reverse mode (x̄ᵢ += ȳ·∂ᵢ) and
+  forward-over-reverse Hessians (the rule evaluated on duals differentiates itself) all use it;
+  ``array_partials`` overrides a rule on arrays only where the scalar rule branches on a value.
+  Array primitives: ``jvp`` (tangents, batched) and ``vjp`` (cotangents), checked against each
+  other by the dot-product test ⟨jvp(ẋ), ȳ⟩ = ⟨ẋ, vjp(ȳ)⟩ for every array primitive.
+- **What depends on the rule, checked against it by tests/test_rules.py for every primitive:**
+  ``partial_display`` (how each ∂ᵢ reads in a trace: evaluated as an adcalc expression and
+  compared with ``partials``), ``directional`` (the one-sided rule at kinks: equal to Σ ∂ᵢ·ṫᵢ
+  where the primitive is smooth), and ``taylor`` (the series recurrence, its own math: its
+  first and second coefficients equal the derivative rules).
+- **Conventions.**  ``kink`` (where it is not differentiable) with the ``convention`` its rule
+  follows there, ``domain`` (for messages).
+- **Display and shape.**  ``display`` (``"{0} + {1}"``, or a function of the shown arguments and
+  static params), ``symbol`` (the ASCII operator of the IR printer), ``pullback`` (how an array
+  primitive's adjoint update reads), ``size`` (result elements, for the memory budget).
+- **Calls.**  ``public`` (callable by name), ``min_args``/``max_args`` (``max_args`` None:
+  any number, as ``max(a, b, c)``), ``keywords`` (static ``axis=``), ``differentiable``
+  (argument positions with a derivative).
+
+``REGISTRY`` holds every primitive; ``G`` the generic functions; the views below
+(``PRIMITIVES``, ``FUNCTIONS``, ``ARRAY_PRIMITIVES``, ``ARRAY_FUNCTIONS``, ``BUILTIN_NAMES``) are
+read-only selections of it.  Adding a primitive is one ``register(...)`` entry in
+``rules/elementwise.py`` or ``rules/arrays.py`` plus its test row.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Callable, Sequence
+from types import SimpleNamespace
+
+_FIELDS = ("name kind min_args max_args value partials display partial_display array array_partials jvp vjp "
+           "pullback size domain kink convention directional taylor symbol public keywords differentiable doc")
+_DEFAULTS = (None, None, None, None, None, None, None, "all real numbers", None, "", None, None, None, True, (),
+             None, "")
+
+
+class Primitive(namedtuple("Primitive", _FIELDS, defaults=_DEFAULTS)):
+    """One primitive (see the module docstring).  A named tuple: immutable, and cheap to import
+    (``dataclasses`` costs more than this whole package on the start-up path)."""
+
+    __slots__ = ()
+
+    @property
+    def arity(self) -> int:
+        """The number of arguments of an elementwise primitive (the least, for a variadic one)."""
+        return self.min_args
+
+    @property
+    def variadic(self) -> bool:
+        return self.max_args is None
+
+    @property
+    def elementwise(self) -> bool:
+        return self.kind == "elementwise"
+
+    def show(self, args: Sequence[str], pretty: bool = True, params: tuple = ()) -> str:
+        """The right-hand side ``v3 = …`` of this primitive applied to displayed args."""
+        if not self.elementwise:
+            return self.display(args, params)
+        if not pretty and self.symbol is not None:
+            if self.arity == 1:
+                return f"{self.symbol}{args[0]}"
+            return f"{args[0]} {self.symbol} {args[1]}"
+        return self.display(args) if callable(self.display) else self.display.format(*args)
+
+    def show_partial(self, i: int, args: Sequence[str]) -> str:
+        """How ∂/∂(argument i) reads in a trace (``cos(v2)``)."""
+        rule = self.partial_display[min(i, len(self.partial_display) - 1)]
+        return rule(args) if callable(rule) else rule.format(*args)
+
+
+REGISTRY: dict[str, Primitive] = {}
+
+# Generic functions over floats, arrays and boxed values (duals): G.sin(x), G.mul(x, y), ...
+G = SimpleNamespace()
+
+
+class _Numpy:
+    """NumPy, imported on first use: scalar-only runs never pay its import."""
+
+    def __getattr__(self, name: str) -> object:
+        import numpy
+
+        return getattr(numpy, name)
+
+
+np = _Numpy()
+
+
+def array_rule(p: Primitive) -> Callable[..., object]:
+    """An elementwise primitive's value rule on arrays (a NumPy function)."""
+    return getattr(np, p.array) if isinstance(p.array, str) else p.array
+
+
+def primal(v: object) -> float:
+    """The float underneath any number of boxes (duals of duals …)."""
+    while type(v) is not float:
+        if isinstance(v, (int, bool)):
+            return float(v)
+        v = v.primal  # type: ignore[attr-defined]
+    return v
+
+
+def _generic(p: Primitive) -> Callable[..., object]:
+    """``G.name``: the value rule on floats; a boxed argument (a dual) dispatches to its
+    ``apply_primitive``, an array to the NumPy rule.  Specialised by arity because rules call
+    these in the hot path."""
+    value = p.value
+
+    def boxed(args: tuple) -> object:
+        for a in args:
+            if type(a) is not float and hasattr(a, "apply_primitive"):
+                return a.apply_primitive(p, args)  # type: ignore[union-attr]
+        for a in args:
+            if hasattr(a, "shape"):  # a NumPy array: the elementwise rule
+                return array_rule(p)(*args)
+        return value(*args)
+
+    if p.max_args == 1:
+        def apply(x: object) -> object:
+            return value(x) if type(x) is float else boxed((x,))
+    elif p.max_args == 2:
+        def apply(x: object, y: object) -> object:  # type: ignore[misc]
+            return value(x, y) if type(x) is float and type(y) is float else boxed((x, y))
+    else:
+        def apply(*xs: object) -> object:  # type: ignore[misc]
+            return value(*xs) if all(type(x) is float for x in xs) else boxed(xs)
+
+    apply.__name__ = p.name
+    return apply
+
+
+def register(p: Primitive) -> Primitive:
+    """Add a primitive to the registry (and its generic function to ``G``, if elementwise)."""
+    if p.name in REGISTRY:
+        raise ValueError(f"primitive {p.name!r} is registered twice")
+    REGISTRY[p.name] = p
+    if p.elementwise:
+        setattr(G, p.name, _generic(p))
+    return p
+
+
+def describe(name: str, args: Sequence[str], params: tuple = (), pretty: bool = False) -> str:
+    """The right-hand side of ``out = name(args)`` for any primitive."""
+    return REGISTRY[name].show(args, pretty=pretty, params=params)
+
+
+# Named constants of the language
+CONSTANTS: dict[str, float] = {"pi": 3.141592653589793, "e": 2.718281828459045}
+
+# Operator tokens of the grammar → primitive names
+BINARY_OPERATORS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow", "**": "pow", "@": "matmul"}
+
+# max/min with one argument (or axis=) are the array reductions
+REDUCTIONS = {"max": "amax", "min": "amin"}
+
+
+from adcalc.rules import arrays as _arrays  # noqa: E402,F401 - registers the array primitives
+from adcalc.rules import elementwise as _elementwise  # noqa: E402,F401 - registers the elementwise ones
+
+# Read-only views of the registry
+PRIMITIVES: dict[str, Primitive] = {n: p for n, p in REGISTRY.items() if p.elementwise}
+FUNCTIONS: dict[str, Primitive] = {n: p for n, p in PRIMITIVES.items() if p.public}
+ARRAY_PRIMITIVES: dict[str, Primitive] = {n: p for n, p in REGISTRY.items() if not p.elementwise}
+ARRAY_FUNCTIONS: dict[str, Primitive] = {n: p for n, p in ARRAY_PRIMITIVES.items() if p.public}
+BUILTIN_NAMES: frozenset[str] = frozenset(FUNCTIONS) | frozenset(ARRAY_FUNCTIONS)  # every function called by name
+COMPARISONS = _elementwise.COMPARISONS
