@@ -14,15 +14,32 @@ Numbers are JSON numbers at full precision (shortest repr that round-trips); nan
 the strings "nan", "inf", "-inf".  An array (a value, a gradient with respect to an array
 input) is a nested list in row-major order.  ``"warnings"`` (a list of objects) is added when a run has
 any; ``--trace`` adds ``"trace"`` (the rows) and, in reverse mode, ``"adjoint_updates"``.
+``result_json`` finds a result's shape by its class in ``SHAPES`` (a new result class needs one
+entry there).
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 
 from adcalc.errors import AdcalcError, shown
-from adcalc.ops.results import EvalResult, GradResult, JacobianResult, JvpResult, Result, VjpResult
+from adcalc.ops.results import (
+    DerivResult,
+    EvalResult,
+    GradResult,
+    HessianResult,
+    HvpResult,
+    JacobianResult,
+    JvpResult,
+    Result,
+    VjpResult,
+)
+
+TYPE_CHECKING = False  # typing itself is not imported: the one-shot --json path imports this module
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def number(v: float) -> float | str:
@@ -50,22 +67,9 @@ def _as_list(v: float | list[float]) -> list[float]:
 
 
 def result_json(command: str, r: Result) -> dict[str, object]:
-    if isinstance(r, GradResult):
-        out: dict[str, object] = {"value": r.value, "gradient": r.gradient}
-    elif isinstance(r, JvpResult):
-        out = {"value": r.value, "tangent": r.tangent}
-    elif isinstance(r, VjpResult):
-        out = {"value": _as_list(r.value), "cotangent_result": r.cotangent_result}
-    elif isinstance(r, JacobianResult):
-        out = {"value": _as_list(r.value), "inputs": r.inputs, "jacobian": r.jacobian}
-        if r.arrays:
-            out["rows"], out["columns"] = r.rows, r.columns
-            out["layout"] = ("rows are the output entries and columns the input entries, arrays flattened in "
-                             "row-major (C) order, inputs in --at order")
-    elif isinstance(r, EvalResult):
-        out = {"value": r.value}
-    else:
-        out = _higher_json(r)
+    """The JSON object of any result: the shape registered for its class (``SHAPES``), then its
+    warnings and trace.  ``command`` is the command that made it (the shape does not depend on it)."""
+    out = shape_of(type(r))(r)
     if r.warnings:
         out["warnings"] = [w.to_json() for w in r.warnings]
     if r.trace is not None:
@@ -75,28 +79,49 @@ def result_json(command: str, r: Result) -> dict[str, object]:
     return out
 
 
-def _higher_json(r: Result) -> dict[str, object]:
-    from adcalc.ops.checks import CheckResult
-    from adcalc.ops.results import DerivResult, HessianResult, HvpResult
+def _jacobian_json(r: Any) -> dict[str, object]:
+    out = {"value": _as_list(r.value), "inputs": r.inputs, "jacobian": r.jacobian}
+    if r.arrays:
+        out["rows"], out["columns"] = r.rows, r.columns
+        out["layout"] = ("rows are the output entries and columns the input entries, arrays flattened in "
+                         "row-major (C) order, inputs in --at order")
+    return out
 
-    if isinstance(r, HessianResult):
-        return {"value": r.value, "inputs": r.inputs, "gradient": r.gradient, "hessian": r.hessian}
-    if isinstance(r, HvpResult):
-        return {"value": r.value, "gradient": r.gradient, "hvp": r.hvp}
-    if isinstance(r, DerivResult):
-        return {"value": r.value, "derivatives": r.derivatives}
-    if isinstance(r, CheckResult):
-        return {"value": r.value, "ok": r.ok, "tolerances": r.tolerances,
-                "entries": [{"output": e.output, "input": e.input, "forward": e.forward, "reverse": e.reverse,
-                             "central": e.central, "one_sided": e.one_sided,
-                             "errors": {"forward_vs_reverse": e.forward_reverse_error, "central": e.central_error,
-                                        "one_sided": e.one_sided_error, "best_central": e.best_central_error},
-                             "sweep": [{"delta": s.delta, "central": s.central, "central_error": s.central_error,
-                                        "one_sided": s.one_sided, "one_sided_error": s.one_sided_error}
-                                       for s in e.sweep],
-                             "ok": e.ok} for e in r.entries],
-                "dot_test": r.dot_test}
-    raise TypeError(r)  # pragma: no cover
+
+def _check_json(r: Any) -> dict[str, object]:
+    return {"value": r.value, "ok": r.ok, "tolerances": r.tolerances,
+            "entries": [{"output": e.output, "input": e.input, "forward": e.forward, "reverse": e.reverse,
+                         "central": e.central, "one_sided": e.one_sided,
+                         "errors": {"forward_vs_reverse": e.forward_reverse_error, "central": e.central_error,
+                                    "one_sided": e.one_sided_error, "best_central": e.best_central_error},
+                         "sweep": [{"delta": s.delta, "central": s.central, "central_error": s.central_error,
+                                    "one_sided": s.one_sided, "one_sided_error": s.one_sided_error}
+                                   for s in e.sweep],
+                         "ok": e.ok} for e in r.entries],
+            "dot_test": r.dot_test}
+
+
+# The JSON shape of every result class.  CheckResult's joins on first use (``shape_of``): its module,
+# adcalc.ops.checks, imports dataclasses, which the one-shot --json path must not pay for.
+SHAPES: dict[type, Callable[[Any], dict[str, object]]] = {
+    EvalResult: lambda r: {"value": r.value},
+    GradResult: lambda r: {"value": r.value, "gradient": r.gradient},
+    JvpResult: lambda r: {"value": r.value, "tangent": r.tangent},
+    VjpResult: lambda r: {"value": _as_list(r.value), "cotangent_result": r.cotangent_result},
+    JacobianResult: _jacobian_json,
+    HessianResult: lambda r: {"value": r.value, "inputs": r.inputs, "gradient": r.gradient, "hessian": r.hessian},
+    HvpResult: lambda r: {"value": r.value, "gradient": r.gradient, "hvp": r.hvp},
+    DerivResult: lambda r: {"value": r.value, "derivatives": r.derivatives},
+}
+
+
+def shape_of(cls: type) -> Callable[[Any], dict[str, object]]:
+    """The JSON shape of the result class ``cls`` (KeyError if it has none)."""
+    if cls not in SHAPES:
+        from adcalc.ops.checks import CheckResult
+
+        SHAPES.setdefault(CheckResult, _check_json)
+    return SHAPES[cls]
 
 
 def outcome_json(o: object) -> dict[str, object]:
