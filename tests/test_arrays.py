@@ -273,7 +273,7 @@ def test_traced_runs_give_identical_numbers() -> None:
         assert plain.value == traced.value
         for n in point:
             assert np.array_equal(plain.gradient[n], traced.gradient[n])
-    rows = adcalc.grad(source, point, trace=True).trace.rows
+    rows = adcalc.grad(source, point, trace=True).trace.nodes
     assert [r.op for r in rows[:2]] == ["input", "input"]
     assert np.array_equal(rows[0].value, point["x"])
 

@@ -9,6 +9,7 @@ from conftest import close
 
 import adcalc
 from adcalc import AdcalcError
+from adcalc.present.traces import context_text
 
 MODES = ["forward", "reverse"]
 
@@ -197,9 +198,9 @@ def test_program_reading_an_input_then_reassigning_it() -> None:
 def test_trace_context_shows_loop_iteration_and_call() -> None:
     src = "def sq(t):\n    return t*t\ns = 0\nfor i in range(2):\n    s += sq(x)\nreturn s"
     r = adcalc.grad(src, {"x": 2.0}, trace=True)
-    contexts = [row.context for row in r.trace.rows if row.op == "mul"]
+    contexts = [context_text(row.context) for row in r.trace.nodes if row.op == "mul"]
     assert contexts == ["sq#1", "sq#2"]
-    adds = [row.context for row in r.trace.rows if row.op == "add"]
+    adds = [context_text(row.context) for row in r.trace.nodes if row.op == "add"]
     assert adds == ["i=0", "i=1"]
 
 

@@ -50,7 +50,7 @@ from adcalc.ops.driver import (
 )
 from adcalc.ops.results import EvalResult, GradResult, JacobianResult, JvpResult, Result, VjpResult
 from adcalc.rules.shapes import entries
-from adcalc.transform.modes import EvalMode
+from adcalc.transform.mode import EvalMode
 
 __all__ = ["EvalResult", "GradResult", "JacobianResult", "JvpResult", "Loaded", "Result", "VjpResult", "evaluate",
            "grad", "jacobian", "jvp", "load", "vjp"]
@@ -79,22 +79,22 @@ def grad(source: str | Loaded, point: Mapping[str, float], *, mode: str = "rever
     limits = limits_of(max_steps, max_depth, max_memory)
     if mode == "forward":
         seeds = unit_seeds(names, values, limits)
-        primals, tangents, m, tr = run_forward(loaded, names, values, seeds, strict, trace, limits)
-        value = scalar_output(m, primals[0], "grad")
-        gradient = split(names, values, tangents[0]) if names else {}
-        attach_one_sided(loaded, names, values, m.warnings, limits, False)
-        return GradResult(value, names, "forward", m.width, warnings + m.warnings, tr, gradient)
+        f = run_forward(loaded, names, values, seeds, strict, trace, limits)
+        value = scalar_output(f.primals[0], "grad")
+        gradient = split(names, values, f.tangents[0]) if names else {}
+        attach_one_sided(loaded, names, values, f.warnings, limits, False)
+        return GradResult(value, names, "forward", f.width, warnings + f.warnings, f.graph, gradient)
     if mode != "reverse":
         raise AdcalcError("usage", f"mode must be 'forward' or 'reverse', not {mode!r}")
-    outs, m, tr = run_reverse(loaded, names, values, strict, trace, limits)
-    value = scalar_output(m, outs[0], "grad")
-    if tr is not None:
-        tr.output_seeds = [1.0]
-    adj = m.gradient(outs, [1.0])
+    r = run_reverse(loaded, names, values, strict, trace, limits)
+    value = scalar_output(r.primal(r.outputs[0]), "grad")
+    if r.graph is not None:
+        r.graph.output_seeds = [1.0]
+    adj = r.pull([1.0])
     used = [n for n in names if n in loaded.program.inputs]
     gradient = read_adjoints(names, used, adj, values)
-    attach_one_sided(loaded, names, values, m.warnings, limits, False)
-    return GradResult(value, names, "reverse", 1, warnings + m.warnings, tr, gradient)
+    attach_one_sided(loaded, names, values, r.warnings, limits, False)
+    return GradResult(value, names, "reverse", 1, warnings + r.warnings, r.graph, gradient)
 
 
 def jvp(source: str | Loaded, point: Mapping[str, float], direction: Mapping[str, float], *,
@@ -121,9 +121,9 @@ def jvp(source: str | Loaded, point: Mapping[str, float], direction: Mapping[str
             dvec[n] = d
             seeds.append(d[None, ...])
     limits = limits_of(max_steps, max_depth, max_memory)
-    primals, tangents, m, tr = run_forward(loaded, names, values, seeds, strict, trace, limits)
-    t = [tangent_of(o, p) for o, p in zip(m.outputs, primals)]
-    return JvpResult(shaped(loaded, primals), names, "forward", 1, warnings + m.warnings, tr,
+    f = run_forward(loaded, names, values, seeds, strict, trace, limits)
+    t = [tangent_of(o, p) for o, p in zip(f.outputs, f.primals)]
+    return JvpResult(shaped(loaded, f.primals), names, "forward", 1, warnings + f.warnings, f.graph,
                      shaped(loaded, t), dvec)
 
 
@@ -136,19 +136,19 @@ def vjp(source: str | Loaded, point: Mapping[str, float], cotangent: Sequence[fl
     names, values, warnings = bind(loaded, point)
     w = [float(c) for c in cotangent]
     limits = limits_of(max_steps, max_depth, max_memory)
-    outs, m, tr = run_reverse(loaded, names, values, strict, trace, limits)
-    primals = [m.primal(o) for o in outs]
+    r = run_reverse(loaded, names, values, strict, trace, limits)
+    primals = [r.primal(o) for o in r.outputs]
     n_out = sum(size(p) for p in primals)
     if len(w) != n_out:
         what = "output" if all(type(p) is float for p in primals) else "output entry (arrays flattened row-major)"
         raise AdcalcError("input", f"the cotangent has {len(w)} entr{'y' if len(w) == 1 else 'ies'} but the "
                           f"source has {n_out} {what}{'s' if n_out != 1 else ''}",
                           hint="give one weight per output: --cot " + ",".join(["1"] * min(n_out, 20)))
-    if tr is not None:
-        tr.output_seeds = w
-    adj = m.gradient(outs, unflatten(primals, w))
+    if r.graph is not None:
+        r.graph.output_seeds = w
+    adj = r.pull(unflatten(primals, w))
     used = [n for n in names if n in loaded.program.inputs]
-    return VjpResult(primals, names, "reverse", 1, warnings + m.warnings, tr, w,
+    return VjpResult(primals, names, "reverse", 1, warnings + r.warnings, r.graph, w,
                      read_adjoints(names, used, adj, values))
 
 
@@ -175,24 +175,24 @@ def jacobian(source: str | Loaded, point: Mapping[str, float], *, mode: str | No
     columns = [label for nm in names for label in labels(nm, values[nm])]
     if mode == "forward":
         seeds = unit_seeds(names, values, limits)
-        primals, _, md, _ = run_forward(loaded, names, values, seeds, strict, False, limits)
-        need_jacobian(limits, sum(size(p) for p in primals), n)
-        jac = [row for o in md.outputs for row in tangent_matrix(o, md.width)]
-        attach_one_sided(loaded, names, values, md.warnings, limits, True)
-        return JacobianResult(primals, names, "forward", n, warnings + md.warnings, None, jac,
-                              row_labels(loaded, primals), columns, arrays)
+        f = run_forward(loaded, names, values, seeds, strict, False, limits)
+        need_jacobian(limits, sum(size(p) for p in f.primals), n)
+        jac = [row for o in f.outputs for row in tangent_matrix(o, f.width)]
+        attach_one_sided(loaded, names, values, f.warnings, limits, True)
+        return JacobianResult(f.primals, names, "forward", n, warnings + f.warnings, None, jac,
+                              row_labels(loaded, f.primals), columns, arrays)
     if mode != "reverse":
         raise AdcalcError("usage", f"mode must be 'forward' or 'reverse', not {mode!r}")
-    outs, md, _ = run_reverse(loaded, names, values, strict, False, limits)
-    primals = [md.primal(o) for o in outs]
+    r = run_reverse(loaded, names, values, strict, False, limits)
+    primals = [r.primal(o) for o in r.outputs]
     m_out = sum(size(p) for p in primals)
     need_jacobian(limits, m_out, n)
     used = [nm for nm in names if nm in loaded.program.inputs]
     jac = []
     for i in range(m_out):
-        adj = md.gradient(outs, unflatten(primals, [1.0 if k == i else 0.0 for k in range(m_out)]))
+        adj = r.pull(unflatten(primals, [1.0 if k == i else 0.0 for k in range(m_out)]))
         row = read_adjoints(names, used, adj, values)
         jac.append(entries([row[nm] for nm in names]))
-    attach_one_sided(loaded, names, values, md.warnings, limits, True)
-    return JacobianResult(primals, names, "reverse", m_out, warnings + md.warnings, None, jac,
+    attach_one_sided(loaded, names, values, r.warnings, limits, True)
+    return JacobianResult(primals, names, "reverse", m_out, warnings + r.warnings, None, jac,
                           row_labels(loaded, primals), columns, arrays)

@@ -26,11 +26,12 @@ from functools import lru_cache
 from adcalc.errors import AdcalcError
 from adcalc.ops import validate
 from adcalc.rules.registry import BUILTIN_NAMES, CONSTANTS
-from adcalc.transform.forward import Dual, ForwardMode, TracedForwardMode
+from adcalc.transform.forward import Dual, ForwardMode
+from adcalc.transform.graph import Graph
 from adcalc.transform.interpreter import Limits, compile_program, run
-from adcalc.transform.modes import fmt_number
-from adcalc.transform.reverse import ReverseMode, TracedReverseMode
-from adcalc.transform.trace import Trace, Warning
+from adcalc.transform.notes import Warning, fmt_number
+from adcalc.transform.record import Rec, Recorder
+from adcalc.transform.reverse import ReverseMode
 
 
 class Loaded(namedtuple("Loaded", "text program compiled")):
@@ -226,8 +227,8 @@ def labels(name: str, v: object) -> list[str]:
     return [f"{name}[{', '.join(str(i) for i in idx)}]" for idx in np.ndindex(*v.shape)]
 
 
-def scalar_output(m: object, out: object, what: str) -> float:
-    value = m.primal(out)
+def scalar_output(value: object, what: str) -> float:
+    """The value of a scalar source (an array output is a type error naming ``what``)."""
     if type(value) is not float:
         raise AdcalcError("type", f"{what} needs a scalar function, but this one returns an array of shape "
                           f"{tuple(value.shape)}", hint="use jacobian (or vjp), or reduce it, e.g. sum(…)")
@@ -284,33 +285,71 @@ def has_arrays(loaded: Loaded, values: dict[str, object]) -> bool:
                for fn in loaded.program.functions.values() for ins in fn.code)
 
 
-def run_forward(loaded: Loaded, names: list[str], values: dict[str, float], seeds: list[tuple[float, ...]],
-             strict: bool, trace: bool, limits: Limits
-             ) -> tuple[list[float], list[tuple[float, ...]], object, Trace | None]:
+class ForwardRun:
+    """A forward sweep's outcome: the mode's output values, their primals and tangents (one tuple
+    per output, ``width`` directions), the warnings, and the recorded graph when traced."""
+
+    __slots__ = ("outputs", "primals", "tangents", "width", "warnings", "graph")
+
+    def __init__(self, outputs: list[object], primals: list[object], tangents: list[tuple], width: int,
+                 warnings: list[Warning], graph: Graph | None):
+        self.outputs, self.primals, self.tangents, self.width = outputs, primals, tangents, width
+        self.warnings, self.graph = warnings, graph
+
+
+def run_forward(loaded: Loaded, names: list[str], values: dict[str, float], seeds: list[object],
+                strict: bool, trace: bool, limits: Limits) -> ForwardRun:
+    """One forward sweep with ``seeds`` (one per input in point order, ``width`` directions each)."""
     used = [n for n in names if n in loaded.program.inputs]
     seed_of = dict(zip(names, seeds))
-    used_seeds = [seed_of[n] for n in used]
-    tr = Trace("forward", names) if trace else None
-    mode = TracedForwardMode(used_seeds, tr, strict) if tr is not None else ForwardMode(used_seeds, strict)
-    outs = run_mode(loaded, mode, names, values, limits, trace)
-    mode.outputs = outs
-    width = mode.width = len(seeds[0]) if seeds else 0  # every direction, even if no used input moves
-    primals = [mode.primal(o) for o in outs]
-    tangents = [o.tangent if type(o) is Dual and o.tangent is not None else (0.0,) * width for o in outs]
-    if tr is not None:
-        tr.seeds = [{n: seed_of[n][j] for n in names} for j in range(width)]
-        tr.outputs = [o.node if type(o) is Dual else None for o in outs]
-    return primals, tangents, mode, tr
+    mode = ForwardMode([seed_of[n] for n in used], strict)
+    graph = Graph("forward", names) if trace else None
+    outs = run_mode(loaded, Recorder(mode, graph) if graph is not None else mode, names, values, limits, trace)
+    inner = [o.inner if type(o) is Rec else o for o in outs]
+    width = len(seeds[0]) if seeds else 0  # every direction, even if no used input moves
+    primals = [mode.primal(o) for o in inner]
+    tangents = [o.tangent if type(o) is Dual and o.tangent is not None else (0.0,) * width for o in inner]
+    if graph is not None:
+        graph.seeds = [{n: seed_of[n][j] for n in names} for j in range(width)]
+        graph.outputs = [o.node if type(o) is Rec else None for o in outs]
+    return ForwardRun(inner, primals, tangents, width, mode.warnings, graph)
+
+
+class ReverseRun:
+    """A recorded reverse-mode run: the mode, its output values, and the recorded graph when
+    traced.  ``pull(cotangent)`` runs the backward sweep (recording it when traced)."""
+
+    __slots__ = ("mode", "outputs", "graph", "recorder")
+
+    def __init__(self, mode: ReverseMode, outputs: list[object], graph: Graph | None, recorder: Recorder | None):
+        self.mode, self.outputs, self.graph, self.recorder = mode, outputs, graph, recorder
+
+    @property
+    def warnings(self) -> list[Warning]:
+        return self.mode.warnings
+
+    def primal(self, v: object) -> object:
+        return self.mode.primal(v)
+
+    def pull(self, cotangent: Sequence[object]) -> list[object]:
+        """The adjoints of every tape node for the cotangent on the outputs (one sweep)."""
+        if self.recorder is None:
+            return self.mode.gradient(self.outputs, cotangent)
+        adj = self.mode.gradient(self.outputs, cotangent, self.recorder.sweep_observer())
+        self.recorder.read_adjoints(adj)
+        return adj
 
 
 def run_reverse(loaded: Loaded, names: list[str], values: dict[str, float], strict: bool, trace: bool,
-             limits: Limits) -> tuple[list[object], object, Trace | None]:
-    tr = Trace("reverse", names) if trace else None
-    mode = TracedReverseMode(tr, strict) if tr is not None else ReverseMode(strict)
-    outs = run_mode(loaded, mode, names, values, limits, trace)
-    if tr is not None:
-        tr.outputs = [o + 1 if type(o) is int else (o.index + 1 if hasattr(o, "index") else None) for o in outs]
-    return outs, mode, tr
+                limits: Limits) -> ReverseRun:
+    """Record the program on a tape (and as a graph when traced)."""
+    mode = ReverseMode(strict)
+    graph = Graph("reverse", names) if trace else None
+    recorder = Recorder(mode, graph) if graph is not None else None
+    outs = run_mode(loaded, recorder if recorder is not None else mode, names, values, limits, trace)
+    if graph is not None:
+        graph.outputs = [o.node if type(o) is Rec else None for o in outs]
+    return ReverseRun(mode, [o.inner if type(o) is Rec else o for o in outs], graph, recorder)
 
 
 def attach_one_sided(loaded: Loaded, names: list[str], values: dict[str, float], warnings: list[Warning],

@@ -31,9 +31,10 @@ from adcalc.ops.driver import (
 from adcalc.ops.results import DerivResult, HessianResult, HvpResult
 from adcalc.rules.registry import primal
 from adcalc.transform.forward import Dual
+from adcalc.transform.graph import Graph
+from adcalc.transform.record import Rec, Recorder
 from adcalc.transform.reverse import BoxedReverseMode
-from adcalc.transform.taylor import Jet, TaylorMode, TracedTaylorMode
-from adcalc.transform.trace import Trace
+from adcalc.transform.taylor import TaylorMode
 
 MAX_ORDER = 100
 
@@ -67,7 +68,7 @@ def hessian(source: str | Loaded, point: Mapping[str, float], *, strict: bool = 
     gradient = {name: primal(adjoints[name]) for name in names}
     h = [list(_tangents(adjoints[name], n)) for name in names]
     asym = max((abs(h[i][j] - h[j][i]) for i in range(n) for j in range(n)), default=0.0)
-    return HessianResult(mode.primal(outs[0]), names, "forward-over-reverse", 1, warnings + mode.warnings, None,
+    return HessianResult(primal(mode.primal(outs[0])), names, "forward-over-reverse", 1, warnings + mode.warnings, None,
                          gradient, h, asym)
 
 
@@ -83,7 +84,7 @@ def hvp(source: str | Loaded, point: Mapping[str, float], direction: Mapping[str
     seeds = {name: (float(direction[name]),) for name in names}
     limits = limits_of(max_steps, max_depth, max_memory)
     mode, outs, adjoints = _forward_over_reverse(loaded, names, values, seeds, strict, limits)
-    return HvpResult(mode.primal(outs[0]), names, "forward-over-reverse", 1, warnings + mode.warnings, None,
+    return HvpResult(primal(mode.primal(outs[0])), names, "forward-over-reverse", 1, warnings + mode.warnings, None,
                      {name: primal(adjoints[name]) for name in names},
                      {name: float(direction[name]) for name in names},
                      {name: _tangents(adjoints[name], 1)[0] for name in names})
@@ -113,15 +114,16 @@ def deriv(source: str | Loaded, point: Mapping[str, float], *, wrt: str | None =
         check_direction(names, values, direction)  # type: ignore[arg-type]
         dvec = {n: float(direction[n]) for n in names}  # type: ignore[index]
     used = [n for n in names if n in loaded.program.inputs]
-    tr = Trace("taylor", names) if trace else None
-    directions = [dvec[n] for n in used]
-    mode = TracedTaylorMode(directions, order, tr, strict) if tr is not None else TaylorMode(directions, order, strict)
-    outs = run_mode(loaded, mode, names, values, limits_of(max_steps, max_depth, max_memory), trace)
+    mode = TaylorMode([dvec[n] for n in used], order, strict)
+    graph = Graph("taylor", names) if trace else None
+    runner = Recorder(mode, graph) if graph is not None else mode
+    outs = run_mode(loaded, runner, names, values, limits_of(max_steps, max_depth, max_memory), trace)
+    if graph is not None:
+        graph.outputs = [o.node if type(o) is Rec else None for o in outs]
+        graph.seeds = [dvec]
+        outs = [o.inner if type(o) is Rec else o for o in outs]
     factorials = [math.factorial(k) for k in range(order + 1)]
     per_output = [[factorials[k] * c for k, c in enumerate(mode.coefficients(o))][1:] for o in outs]
-    if tr is not None:
-        tr.outputs = [o.node if type(o) is Jet else None for o in outs]
-        tr.seeds = [dvec]
     value = shaped(loaded, [mode.primal(o) for o in outs])
     derivatives = per_output if loaded.program.vector_output else per_output[0]
-    return DerivResult(value, names, "taylor", 1, warnings + mode.warnings, tr, derivatives, dvec, order)
+    return DerivResult(value, names, "taylor", 1, warnings + mode.warnings, graph, derivatives, dvec, order)

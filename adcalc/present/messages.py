@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.text import Text
 
 from adcalc.errors import AdcalcError, excerpt, shown
-from adcalc.transform.trace import Warning
+from adcalc.transform.notes import Warning
 
 
 def render_warnings(console: Console, warnings: Sequence[Warning], source: str, label: str) -> None:

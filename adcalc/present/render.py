@@ -32,7 +32,7 @@ from adcalc.present.plain import num
 from adcalc.present.plain import point_text as _point
 from adcalc.present.plain import sweeps_text as _sweeps
 from adcalc.present.plain import value_text as _value
-from adcalc.present.traces import _row_head, _trace_columns, render_forward_trace, render_reverse_trace
+from adcalc.present.traces import render_forward_trace, render_reverse_trace, render_taylor_trace, trace_columns
 
 if TYPE_CHECKING:
     from adcalc.ops.checks import CheckResult
@@ -156,14 +156,8 @@ def _deriv_view(console: Console, r: DerivResult, point: dict[str, float], head:
     if r.trace is not None:
         # Known bug, kept because the golden corpus records it: the trace's column names replace
         # the heading, so a traced deriv is headed "['node', 'definition'] = …" instead of f(…).
-        head = _trace_columns(r.trace)  # type: ignore[assignment]
-        t = _table(*head, *[f"c{i}" for i in range(r.order + 1)], numeric_from=len(head),
-                   title="Taylor coefficients of every node (cₖ = k-th derivative along v ÷ k!)",
-                   caption="1 forward sweep of truncated Taylor series")
-        for row in r.trace.rows:
-            t.add_row(*_row_head(row, head), *[num(c, 6) for c in (row.coefficients or ())])
-        t.print(console)
-        console.print()
+        head = trace_columns(r.trace)  # type: ignore[assignment]
+        render_taylor_trace(console, r.trace, r.order)
     console.print(Text(f"{head} = {_value(r.value)}", style="bold"))
     rows = r.derivatives if isinstance(r.value, list) else [r.derivatives]
     t = _table("k", *(["f"] if not isinstance(r.value, list) else [f"f{i + 1}" for i in range(len(rows))]),

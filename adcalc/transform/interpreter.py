@@ -41,7 +41,7 @@ from adcalc.language.ir import (
     Return,
     Var,
 )
-from adcalc.rules.registry import ARRAY_PRIMITIVES, COMPARISONS, PRIMITIVES
+from adcalc.rules.registry import COMPARISONS, REGISTRY
 from adcalc.rules.shapes import describe_value
 from adcalc.transform.budget import DEFAULT_MAX_DEPTH, DEFAULT_MAX_STEPS, SYNC, Budget
 
@@ -111,10 +111,10 @@ def _compile_function(fn: Function) -> Code:
         if isinstance(ins, Label):
             continue
         if isinstance(ins, Eqn):
-            if ins.prim in ARRAY_PRIMITIVES:
-                code.append((EQNN, slot(ins.out), ARRAY_PRIMITIVES[ins.prim], tuple(slot(a) for a in ins.args), ins))
+            prim = REGISTRY[ins.prim]
+            if not prim.elementwise or len(ins.args) > 2:  # array primitives, and max(a, b, c, …)
+                code.append((EQNN, slot(ins.out), prim, tuple(slot(a) for a in ins.args), ins))
                 continue
-            prim = PRIMITIVES[ins.prim]
             if len(ins.args) == 2:
                 code.append((EQN2, slot(ins.out), prim, slot(ins.args[0]), slot(ins.args[1]), ins))
             else:
@@ -165,13 +165,16 @@ class _Context:
     def leave(self) -> None:
         self.frames.pop()
 
-    def describe(self, site: object) -> str:
-        parts = [f"{f[0]}#{f[1]}" for f in self.frames[1:]]
+    def describe(self, site: object) -> tuple:
+        """Where ``site`` runs: the calls (``("call", name, n)``: the n-th call of name) and the
+        iterations of the loops enclosing it (``("for", var, value)``, ``("while", n)``), outermost
+        first."""
+        parts: list[tuple] = [("call", f[0], f[1]) for f in self.frames[1:]]
         loops = self.frames[-1][2]
         for lid in getattr(site, "loops", ()):
             if lid in loops:
                 parts.append(loops[lid])
-        return " › ".join(parts)
+        return tuple(parts)
 
 
 def _whole(v: float, what: str, site: ForInit) -> int:
@@ -241,7 +244,7 @@ def run(compiled: Compiled, mode: object, inputs: Sequence[object], limits: Limi
                     regs[ins[4]] = counter
                     regs[ins[1]] = counter + step
                     if ctx is not None:
-                        ctx.frames[-1][2][ins[6].loop] = f"{ins[6].var}={counter:g}"
+                        ctx.frames[-1][2][ins[6].loop] = ("for", ins[6].var, counter)
             elif op == CALL:
                 if len(stack) >= max_depth:
                     raise AdcalcError("limit", f"calls are nested more than {max_depth:,} deep",
@@ -293,7 +296,7 @@ def run(compiled: Compiled, mode: object, inputs: Sequence[object], limits: Limi
                     n = 0 if ins[2] else int(loops.get(("n", ins[1]), 0)) + 1
                     loops[("n", ins[1])] = n
                     if n:
-                        loops[ins[1]] = f"iter {n}"
+                        loops[ins[1]] = ("while", n)
             elif op == FALLOFF:
                 what = "the program" if not stack else f"function {code.fn.name}"
                 raise AdcalcError("type", f"{what} reached its end without a return", ins[1].span,

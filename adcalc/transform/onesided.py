@@ -16,7 +16,6 @@ from typing import Any
 from adcalc.language.ir import Cmp, Eqn
 from adcalc.rules.registry import Primitive
 from adcalc.transform.forward import Dual, ForwardMode
-from adcalc.transform.modes import Mode
 
 
 class OneSidedMode(ForwardMode):
@@ -26,18 +25,22 @@ class OneSidedMode(ForwardMode):
         super().__init__(seeds)
         self.hit: set[int] = set()  # kink sites whose arguments move along the direction
 
-    def _kinked(self, prim: Primitive, args: tuple, site: Eqn) -> object | None:
-        if prim.kink is None or not any(type(a) is Dual for a in args):
+    def _kinked(self, prim: Primitive, args: Sequence[object], site: Eqn) -> object | None:
+        if prim.kink is None or not prim.elementwise or not any(type(a) is Dual for a in args):
             return None
         primals = [a.primal if type(a) is Dual else a for a in args]
-        if not prim.kink(*primals):
+        if not all(type(p) is float for p in primals) or not prim.kink(*primals):
             return None
         tangents = [a.tangent[0] if type(a) is Dual else 0.0 for a in args]
         if any(t != 0.0 for t in tangents):
             self.hit.add(id(site))
         return Dual(prim.value(*primals), (prim.directional(*primals, tangents),))  # type: ignore[misc]
 
-    applyn = Mode.applyn  # one-sided sweeps are for scalar programs
+    def apply(self, prim: Primitive, args: Sequence[object], site: Eqn) -> object:
+        if not prim.elementwise or any(type(a) is not float and type(a) is not Dual for a in args):
+            raise self.unsupported(site)  # one-sided sweeps are for scalar programs
+        out = self._kinked(prim, args, site)
+        return out if out is not None else super().apply(prim, args, site)
 
     def apply1(self, prim: Primitive, x: object, site: Eqn) -> object:
         out = self._kinked(prim, (x,), site)
