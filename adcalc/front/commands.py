@@ -11,7 +11,10 @@ Contract:
   ``adcalc.present.render`` and ``adcalc.present.jsonout``, found by the result's class) or a
   text (``shows="text"``: printed as it is).  A command that drives its own output (``run``, the
   batch; ``repl``) has ``shows="itself"``: its runner takes the parsed command line and returns
-  the exit status.
+  the exit status (such a command is the command line's only: the REPL offers commands that
+  give a result or a text).
+- ``Registry`` refuses a record the front ends could not offer (a name twice, an unknown option
+  kind, a clause of a kind the REPL cannot read, a REPL command that shows itself).
 - ``adcalc.front.cli`` builds argparse from the registry and runs a command through its runner;
   the REPL parses its clauses into the same ``Call`` and runs the same runner; the REPL's
   keywords, completion and highlighting and both help texts read the registry.  Adding a
@@ -31,6 +34,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 KINDS = ("source", "paths", "point", "bindings", "numbers", "name", "count", "choice", "flag", "cli")
+CLAUSE_KINDS = ("point", "bindings", "numbers", "name", "count")  # the kinds the REPL reads from a clause
 SHOWS = ("result", "text", "itself")
 
 
@@ -107,10 +111,6 @@ class Command(NamedTuple):
     repl: ReplHelp | None = None
     description: str | None = None
 
-    def option(self, field: str) -> Option | None:
-        """The option that fills the ``Call`` field ``field``, if the command has one."""
-        return next((o for o in self.options if o.field == field), None)
-
     def clauses(self) -> tuple[Option, ...]:
         """The options the REPL takes as clauses, in order."""
         return tuple(o for o in self.options if o.clause)
@@ -124,9 +124,11 @@ class Registry:
         if len(set(names)) != len(names):
             raise ValueError(f"a command is defined twice: {names}")
         for c in commands:
-            bad = [o.flag for o in c.options if o.kind not in KINDS]
-            if bad or c.shows not in SHOWS:
-                raise ValueError(f"{c.name}: unknown option kind or output: {bad or c.shows}")
+            bad = [o.flag for o in c.options if o.kind not in KINDS
+                   or ((o.clause or o.setting) and o.field is None) or (o.clause and o.kind not in CLAUSE_KINDS)]
+            if bad or c.shows not in SHOWS or (c.repl is not None and c.shows == "itself"):
+                raise ValueError(f"{c.name}: an option's kind, field or clause ({bad}), or its output ({c.shows}), "
+                                 "is not one the front ends know")
         self.commands = tuple(commands)
         self._by_name = {c.name: c for c in commands}
 

@@ -36,13 +36,15 @@ from prompt_toolkit.validation import ValidationError, Validator
 
 from adcalc.errors import shown
 from adcalc.present import console
-from adcalc.rules.arrays import BUILTIN_NAMES as FUNCTIONS
-from adcalc.rules.elementwise import CONSTANTS
+from adcalc.rules.registry import BUILTIN_NAMES as FUNCTIONS
+from adcalc.rules.registry import CONSTANTS
 
-from .session import COMMANDS, SESSION_COMMANDS, Session
+from .session import SESSION_COMMANDS, Session
 
+# the language's keywords; the REPL's clause words (``at dir cot wrt order``) are highlighted with
+# them, and its commands as commands: both are read off the session's registry
 KEYWORDS = {"def", "return", "if", "elif", "else", "while", "for", "in", "and", "or", "not", "break", "continue",
-            "pass", "at", "dir", "cot", "wrt", "order"}
+            "pass"}
 _TOKEN = re.compile(r"(?P<comment>#.*)|(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|"
                     r"(?P<session>^\s*:\w+)|(?P<name>[A-Za-z_]\w*)|(?P<op>\*\*|[-+*/^=<>!]=?|[(),\[\]:])|(?P<other>.)")
 
@@ -61,6 +63,8 @@ class AdcalcLexer(Lexer):
 
     def lex_document(self, document: Document):  # type: ignore[no-untyped-def]
         lines = document.lines
+        commands = self.session.commands.repl_names
+        keywords = KEYWORDS | set(self.session.commands.clause_words)
 
         def get_line(i: int) -> list[tuple[str, str]]:
             out = []
@@ -69,9 +73,9 @@ class AdcalcLexer(Lexer):
                 style = {"comment": "class:comment", "number": "class:number", "session": "class:command",
                          "op": "class:op"}.get(kind or "", "")
                 if kind == "name":
-                    if text in COMMANDS:
+                    if text in commands:
                         style = "class:command"
-                    elif text in KEYWORDS:
+                    elif text in keywords:
                         style = "class:keyword"
                     elif text in FUNCTIONS or text in CONSTANTS:
                         style = "class:function"
@@ -100,7 +104,7 @@ class AdcalcCompleter(Completer):
                 s = self.session
                 meta = ("function" if candidate in FUNCTIONS else "your function" if candidate in s.definitions
                         else "variable" if candidate in s.variables else "command"
-                        if candidate in COMMANDS or candidate in SESSION_COMMANDS else "")
+                        if candidate in s.commands.repl_names or candidate in SESSION_COMMANDS else "")
                 yield Completion(candidate, start_position=-len(word), display_meta=meta)
 
 

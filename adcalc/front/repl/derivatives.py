@@ -1,0 +1,108 @@
+"""The REPL's derivative commands: ``grad f at x=1, y=2``, ``jvp f dir x=1``, ``deriv f wrt x order 5``, …
+
+Contract: ``DerivativeCommands`` is a part of ``Session``.  The command is the registry's
+(``adcalc.front.commands``): its clauses are its options that have a ``clause`` word, its session
+settings (``:mode``, ``:trace``) the options that have a ``setting``; they fill the same ``Call``
+the command line fills, and the command's runner computes the result, shown by
+``adcalc.present.render``.  The target is a function of the session or any expression; the point
+(``at``) defaults to the session's variables and its values may be expressions over them.  A
+clause the command does not take is ignored; a required clause that is missing is a ``usage``
+error with an example.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from adcalc.errors import AdcalcError
+from adcalc.front.commands import Call, Command
+from adcalc.language.bindings import parse_number, parse_numbers
+from adcalc.present import render
+
+from .layout import typed
+from .state import SessionState
+from .syntax import NAME, clause_ranges, top_level_ranges
+
+
+class DerivativeCommands(SessionState):
+    """The derivative commands: a part of ``Session``."""
+
+    def _derivative_command(self, lead: int) -> None:
+        entry = self.entry
+        command = self.commands[entry[lead:].split(None, 1)[0]]
+        (t_start, t_end), ranges = clause_ranges(entry, lead + len(command.name), self.commands.clause_words)
+        target = entry[t_start:t_end].strip()
+        if not target:
+            raise AdcalcError("syntax", "give a function name or an expression", hint="e.g. grad f at x=1")
+        if target in self.definitions:
+            layout = self.layout(last=target)
+        else:
+            layout = self.layout(typed(entry, self.entries, t_start, t_end))
+        loaded = self._load(layout)
+        if command.shows == "text":
+            self.out.print(Text(command.runner(Call(loaded))))
+            return
+        values = self._clause_values(command, ranges)
+        given = values.pop("point", {})
+        with layout.located(self.entries):
+            point = self._point(loaded, given)
+            r = command.runner(Call(loaded, point, **values))
+        render.render_result(self.out, r, point, target if target in self.definitions else "f")
+        self._warnings(r.warnings, layout)
+
+    def _clause_values(self, command: Command, ranges: dict[str, tuple[int, int]]) -> dict[str, object]:
+        """The ``Call`` fields from the clauses (in the order of the command's options) and the
+        session's settings; the limits are the session's strictness."""
+        s = self.settings
+        values: dict[str, object] = {"limits": {"strict": s.strict}}
+        for option in command.options:
+            field, clause = option.field, option.clause
+            if field is None:
+                continue
+            if option.setting is not None:
+                values[field] = getattr(s, option.setting)
+            if clause is None:
+                continue
+            if clause in ranges:
+                values[field] = self._clause_value(option.kind, clause, ranges[clause])
+            elif option.kind == "point":
+                values[field] = {}
+            elif option.required and option.repl_default is None:
+                raise AdcalcError("usage", f"{command.name} needs `{clause} …`",
+                                  hint=f"e.g. {command.name} f at x=1 {option.example}")
+            else:
+                values[field] = option.repl_default
+        return values
+
+    def _clause_value(self, kind: str, clause: str, where: tuple[int, int]) -> object:
+        """A clause's value: bindings (values may be expressions over the session's variables),
+        numbers, a whole number, or a name."""
+        text = self.entry[where[0]:where[1]].strip()
+        if kind in ("point", "bindings"):
+            return self._bindings(where, clause)
+        if kind == "numbers":
+            return parse_numbers(text, clause)
+        if kind == "count":
+            return int(parse_number(text, clause))
+        return text or None  # a name
+
+    def _bindings(self, where: tuple[int, int], what: str) -> dict[str, float]:
+        """``entry[where]``, ``x=1, y=2*a``, → numbers; in the REPL a value may be any expression
+        over the session's variables (the command line takes plain numbers)."""
+        entry = self.entry
+        out: dict[str, float] = {}
+        for start, end in top_level_ranges(entry, *where):
+            item = entry[start:end]
+            name, eq, expr = item.partition("=")
+            name = name.strip()
+            if not eq or not NAME.match(name) or not expr.strip():
+                raise self._error("input", f"{what}: '{item.strip()}' is not NAME=VALUE", start, end, hint="e.g. x=1.5")
+            if name in out:
+                raise self._error("input", f"{what}: '{name}' is given twice", start, end)
+            try:
+                out[name] = parse_number(expr, f"{what} {name}")
+                continue
+            except AdcalcError:
+                pass
+            out[name] = self._value_of(start + item.index("=") + 1, end, f"{what} {name}")
+        return out

@@ -1,0 +1,137 @@
+"""The REPL's session commands (``:help :vars :defs :load :reset :quit``) and settings
+(``:mode :trace :digits :strict``), and the ``:help`` text.
+
+Contract: ``SessionCommands`` is a part of ``Session`` (it works on the session's state);
+``_session_command(text)`` runs one ``:word [arg]`` input through the table ``HANDLERS``; an
+unknown word is a ``usage`` error suggesting the closest.  A setting given no value prints its
+value; a bad value is a ``usage`` error and changes nothing.  ``help_text(commands)`` is the
+``:help`` text, its table of derivative commands read off the registry (each command's
+``ReplHelp``: example, gloss, slot).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from adcalc.errors import AdcalcError, shown
+from adcalc.front.commands import Registry
+from adcalc.present import plain
+
+from .state import SessionState, Settings
+
+_HEAD = """\
+Type an expression to see its value; bind variables and define functions:
+  x = 2                          f(x, y) = exp(2*x) + x*y^2 + cos(y)
+  def g(x):                      (a multi-line block: an empty line ends it)
+      if x > 0:
+          return x * x
+      return -x
+
+Derivatives (the point defaults to your variables; `at` overrides them):
+"""
+_TAIL = """\
+  (f may be any expression: grad sin(x)*y at x=1, y=2)
+
+Arrays: v = [1, 2, 3]   A = [[1, 2], [3, 4]]   A @ v   v[0]   v[1:]   sum(v^2)   max(A, axis=0)
+  grad sum(v * w) at w=[1, 0, 2]                 (see README: Arrays)
+
+Session:
+  :vars  :defs  :load FILE  :reset  :quit (or Ctrl-D)
+  :mode forward|reverse   :trace on|off   :digits N   :strict on|off
+Keys: Tab completes, Ctrl-R searches history, Ctrl-C clears the line or stops a long run."""
+_WIDTHS = (31, 16, 25)  # the columns of the commands' table: example, gloss, example (then gloss)
+
+
+def _cell(text: str, width: int) -> str:
+    return text.ljust(width) if len(text) < width else text + " "
+
+
+def help_text(commands: Registry) -> str:
+    """The ``:help`` text: the REPL's commands two to a row, in the order of their slots."""
+    shown_commands = sorted((c.repl for c in commands if c.repl is not None), key=lambda h: h.slot)
+    rows = []
+    for i in range(0, len(shown_commands), 2):
+        left, right = shown_commands[i], shown_commands[i + 1:i + 2]
+        row = _cell(left.usage, _WIDTHS[0]) + (_cell(left.gloss, _WIDTHS[1]) if right else left.gloss)
+        if right:
+            row += _cell(right[0].usage, _WIDTHS[2]) + right[0].gloss
+        rows.append("  " + row + "\n")
+    return _HEAD + "".join(rows) + _TAIL
+
+
+class SessionCommands(SessionState):
+    """The ``:`` commands: a part of ``Session``."""
+
+    def _session_command(self, text: str) -> None:
+        word, _, arg = text.partition(" ")
+        handler = HANDLERS.get(word) or ALIASES.get(word)
+        if handler is None:
+            from adcalc.errors import closest
+
+            near = closest(word, SESSION_COMMANDS)
+            raise AdcalcError("usage", f"unknown session command {word}",
+                              hint=(f"did you mean {near}? " if near else "") + ":help lists the commands")
+        getattr(self, handler)(arg.strip())
+
+    def _help(self, arg: str) -> None:
+        self.out.print(Text(help_text(self.commands)))
+
+    def _quit(self, arg: str) -> None:
+        self.quit = True
+
+    def _vars(self, arg: str) -> None:
+        if not self.variables:
+            self.out.print(Text("no variables yet (bind one: x = 2)"))
+        for n, v in self.variables.items():
+            self.out.print(Text(f"{n} = {plain.num(v)}"))
+
+    def _defs(self, arg: str) -> None:
+        if not self.definitions:
+            self.out.print(Text("no functions yet (define one: f(x) = x^2)"))
+        for d in self.definitions.values():
+            self.out.print(Text(shown(d.source.rstrip(), newlines=True)))
+
+    def _reset(self, arg: str) -> None:
+        self.variables.clear()
+        self.definitions.clear()
+        self.settings = Settings()
+        self.out.print(Text("session reset"))
+
+    def _mode(self, arg: str) -> None:
+        self._setting("mode", arg)
+
+    def _trace(self, arg: str) -> None:
+        self._setting("trace", arg)
+
+    def _digits(self, arg: str) -> None:
+        self._setting("digits", arg)
+
+    def _strict(self, arg: str) -> None:
+        self._setting("strict", arg)
+
+    def _setting(self, name: str, arg: str) -> None:
+        s = self.settings
+        if not arg:
+            self.out.print(Text(f"{name} = {getattr(s, name)}"))
+            return
+        if name == "mode":
+            if arg not in ("forward", "reverse"):
+                raise AdcalcError("usage", ":mode takes forward or reverse")
+            s.mode = arg
+        elif name in ("trace", "strict"):
+            if arg not in ("on", "off"):
+                raise AdcalcError("usage", f":{name} takes on or off")
+            setattr(s, name, arg == "on")
+        else:
+            if not arg.isdigit() or not 1 <= int(arg) <= 17:
+                raise AdcalcError("usage", ":digits takes a whole number from 1 to 17")
+            s.digits = int(arg)
+        self.out.print(Text(f"{name} = {arg}"))
+
+
+# Every session command and the method that runs it with the command's argument, in the order
+# completion and suggestions list them (``:load`` is ``Definitions._load_file``).
+HANDLERS = {":help": "_help", ":vars": "_vars", ":defs": "_defs", ":load": "_load_file", ":reset": "_reset",
+            ":quit": "_quit", ":mode": "_mode", ":trace": "_trace", ":digits": "_digits", ":strict": "_strict"}
+ALIASES = {":q": "_quit"}
+SESSION_COMMANDS = tuple(HANDLERS)

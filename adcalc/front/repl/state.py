@@ -1,0 +1,119 @@
+"""The REPL session's state and the helpers every kind of input uses; no prompt_toolkit here.
+
+Contract: ``SessionState`` holds the consoles, the variables, the definitions (in the order they
+were made), the settings, the entry running now (``entry``, number ``entries``) and the command
+registry the session offers (``commands``).  Its helpers build the session's program
+(``layout``: the definitions, then the text being run), load it with errors placed in the user's
+own text, complete a point from the session's variables (``_point``), evaluate an expression of
+the entry (``_value_of``) and show warnings where they arose (``_warnings``).  The kinds of input
+(``definitions``, ``derivatives``, ``settings``) are parts of ``Session`` built on this state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rich.console import Console
+
+from adcalc.errors import AdcalcError
+from adcalc.front.commands import REGISTRY, Registry
+from adcalc.ops import derivatives as api
+from adcalc.present import messages
+from adcalc.transform.trace import Warning
+
+from .layout import Layout, Located, Piece, typed
+from .syntax import span
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .definitions import Definition
+
+
+@dataclass
+class Settings:
+    mode: str = "reverse"
+    trace: bool = False
+    digits: int = 12
+    strict: bool = False
+
+
+@dataclass
+class SessionState:
+    out: Console
+    err: Console | None = None
+    variables: dict[str, float] = field(default_factory=dict)
+    definitions: dict[str, Definition] = field(default_factory=dict)
+    settings: Settings = field(default_factory=Settings)
+    quit: bool = False
+    entries: int = 0  # inputs run so far; the one running now is number ``entries``
+    entry: str = ""  # the input running now (trailing white space and leading empty lines dropped)
+    commands: Registry = REGISTRY  # the derivative commands the session offers (``adcalc.front.commands``)
+
+    def __post_init__(self) -> None:
+        if self.err is None:
+            self.err = self.out
+
+    def _error(self, kind: str, message: str, start: int, end: int, hint: str | None = None) -> Located:
+        """An error at ``entry[start:end]`` of the input running now."""
+        return Located(kind, message, span(self.entry, start, end), hint, self.entry, None)
+
+    def layout(self, body: Piece | None = None, last: str | None = None,
+               definitions: dict[str, Definition] | None = None) -> Layout:
+        """The session's definitions followed by ``body`` (with definition ``last`` moved last)."""
+        defs = self.definitions if definitions is None else definitions
+        pieces = [d.piece for n, d in defs.items() if n != last]
+        if last is not None:
+            pieces.append(defs[last].piece)
+        return Layout(pieces + ([body] if body is not None else []))
+
+    def _load(self, layout: Layout) -> api.Loaded:
+        with layout.located(self.entries):
+            return api.load(layout.source)
+
+    def _point(self, loaded: api.Loaded, given: dict[str, float]) -> dict[str, float]:
+        point = dict(given)
+        for name in loaded.inputs:
+            if name not in point and name in self.variables:
+                point[name] = self.variables[name]
+        missing = [n for n in loaded.inputs if n not in point]
+        if missing:
+            raise AdcalcError("input", f"no value for {', '.join(missing)}",
+                              hint="bind it first (" + "; ".join(f"{n} = …" for n in missing)
+                              + ") or add: at " + ", ".join(f"{n}=…" for n in missing))
+        # inputs in the source's order, then any extra names given with `at`
+        return {**{n: point[n] for n in loaded.inputs}, **{n: v for n, v in given.items() if n not in loaded.inputs}}
+
+    def _warnings(self, warnings: list[Warning], layout: Layout) -> None:
+        """Each warning at its place in the user's text (see ``Layout.place``)."""
+        for w in warnings:
+            place = layout.place(w.span, self.entries) if w.span is not None else None
+            if place is None:  # nowhere in the user's text: no excerpt
+                messages.render_warnings(self.err, [w], "" if w.span else self.entry, "<expression>")  # type: ignore[arg-type]
+                continue
+            message = f"{w.message} (in {place.name})" if place.name else w.message
+            moved = Warning(w.kind, message, place.span, w.operation, w.convention, w.count, w.details, w.site)
+            messages.render_warnings(self.err, [moved], place.text, place.label or "<expression>")  # type: ignore[arg-type]
+
+    def _value_of(self, start: int, end: int, what: str) -> object:
+        """The value of the expression ``entry[start:end]`` over the session's variables."""
+        layout = self.layout(typed(self.entry, self.entries, start, end))
+        if not layout.pieces[-1].source:
+            raise self._error("syntax", f"{what}: the expression is missing", start, end + 1, hint="e.g. x = 2")
+        with layout.located(self.entries):
+            loaded = api.load(layout.source)
+            value = api.evaluate(loaded, self._point(loaded, {}), strict=self.settings.strict).value
+        return one_value(value, what)
+
+
+def one_value(value: object, what: str) -> object:
+    """A variable holds one value: a number or an array (``[1, 2, 3]`` — a list of results of
+    the same shape — becomes an array)."""
+    if not isinstance(value, list):
+        return value
+    import numpy as np
+
+    shapes = {np.shape(v) for v in value}
+    if len(shapes) != 1:
+        raise AdcalcError("shape", f"{what}: the elements of [...] must all have the same shape",
+                          hint="a matrix needs rows of equal length: [[1, 2], [3, 4]]")
+    return np.array(value, dtype=float)
