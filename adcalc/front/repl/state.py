@@ -19,7 +19,7 @@ from adcalc.errors import AdcalcError
 from adcalc.front.commands import REGISTRY, Registry
 from adcalc.ops import derivatives as api
 from adcalc.present import messages
-from adcalc.transform.trace import Warning
+from adcalc.transform.notes import Warning
 
 from .layout import Layout, Located, Piece, typed
 from .syntax import span
