@@ -147,3 +147,35 @@ def test_numpy_never_warns_the_user() -> None:
                        env={**os.environ, "PYTHONWARNINGS": "default"})
     assert p.returncode == 0, p.stderr
     assert "RuntimeWarning" not in p.stderr and "numpy" not in p.stderr.lower()
+
+
+# ---- ties: one convention for max and min, scalars and arrays (issue #13 item 5) -------------------
+
+@pytest.mark.parametrize("name", ["max", "min"])
+@pytest.mark.parametrize("k", [2, 3, 5])
+def test_a_tie_splits_evenly_among_the_tied_whatever_the_path(name: str, k: int) -> None:
+    names = [f"x{i}" for i in range(k)]
+    point = {n: 1.5 for n in names}
+    src = f"{name}({', '.join(names)})"
+    for mode in ("reverse", "forward"):
+        g = adcalc.grad(src, point, mode=mode)
+        assert all(g.gradient[n] == 1.0 / k for n in names), (mode, g.gradient)
+        assert any(w.kind == "kink" and "evenly" in w.message for w in g.warnings)
+    array = adcalc.grad(f"{name}(v)", {"v": [1.5] * k}).gradient["v"]
+    assert list(array) == [1.0 / k] * k  # the array reduction: the same convention
+    elementwise = adcalc.grad(f"sum({name}({', '.join(names)}))", {n: [1.5, 0.0] for n in names}).gradient
+    assert all(list(elementwise[n]) == [1.0 / k, 1.0 / k] for n in names)
+    taylor = higher.deriv(src, point, direction={n: 1.0 if n == "x0" else 0.0 for n in names}, order=1)
+    assert taylor.derivatives == [1.0 / k]
+    h = higher.hessian(f"{src}^2", point)
+    assert all(abs(h.gradient[n] - 2 * 1.5 / k) <= 1e-15 for n in names)
+
+
+def test_a_partial_tie_splits_among_the_tied_only() -> None:
+    g = adcalc.grad("max(x, y, z)", {"x": 2.0, "y": 2.0, "z": 1.0}).gradient
+    assert g == {"x": 0.5, "y": 0.5, "z": 0.0}
+    g = adcalc.grad("min(x, y, z)", {"x": 2.0, "y": 1.0, "z": 1.0}, mode="forward").gradient
+    assert g == {"x": 0.0, "y": 0.5, "z": 0.5}
+    one_sided = [w for w in adcalc.grad("max(x, y, z)", {"x": 2.0, "y": 2.0, "z": 1.0}).warnings if w.kind == "kink"]
+    assert one_sided[0].details["one_sided"] == {"x": {"left": 0.0, "right": 1.0}, "y": {"left": 0.0, "right": 1.0},
+                                                 "z": {"left": 0.0, "right": 0.0}}

@@ -18,7 +18,7 @@ Contract:
   ``max(x)``/``min(x)`` with one argument (or ``axis=``) are reductions; ``axis`` must be a
   whole-number literal (it is static: the result's shape depends on it).
 - Desugaring: ``**`` → ``^``, ``x += e`` → ``x = x + e``, ``elif`` → nested branches,
-  ``a < b < c`` → ``a < b and b < c``, ``max(a, b, c)`` → ``max(max(a, b), c)``, ``and``/``or``
+  ``a < b < c`` → ``a < b and b < c``, ``and``/``or``
   short-circuit into branches.
 """
 
@@ -345,12 +345,7 @@ class _FunctionLowerer:
                 return self.eqn(ap.name, tuple(args[:-1]), span, (_literal_axis(positional[-1]),))
             return self.eqn(ap.name, tuple(args), span, _static_params(ap, n))
         p = FUNCTIONS[name]
-        if p.variadic:
-            acc = args[0]
-            for a in args[1:]:
-                acc = self.eqn(p.name, (acc, a), span)
-            return acc
-        return self.eqn(p.name, tuple(args), span)
+        return self.eqn(p.name, tuple(args), span)  # max(a, b, c) is one step: a tie splits evenly among all
 
     # ---- conditions -------------------------------------------------------------------
     def branch_if(self, node: Tree | Token, target: str, when: bool) -> None:

@@ -197,12 +197,7 @@ class _Parser:
         if p.variadic and len(args) == 1:
             raise _Bail  # max(x): the array reduction
         own = (name_tok[2], close[3])
-        if p.variadic:
-            acc = args[0]
-            for a in args[1:]:
-                acc = self.eqn(p.name, (acc, a), own)
-            return _Node(acc, own)
-        return _Node(self.eqn(p.name, tuple(args), own), own)
+        return _Node(self.eqn(p.name, tuple(args), own), own)  # max(a, b, c): one step of three arguments
 
 
 def quick_program(text: str) -> Program | None:

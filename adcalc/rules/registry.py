@@ -75,7 +75,8 @@ class Primitive(namedtuple("Primitive", _FIELDS, defaults=_DEFAULTS)):
 
     def show_partial(self, i: int, args: Sequence[str]) -> str:
         """How ∂/∂(argument i) reads in a trace (``cos(v2)``)."""
-        rule = self.partial_display[min(i, len(self.partial_display) - 1)]
+        display = self.partial_display
+        rule = display[i] if i < len(display) or not isinstance(display, tuple) else display[-1]
         return rule(args) if callable(rule) else rule.format(*args)
 
 
