@@ -291,7 +291,7 @@ def _ir(c: Call) -> str:
     """The lowered program (the Wengert list) as text."""
     from adcalc.language.ir import format_program
     from adcalc.ops import derivatives
-    from adcalc.rules.arrays import describe
+    from adcalc.rules.registry import describe
 
     loaded = derivatives.load(c.source) if isinstance(c.source, str) else c.source
     return format_program(loaded.program, describe)  # type: ignore[attr-defined]

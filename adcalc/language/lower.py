@@ -26,12 +26,11 @@ from __future__ import annotations
 
 from lark import Token, Tree
 
-from adcalc.errors import AdcalcError, Span, closest
+from adcalc.errors import AdcalcError, Span
+from adcalc.language.expressions import RESERVED, ExpressionLowerer
 from adcalc.language.ir import (
     Atom,
-    Branch,
     CallFn,
-    Cmp,
     Const,
     Eqn,
     FallOff,
@@ -48,58 +47,21 @@ from adcalc.language.ir import (
     Return,
     Var,
 )
+from adcalc.language.trees import (
+    assigned_names,
+    assignment_target,
+    return_count,
+    span_of,
+    subscript_operands,
+    subscript_pattern,
+    tokens,
+)
 from adcalc.rules.registry import (
-    ARRAY_FUNCTIONS,
-    ARRAY_PRIMITIVES,
-    BINARY_OPERATORS,
     BUILTIN_NAMES,
     CONSTANTS,
-    FUNCTIONS,
-    REDUCTIONS,
 )
 
-_CONDITION_NODES = ("comparison", "and_test", "or_test", "not_test")
 _AUG = {"+=": "add", "-=": "sub", "*=": "mul", "/=": "div"}
-_RESERVED = {"range"}
-
-
-def span_of(node: Tree | Token) -> Span:
-    if isinstance(node, Token):
-        return Span(node.line or 1, node.column or 1, node.end_line or node.line or 1,
-                    node.end_column or (node.column or 1) + len(node))
-    m = node.meta
-    if getattr(m, "empty", True):
-        # Positions come from the first and last token inside.
-        toks = list(tokens(node))
-        if not toks:
-            return Span(1, 1, 1, 2)
-        return span_of(toks[0]).to(span_of(toks[-1]))
-    return Span(m.line, m.column, m.end_line, m.end_column)
-
-
-def tokens(node: Tree) -> list[Token]:
-    """All tokens under ``node`` in source order, without recursion (``Tree.scan_values`` recurses)."""
-    found: list[Token] = []
-    stack: list[Tree | Token] = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, Token):
-            found.append(n)
-        else:
-            stack.extend(reversed(n.children))
-    return found
-
-
-def _parse_number(tok: Token) -> Const:
-    value = float(tok)
-    if value == float("inf"):
-        raise AdcalcError("input", f"the number {_short(tok)} is too large for a double (the largest is about 1.8e308)",
-                          span_of(tok))
-    return Const(value, str(tok))
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= 24 else text[:12] + "…" + text[-6:]
 
 
 class _Signature:
@@ -107,7 +69,7 @@ class _Signature:
         self.name, self.params, self.n_outputs, self.span = name, params, n_outputs, span
 
 
-class _FunctionLowerer:
+class _FunctionLowerer(ExpressionLowerer):
     """Lowers one function body (or the main program) to flat IR code."""
 
     def __init__(self, name: str, params: tuple[str, ...], is_main: bool,
@@ -120,7 +82,7 @@ class _FunctionLowerer:
         self.code: list[Instr] = []
         self.assigned: set[str] = set(params)
         self.reserved = {str(t) for n in body_nodes for t in tokens(n) if t.type == "NAME"} | set(params)
-        self.locals = set(params) | _assigned_names(body_nodes)
+        self.locals = set(params) | assigned_names(body_nodes)
         self.n_temps = 0
         self.n_labels = 0
         self.loop_stack: list[tuple[int, str, str]] = []  # (loop id, continue label, break label)
@@ -167,230 +129,14 @@ class _FunctionLowerer:
         if name in CONSTANTS:
             raise AdcalcError("name", f"'{name}' is a constant and cannot be assigned", span_of(tok),
                               hint="choose another variable name")
-        if name in BUILTIN_NAMES or name in self.signatures or name in _RESERVED:
+        if name in BUILTIN_NAMES or name in self.signatures or name in RESERVED:
             raise AdcalcError("name", f"'{name}' is a function name and cannot be a variable", span_of(tok),
                               hint="choose another variable name")
         return name
 
     # ---- names ------------------------------------------------------------------------
-    def read(self, tok: Token) -> Atom:
-        name = str(tok)
-        if name in self.assigned:
-            return Var(name)
-        if name in CONSTANTS:
-            return Const(CONSTANTS[name], name)
-        if name in BUILTIN_NAMES or name in self.signatures or name in _RESERVED:
-            raise AdcalcError("type", f"'{name}' is a function; call it, e.g. {name}(x)", span_of(tok))
-        if self.is_main:
-            self.assigned.add(name)
-            self.params.append(name)
-            return Var(name)
-        if name in self.locals:
-            return Var(name)  # assigned elsewhere in the function: checked when it runs
-        known = self.assigned | self.locals | set(CONSTANTS)
-        near = closest(name, known)
-        raise AdcalcError("name", f"unknown name '{name}' in function {self.name}", span_of(tok),
-                          hint=(f"did you mean '{near}'? " if near else "")
-                          + "functions see only their parameters and local variables")
-
     # ---- expressions (iterative) ------------------------------------------------------
-    def expr(self, node: Tree | Token) -> Atom:
-        work: list[tuple[Tree | Token, bool]] = [(node, False)]
-        values: list[Atom] = []
-        while work:
-            n, ready = work.pop()
-            if isinstance(n, Token):
-                raise AdcalcError("syntax", f"unexpected '{n}'", span_of(n))
-            kind = n.data
-            if kind == "number":
-                values.append(_parse_number(n.children[0]))
-                continue
-            if kind == "name":
-                values.append(self.read(n.children[0]))
-                continue
-            operands = self._operands(n)
-            if not ready:
-                work.append((n, True))
-                work.extend((c, False) for c in reversed(operands))
-                continue
-            k = len(operands)
-            args = values[len(values) - k:]
-            del values[len(values) - k:]
-            values.append(self._combine(n, args))
-        return values[0]
-
-    def _operands(self, n: Tree) -> list[Tree]:
-        kind = n.data
-        if kind in ("arith", "term"):
-            return n.children[0::2]
-        if kind == "unary":
-            return [n.children[1]]
-        if kind == "power":
-            return [n.children[0], n.children[2]]
-        if kind == "call":
-            self._check_call(n)
-            return _positional(n)
-        if kind in _CONDITION_NODES:
-            raise AdcalcError("type", "a comparison or logical operator can only be used as a condition "
-                              "(in 'if' or 'while')", span_of(n))
-        if kind == "vector":
-            items = list(n.children[0].children) if n.children else []
-            if not items:
-                raise AdcalcError("type", "an empty array [] has no shape to differentiate", span_of(n),
-                                  hint="use zeros(0) for an empty vector")
-            for item in items:
-                if isinstance(item, Tree) and item.data == "kwarg":
-                    raise AdcalcError("syntax", "'=' inside an array literal", span_of(item))
-            return items
-        if kind == "subscript":
-            return [n.children[0]] + _subscript_operands(n.children[1])
-        raise AdcalcError("syntax", f"unexpected {kind}", span_of(n))
-
-    def _combine(self, n: Tree, args: list[Atom]) -> Atom:
-        kind = n.data
-        if kind in ("arith", "term"):
-            ops = n.children[1::2]
-            acc = args[0]
-            first = span_of(n.children[0])
-            for i, op in enumerate(ops):
-                span = first.to(span_of(n.children[2 * i + 2]))
-                acc = self.eqn(BINARY_OPERATORS[str(op)], (acc, args[i + 1]), span)
-            return acc
-        if kind == "unary":
-            op = str(n.children[0])
-            arg = args[0]
-            if op == "+":
-                return arg
-            if isinstance(arg, Const):  # fold the sign of a literal: -2 is a number
-                text = arg.text[1:] if arg.text.startswith("-") else "-" + arg.text
-                return Const(-arg.value, text)
-            return self.eqn("neg", (arg,), span_of(n))
-        if kind == "power":
-            return self.eqn("pow", (args[0], args[1]), span_of(n))
-        if kind == "call":
-            return self._call(n, args)
-        if kind == "vector":
-            return self.eqn("array", tuple(args), span_of(n))
-        if kind == "subscript":
-            return self.eqn("index", tuple(args), span_of(n), _subscript_pattern(n.children[1]))
-        raise AssertionError(kind)
-
-    def _check_call(self, n: Tree) -> None:
-        tok = n.children[0]
-        name = str(tok)
-        nargs = len(_positional(n))
-        span = span_of(n)
-        keywords = _keywords(n)
-        if keywords and not (name in ARRAY_FUNCTIONS and ARRAY_FUNCTIONS[name].keywords or name in REDUCTIONS):
-            raise AdcalcError("arity", f"{name}() takes no keyword arguments", span_of(keywords[0]))
-        if name in REDUCTIONS and (nargs == 1 or keywords):
-            name = REDUCTIONS[name]
-            if nargs != 1:
-                raise AdcalcError("arity", f"{str(tok)}(…, axis=…) reduces one array, got {nargs} arguments", span)
-            _static_params(ARRAY_PRIMITIVES[name], n)
-            return
-        if name in ARRAY_FUNCTIONS:
-            p = ARRAY_FUNCTIONS[name]
-            _static_params(p, n)
-            extra = nargs - p.max_args
-            if p.keywords and extra == 1 and not keywords:  # sum(A, 0): the axis given by position
-                return
-            if not p.min_args <= nargs <= p.max_args:
-                want = str(p.min_args) if p.min_args == p.max_args else f"{p.min_args} to {p.max_args}"
-                raise AdcalcError("arity", f"{name}() takes {want} argument{'s' if p.max_args != 1 else ''}, "
-                                  f"got {nargs}", span, hint=p.doc)
-            return
-        if name in self.signatures:
-            sig = self.signatures[name]
-            if nargs != len(sig.params):
-                raise AdcalcError("arity", f"{name}() takes {len(sig.params)} argument"
-                                  f"{'s' if len(sig.params) != 1 else ''}, got {nargs}", span,
-                                  hint=f"def {name}({', '.join(sig.params)})")
-            if sig.n_outputs != 1:
-                raise AdcalcError("type", f"{name}() returns {sig.n_outputs} values; inside an expression "
-                                  "a call must return one", span, hint=f"unpack it first: a, b = {name}(…)")
-            return
-        if name in FUNCTIONS:
-            p = FUNCTIONS[name]
-            ok = nargs >= p.arity if p.variadic else nargs == p.arity
-            if not ok:
-                want = f"at least {p.arity}" if p.variadic else str(p.arity)
-                raise AdcalcError("arity", f"{name}() takes {want} argument{'s' if p.arity != 1 else ''}, "
-                                  f"got {nargs}", span)
-            return
-        if name == "range":
-            raise AdcalcError("type", "range(…) can only be used in a for loop", span)
-        if name in CONSTANTS:
-            raise AdcalcError("type", f"'{name}' is a constant, not a function", span_of(tok))
-        if name in self.assigned or name in self.locals:
-            raise AdcalcError("type", f"'{name}' is a variable, not a function", span_of(tok))
-        near = closest(name, list(BUILTIN_NAMES) + list(self.signatures))
-        raise AdcalcError("name", f"unknown function '{name}'", span_of(tok),
-                          hint=f"did you mean '{near}'?" if near else "see `adcalc --help` for the functions")
-
-    def _call(self, n: Tree, args: list[Atom]) -> Atom:
-        name = str(n.children[0])
-        span = span_of(n)
-        if name in self.signatures:
-            out = self.temp()
-            self.emit(CallFn((out,), name, tuple(args), span, self.loop_ids))
-            return Var(out)
-        positional = _positional(n)
-        if name in REDUCTIONS and (len(positional) == 1 or _keywords(n)):
-            reduction = ARRAY_PRIMITIVES[REDUCTIONS[name]]
-            return self.eqn(reduction.name, tuple(args), span, _static_params(reduction, n))
-        if name in ARRAY_FUNCTIONS:
-            ap = ARRAY_FUNCTIONS[name]
-            if ap.keywords and len(args) == ap.max_args + 1:  # the axis by position: a literal
-                return self.eqn(ap.name, tuple(args[:-1]), span, (_literal_axis(positional[-1]),))
-            return self.eqn(ap.name, tuple(args), span, _static_params(ap, n))
-        p = FUNCTIONS[name]
-        return self.eqn(p.name, tuple(args), span)  # max(a, b, c) is one step: a tie splits evenly among all
-
     # ---- conditions -------------------------------------------------------------------
-    def branch_if(self, node: Tree | Token, target: str, when: bool) -> None:
-        """Emit code that jumps to ``target`` when the condition's truth equals ``when``."""
-        while isinstance(node, Tree) and node.data == "not_test":
-            node, when = node.children[0], not when
-        if isinstance(node, Tree) and node.data in ("and_test", "or_test"):
-            parts = node.children
-            jump_on_any = (node.data == "and_test") != when  # and→false / or→true short-circuit
-            if jump_on_any:
-                for part in parts:
-                    self.branch_if(part, target, when)
-            else:
-                skip = self.label()
-                for part in parts[:-1]:
-                    self.branch_if(part, skip, not when)
-                self.branch_if(parts[-1], target, when)
-                self.emit(Label(skip))
-            return
-        if isinstance(node, Tree) and node.data == "comparison":
-            ch = node.children
-            left = self.expr(ch[0])
-            pairs = [(ch[i], ch[i + 1]) for i in range(1, len(ch), 2)]
-            skip = self.label() if (when and len(pairs) > 1) else None
-            for i, (op, right_node) in enumerate(pairs):
-                right = self.expr(right_node)
-                out = self.temp()
-                span = span_of(ch[2 * i]).to(span_of(right_node))
-                self.emit(Cmp(out, str(op), left, right, span, self.loop_ids))
-                last = i == len(pairs) - 1
-                if when and not last:
-                    self.emit(Branch(out, skip, False, span))  # type: ignore[arg-type]
-                else:
-                    self.emit(Branch(out, target, when, span))
-                left = right
-            if skip:
-                self.emit(Label(skip))
-            return
-        # Any number as a condition means "is not zero".
-        value = self.expr(node)
-        out = self.temp()
-        span = span_of(node)
-        self.emit(Cmp(out, "!=", value, Const(0.0, "0"), span, self.loop_ids))
-        self.emit(Branch(out, target, when, span))
-
     # ---- statements ---------------------------------------------------------------------
     def block(self, nodes: list[Tree]) -> None:
         for node in nodes:
@@ -416,17 +162,17 @@ class _FunctionLowerer:
         span = span_of(node)
         if kind == "assign":
             target, value_node = node.children
-            tok, subscripts = _target(target)
+            tok, subscripts = assignment_target(target)
             name = self.check_target(tok)
             if subscripts is None:
                 self.assign_to(name, self.expr(value_node), span)
             else:
                 base = self.read(tok)
-                index = [self.expr(c) for c in _subscript_operands(subscripts)]
+                index = [self.expr(c) for c in subscript_operands(subscripts)]
                 self._set_item(name, base, self.expr(value_node), index, subscripts, span)
         elif kind == "augassign":
             target, op, value_node = node.children
-            tok, subscripts = _target(target)
+            tok, subscripts = assignment_target(target)
             name = self.check_target(tok)
             current = self.read(tok)
             if subscripts is None:
@@ -434,8 +180,8 @@ class _FunctionLowerer:
                 self.emit(Eqn(name, _AUG[str(op)], (current, rhs), span, self.loop_ids, user_var=True))
                 self.assigned.add(name)
             else:
-                index = [self.expr(c) for c in _subscript_operands(subscripts)]
-                pattern = _subscript_pattern(subscripts)
+                index = [self.expr(c) for c in subscript_operands(subscripts)]
+                pattern = subscript_pattern(subscripts)
                 part = self.eqn("index", (current, *index), span_of(target), pattern)
                 new = self.eqn(_AUG[str(op)], (part, self.expr(value_node)), span)
                 self._set_item(name, current, new, index, subscripts, span)
@@ -467,7 +213,7 @@ class _FunctionLowerer:
     def _set_item(self, name: str, base: Atom, value: Atom, index: list[Atom], subscripts: Tree,
                   span: Span) -> None:
         self.emit(Eqn(name, "setitem", (base, value, *index), span, self.loop_ids, user_var=True,
-                      params=_subscript_pattern(subscripts)))
+                      params=subscript_pattern(subscripts)))
         self.assigned.add(name)
 
     def _multi_assign(self, node: Tree, span: Span) -> None:
@@ -600,110 +346,6 @@ class _FunctionLowerer:
                         tuple(self.loops), bool(self.vector))
 
 
-def _positional(call: Tree) -> list[Tree]:
-    """The positional argument trees of a call (keyword arguments left out)."""
-    if len(call.children) < 2:
-        return []
-    return [c for c in call.children[1].children if not (isinstance(c, Tree) and c.data == "kwarg")]
-
-
-def _keywords(call: Tree) -> list[Tree]:
-    if len(call.children) < 2:
-        return []
-    return [c for c in call.children[1].children if isinstance(c, Tree) and c.data == "kwarg"]
-
-
-def _literal_axis(node: Tree | Token) -> int:
-    """An axis: a whole-number literal, maybe negative (static, as the result's shape depends on it)."""
-    sign = 1
-    while isinstance(node, Tree) and node.data == "unary":
-        sign = -sign if str(node.children[0]) == "-" else sign
-        node = node.children[1]
-    if isinstance(node, Tree) and node.data == "number":
-        value = float(node.children[0])
-        if value == int(value):
-            return sign * int(value)
-    raise AdcalcError("type", "an axis must be a whole-number literal such as 0, 1 or -1", span_of(node),
-                      hint="the shape of the result depends on it, so it cannot be computed")
-
-
-def _static_params(p: object, call: Tree) -> tuple:
-    """The static parameters of an array function call (its ``axis``), checked."""
-    allowed = getattr(p, "keywords", ())
-    if not allowed:
-        return ()
-    axis = None
-    for kw in _keywords(call):
-        key = str(kw.children[0])
-        if key not in allowed:
-            raise AdcalcError("arity", f"unknown keyword '{key}'", span_of(kw.children[0]),
-                              hint=f"{str(call.children[0])}() accepts {', '.join(allowed)}=")
-        axis = _literal_axis(kw.children[1])
-    return (axis,)
-
-
-def _subscript_operands(subscripts: Tree) -> list[Tree]:
-    """The expressions inside ``[...]`` in order: indices and the slice bounds present."""
-    out: list[Tree] = []
-    for part in subscripts.children:
-        if isinstance(part, Tree) and part.data == "slice":
-            out.extend(bound.children[0] for bound in part.children if bound.children)
-        else:
-            out.append(part)
-    return out
-
-
-def _subscript_pattern(subscripts: Tree) -> tuple:
-    pattern: list[object] = []
-    for part in subscripts.children:
-        if isinstance(part, Tree) and part.data == "slice":
-            present = [bool(b.children) for b in part.children] + [False] * (3 - len(part.children))
-            pattern.append(("s", *present))
-        else:
-            pattern.append("i")
-    return tuple(pattern)
-
-
-def _target(node: Tree | Token) -> tuple[Token, Tree | None]:
-    """The left side of ``=``: a name, or a subscripted name (``x[i]``)."""
-    if isinstance(node, Tree) and node.data == "name":
-        return node.children[0], None
-    if isinstance(node, Tree) and node.data == "subscript":
-        base = node.children[0]
-        if isinstance(base, Tree) and base.data == "name":
-            return base.children[0], node.children[1]
-    raise AdcalcError("syntax", "cannot assign to this: the left side of '=' must be a name or x[i]",
-                      span_of(node), hint="write name = value, or x[i] = value for an array element")
-
-
-def _assigned_names(nodes: list[Tree]) -> set[str]:
-    names: set[str] = set()
-    for node in nodes:
-        for sub in node.iter_subtrees():
-            if sub.data in ("assign", "augassign"):
-                target = sub.children[0]  # a name, or x[...] (its base name is assigned too)
-                if isinstance(target, Tree) and target.data == "subscript":
-                    target = target.children[0]
-                if isinstance(target, Tree) and target.data == "name":
-                    names.add(str(target.children[0]))
-            elif sub.data == "multi_assign":
-                names.update(str(t) for t in sub.children[:-1])
-            elif sub.data == "for_stmt":
-                names.add(str(sub.children[0]))
-    return names
-
-
-def _return_count(body: list[Tree]) -> int:
-    for node in body:
-        for sub in node.iter_subtrees_topdown():
-            if sub.data == "return_stmt":
-                items = sub.children[0].children
-                if len(items) == 1 and isinstance(items[0], Tree) and items[0].data == "vector":
-                    return len(items[0].children[0].children) if items[0].children else 0
-                return len(items)
-    return 1
-
-
 def lower(tree: Tree, source: str = "") -> Program:
     """Lower a parse tree (``adcalc.language.parser.parse``) to a ``Program``."""
     statements = [c for c in tree.children if isinstance(c, Tree)]
@@ -716,7 +358,7 @@ def lower(tree: Tree, source: str = "") -> Program:
         name = str(name_tok)
         params_node = d.children[1] if len(d.children) == 3 else None
         params = tuple(str(p) for p in params_node.children) if params_node else ()
-        if name in BUILTIN_NAMES or name in CONSTANTS or name in _RESERVED:
+        if name in BUILTIN_NAMES or name in CONSTANTS or name in RESERVED:
             raise AdcalcError("name", f"'{name}' is a built-in name; choose another name for your function",
                               span_of(name_tok))
         if name in signatures:
@@ -728,7 +370,7 @@ def lower(tree: Tree, source: str = "") -> Program:
             if str(p_tok) in BUILTIN_NAMES or str(p_tok) in CONSTANTS:
                 raise AdcalcError("name", f"'{p_tok}' is a built-in name and cannot be a parameter", span_of(p_tok))
         body = [c for c in d.children[-1].children if isinstance(c, Tree)]
-        signatures[name] = _Signature(name, params, _return_count(body), span_of(name_tok))
+        signatures[name] = _Signature(name, params, return_count(body), span_of(name_tok))
 
     functions: dict[str, Function] = {}
     for d in defs:

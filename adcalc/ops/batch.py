@@ -32,14 +32,10 @@ Contract:
 
 from __future__ import annotations
 
-import errno
 import math
-import os
 import re
 import signal
-import stat
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +43,7 @@ from adcalc.errors import AdcalcError, Span
 from adcalc.language.bindings import parse_bindings, parse_number, with_arrays
 from adcalc.language.sources import read_file
 from adcalc.ops import derivatives as api
+from adcalc.ops.targets import Target, find_targets, scan_problem  # noqa: F401 - run's files
 from adcalc.rules.shapes import entries
 
 DEFAULT_TOLERANCE = 1e-9
@@ -103,123 +100,7 @@ class Options:
     timeout: float | None = None
 
 
-@dataclass
-class Target:
-    """One thing to report on: a file to run, or (``error`` set) a problem found while looking
-    for files.  ``scanned``: found by a directory scan, so only opened if it is a regular file."""
-
-    path: str
-    error: AdcalcError | None = None
-    scanned: bool = False
-
-
 # ---- finding the files ------------------------------------------------------------------------
-
-def find_targets(paths: Sequence[str]) -> list[Target]:
-    """Every target of ``adcalc run PATHS``, in order (see the module contract)."""
-    found: list[Target] = []
-    for p in paths:
-        found.extend(_targets_of(p))
-    return found
-
-
-def _targets_of(path: str) -> list[Target]:
-    """A named path: a broken link is reported, a directory scanned, anything else read as given."""
-    problem = _link_problem(path)
-    if problem is not None:
-        return [Target(path, problem)]
-    if os.path.isdir(path):
-        return _scan(path) or [Target(path, AdcalcError(
-            "file", f"no .ad files under {path}", hint="adcalc run looks for files whose names end in .ad"))]
-    return [Target(path)]  # a file, a FIFO (read like cat), or a missing path (reading it says so)
-
-
-def _scan(root: str) -> list[Target]:
-    """The ``*.ad`` entries below ``root`` sorted by path (symbolic links to directories are not
-    followed, so a link cannot loop the scan), each checked without being opened."""
-    found: list[tuple[tuple[str, ...], Target]] = []
-    folders: list[tuple[str, tuple[str, ...]]] = [(root, ())]
-    while folders:
-        folder, parts = folders.pop()
-        try:
-            with os.scandir(folder) as it:
-                listing = list(it)
-        except OSError as e:
-            found.append((parts, Target(folder, AdcalcError(
-                "file", f"{folder}: cannot read this directory ({e.strerror or e})"), scanned=True)))
-            continue
-        for entry in listing:
-            key = (*parts, entry.name)
-            if _is_real_dir(entry):
-                folders.append((entry.path, key))
-            elif entry.name.endswith(".ad"):
-                target = _scanned(entry.path)
-                if target is not None:
-                    found.append((key, target))
-    return [t for _, t in sorted(found, key=lambda kt: kt[0])]
-
-
-def _is_real_dir(entry: os.DirEntry) -> bool:  # type: ignore[type-arg]
-    try:
-        return entry.is_dir(follow_symlinks=False)
-    except OSError:
-        return False
-
-
-def _scanned(path: str) -> Target | None:
-    """A file found by a scan, with the reason it must not be opened if there is one; None for a
-    symbolic link to a directory (not followed)."""
-    if os.path.isdir(path):
-        return None
-    return Target(path, _scan_problem(path), scanned=True)
-
-
-def _scan_problem(path: str) -> AdcalcError | None:
-    """Why a file found by a directory scan must not be opened; None for a regular file (or a
-    symbolic link to one).  Only ``lstat``/``stat``: nothing is opened."""
-    problem = _link_problem(path)
-    if problem is not None:
-        return problem
-    try:
-        mode = os.stat(path).st_mode
-    except OSError as e:
-        return AdcalcError("file", f"{path}: cannot read it ({e.strerror or e})")
-    if stat.S_ISREG(mode):
-        return None
-    if stat.S_ISDIR(mode):
-        return AdcalcError("file", f"{path} is a directory")
-    return AdcalcError("file", f"{path} is not a regular file ({_kind_of(mode)}), so the scan did not open it",
-                       hint="name it on the command line to read it anyway")
-
-
-def _kind_of(mode: int) -> str:
-    kinds = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
-             (stat.S_ISBLK, "a block device"))
-    return next((name for test, name in kinds if test(mode)), "a special file")
-
-
-def _link_problem(path: str) -> AdcalcError | None:
-    """A symbolic link that leads nowhere — broken (no target) or a loop — else None."""
-    if not os.path.islink(path):
-        return None
-    try:
-        os.stat(path)
-    except OSError as e:
-        if e.errno == errno.ELOOP:
-            return AdcalcError("file", f"{path} is a symbolic link loop (following it never reaches a file)",
-                               hint="fix or remove the link")
-        if e.errno in (errno.ENOENT, errno.ENOTDIR):
-            return AdcalcError("file", f"{path} is a broken symbolic link (it points to {_link_text(path)}, "
-                               "which does not exist)", hint="fix or remove the link")
-    return None
-
-
-def _link_text(path: str) -> str:
-    try:
-        return os.readlink(path)
-    except OSError:
-        return "nothing readable"
-
 
 # ---- directives -------------------------------------------------------------------------------
 
@@ -397,7 +278,7 @@ def run_target(target: Target, options: Options) -> list[Outcome]:
     file is checked again just before it is read (it may have been replaced since the scan)."""
     problem = target.error
     if problem is None and target.scanned:
-        problem = _scan_problem(target.path)
+        problem = scan_problem(target.path)
     if problem is not None:
         return [Outcome(target.path, None, "error", error=problem)]
     return run_file(target.path, options.mode, options.at, options.trace, options.limits, options.timeout)

@@ -47,21 +47,19 @@ from adcalc.rules.shapes import (
     axis_text,
     batch_axis,
     check_axis,
-    describe_value,
     expand,
-    is_array,
-    lift,
     mul0,
     need_array,
     scalar_result,
     shape_text,
-    unbroadcast,
+    show_key,
+    whole_index,
 )
 
 MAX_AXES = 32  # NumPy allows 64; deeper literals are a shape error, not a crash
 
 
-def _aprim(name: str, min_args: int, max_args: int, value: Callable[..., object], jvp: object, vjp: object,
+def register_array(name: str, min_args: int, max_args: int, value: Callable[..., object], jvp: object, vjp: object,
            display: Callable[..., str], doc: str, public: bool = True, **kw: object) -> Primitive:
     """Register an array primitive (``jvp`` None: its result is a constant — zeros, ones, len;
     ``differentiable``: the argument positions with a derivative, the first by default)."""
@@ -99,136 +97,10 @@ def _array_vjp(args: Sequence[object], params: tuple, out: object, g: object) ->
     return [scalar_result(g[i]) for i in range(len(args))]
 
 
-_aprim(
+register_array(
     "array", 1, 1_000_000, _array_value, _array_jvp, _array_vjp,
     lambda a, p: "[" + ", ".join(a) + "]", "an array literal [a, b, …] (rows of a matrix: [[1, 2], [3, 4]])",
     differentiable=range(1_000_000), pullback=("{g}[{i}]",), size=_array_size, public=False)
-
-
-# ---- indexing -------------------------------------------------------------------------------
-# params of index / setitem: one entry per subscript: "i" (an index: one argument) or
-# ("s", has_start, has_stop, has_step) (a slice: one argument per bound present).
-
-def _whole_index(v: object, what: str) -> int:
-    if is_array(v):
-        raise AdcalcError("type", f"{what} must be a number, not {describe_value(v)}")
-    if v != v or v - v != 0.0 or v != int(v):
-        raise AdcalcError("type", f"{what} must be a whole number, got {v:g}")
-    return int(v)
-
-
-def build_key(x: object, pattern: tuple, values: Sequence[object]) -> tuple:
-    """The NumPy key of ``x[...]`` from the subscript pattern and the index values."""
-    if not is_array(x):
-        raise AdcalcError("type", "only arrays can be indexed, but this is a number")
-    if len(pattern) > x.ndim:
-        raise AdcalcError("index", f"{len(pattern)} subscripts for an array of shape {shape_text(x.shape)}",
-                          hint=f"it has {x.ndim} ax{'is' if x.ndim == 1 else 'es'}")
-    key: list[object] = []
-    it = iter(values)
-    for axis, part in enumerate(pattern):
-        n = x.shape[axis]
-        if part == "i":
-            i = _whole_index(next(it), "an index")
-            if not -n <= i < n:
-                raise AdcalcError("index", f"index {i} is out of range for axis {axis} of length {n} "
-                                  f"(shape {shape_text(x.shape)})", hint=f"valid indices are 0 … {n - 1} "
-                                  f"(or -{n} … -1 from the end)" if n else "the axis is empty")
-            key.append(i)
-        else:
-            bounds = [_whole_index(next(it), "a slice bound") if present else None for present in part[1:]]
-            if bounds[2] == 0:
-                raise AdcalcError("index", "a slice step must not be zero")
-            key.append(slice(*bounds))
-    return tuple(key)
-
-
-def _index_value(args: Sequence[object], params: tuple) -> object:
-    x = args[0]
-    r = x[build_key(x, params, args[1:])]
-    return scalar_result(r)
-
-
-def _index_jvp(args: Sequence[object], tangents: Sequence[object], params: tuple, out: object) -> object:
-    return tangents[0][(slice(None),) + build_key(args[0], params, args[1:])]
-
-
-class Scatter:
-    """A sparse cotangent: ``value`` at ``key`` of an array of ``shape``, zero elsewhere.  The
-    reverse sweep adds it into the parent's adjoint in place (O(size of the part), not of x)."""
-
-    __slots__ = ("shape", "key", "value")
-
-    def __init__(self, shape: tuple[int, ...], key: tuple, value: object):
-        self.shape, self.key, self.value = shape, key, value
-
-    def dense(self) -> object:
-        out = np.zeros(self.shape)
-        out[self.key] = self.value
-        return out
-
-
-def _index_vjp(args: Sequence[object], params: tuple, out: object, g: object) -> list[object]:
-    x = args[0]
-    return [Scatter(x.shape, build_key(x, params, args[1:]), g)]
-
-
-def _show_key(args: Sequence[str], params: tuple) -> str:
-    parts = []
-    it = iter(args)
-    for part in params:
-        if part == "i":
-            parts.append(next(it))
-        else:
-            bounds = [next(it) if present else "" for present in part[1:]]
-            parts.append(f"{bounds[0]}:{bounds[1]}" + (f":{bounds[2]}" if part[3] else ""))
-    return ", ".join(parts)
-
-
-_aprim(
-    "index", 2, 1_000_000, _index_value, _index_jvp, _index_vjp,
-    lambda a, p: f"{a[0]}[{_show_key(a[1:], p)}]",
-    "x[i], A[i, j], x[a:b:c]: an element or a slice (indices whole, negative from the end)",
-    pullback=("{g} scattered into [{key}]",), public=False)
-
-
-def _setitem_value(args: Sequence[object], params: tuple) -> object:
-    x, v = args[0], args[1]
-    key = build_key(x, params, args[2:])
-    r = x.copy()
-    try:
-        r[key] = v
-    except ValueError:
-        raise AdcalcError("shape", f"cannot assign {describe_value(v)} to a part of shape "
-                          f"{shape_text(np.shape(x[key]))}") from None
-    return r
-
-
-def _setitem_jvp(args: Sequence[object], tangents: Sequence[object], params: tuple, out: object) -> object:
-    x = args[0]
-    key = (slice(None),) + build_key(x, params, args[2:])
-    tx, tv = tangents[0], tangents[1]
-    k = (tx if tx is not None else tv).shape[0]
-    r = np.array(tx, dtype=float) if tx is not None else np.zeros((k,) + x.shape)
-    part = r[key]
-    r[key] = lift(tv, part.ndim - 1) if tv is not None else 0.0
-    return r
-
-
-def _setitem_vjp(args: Sequence[object], params: tuple, out: object, g: object) -> list[object]:
-    x, v = args[0], args[1]
-    key = build_key(x, params, args[2:])
-    gx = np.array(g, dtype=float)
-    gx[key] = 0.0
-    return [gx, unbroadcast(g[key], np.shape(v))]
-
-
-_aprim(
-    "setitem", 3, 1_000_000, _setitem_value, _setitem_jvp, _setitem_vjp,
-    lambda a, p: f"{a[0]} with [{_show_key(a[2:], p)}] = {a[1]}",
-    "x[i] = v in a program: a new array equal to x except at [i] (copies x: O(size) per assignment)",
-    differentiable=(0, 1), pullback=("{g} with [{key}] = 0", "{g}[{key}]"),
-    size=lambda args, params: int(getattr(args[0], "size", 1)), public=False)
 
 
 # ---- reductions -------------------------------------------------------------------------------
@@ -320,7 +192,7 @@ for _name, _f, _jvp, _vjp, _doc in (
         ("amax", "amax", _extreme_jvp, _extreme_vjp, "max(x), max(A, axis=0): the largest element (along an axis)"),
         ("amin", "amin", _extreme_jvp, _extreme_vjp, "min(x), min(A, axis=0): the smallest element (along an axis)")):
     _shown = {"amax": "max", "amin": "min"}.get(_name, _name)
-    _aprim(
+    register_array(
         _name, 1, 1, _reduce_value(_f), _jvp, _vjp,
         (lambda s: lambda a, p: f"{s}({a[0]}{axis_text(p)})")(_shown), _doc, keywords=("axis",),
         kink=_extreme_tie if _name in ("amax", "amin") else None,
@@ -377,11 +249,11 @@ def _matmul_vjp(args: Sequence[object], params: tuple, out: object, g: object) -
     return [np.matmul(g2, b2.T).reshape(a.shape), np.matmul(a2.T, g2).reshape(b.shape)]
 
 
-_aprim(
+register_array(
     "matmul", 2, 2, _matmul_value("matmul"), _matmul_jvp, _matmul_vjp,
     lambda a, p: f"{a[0]} @ {a[1]}", "A @ B: matrix-matrix, matrix-vector or vector-vector product",
     differentiable=(0, 1), pullback=("{g} @ {1}ᵀ", "{0}ᵀ @ {g}"), size=_matmul_size, public=False)
-_aprim(
+register_array(
     "dot", 2, 2, _matmul_value("dot"), _matmul_jvp, _matmul_vjp,
     lambda a, p: f"dot({a[0]}, {a[1]})", "dot(x, y): the inner product of vectors (the matrix product for matrices)",
     differentiable=(0, 1), pullback=("{g} @ {1}ᵀ", "{0}ᵀ @ {g}"), size=_matmul_size)
@@ -397,7 +269,7 @@ def _transpose_jvp(args: Sequence[object], tangents: Sequence[object], params: t
     return np.transpose(t, (0,) + tuple(range(t.ndim - 1, 0, -1)))
 
 
-_aprim(
+register_array(
     "transpose", 1, 1, _transpose_value, _transpose_jvp, lambda args, params, out, g: [np.transpose(g)],
     lambda a, p: f"{a[0]}ᵀ", "transpose(A): rows become columns (a vector is unchanged)", pullback=("{g}ᵀ",))
 
@@ -421,7 +293,7 @@ def _norm_vjp(args: Sequence[object], params: tuple, out: object, g: object) -> 
     return [mul0(g, x / out)]
 
 
-_aprim(
+register_array(
     "norm", 1, 1, _norm_value, _norm_jvp, _norm_vjp, lambda a, p: f"‖{a[0]}‖",
     "norm(x): the Euclidean norm (Frobenius for a matrix)",
     kink=lambda args, params, out: out == 0.0, convention="the derivative of norm at 0 is taken as 0",
@@ -433,7 +305,7 @@ _aprim(
 def _dims(name: str, args: Sequence[object]) -> tuple[int, ...]:
     dims = []
     for v in args:
-        d = _whole_index(v, f"a size in {name}()")
+        d = whole_index(v, f"a size in {name}()")
         if d < 0:
             raise AdcalcError("shape", f"{name}(): a size must not be negative, got {d}")
         dims.append(d)
@@ -457,10 +329,10 @@ def _filled_size(name: str) -> Callable[..., int]:
     return size
 
 
-_aprim("zeros", 1, 2, _filled("zeros", 0.0), None, None,
+register_array("zeros", 1, 2, _filled("zeros", 0.0), None, None,
                       lambda a, p: f"zeros({', '.join(a)})", "zeros(n), zeros(m, n): an array of zeros",
                       differentiable=(), size=_filled_size("zeros"))
-_aprim("ones", 1, 2, _filled("ones", 1.0), None, None,
+register_array("ones", 1, 2, _filled("ones", 1.0), None, None,
                       lambda a, p: f"ones({', '.join(a)})", "ones(n), ones(m, n): an array of ones",
                       differentiable=(), size=_filled_size("ones"))
 
@@ -470,7 +342,7 @@ def _len_value(args: Sequence[object], params: tuple) -> object:
     return float(args[0].shape[0])
 
 
-_aprim("len", 1, 1, _len_value, None, None, lambda a, p: f"len({a[0]})",
+register_array("len", 1, 1, _len_value, None, None, lambda a, p: f"len({a[0]})",
                       "len(x): the length of the first axis (a constant: no derivative)", differentiable=())
 
 
@@ -480,16 +352,5 @@ def pullback_text(prim: Primitive, i: int, shown: Sequence[str], params: tuple, 
     if not prim.pullback:
         return f"∂({prim.show(shown, params=params)})/∂{shown[i]} applied to {g}"
     rule = prim.pullback[min(i, len(prim.pullback) - 1)]
-    key = _show_key(shown[(2 if prim.name == "setitem" else 1):], params) if prim.name in ("index", "setitem") else ""
+    key = show_key(shown[(2 if prim.name == "setitem" else 1):], params) if prim.name in ("index", "setitem") else ""
     return rule.format(*shown, g=g, i=i, key=key)
-
-
-def __getattr__(name: str) -> object:
-    """Names that moved to the registry or to ``rules/shapes.py``, for old imports."""
-    from adcalc.rules import registry, shapes
-
-    if name in ("ARRAY_PRIMITIVES", "ARRAY_FUNCTIONS", "REDUCTIONS", "BUILTIN_NAMES", "describe"):
-        return getattr(registry, name)
-    if hasattr(shapes, name):
-        return getattr(shapes, name)
-    raise AttributeError(name)

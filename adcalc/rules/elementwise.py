@@ -40,6 +40,15 @@ from collections.abc import Callable, Sequence
 from adcalc.rules import ieee as V
 from adcalc.rules import series as S
 from adcalc.rules.registry import G, Primitive, np, primal, register
+from adcalc.rules.ties import (
+    Extreme,
+    ExtremeDisplay,
+    extreme_directional,
+    extreme_taylor,
+    reduce_array,
+    show_extreme,
+    tie,
+)
 
 INF = math.inf
 NAN = math.nan
@@ -235,116 +244,6 @@ def _jump_directional(x: float, t: Sequence[float]) -> float:
     return 0.0  # piecewise constant: each piece has derivative 0 (the value itself jumps)
 
 
-# ---- max and min of any number of arguments: a tie splits evenly ---------------------------
-
-class _Extreme:
-    """The partials of max (or min) of n arguments: ∂/∂xᵢ = [xᵢ is the extreme] / (how many are),
-    so a tie among k arguments gives 1/k to each — the convention of the array reductions
-    ``max(v)``/``min(v)`` too.  Piecewise constant, so computed on the values underneath any dual
-    (its own derivative is 0); nan when an argument is nan; elementwise on arrays."""
-
-    def __init__(self, pick: Callable[..., float], arrays: bool = False):
-        self.pick, self.arrays = pick, arrays
-        self._rules: dict[int, Callable[..., object]] = {}
-
-    def __len__(self) -> int:
-        return 2
-
-    def __getitem__(self, i: int) -> Callable[..., object]:
-        rule = self._rules.get(i)
-        if rule is None:
-            rule = self._rules[i] = lambda *xs: self.weight(i, xs)
-        return rule
-
-    def weight(self, i: int, xs: Sequence[object]) -> object:
-        xs = [primal(x) if not hasattr(x, "shape") else x for x in xs]
-        if self.arrays or any(hasattr(x, "shape") for x in xs):
-            extreme = _reduce_array("maximum" if self.pick is max else "minimum")(*xs)
-            hits = [np.equal(x, extreme) for x in xs]
-            count = sum(h.astype(float) for h in hits)
-            with np.errstate(all="ignore"):
-                return np.where(np.isnan(extreme), NAN, np.divide(hits[i], count))
-        if any(x != x for x in xs):
-            return NAN
-        extreme = self.pick(xs)
-        return (1.0 if xs[i] == extreme else 0.0) / sum(1 for x in xs if x == extreme)
-
-
-class _ExtremeDisplay:
-    """How ∂max/∂xᵢ reads: ``[v1 > v2]`` for two arguments, ``[v3 is the largest]`` for more."""
-
-    def __init__(self, op: str):
-        self.op = op
-
-    def __len__(self) -> int:
-        return 2
-
-    def __getitem__(self, i: int) -> Callable[[Sequence[str]], str]:
-        def show(args: Sequence[str]) -> str:
-            if len(args) == 2:
-                return f"[{args[i]} {self.op} {args[1 - i]}]"
-            return f"[{args[i]} is the {'largest' if self.op == '>' else 'smallest'}]"
-
-        return show
-
-
-def _show_extreme(name: str) -> Callable[[Sequence[str]], str]:
-    return lambda args: f"{name}({', '.join(args)})"
-
-
-def _tie(pick: Callable[..., float]) -> Callable[..., object]:
-    """Whether two or more arguments share the extreme (elementwise on arrays)."""
-    def kink(*xs: object) -> object:
-        if any(hasattr(x, "shape") for x in xs):
-            extreme = _reduce_array("maximum" if pick is max else "minimum")(*xs)
-            return sum(np.equal(x, extreme).astype(int) for x in xs) > 1
-        if len(xs) == 2:
-            return xs[0] == xs[1]
-        extreme = pick(xs)
-        return sum(1 for x in xs if x == extreme) > 1
-
-    return kink
-
-
-def _extreme_taylor(pick: Callable[..., float]) -> Callable[..., list[float]]:
-    """The series of the extreme argument; a tie averages the tied series (at order 1 that is the
-    tie-splitting derivative)."""
-    def taylor(*args: object) -> list[float]:
-        series = args[:-1]
-        extreme = pick(s[0] for s in series)
-        tied = [s for s in series if s[0] == extreme]
-        if len(tied) == 1:
-            return tied[0]
-        total = tied[0]
-        for s in tied[1:]:
-            total = S.add(total, s)
-        return S.scale(total, 1.0 / len(tied))
-
-    return taylor
-
-
-def _extreme_directional(pick: Callable[..., float]) -> Callable[..., float]:
-    """At a tie, lim_{h→0+}: the extreme of the tied arguments' tangents."""
-    def directional(*args: object) -> float:
-        xs, t = args[:-1], args[-1]
-        extreme = pick(xs)
-        return pick(t[i] for i, x in enumerate(xs) if x == extreme)
-
-    return directional
-
-
-def _reduce_array(ufunc: str) -> Callable[..., object]:
-    """NumPy's elementwise maximum/minimum of any number of arrays (nan propagates)."""
-    def rule(*xs: object) -> object:
-        f = getattr(np, ufunc)
-        out = xs[0]
-        for x in xs[1:]:
-            out = f(out, x)
-        return out
-
-    return rule
-
-
 # ---- the table ------------------------------------------------------------------------
 
 # Arithmetic operators
@@ -480,14 +379,14 @@ _prim("abs", 1, math.fabs, (lambda x: G.sign(x),), "|{0}|", ("sign({0})",),
       taylor=lambda a, v: a if a[0] > 0 else S.neg(a) if a[0] < 0 else S.const(v, len(a)),
       directional=lambda x, t: abs(t[0]),
       array="abs")
-_prim("max", 2, V.max_, _Extreme(max), _show_extreme("max"), _ExtremeDisplay(">"),
-      kink=_tie(max), convention="a tie splits the derivative evenly among the tied arguments", variadic=True,
-      taylor=_extreme_taylor(max), directional=_extreme_directional(max),
-      array=_reduce_array("maximum"), array_partials=_Extreme(max, arrays=True))
-_prim("min", 2, V.min_, _Extreme(min), _show_extreme("min"), _ExtremeDisplay("<"),
-      kink=_tie(min), convention="a tie splits the derivative evenly among the tied arguments", variadic=True,
-      taylor=_extreme_taylor(min), directional=_extreme_directional(min),
-      array=_reduce_array("minimum"), array_partials=_Extreme(min, arrays=True))
+_prim("max", 2, V.max_, Extreme(max), show_extreme("max"), ExtremeDisplay(">"),
+      kink=tie(max), convention="a tie splits the derivative evenly among the tied arguments", variadic=True,
+      taylor=extreme_taylor(max), directional=extreme_directional(max),
+      array=reduce_array("maximum"), array_partials=Extreme(max, arrays=True))
+_prim("min", 2, V.min_, Extreme(min), show_extreme("min"), ExtremeDisplay("<"),
+      kink=tie(min), convention="a tie splits the derivative evenly among the tied arguments", variadic=True,
+      taylor=extreme_taylor(min), directional=extreme_directional(min),
+      array=reduce_array("minimum"), array_partials=Extreme(min, arrays=True))
 _prim("hypot", 2, V.hypot, (_hypot_d(0), _hypot_d(1)), "hypot({0}, {1})",
       ("{0}/hypot({0}, {1})", "{1}/hypot({0}, {1})"), kink=lambda x, y: (x == 0.0) & (y == 0.0),
       convention="both partials are 0 at (0, 0)",
@@ -520,12 +419,3 @@ COMPARISONS: dict[str, Callable[[float, float], bool]] = {
     "==": operator.eq,
     "!=": operator.ne,
 }
-
-
-def __getattr__(name: str) -> object:
-    """Names that moved to the registry (``adcalc.rules.registry``), for old imports."""
-    from adcalc.rules import registry
-
-    if name in ("PRIMITIVES", "FUNCTIONS", "CONSTANTS", "BINARY_OPERATORS", "array_rule"):
-        return getattr(registry, name)
-    raise AttributeError(name)

@@ -166,13 +166,25 @@ BINARY_OPERATORS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow", 
 REDUCTIONS = {"max": "amax", "min": "amin"}
 
 
-from adcalc.rules import arrays as _arrays  # noqa: E402,F401 - registers the array primitives
-from adcalc.rules import elementwise as _elementwise  # noqa: E402,F401 - registers the elementwise ones
+_VIEWS = ("PRIMITIVES", "FUNCTIONS", "ARRAY_PRIMITIVES", "ARRAY_FUNCTIONS", "BUILTIN_NAMES", "COMPARISONS")
 
-# Read-only views of the registry
-PRIMITIVES: dict[str, Primitive] = {n: p for n, p in REGISTRY.items() if p.elementwise}
-FUNCTIONS: dict[str, Primitive] = {n: p for n, p in PRIMITIVES.items() if p.public}
-ARRAY_PRIMITIVES: dict[str, Primitive] = {n: p for n, p in REGISTRY.items() if not p.elementwise}
-ARRAY_FUNCTIONS: dict[str, Primitive] = {n: p for n, p in ARRAY_PRIMITIVES.items() if p.public}
-BUILTIN_NAMES: frozenset[str] = frozenset(FUNCTIONS) | frozenset(ARRAY_FUNCTIONS)  # every function called by name
-COMPARISONS = _elementwise.COMPARISONS
+
+def __getattr__(name: str) -> object:
+    """Read-only views of the registry, made on first use (``adcalc.rules`` registers every entry
+    before any module outside it can ask): ``PRIMITIVES`` (elementwise), ``FUNCTIONS`` (elementwise,
+    callable by name), ``ARRAY_PRIMITIVES``, ``ARRAY_FUNCTIONS`` (array, callable by name),
+    ``BUILTIN_NAMES`` (every function called by name), ``COMPARISONS``."""
+    if name not in _VIEWS:
+        raise AttributeError(f"module 'adcalc.rules.registry' has no attribute {name!r}")
+    from adcalc.rules.elementwise import COMPARISONS
+
+    views = {
+        "PRIMITIVES": {n: p for n, p in REGISTRY.items() if p.elementwise},
+        "ARRAY_PRIMITIVES": {n: p for n, p in REGISTRY.items() if not p.elementwise},
+        "COMPARISONS": COMPARISONS,
+    }
+    views["FUNCTIONS"] = {n: p for n, p in views["PRIMITIVES"].items() if p.public}
+    views["ARRAY_FUNCTIONS"] = {n: p for n, p in views["ARRAY_PRIMITIVES"].items() if p.public}
+    views["BUILTIN_NAMES"] = frozenset(views["FUNCTIONS"]) | frozenset(views["ARRAY_FUNCTIONS"])
+    globals().update(views)
+    return views[name]

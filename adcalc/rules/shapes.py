@@ -9,6 +9,8 @@ rows and of ``--cot`` weights).  NumPy is imported on first use (``adcalc.rules.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from adcalc.errors import AdcalcError
 from adcalc.rules.registry import np
 
@@ -55,7 +57,10 @@ def entries(v: object) -> list[float]:
 
 
 def all_finite(a: object) -> bool:
-    s = float(np.sum(a))  # one reduction: a finite sum means every element is finite (no NumPy warning)
+    """Whether every element is finite: one reduction (a finite sum means every element is
+    finite; a sum that overflows says nothing, and NumPy's overflow warning is silenced)."""
+    with np.errstate(all="ignore"):
+        s = float(np.sum(a))
     if s - s == 0.0:
         return True
     return bool(np.all(np.isfinite(a)))
@@ -111,3 +116,23 @@ def check_axis(name: str, axis: int | None, x: object) -> None:
 
 def axis_text(params: tuple) -> str:
     return "" if not params or params[0] is None else f", axis={params[0]}"
+
+
+def whole_index(v: object, what: str) -> int:
+    if is_array(v):
+        raise AdcalcError("type", f"{what} must be a number, not {describe_value(v)}")
+    if v != v or v - v != 0.0 or v != int(v):
+        raise AdcalcError("type", f"{what} must be a whole number, got {v:g}")
+    return int(v)
+
+
+def show_key(args: Sequence[str], params: tuple) -> str:
+    parts = []
+    it = iter(args)
+    for part in params:
+        if part == "i":
+            parts.append(next(it))
+        else:
+            bounds = [next(it) if present else "" for present in part[1:]]
+            parts.append(f"{bounds[0]}:{bounds[1]}" + (f":{bounds[2]}" if part[3] else ""))
+    return ", ".join(parts)

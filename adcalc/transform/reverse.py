@@ -26,7 +26,7 @@ from array import array
 from collections.abc import Callable, Sequence
 
 from adcalc.language.ir import Eqn
-from adcalc.rules.arrays import Scatter
+from adcalc.rules.indexing import Scatter
 from adcalc.rules.registry import G, Primitive, np, primal
 from adcalc.rules.shapes import mul0, scalar_result, unbroadcast
 from adcalc.transform.mode import Mode

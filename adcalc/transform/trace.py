@@ -1,3 +1,0 @@
-"""Transitional: ``Warning`` now lives in ``adcalc.transform.notes`` (this module goes away)."""
-
-from adcalc.transform.notes import Warning  # noqa: F401
