@@ -12,3 +12,12 @@ def close(a: float, b: float, rel: float = 1e-12, abs_: float = 1e-14) -> bool:
     if math.isinf(a) or math.isinf(b):
         return False
     return abs(a - b) <= max(rel * max(abs(a), abs(b)), abs_)
+
+
+def end_session(child: object) -> None:
+    """At the REPL's next prompt, Ctrl-D: the session must end (a pexpect child)."""
+    import pexpect
+
+    child.expect("adcalc> ")  # type: ignore[attr-defined]
+    child.sendcontrol("d")  # type: ignore[attr-defined]
+    child.expect(pexpect.EOF)  # type: ignore[attr-defined]

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import end_session
 from rich.console import Console
 
 from adcalc.front.repl.script import inputs, run_script
@@ -299,9 +300,7 @@ def test_real_terminal_session(tmp_path: Path) -> None:
         child.expect("interrupted")
         child.send("grad g at t=4\r")
         child.expect("g\\(t=4\\) = 16")
-        child.expect("adcalc> ")
-        child.sendcontrol("d")
-        child.expect(pexpect.EOF)
+        end_session(child)
     finally:
         child.close()
     assert child.exitstatus == 0

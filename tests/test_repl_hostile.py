@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import end_session
 
 import adcalc.front.repl
 
@@ -266,9 +267,7 @@ def test_unusable_history_file_one_warning_and_the_prompt(tmp_path: Path, make) 
         child.expect(ANSWER_2)  # the first typed line is answered
         child.send("2+3\r")
         child.expect("5")
-        child.expect("adcalc> ")
-        child.sendcontrol("d")
-        child.expect(pexpect.EOF)
+        end_session(child)
         rest = child.before
     finally:
         child.close()
@@ -291,9 +290,7 @@ def test_interactive_shell_with_nonsense_columns(tmp_path: Path, columns: str) -
         child.expect("adcalc> ")
         child.send("1+1\r")
         child.expect(ANSWER_2)
-        child.expect("adcalc> ")
-        child.sendcontrol("d")
-        child.expect(pexpect.EOF)
+        end_session(child)
     finally:
         child.close()
     assert child.exitstatus == 0

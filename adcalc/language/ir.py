@@ -123,35 +123,32 @@ class Program(_node("Program", "functions main source", ("",))):
 
 # ---- printer ----------------------------------------------------------------------------
 
+def _eqn_text(ins: Eqn, display: callable | None) -> str:
+    args = [str(a) for a in ins.args]
+    rhs = display(ins.prim, args, ins.params) if display else f"{ins.prim}({', '.join(args)})"
+    return f"{ins.out} = {rhs}"
+
+
+_TEXT = {  # how each kind of instruction reads in the documents' notation
+    Cmp: lambda i: f"{i.out} = {i.a} {i.op} {i.b}",
+    Branch: lambda i: f"if {'' if i.when else 'not '}{i.cond} goto {i.target}",
+    Jump: lambda i: f"goto {i.target}",
+    Label: lambda i: f"{i.name}:",
+    Move: lambda i: f"{i.name} = {i.value}",
+    CallFn: lambda i: f"{', '.join(i.outs)} = {i.func}({', '.join(str(a) for a in i.args)})",
+    ForInit: lambda i: f"{i.counter} = range_start({i.start}, {i.stop}, {i.step})",
+    ForNext: lambda i: f"{i.var} = next({i.counter}) else goto {i.exit}",
+    LoopHead: lambda i: f"{'enter' if i.reset else 'iterate'} loop #{i.loop}",
+    Return: lambda i: f"return {', '.join(str(v) for v in i.values)}",
+    FallOff: lambda i: "error: no return",
+}
+
+
 def format_instr(ins: Instr, display: callable | None = None) -> str:
     """One instruction in the documents' notation (``v2 = v1 + 1``, ``v3 = sin(v2)``)."""
     if isinstance(ins, Eqn):
-        args = [str(a) for a in ins.args]
-        rhs = display(ins.prim, args, ins.params) if display else f"{ins.prim}({', '.join(args)})"
-        return f"{ins.out} = {rhs}"
-    if isinstance(ins, Cmp):
-        return f"{ins.out} = {ins.a} {ins.op} {ins.b}"
-    if isinstance(ins, Branch):
-        return f"if {'' if ins.when else 'not '}{ins.cond} goto {ins.target}"
-    if isinstance(ins, Jump):
-        return f"goto {ins.target}"
-    if isinstance(ins, Label):
-        return f"{ins.name}:"
-    if isinstance(ins, Move):
-        return f"{ins.name} = {ins.value}"
-    if isinstance(ins, CallFn):
-        return f"{', '.join(ins.outs)} = {ins.func}({', '.join(str(a) for a in ins.args)})"
-    if isinstance(ins, ForInit):
-        return f"{ins.counter} = range_start({ins.start}, {ins.stop}, {ins.step})"
-    if isinstance(ins, ForNext):
-        return f"{ins.var} = next({ins.counter}) else goto {ins.exit}"
-    if isinstance(ins, LoopHead):
-        return f"{'enter' if ins.reset else 'iterate'} loop #{ins.loop}"
-    if isinstance(ins, Return):
-        return f"return {', '.join(str(v) for v in ins.values)}"
-    if isinstance(ins, FallOff):
-        return "error: no return"
-    raise TypeError(ins)
+        return _eqn_text(ins, display)
+    return _TEXT[type(ins)](ins)
 
 
 def format_function(fn: Function, display: callable | None = None, header: str | None = None) -> str:

@@ -25,17 +25,7 @@ import math
 from collections.abc import Callable
 
 from adcalc.errors import AdcalcError, shown
-from adcalc.ops.results import (
-    DerivResult,
-    EvalResult,
-    GradResult,
-    HessianResult,
-    HvpResult,
-    JacobianResult,
-    JvpResult,
-    Result,
-    VjpResult,
-)
+from adcalc.ops import results as R
 
 TYPE_CHECKING = False  # typing itself is not imported: the one-shot --json path imports this module
 if TYPE_CHECKING:
@@ -66,7 +56,7 @@ def _as_list(v: float | list[float]) -> list[float]:
     return v if isinstance(v, list) else [v]
 
 
-def result_json(command: str, r: Result) -> dict[str, object]:
+def result_json(command: str, r: R.Result) -> dict[str, object]:
     """The JSON object of any result: the shape registered for its class (``SHAPES``), then its
     warnings and trace.  ``command`` is the command that made it (the shape does not depend on it)."""
     out = shape_of(type(r))(r)
@@ -104,14 +94,14 @@ def _check_json(r: Any) -> dict[str, object]:
 # The JSON shape of every result class.  CheckResult's joins on first use (``shape_of``): its module,
 # adcalc.ops.checks, imports dataclasses, which the one-shot --json path must not pay for.
 SHAPES: dict[type, Callable[[Any], dict[str, object]]] = {
-    EvalResult: lambda r: {"value": r.value},
-    GradResult: lambda r: {"value": r.value, "gradient": r.gradient},
-    JvpResult: lambda r: {"value": r.value, "tangent": r.tangent},
-    VjpResult: lambda r: {"value": _as_list(r.value), "cotangent_result": r.cotangent_result},
-    JacobianResult: _jacobian_json,
-    HessianResult: lambda r: {"value": r.value, "inputs": r.inputs, "gradient": r.gradient, "hessian": r.hessian},
-    HvpResult: lambda r: {"value": r.value, "gradient": r.gradient, "hvp": r.hvp},
-    DerivResult: lambda r: {"value": r.value, "derivatives": r.derivatives},
+    R.EvalResult: lambda r: {"value": r.value},
+    R.GradResult: lambda r: {"value": r.value, "gradient": r.gradient},
+    R.JvpResult: lambda r: {"value": r.value, "tangent": r.tangent},
+    R.VjpResult: lambda r: {"value": _as_list(r.value), "cotangent_result": r.cotangent_result},
+    R.JacobianResult: _jacobian_json,
+    R.HessianResult: lambda r: {"value": r.value, "inputs": r.inputs, "gradient": r.gradient, "hessian": r.hessian},
+    R.HvpResult: lambda r: {"value": r.value, "gradient": r.gradient, "hvp": r.hvp},
+    R.DerivResult: lambda r: {"value": r.value, "derivatives": r.derivatives},
 }
 
 

@@ -16,17 +16,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.text import Text
 
-from adcalc.ops.results import (
-    DerivResult,
-    EvalResult,
-    GradResult,
-    HessianResult,
-    HvpResult,
-    JacobianResult,
-    JvpResult,
-    Result,
-    VjpResult,
-)
+from adcalc.ops import results as R
 from adcalc.present.console import table as _table
 from adcalc.present.plain import num
 from adcalc.present.plain import point_text as _point
@@ -50,12 +40,12 @@ def _entry_labels(point: dict, names: Sequence[str]) -> list[str]:
     return [label for n in names for label in labels(n, point[n])]
 
 
-def render_result(console: Console, r: Result, point: dict[str, float], name: str = "f") -> None:
+def render_result(console: Console, r: R.Result, point: dict[str, float], name: str = "f") -> None:
     """Any result, headed ``name(point) = value``: the view registered for its class (``VIEWS``)."""
     view_of(type(r))(console, r, point, _point(point, name))
 
 
-def _grad_view(console: Console, r: GradResult, point: dict[str, float], head: str) -> None:
+def _grad_view(console: Console, r: R.GradResult, point: dict[str, float], head: str) -> None:
     if r.trace is not None:
         if r.mode == "forward":
             render_forward_trace(console, r.trace, [f"∂v/∂{label}" for label in _entry_labels(point, r.inputs)],
@@ -70,7 +60,7 @@ def _grad_view(console: Console, r: GradResult, point: dict[str, float], head: s
     t.print(console)
 
 
-def _jvp_view(console: Console, r: JvpResult, point: dict[str, float], head: str) -> None:
+def _jvp_view(console: Console, r: R.JvpResult, point: dict[str, float], head: str) -> None:
     if r.trace is not None:
         render_forward_trace(console, r.trace, ["∂v along v"], "1 forward sweep, seeded with v")
         console.print()
@@ -87,7 +77,7 @@ def _jvp_view(console: Console, r: JvpResult, point: dict[str, float], head: str
                            "1 forward sweep)"))
 
 
-def _vjp_view(console: Console, r: VjpResult, point: dict[str, float], head: str) -> None:
+def _vjp_view(console: Console, r: R.VjpResult, point: dict[str, float], head: str) -> None:
     if r.trace is not None:
         render_reverse_trace(console, r.trace)
     console.print(Text(f"{head} = {_value(r.value)}", style="bold"))
@@ -98,7 +88,7 @@ def _vjp_view(console: Console, r: VjpResult, point: dict[str, float], head: str
     t.print(console)
 
 
-def _jacobian_view(console: Console, r: JacobianResult, point: dict[str, float], head: str) -> None:
+def _jacobian_view(console: Console, r: R.JacobianResult, point: dict[str, float], head: str) -> None:
     m = len(r.jacobian)
     n = len(r.columns) if r.arrays else len(r.inputs)
     if r.mode == "forward":
@@ -124,11 +114,11 @@ def _jacobian_view(console: Console, r: JacobianResult, point: dict[str, float],
     t.print(console)
 
 
-def _eval_view(console: Console, r: EvalResult, point: dict[str, float], head: str) -> None:
+def _eval_view(console: Console, r: R.EvalResult, point: dict[str, float], head: str) -> None:
     console.print(Text(f"{head} = {_value(r.value)}"))
 
 
-def _hessian_view(console: Console, r: HessianResult, point: dict[str, float], head: str) -> None:
+def _hessian_view(console: Console, r: R.HessianResult, point: dict[str, float], head: str) -> None:
     console.print(Text(f"{head} = {num(r.value)}", style="bold"))
     t = _table("", "∂f/∂·", *[f"∂/∂{n}" for n in r.inputs],
                caption="Hessian ∂²f/∂row∂column, by forward-over-reverse (1 reverse sweep over duals)")
@@ -141,7 +131,7 @@ def _hessian_view(console: Console, r: HessianResult, point: dict[str, float], h
                            "the function may not be twice differentiable here", style="yellow"))
 
 
-def _hvp_view(console: Console, r: HvpResult, point: dict[str, float], head: str) -> None:
+def _hvp_view(console: Console, r: R.HvpResult, point: dict[str, float], head: str) -> None:
     console.print(Text(f"{head} = {num(r.value)}", style="bold"))
     along = ", ".join(f"{n}={num(v)}" for n, v in r.direction.items())
     t = _table("input", "∂f/∂input", "(H·v)", caption=f"H·v along v = ({along}), by forward-over-reverse "
@@ -151,7 +141,7 @@ def _hvp_view(console: Console, r: HvpResult, point: dict[str, float], head: str
     t.print(console)
 
 
-def _deriv_view(console: Console, r: DerivResult, point: dict[str, float], head: str) -> None:
+def _deriv_view(console: Console, r: R.DerivResult, point: dict[str, float], head: str) -> None:
     along = ", ".join(f"{n}={num(v)}" for n, v in r.direction.items())
     if r.trace is not None:
         # Known bug, kept because the golden corpus records it: the trace's column names replace
@@ -203,8 +193,9 @@ View = Callable[[Console, Any, dict, str], None]
 # The view of every result class.  CheckResult's view joins on first use (``view_of``): its module,
 # adcalc.ops.checks, is imported only when a check is shown.
 VIEWS: dict[type, View] = {
-    EvalResult: _eval_view, GradResult: _grad_view, JvpResult: _jvp_view, VjpResult: _vjp_view,
-    JacobianResult: _jacobian_view, HessianResult: _hessian_view, HvpResult: _hvp_view, DerivResult: _deriv_view,
+    R.EvalResult: _eval_view, R.GradResult: _grad_view, R.JvpResult: _jvp_view, R.VjpResult: _vjp_view,
+    R.JacobianResult: _jacobian_view, R.HessianResult: _hessian_view, R.HvpResult: _hvp_view,
+    R.DerivResult: _deriv_view,
 }
 
 

@@ -16,12 +16,12 @@ as one array of shape ``(k, *shape)``; elementwise primitives use the same parti
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from adcalc.language.ir import Eqn
 from adcalc.rules.registry import G, Primitive, np, primal
 from adcalc.rules.shapes import lift, mul0, scalar_result
-from adcalc.transform.mode import Mode
+from adcalc.transform.mode import EvalMode, Mode
 
 
 class Dual:
@@ -40,32 +40,20 @@ class Dual:
     def apply_primitive(self, prim: Primitive, args: Sequence[object]) -> Dual:
         return jvp_rule(prim, args)
 
-    def __add__(self, o: object) -> object:
-        return G.add(self, o)
-
-    def __radd__(self, o: object) -> object:
-        return G.add(o, self)
-
-    def __sub__(self, o: object) -> object:
-        return G.sub(self, o)
-
-    def __rsub__(self, o: object) -> object:
-        return G.sub(o, self)
-
-    def __mul__(self, o: object) -> object:
-        return G.mul(self, o)
-
-    def __rmul__(self, o: object) -> object:
-        return G.mul(o, self)
-
-    def __truediv__(self, o: object) -> object:
-        return G.div(self, o)
-
-    def __rtruediv__(self, o: object) -> object:
-        return G.div(o, self)
-
     def __neg__(self) -> object:
         return G.neg(self)
+
+
+def _arithmetic(prim: str, reflected: bool) -> Callable[[Dual, object], object]:
+    """Python's arithmetic on duals is the registry's generic function (``a + b`` is ``G.add``)."""
+    if reflected:
+        return lambda self, other: getattr(G, prim)(other, self)
+    return lambda self, other: getattr(G, prim)(self, other)
+
+
+for _op, _prim in (("add", "add"), ("sub", "sub"), ("mul", "mul"), ("truediv", "div")):
+    setattr(Dual, f"__{_op}__", _arithmetic(_prim, False))
+    setattr(Dual, f"__r{_op}__", _arithmetic(_prim, True))
 
 
 class ArrayDual:
@@ -155,12 +143,7 @@ class ForwardMode(Mode):
     # ---- the step, specialised for numbers ----------------------------------------------------
     def apply1(self, prim: Primitive, x: object, site: Eqn) -> object:
         if type(x) is not Dual:
-            if type(x) is not float:
-                return self.apply(prim, (x,), site)
-            r = prim.value(x)
-            if r - r != 0.0:
-                self.notes.nonfinite(prim, (x,), site.span, r)
-            return r
+            return EvalMode.apply1(self, prim, x, site)  # no tangent: a plain value (or the general step)
         p = x.primal
         r = prim.value(p)
         if r - r != 0.0:
@@ -175,13 +158,10 @@ class ForwardMode(Mode):
     def apply2(self, prim: Primitive, x: object, y: object, site: Eqn) -> object:
         dx = type(x) is Dual
         dy = type(y) is Dual
+        if not (dx or dy):
+            return EvalMode.apply2(self, prim, x, y, site)  # no tangent: a plain value (or the general step)
         if not ((dx or type(x) is float) and (dy or type(y) is float)):
             return self.apply(prim, (x, y), site)
-        if not (dx or dy):
-            r = prim.value(x, y)
-            if r - r != 0.0:
-                self.notes.nonfinite(prim, (x, y), site.span, r)
-            return r
         px = x.primal if dx else x
         py = y.primal if dy else y
         r = prim.value(px, py)

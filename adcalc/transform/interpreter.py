@@ -22,25 +22,7 @@ from collections import namedtuple
 from collections.abc import Sequence
 
 from adcalc.errors import AdcalcError, Span
-from adcalc.language.ir import (
-    Atom,
-    Branch,
-    CallFn,
-    Cmp,
-    Const,
-    Eqn,
-    FallOff,
-    ForInit,
-    ForNext,
-    Function,
-    Jump,
-    Label,
-    LoopHead,
-    Move,
-    Program,
-    Return,
-    Var,
-)
+from adcalc.language import ir
 from adcalc.rules.registry import COMPARISONS, REGISTRY
 from adcalc.rules.shapes import describe_value
 from adcalc.transform.budget import DEFAULT_MAX_DEPTH, DEFAULT_MAX_STEPS, SYNC, Budget
@@ -63,7 +45,7 @@ class Code:
 
     __slots__ = ("fn", "template", "slot_names", "param_slots", "instrs")
 
-    def __init__(self, fn: Function, template: list, slot_names: list[str], param_slots: list[int],
+    def __init__(self, fn: ir.Function, template: list, slot_names: list[str], param_slots: list[int],
                  instrs: list[tuple]):
         self.fn, self.template, self.slot_names, self.param_slots, self.instrs = (
             fn, template, slot_names, param_slots, instrs)
@@ -72,7 +54,7 @@ class Code:
 class Compiled:
     __slots__ = ("program", "codes")
 
-    def __init__(self, program: Program, codes: dict[str, Code]):
+    def __init__(self, program: ir.Program, codes: dict[str, Code]):
         self.program, self.codes = program, codes
 
     @property
@@ -80,37 +62,37 @@ class Compiled:
         return self.codes[self.program.main.name]
 
 
-def _compile_function(fn: Function) -> Code:
+def _compile_function(fn: ir.Function) -> Code:
     slots: dict[object, int] = {}
     template: list = []
     names: list[str] = []
 
-    def slot(atom: Atom | str) -> int:
-        key: object = ("const", atom.value, atom.text) if isinstance(atom, Const) else (
-            atom.name if isinstance(atom, Var) else atom)
+    def slot(atom: ir.Atom | str) -> int:
+        key: object = ("const", atom.value, atom.text) if isinstance(atom, ir.Const) else (
+            atom.name if isinstance(atom, ir.Var) else atom)
         if key not in slots:
             slots[key] = len(template)
-            if isinstance(atom, Const):
+            if isinstance(atom, ir.Const):
                 template.append(atom.value)
                 names.append(atom.text)
             else:
                 template.append(None)
-                names.append(atom.name if isinstance(atom, Var) else atom)
+                names.append(atom.name if isinstance(atom, ir.Var) else atom)
         return slots[key]
 
     param_slots = [slot(p) for p in fn.params]
     labels: dict[str, int] = {}
     pc = 0
     for ins in fn.code:
-        if isinstance(ins, Label):
+        if isinstance(ins, ir.Label):
             labels[ins.name] = pc
         else:
             pc += 1
     code: list[tuple] = []
     for ins in fn.code:
-        if isinstance(ins, Label):
+        if isinstance(ins, ir.Label):
             continue
-        if isinstance(ins, Eqn):
+        if isinstance(ins, ir.Eqn):
             prim = REGISTRY[ins.prim]
             if not prim.elementwise or len(ins.args) > 2:  # array primitives, and max(a, b, c, …)
                 code.append((EQNN, slot(ins.out), prim, tuple(slot(a) for a in ins.args), ins))
@@ -119,34 +101,34 @@ def _compile_function(fn: Function) -> Code:
                 code.append((EQN2, slot(ins.out), prim, slot(ins.args[0]), slot(ins.args[1]), ins))
             else:
                 code.append((EQN1, slot(ins.out), prim, slot(ins.args[0]), ins))
-        elif isinstance(ins, Cmp):
+        elif isinstance(ins, ir.Cmp):
             code.append((CMP, slot(ins.out), COMPARISONS[ins.op], slot(ins.a), slot(ins.b), ins))
-        elif isinstance(ins, Branch):
+        elif isinstance(ins, ir.Branch):
             code.append((BRANCH, slot(ins.cond), labels[ins.target], ins.when))
-        elif isinstance(ins, Jump):
+        elif isinstance(ins, ir.Jump):
             code.append((JUMP, labels[ins.target]))
-        elif isinstance(ins, Move):
+        elif isinstance(ins, ir.Move):
             code.append((MOVE, slot(ins.name), slot(ins.value), ins))
-        elif isinstance(ins, CallFn):
+        elif isinstance(ins, ir.CallFn):
             code.append((CALL, tuple(slot(o) for o in ins.outs), ins.func, tuple(slot(a) for a in ins.args), ins))
-        elif isinstance(ins, Return):
+        elif isinstance(ins, ir.Return):
             code.append((RET, tuple(slot(v) for v in ins.values), ins))
-        elif isinstance(ins, ForInit):
+        elif isinstance(ins, ir.ForInit):
             code.append((FORINIT, slot(ins.counter), slot(ins.stop_reg), slot(ins.step_reg), slot(ins.start),
                          slot(ins.stop), slot(ins.step), ins))
-        elif isinstance(ins, ForNext):
+        elif isinstance(ins, ir.ForNext):
             code.append((FORNEXT, slot(ins.counter), slot(ins.stop_reg), slot(ins.step_reg), slot(ins.var),
                          labels[ins.exit], ins))
-        elif isinstance(ins, LoopHead):
+        elif isinstance(ins, ir.LoopHead):
             code.append((LOOPHEAD, ins.loop, ins.reset))
-        elif isinstance(ins, FallOff):
+        elif isinstance(ins, ir.FallOff):
             code.append((FALLOFF, ins))
         else:  # pragma: no cover - the IR is closed
             raise TypeError(ins)
     return Code(fn, template, names, param_slots, code)
 
 
-def compile_program(program: Program) -> Compiled:
+def compile_program(program: ir.Program) -> Compiled:
     """Resolve registers and labels for every function of ``program`` (done once per source)."""
     return Compiled(program, {name: _compile_function(fn) for name, fn in program.functions.items()})
 
@@ -177,7 +159,7 @@ class _Context:
         return tuple(parts)
 
 
-def _whole(v: float, what: str, site: ForInit) -> int:
+def _whole(v: float, what: str, site: ir.ForInit) -> int:
     if type(v) is not float:
         raise AdcalcError("type", f"range() needs numbers, but its {what} is {describe_value(v)}", site.span)
     if v != v or v in (math.inf, -math.inf) or v != int(v):

@@ -121,17 +121,8 @@ class Mode:
                 return self.array_partials(prim, primals, active, site)
         if prim.kink is not None and prim.kink(*primals):
             self.note_kink(prim, primals, site)
-        rules = prim.partials
-        out: list[object] = []
-        for i, act in enumerate(active):
-            if not act:
-                out.append(None)
-                continue
-            d = rules[i](*primals)
-            if d - d != 0.0:
-                self.notes.partial(prim, i, primals, site.span, d)
-            out.append(d)
-        return out
+        return _each(prim.partials, primals, active,
+                     lambda i, d: d - d != 0.0 and self.notes.partial(prim, i, primals, site.span, d))
 
     def note_kink(self, prim: Primitive, args: Sequence[float], site: Eqn, at: str = "") -> None:
         shown = prim.show([fmt_number(a) for a in args]) + at
@@ -191,20 +182,14 @@ class Mode:
                 if hit.any():
                     args, at = _first(primals, hit)
                     self.note_kink(prim, args, site, at)
-            out: list[object] = []
-            for i, act in enumerate(active):
-                if not act:
-                    out.append(None)
-                    continue
-                d = rules[i](*primals)
-                if not all_finite(d):
-                    bad = ~np.isfinite(np.asarray(d))
-                    args, at = _first(primals, bad)
-                    first = float(np.broadcast_to(d, bad.shape)[np.unravel_index(int(np.flatnonzero(bad)[0]),
-                                                                                  bad.shape)])
-                    self.notes.partial(prim, i, args, site.span, first, at)
-                out.append(d)
-        return out
+            return _each(rules, primals, active, lambda i, d: self._note_array_partial(prim, i, primals, d, site))
+
+    def _note_array_partial(self, prim: Primitive, i: int, primals: Sequence[object], d: object, site: Eqn) -> None:
+        if not all_finite(d):
+            bad = ~np.isfinite(np.asarray(d))
+            args, at = _first(primals, bad)
+            first = float(np.broadcast_to(d, bad.shape)[np.unravel_index(int(np.flatnonzero(bad)[0]), bad.shape)])
+            self.notes.partial(prim, i, args, site.span, first, at)
 
     def array_op(self, prim: Primitive, primals: Sequence[object], site: Eqn) -> object:
         """An array primitive's value; its errors point at the site; non-finite results noted.
@@ -235,6 +220,20 @@ class Mode:
     def unsupported(self, site: Eqn) -> AdcalcError:
         return AdcalcError("type", f"arrays are not supported by {self.purpose or self.name + ' mode'} yet",
                            site.span, hint="use eval, grad, jvp, vjp, jacobian or check for programs with arrays")
+
+
+def _each(rules: Sequence[Callable[..., object]], primals: Sequence[object], active: Sequence[bool],
+          check: Callable[[int, object], object]) -> list[object]:
+    """∂ᵢ at the primals for each active argument (None for the others), each checked once."""
+    out: list[object] = []
+    for i, act in enumerate(active):
+        if not act:
+            out.append(None)
+            continue
+        d = rules[i](*primals)
+        check(i, d)
+        out.append(d)
+    return out
 
 
 def _first(primals: Sequence[object], mask: object) -> tuple[list[float], str]:

@@ -29,7 +29,7 @@ from adcalc.language.ir import Eqn
 from adcalc.rules.indexing import Scatter
 from adcalc.rules.registry import G, Primitive, np, primal
 from adcalc.rules.shapes import mul0, scalar_result, unbroadcast
-from adcalc.transform.mode import Mode
+from adcalc.transform.mode import EvalMode, Mode
 
 RULE = -2  # arg0 of a rule node
 
@@ -217,12 +217,7 @@ class ReverseMode(Mode):
     # ---- the step, specialised for numbers ----------------------------------------------------
     def apply1(self, prim: Primitive, x: object, site: Eqn) -> object:
         if type(x) is not int:
-            if type(x) is not float:
-                return self.apply(prim, (x,), site)
-            r = prim.value(x)
-            if r - r != 0.0:
-                self.notes.nonfinite(prim, (x,), site.span, r)
-            return r
+            return EvalMode.apply1(self, prim, x, site)  # not on the tape: a plain value (or the general step)
         vals = self._values
         p = vals[x]
         r = prim.value(p)
@@ -245,13 +240,10 @@ class ReverseMode(Mode):
     def apply2(self, prim: Primitive, x: object, y: object, site: Eqn) -> object:
         ax = type(x) is int
         ay = type(y) is int
+        if not (ax or ay):
+            return EvalMode.apply2(self, prim, x, y, site)  # not on the tape: a plain value (or the general step)
         if not ((ax or type(x) is float) and (ay or type(y) is float)):
             return self.apply(prim, (x, y), site)
-        if not (ax or ay):
-            r = prim.value(x, y)
-            if r - r != 0.0:
-                self.notes.nonfinite(prim, (x, y), site.span, r)
-            return r
         vals = self._values
         px = vals[x] if ax else x
         py = vals[y] if ay else y
