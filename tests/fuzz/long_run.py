@@ -137,9 +137,9 @@ def case_env(rng: random.Random, seed: int, slow: float) -> tuple[str, int, str,
     source = "-" if closed_stdin or rng.random() < 0.2 else text
     stdin = io.TextIOWrapper(io.BytesIO(text.encode()), encoding="utf-8") if not closed_stdin else None
     broken = rng.random() < 0.25
-    argv = [command, source] if command == "ir" else [command, *(["--json"] if want_json else []), *LIMITS,
-                                                      "--at", POINT, *(["--trace"] if rng.random() < 0.3 and
-                                                                       command == "grad" else []), source]
+    argv = [command, "--", source] if command == "ir" else [command, *(["--json"] if want_json else []), *LIMITS,
+                                                            "--at", POINT, *(["--trace"] if rng.random() < 0.3 and
+                                                                             command == "grad" else []), "--", source]
     start = time.perf_counter()
     if closed_stdin:
         from adcalc.front.fast.quickcli import main
