@@ -17,10 +17,21 @@ __version__ = "0.1.0"
 _API = {"DiffFunction", "EvalResult", "GradResult", "JacobianResult", "JvpResult", "Loaded", "VjpResult",
         "evaluate", "function", "grad", "jacobian", "jvp", "load", "vjp"}
 
-__all__ = sorted(_API | {"AdcalcError", "Span", "__version__"})
+_MODULES = {"higher", "checks"}  # ``from adcalc import higher, checks`` (adcalc.ops.higher, adcalc.ops.checks)
+
+__all__ = sorted(_API | set(_MODULES) | {"AdcalcError", "Span", "__version__"})
 
 
 def __getattr__(name: str) -> object:
+    if name == "higher":
+        from adcalc.ops import higher as value
+    elif name == "checks":
+        from adcalc.ops import checks as value  # type: ignore[no-redef]
+    else:
+        value = None
+    if value is not None:
+        globals()[name] = value
+        return value
     if name in _API:
         from adcalc import api as module
     elif name in ("AdcalcError", "Span"):
