@@ -28,7 +28,7 @@ PACKAGE = Path(parser.__file__).resolve().parent
 def test_shipped_tables_match_the_grammar() -> None:
     stored = json.loads(parser.grammar_path().with_name(parser.TABLES_FILE).read_text(encoding="utf-8"))
     assert stored["stamp"]["grammar_sha256"] == parser._grammar_digest(parser.grammar_text()), (
-        "the grammar changed: run `python -m adcalc.language.parser` to rewrite grammar/adcalc.tables.json")
+        "the grammar changed: run `python -m adcalc.language.parser` to rewrite adcalc/grammar/adcalc.tables.json")
 
 
 def test_parser_from_tables_equals_parser_built_from_the_grammar() -> None:
