@@ -230,8 +230,9 @@ def _worker_init() -> None:
 
 
 def _work(target: Target, options: Options) -> list[Outcome]:
-    """Run one target in a worker; the outcomes are sent back pickled, so each warning's IR
-    instruction (``site``, for this process only) is dropped."""
+    """Run one target in a worker.  The outcomes go back to the parent through the pool's own pipe
+    (multiprocessing serialises them between adcalc's own processes; nothing is ever read from a
+    file), so each warning's IR instruction (``site``, meaningful in this process only) is dropped."""
     outcomes = batch.run_target(target, options)
     for o in outcomes:
         for w in o.result.warnings if o.result is not None else ():
