@@ -138,6 +138,7 @@ BAD = [  # (call, kind, words in the message)
     (lambda: adcalc.grad(SRC, PT, mode=None), "type", ["mode", "None"]),
     (lambda: adcalc.jacobian(SRC, PT, mode="Forward"), "usage", ["mode", "or None to choose"]),
     (lambda: adcalc.jacobian(SRC, PT, mode=1), "type", ["mode"]),
+    (lambda: adcalc.grad(SRC, PT, mode=np.zeros(2)), "type", ["mode", "array"]),  # `in` on an array: ambiguous
     # limits and flags
     (lambda: adcalc.evaluate(SRC, PT, max_steps=0), "usage", ["max_steps must be at least 1"]),
     (lambda: adcalc.evaluate(SRC, PT, max_depth=-3), "usage", ["max_depth must be at least 1"]),

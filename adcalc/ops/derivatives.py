@@ -84,8 +84,6 @@ def grad(source: str | Loaded, point: Mapping[str, float], *, mode: str = "rever
         gradient = split(names, values, f.tangents[0]) if names else {}
         attach_one_sided(loaded, names, values, f.warnings, limits, False)
         return GradResult(value, names, "forward", f.width, warnings + f.warnings, f.graph, gradient)
-    if mode != "reverse":
-        raise AdcalcError("usage", f"mode must be 'forward' or 'reverse', not {mode!r}")
     r = run_reverse(loaded, names, values, strict, trace, limits)
     value = scalar_output(r.primal(r.outputs[0]), "grad")
     if r.graph is not None:
@@ -181,8 +179,6 @@ def jacobian(source: str | Loaded, point: Mapping[str, float], *, mode: str | No
         attach_one_sided(loaded, names, values, f.warnings, limits, True)
         return JacobianResult(f.primals, names, "forward", n, warnings + f.warnings, None, jac,
                               row_labels(loaded, f.primals), columns, arrays)
-    if mode != "reverse":
-        raise AdcalcError("usage", f"mode must be 'forward' or 'reverse', not {mode!r}")
     r = run_reverse(loaded, names, values, strict, False, limits)
     primals = [r.primal(o) for o in r.outputs]
     m_out = sum(size(p) for p in primals)

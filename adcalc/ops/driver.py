@@ -361,7 +361,13 @@ def attach_one_sided(loaded: Loaded, names: list[str], values: dict[str, float],
     from adcalc.transform.onesided import one_sided
 
     used = [n for n in names if n in loaded.program.inputs]
-    sides, affected = one_sided(lambda mode: run_mode(loaded, mode, names, values, limits, False), used, used)
+    try:
+        sides, affected = one_sided(lambda mode: run_mode(loaded, mode, names, values, limits, False), used)
+    except AdcalcError as e:  # just beside the point the program takes a path that fails
+        for w in kinks:
+            w.details["one_sided"] = {}
+            w.message += f"; no one-sided derivatives: just beside this point the program fails ({e.message})"
+        return
     for w in kinks:
         movers = [n for n in used if n in affected.get(id(w.site), set())]
         table = {}

@@ -98,8 +98,6 @@ def deriv(source: str | Loaded, point: Mapping[str, float], *, wrt: str | None =
     validate.arguments("deriv", locals())
     loaded = resolve(source)
     names, values, warnings = bind(loaded, point, allow_arrays=False)
-    if not isinstance(order, int) or not 1 <= order <= MAX_ORDER:
-        raise AdcalcError("input", f"the order must be a whole number from 1 to {MAX_ORDER}, not {order!r}")
     if (wrt is None) == (direction is None):
         if wrt is None and len(names) == 1:
             wrt = names[0]

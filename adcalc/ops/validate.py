@@ -40,6 +40,7 @@ import sys
 from collections.abc import Callable, Mapping
 
 from adcalc.errors import AdcalcError
+from adcalc.rules.arrays import MAX_AXES as _MAX_DIMS
 
 TYPE_CHECKING = False  # typing itself is not imported: this module is on the start-up path
 if TYPE_CHECKING:
@@ -49,7 +50,6 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _MODES = ("forward", "reverse")
 _LIMITS = ("max_steps", "max_depth", "max_memory")
 _OPTIONAL = {"deriv": {"direction", "wrt"}, "jacobian": {"mode"}}  # where None is allowed besides point
-_MAX_DIMS = 32
 _BIG = 2**1023  # an int below this in size is surely a double
 
 
@@ -303,7 +303,7 @@ def _inputs(function: str, label: str, value: object, given: Mapping[str, object
 
 
 def _mode(function: str, label: str, value: object, given: Mapping[str, object]) -> None:
-    if value in _MODES and isinstance(value, str) or value is None and label in _OPTIONAL.get(function, ()):
+    if isinstance(value, str) and value in _MODES or value is None and label in _OPTIONAL.get(function, ()):
         return
     choices = " or ".join(repr(m) for m in _MODES) + (" (or None to choose)" if function == "jacobian" else "")
     if not isinstance(value, str):

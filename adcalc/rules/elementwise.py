@@ -81,8 +81,8 @@ def _minus_one(*_: object) -> float:
 def _pow_dx(x: object, y: object) -> object:
     if type(x) is float and type(y) is float:  # the hot first-order case, same formula on floats
         return 0.0 if y == 0.0 else y * V.pow_(x + 0.0, y - 1.0)
-    if primal(y) == 0.0:
-        return 0.0  # d(x^0)/dx = 0, also at x = 0
+    if primal(y) == 0.0 and primal(x) == 0.0:
+        return 0.0  # d(x^0)/dx = 0 at x = 0 too (elsewhere the formula gives 0 and keeps y's tangent)
     return G.mul(y, G.pow(_unsigned(x), G.sub(y, 1.0)))
 
 
@@ -192,6 +192,8 @@ def _pow_taylor(a: list[float], b: list[float], v: float) -> list[float]:
         return S.pow_const(a, b[0], v)
     if not a[0] >= 0.0:  # a negative base to a moving exponent: not differentiable (d/dy = x^y·log x = nan)
         return [v] + [NAN] * (len(a) - 1)
+    if a[0] == 0.0:  # log a has a log t term: exact up to the first order it reaches
+        return S.pow_at_zero(a, b, v)
     lg = S.log(a, V.log_base(math.log)(a[0]))  # x^y = exp(y·log x) when the exponent varies
     return S.exp(S.mul(b, lg), v)
 
@@ -235,8 +237,8 @@ def _pow_directional(x: float, y: float, t: Sequence[float]) -> float:
         return 0.0
     if y >= 1.0:
         return t[0] if y == 1.0 else 0.0
-    if t[0] < 0.0 and y != int(y):
-        return NAN  # a negative base to a fractional power
+    if t[0] < 0.0 and not (y - y == 0.0 and y == int(y)):
+        return NAN  # a negative base to a fractional (or infinite) power
     return INF if y > 0 else NAN
 
 

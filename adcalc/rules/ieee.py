@@ -16,13 +16,7 @@ INF = math.inf
 NAN = math.nan
 
 
-def div(x: float, y: float) -> float:
-    try:
-        return x / y
-    except ZeroDivisionError:
-        if x != x or x == 0.0:
-            return NAN
-        return math.copysign(INF, x) * math.copysign(1.0, y)
+div = S.q  # x / y with IEEE results at y = ±0 (one definition, shared with the series recurrences)
 
 
 pow_ = S.ipow  # the IEEE value rule of x^y lives with the series arithmetic (one source)

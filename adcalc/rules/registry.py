@@ -87,12 +87,15 @@ G = SimpleNamespace()
 
 
 class _Numpy:
-    """NumPy, imported on first use: scalar-only runs never pay its import."""
+    """NumPy, imported on first use: scalar-only runs never pay its import.  Each name looked up
+    is kept on the instance, so later look-ups are plain attribute reads (array loops do millions)."""
 
     def __getattr__(self, name: str) -> object:
         import numpy
 
-        return getattr(numpy, name)
+        value = getattr(numpy, name)
+        setattr(self, name, value)
+        return value
 
 
 np = _Numpy()

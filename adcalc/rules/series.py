@@ -166,6 +166,8 @@ def pow_const(a: Series, r: float, p0: float) -> Series:
     products); any other exponent at a₀ = 0, or a p₀ that underflowed or overflowed, is composed
     from the exact derivatives r(r−1)…(r−k+1)·a₀^(r−k); otherwise the recurrence."""
     n = len(a)
+    if r - r != 0.0:  # an exponent of inf or nan: no derivative (as forward mode's y·x^(y−1))
+        return [p0] + [math.nan] * (n - 1)
     if a[0] == 0.0 and r == int(r) and 0 <= r <= 64:
         out = const(1.0, n)
         for _ in range(int(r)):
@@ -182,6 +184,25 @@ def pow_const(a: Series, r: float, p0: float) -> Series:
     for k in range(1, n):
         p.append(q(sum(_mul0((r * j - (k - j)) * a[j], p[k - j]) for j in range(1, k + 1)), k * a[0]))
     return p
+
+
+def pow_at_zero(a: Series, b: Series, p0: float) -> Series:
+    """a^b where a₀ = 0 and the exponent b moves.  With a = a_p·tᵖ + … (p the first order where
+    a is non-zero) and b = b₀ + b_m·tᵐ + …, a^b = a^b₀ · exp((b − b₀)·log a) = a^b₀ ·
+    (1 + b_m·tᵐ·(p·log t + …) + …): the derivatives of order below s = p·b₀ + m are those of a^b₀
+    (the constant-exponent series); from order s on they do not exist (a t^s·log t term), so
+    those coefficients are nan (Taylor mode then warns).  A base that stays at 0 gives 0^b(t):
+    constant 0 when b₀ > 0; otherwise not differentiable — order 1 is the first-order rule's
+    0^b₀·log 0·b₁ (−inf·b₁ at b₀ = 0, as forward and reverse mode give), higher orders nan."""
+    n = len(a)
+    m = next(k for k in range(1, n) if b[k] != 0.0)
+    p = next((k for k in range(1, n) if a[k] != 0.0), None)
+    if p is None:
+        if b[0] > 0.0:
+            return [p0] + [0.0] * (n - 1)
+        return [p0, 0.0 if b[1] == 0.0 else p0 * -math.inf * b[1]] + [math.nan] * (n - 2)
+    s = p * b[0] + m
+    return [c if k < s else math.nan for k, c in enumerate(pow_const(a, b[0], p0))]
 
 
 def sincos(a: Series, s0: float, c0: float, hyperbolic: bool = False) -> tuple[Series, Series]:

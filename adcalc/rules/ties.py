@@ -90,9 +90,11 @@ def tie(pick: Callable[..., float]) -> Callable[..., object]:
 
 def extreme_taylor(pick: Callable[..., float]) -> Callable[..., list[float]]:
     """The series of the extreme argument; a tie averages the tied series (at order 1 that is the
-    tie-splitting derivative)."""
+    tie-splitting derivative); all nan when an argument is nan (as the value and the partials)."""
     def taylor(*args: object) -> list[float]:
         series = args[:-1]
+        if any(s[0] != s[0] for s in series):
+            return [NAN] * len(series[0])
         extreme = pick(s[0] for s in series)
         tied = [s for s in series if s[0] == extreme]
         if len(tied) == 1:
@@ -106,9 +108,12 @@ def extreme_taylor(pick: Callable[..., float]) -> Callable[..., list[float]]:
 
 
 def extreme_directional(pick: Callable[..., float]) -> Callable[..., float]:
-    """At a tie, lim_{h→0+}: the extreme of the tied arguments' tangents."""
+    """At a tie, lim_{h→0+}: the extreme of the tied arguments' tangents (nan when an argument
+    is nan)."""
     def directional(*args: object) -> float:
         xs, t = args[:-1], args[-1]
+        if any(x != x for x in xs):
+            return NAN
         extreme = pick(xs)
         return pick(t[i] for i, x in enumerate(xs) if x == extreme)
 

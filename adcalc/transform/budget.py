@@ -27,7 +27,6 @@ ELEMENTS_PER_STEP = 1000
 SYNC = 1 << 16
 MAX_TRACE_ROWS = 200_000
 TRACE_ROW_BYTES = 600  # a trace row with its strings, measured (bench/, tracemalloc)
-MAX_ARRAY_AXES = 32
 
 _UNITS = {"": 1, "B": 1, "K": 1024, "KB": 1024, "KIB": 1024, "M": 1024**2, "MB": 1024**2, "MIB": 1024**2,
           "G": 1024**3, "GB": 1024**3, "GIB": 1024**3, "T": 1024**4, "TB": 1024**4, "TIB": 1024**4}

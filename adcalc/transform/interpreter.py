@@ -5,7 +5,8 @@ Contract:
   ``run(compiled, mode, inputs, limits)`` executes it and returns the list of output values
   (mode values: floats, duals or tape nodes).
 - Conditions read primal values (``mode.compare``), so the derivative is that of the path that
-  actually executes.  ``for i in range(…)`` bounds are read as primals too and must be whole.
+  actually executes.  ``for i in range(…)`` bounds are read as concrete values
+  (``mode.concrete``: the float under any box) and must be whole.
 - No Python recursion: user-function calls push frames on an explicit stack.
 - Limits raise ``AdcalcError('limit')``: executed steps (every instruction counts, and array
   operations count their elements: ``adcalc.transform.budget``), memory (``adcalc.transform.budget``: checked before
@@ -186,7 +187,7 @@ def run(compiled: Compiled, mode: object, inputs: Sequence[object], limits: Limi
     ctx = _Context(code.fn.name) if trace_context else None
     if ctx is not None:
         mode.where = ctx.describe
-    apply1, apply2, applyn, compare, primal = mode.apply1, mode.apply2, mode.applyn, mode.compare, mode.primal
+    apply1, apply2, applyn, compare, concrete = mode.apply1, mode.apply2, mode.applyn, mode.compare, mode.concrete
     steps = 0
     pc = 0
     ins: tuple = ()
@@ -261,7 +262,7 @@ def run(compiled: Compiled, mode: object, inputs: Sequence[object], limits: Limi
                 for s, what in ((ins[4], "start"), (ins[5], "stop"), (ins[6], "step")):
                     if regs[s] is None:
                         raise _unbound(code, s, site.span)
-                    bounds.append(_whole(primal(regs[s]), what, site))
+                    bounds.append(_whole(concrete(regs[s]), what, site))
                 start, stop, step = bounds
                 if step == 0:
                     raise AdcalcError("type", "range() step must not be zero", site.span)

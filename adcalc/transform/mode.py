@@ -16,7 +16,9 @@ The protocol every mode implements (the interpreter calls nothing else):
   primitive (values, derivatives and warnings identical);
 - ``compare(fn, a, b, site)``: a condition on primal values (the derivative is that of the path
   that executes), noting a tie on an input-dependent value;
-- ``primal(v)``, ``active(v)`` (does ``v`` depend on an input).
+- ``primal(v)`` (the value the mode's rules take: a float or array, or a dual in
+  forward-over-reverse), ``concrete(v)`` (the float or array underneath, what control flow reads:
+  ``range`` bounds), ``active(v)`` (does ``v`` depend on an input).
 
 Every mode notes, in ``self.warnings`` (``adcalc.transform.notes``), where the first non-finite
 value appeared (or raises ``AdcalcError('domain')`` when ``strict``) and, in derivative modes,
@@ -56,6 +58,9 @@ class Mode:
 
     def primal(self, v: object) -> object:
         return v
+
+    def concrete(self, v: object) -> object:
+        return self.primal(v)
 
     def active(self, v: object) -> bool:
         return False
@@ -165,10 +170,8 @@ class Mode:
         with np.errstate(all="ignore"):
             r = array_rule(prim)(*primals)
         if not all_finite(r):
-            bad = ~np.isfinite(r)
-            args, at = _first(primals, bad)
-            flat = int(np.flatnonzero(bad)[0])
-            self.notes.nonfinite(prim, args, site.span, float(np.asarray(r).reshape(-1)[flat]), at)
+            args, at, (first,) = _first(primals, ~np.isfinite(r), r)
+            self.notes.nonfinite(prim, args, site.span, first, at)
         return r
 
     def array_partials(self, prim: Primitive, primals: Sequence[object], active: Sequence[bool],
@@ -180,15 +183,13 @@ class Mode:
             if prim.kink is not None:
                 hit = np.asarray(prim.kink(*primals))
                 if hit.any():
-                    args, at = _first(primals, hit)
+                    args, at, _ = _first(primals, hit)
                     self.note_kink(prim, args, site, at)
             return _each(rules, primals, active, lambda i, d: self._note_array_partial(prim, i, primals, d, site))
 
     def _note_array_partial(self, prim: Primitive, i: int, primals: Sequence[object], d: object, site: Eqn) -> None:
         if not all_finite(d):
-            bad = ~np.isfinite(np.asarray(d))
-            args, at = _first(primals, bad)
-            first = float(np.broadcast_to(d, bad.shape)[np.unravel_index(int(np.flatnonzero(bad)[0]), bad.shape)])
+            args, at, (first,) = _first(primals, ~np.isfinite(np.asarray(d)), d)
             self.notes.partial(prim, i, args, site.span, first, at)
 
     def array_op(self, prim: Primitive, primals: Sequence[object], site: Eqn) -> object:
@@ -236,13 +237,20 @@ def _each(rules: Sequence[Callable[..., object]], primals: Sequence[object], act
     return out
 
 
-def _first(primals: Sequence[object], mask: object) -> tuple[list[float], str]:
-    """The arguments at the first element where ``mask`` holds, and ``" at [i, j]"``."""
+def _first(primals: Sequence[object], mask: object, *others: object) -> tuple[list[float], str, list[float]]:
+    """The first element (in the arguments' broadcast shape) where ``mask`` holds: the arguments
+    there, ``" at [i, j]"``, and the elements of ``others`` there.  The mask may have fewer axes
+    than the arguments (the partial ``1/y`` of ``M / y`` has the shape of ``y`` alone)."""
     mask = np.asarray(mask)
-    flat = int(np.flatnonzero(mask)[0])
-    index = np.unravel_index(flat, mask.shape)
-    args = [float(np.broadcast_to(a, mask.shape)[index]) for a in primals]
-    return args, " at [" + ", ".join(str(int(i)) for i in index) + "]" if mask.ndim else ""
+    shape = np.broadcast_shapes(mask.shape, *(np.shape(a) for a in primals))
+    mask = np.broadcast_to(mask, shape)
+    index = np.unravel_index(int(np.flatnonzero(mask)[0]), shape)
+
+    def at(a: object) -> float:
+        return float(np.broadcast_to(a, shape)[index])
+
+    where = " at [" + ", ".join(str(int(i)) for i in index) + "]" if shape else ""
+    return [at(a) for a in primals], where, [at(o) for o in others]
 
 
 def _count(shape: tuple[int, ...]) -> int:

@@ -130,7 +130,8 @@ class Notes:
         self.warnings.append(Warning(
             "nonfinite_derivative",
             f"the {nth} derivative of {shown} along the direction is {fmt_number(c)}; derivatives of this order "
-            f"and higher may be inf or nan (the function may not be {order} times differentiable here)",
+            f"and higher may be inf or nan (the function may not be "
+            f"{'differentiable' if order == 1 else f'{order} times differentiable'} here)",
             span, operation=prim.name, details={"order": order}))  # type: ignore[attr-defined]
 
     def kink(self, prim: object, site: object, message: str, details: dict | None = None) -> None:

@@ -37,8 +37,8 @@ class OneSidedMode(ForwardMode):
         return Dual(prim.value(*primals), (prim.directional(*primals, tangents),))  # type: ignore[misc]
 
     def apply(self, prim: Primitive, args: Sequence[object], site: Eqn) -> object:
-        if not prim.elementwise or any(type(a) is not float and type(a) is not Dual for a in args):
-            raise self.unsupported(site)  # one-sided sweeps are for scalar programs
+        if not prim.elementwise or any(a is not None and type(a) is not float and type(a) is not Dual for a in args):
+            raise self.unsupported(site)  # one-sided sweeps are for scalar programs (None: unbound, said below)
         out = self._kinked(prim, args, site)
         return out if out is not None else super().apply(prim, args, site)
 
@@ -58,16 +58,17 @@ class OneSidedMode(ForwardMode):
         return fn((pa, ta), (pb, tb))  # type: ignore[arg-type]
 
 
-def one_sided(run_direction: Callable[[OneSidedMode], list[Any]], names: Sequence[str], used: Sequence[str],
+def one_sided(run_direction: Callable[[OneSidedMode], list[Any]], names: Sequence[str],
               ) -> tuple[dict[str, tuple[list[float], list[float]]], dict[int, set[str]]]:
-    """For each input name: (left, right) derivatives of every output; and for each kink site
-    the inputs that move it.  ``run_direction(mode)`` runs the program under ``mode``."""
+    """For each input name (the program's inputs, in order): (left, right) derivatives of every
+    output; and for each kink site the inputs that move it.  ``run_direction(mode)`` runs the
+    program under ``mode``."""
     result: dict[str, tuple[list[float], list[float]]] = {}
     affected: dict[int, set[str]] = {}
     for name in names:
         sides = []
         for sign in (1.0, -1.0):
-            mode = OneSidedMode([(sign if n == name else 0.0,) for n in used])
+            mode = OneSidedMode([(sign if n == name else 0.0,) for n in names])
             outs = run_direction(mode)
             sides.append([o.tangent[0] if type(o) is Dual else 0.0 for o in outs])
             for site in mode.hit:

@@ -65,6 +65,9 @@ class Recorder:
     def primal(self, v: object) -> object:
         return self.mode.primal(_inner(v))  # type: ignore[attr-defined]
 
+    def concrete(self, v: object) -> object:
+        return self.mode.concrete(_inner(v))  # type: ignore[attr-defined]
+
     def compare(self, fn: Callable[[float, float], bool], a: object, b: object, site: object) -> bool:
         return self.mode.compare(fn, _inner(a), _inner(b), site)  # type: ignore[attr-defined]
 

@@ -17,7 +17,8 @@ A *rule node* (``arg0 = RULE``) records any other step — arrays (an input-depe
 ``ANode``: its tape index and value), array primitives, more than two arguments — as
 ``tape.rules[k] = (parents, pull, is_array)``, where ``pull(ȳ)`` returns each parent's cotangent
 (already un-broadcast to its shape).  ``sweep`` is the one backward sweep, for every kind of node
-and for tapes of numbers or of dual numbers (forward-over-reverse).
+and for tapes of numbers or of dual numbers (forward-over-reverse: the partials are
+``DualPartial`` boxes, so the sweep's zero rule holds on their values and tangents too).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from adcalc.language.ir import Eqn
 from adcalc.rules.indexing import Scatter
 from adcalc.rules.registry import G, Primitive, np, primal
 from adcalc.rules.shapes import mul0, scalar_result, unbroadcast
+from adcalc.transform.forward import Dual
 from adcalc.transform.mode import EvalMode, Mode
 
 RULE = -2  # arg0 of a rule node
@@ -337,6 +339,41 @@ class ReverseMode(Mode):
         return sweep(self.tape, seeds, on_update)
 
 
+def _times0(a: float, b: float) -> float:
+    return 0.0 if a == 0.0 or b == 0.0 else a * b
+
+
+class DualPartial(Dual):
+    """A local partial in forward-over-reverse.  The backward sweep multiplies it by a cotangent
+    with the sweep's rule — an exact zero factor contributes nothing (0·inf = 0) — applied to the
+    value and to each tangent term of the product rule ((ḡ·p)' = ḡ'·p + ḡ·p'), so the gradient
+    of a Hessian run equals reverse mode's; and it equals 0.0 only when it is exactly zero (value
+    and every tangent), which is when the sweep may skip it."""
+
+    __slots__ = ()
+
+    def __ne__(self, other: object) -> bool:
+        if type(other) is not float:
+            return NotImplemented
+        return self.primal != other or any(t != 0.0 for t in self.tangent or ())  # type: ignore[union-attr]
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not float:
+            return NotImplemented
+        return not self.__ne__(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __rmul__(self, g: object) -> Dual:  # ḡ · p in the sweep
+        gp, gt = (g.primal, g.tangent) if type(g) is Dual else (g, None)  # type: ignore[union-attr]
+        p, pt = self.primal, self.tangent or ()
+        tangent = tuple(_times0(gp, d) + (0.0 if gt is None else _times0(gt[i], p))  # type: ignore[arg-type]
+                        for i, d in enumerate(pt))
+        return Dual(_times0(gp, p), tangent)  # type: ignore[arg-type]
+
+    __mul__ = __rmul__
+
+
 class BoxedReverseMode(ReverseMode):
     """Reverse mode over boxed inputs (duals): values run through the registry's generic functions
     and the partial rules run on duals, so the backward sweep differentiates the derivative —
@@ -365,13 +402,28 @@ class BoxedReverseMode(ReverseMode):
 
     def partials(self, prim: Primitive, primals: Sequence[object], active: Sequence[bool],
                  site: Eqn) -> list[object]:
+        """The partials as duals (their tangents are the second derivatives), kink and
+        non-finite-partial notes read from the floats underneath."""
         floats = [primal(x) for x in primals]
         if prim.kink is not None and prim.kink(*floats):
             self.note_kink(prim, floats, site)
-        return [prim.partials[i](*primals) if act else None for i, act in enumerate(active)]
+        out: list[object] = []
+        for i, act in enumerate(active):
+            d = prim.partials[i](*primals) if act else None
+            if d is not None:
+                under = primal(d)
+                if under - under != 0.0:
+                    self.notes.partial(prim, i, floats, site.span, under)
+                if type(d) is Dual:
+                    d = DualPartial(d.primal, d.tangent)  # type: ignore[union-attr]
+            out.append(d)
+        return out
+
+    def concrete(self, v: object) -> object:
+        return primal(self.primal(v))
 
     def compare(self, fn: Callable[[float, float], bool], a: object, b: object, site: object) -> bool:
-        pa, pb = primal(self.primal(a)), primal(self.primal(b))
+        pa, pb = self.concrete(a), self.concrete(b)
         taken = fn(pa, pb)
         if pa == pb and (self.active(a) or self.active(b)):
             self.notes.tie(site, pa, pb, taken)
@@ -383,4 +435,4 @@ class BoxedReverseMode(ReverseMode):
         return self.apply(prim, args, site)
 
 
-__all__ = ["ANode", "BoxedReverseMode", "RULE", "ReverseMode", "Tape", "sweep"]
+__all__ = ["ANode", "BoxedReverseMode", "DualPartial", "RULE", "ReverseMode", "Tape", "sweep"]
