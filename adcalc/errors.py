@@ -74,7 +74,8 @@ def _escapes() -> dict[int, str]:
         table: dict[int, str] = {}
         for c in (*range(0x00, 0x20), *range(0x7F, 0xA0)):  # C0, DEL, C1 (ESC, CSI, OSC, ...)
             table[c] = f"\\x{c:02x}"
-        for c in (0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)):  # bidi controls
+        # bidi controls (with the Arabic letter mark), and the line and paragraph separators
+        for c in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029):
             table[c] = f"\\u{c:04x}"
         for c in range(0xD800, 0xE000):  # lone surrogates: an undecodable byte of a file name
             table[c] = f"\\x{c - 0xDC00:02x}" if 0xDC80 <= c <= 0xDCFF else f"\\u{c:04x}"
@@ -95,11 +96,14 @@ def shown(text: str, newlines: bool = False) -> str:
     return text.translate(_escapes())
 
 
-def excerpt(source: str, span: Span | None, width: int = 100) -> str:
+def excerpt(source: str, span: Span | None, width: int = 100, ascii: bool = False) -> str:
     """The source line of ``span`` with a caret line under it; '' when unknown.
 
     Long lines are cut around the span so the caret stays visible; control characters in the
-    line are shown escaped (``shown``), with the caret still under the right characters.
+    line are shown escaped (``shown``), with the caret still under the right characters.  With
+    ``ascii`` (an output that cannot encode the text) every other non-ASCII character is shown
+    as its escape too (``π`` → ``\u03c0``) — the user's own text, never transliterated — and a
+    cut line is marked ``...``.
     """
     if span is None or span.line < 1:
         return ""
@@ -110,13 +114,19 @@ def excerpt(source: str, span: Span | None, width: int = 100) -> str:
     start = max(span.column - 1, 0)
     end = span.end_column - 1 if span.end_line == span.line else len(raw)
     end = max(end, start + 1)
-    text = shown(raw)
-    if text is not raw:  # escapes widen characters: move the caret with them
-        start, end = len(shown(raw[:start])), len(shown(raw[:end]))
+
+    def display(s: str) -> str:
+        s = shown(s)
+        return s.encode("ascii", "backslashreplace").decode("ascii") if ascii and not s.isascii() else s
+
+    text = display(raw)
+    if text != raw:  # escapes widen characters: move the caret with them
+        start, end = len(display(raw[:start])), len(display(raw[:end]))
     if len(text) > width:  # keep a window around the caret
+        mark = "..." if ascii else "…"
         left = max(0, min(start - width // 3, len(text) - width))
-        text = ("…" if left else "") + text[left : left + width] + ("…" if left + width < len(text) else "")
-        shift = left - (1 if left else 0)
+        text = (mark if left else "") + text[left : left + width] + (mark if left + width < len(text) else "")
+        shift = left - (len(mark) if left else 0)
         start, end = start - shift, min(end - shift, len(text))
     carets = "^" * max(1, min(end, len(text) + 1) - start)
     return f"{text}\n{' ' * start}{carets}"

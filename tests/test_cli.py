@@ -281,11 +281,13 @@ def test_version_and_help_show_examples() -> None:
 def _examples() -> list[list[str]]:
     import shlex
 
-    from adcalc.front.cli import EXAMPLES
+    from adcalc.front.commands import REGISTRY
 
     out = []
-    for lines in EXAMPLES.values():
-        for line in lines:
+    for command in REGISTRY:
+        if command.name == "repl":
+            continue
+        for line in command.examples:
             if "|" in line or ">" in line:
                 continue  # shell pipes and redirections
             out.append(shlex.split(line)[1:])

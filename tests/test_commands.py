@@ -106,8 +106,33 @@ def test_every_command_is_a_subcommand_with_its_options_and_examples(capsys, com
         assert (common in out) == command.common
 
 
-def test_cli_examples_are_the_registry_examples() -> None:
-    assert cli.EXAMPLES == {c.name: list(c.examples) for c in REGISTRY if c.name != "repl"}
+def test_the_language_keywords_are_the_grammars() -> None:
+    """adcalc.language.keywords (read by the fast path's bail-out and the REPL) lists exactly the
+    alphabetic literals of the grammar, so neither can miss a new keyword."""
+    import re
+
+    from adcalc.language.keywords import KEYWORDS
+    from adcalc.language.parser import grammar_text
+
+    literals = set(re.findall(r'"([a-z]+)"', grammar_text()))
+    assert literals == set(KEYWORDS)
+
+
+def test_completion_offers_the_clause_words_and_keywords() -> None:
+    from prompt_toolkit.completion import CompleteEvent
+    from prompt_toolkit.document import Document
+
+    from adcalc.front.repl.app import AdcalcCompleter
+
+    session, _ = _session()
+    completer = AdcalcCompleter(session)
+
+    def offered(text: str) -> set[str]:
+        return {c.text for c in completer.get_completions(Document(text), CompleteEvent())}
+
+    assert {"at", "abs", "acos"} <= offered("grad f a")
+    assert "wrt" in offered("deriv f w") and "order" in offered("deriv f wrt x o")
+    assert {"while", "wrt"} <= offered("w") and "continue" in offered("con") and "range" in offered("ra")
 
 
 # ---- the REPL -------------------------------------------------------------------------------------

@@ -120,6 +120,8 @@ def test_planted_pickles_never_run(tmp_path: Path) -> None:
 def test_escapes_are_escaped() -> None:
     assert shown("a\x1b]0;T\x07b") == "a\\x1b]0;T\\x07b"
     assert shown("\u202eevil") == "\\u202eevil"
+    for c in ("\u061c", "\u200e", "\u200f", "\u2066", "\u2069", "\u2028", "\u2029"):  # bidi marks, separators
+        assert shown(f"a{c}b") == f"a\\u{ord(c):04x}b"
     assert shown("caf\udcc3\udca9.ad") == "caf\\xc3\\xa9.ad"  # undecodable bytes of a file name
     assert shown("plain ∂f/∂x — ok") == "plain ∂f/∂x — ok"
     assert shown("two\nlines", newlines=True) == "two\nlines" and shown("two\nlines") == "two\\x0alines"
@@ -128,6 +130,15 @@ def test_escapes_are_escaped() -> None:
     line, carets = ex.split("\n")
     assert line == "y = \\x1b[2J oops"
     assert line[carets.index("^"):][:4] == "oops" and carets.count("^") == 4
+    # On an output that cannot encode it, the user's text is escaped, not transliterated, and the
+    # caret moves with it (also past a cut long line's "..." mark).
+    line, carets = excerpt("x + π + y ^^", Span(1, 11, 1, 12), ascii=True).split("\n")
+    assert line == "x + \\u03c0 + y ^^" and line[carets.index("^"):] == "^^" and carets.count("^") == 1
+    long = "x + " * 60 + "…+* 2"
+    line, carets = excerpt(long, Span(1, 243, 1, 244), ascii=True).split("\n")
+    assert line.startswith("...") and line.isascii() and line[carets.index("^")] == "*"
+    line, carets = excerpt(long, Span(1, 243, 1, 244)).split("\n")
+    assert line.startswith("…") and line[carets.index("^")] == "*"
 
 
 def _adcalc(args: list[str], cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess:

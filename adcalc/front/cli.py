@@ -26,10 +26,9 @@ from adcalc import __version__
 from adcalc.errors import AdcalcError
 from adcalc.front.commands import COMMON, LIMITS, REGISTRY, Call, Command, Option, Registry
 
-EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 70, 130
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70  # 130 (Ctrl-C): quickcli.interrupted
 
 # every command's --help examples (tests run them all; the REPL's would start a session)
-EXAMPLES = {c.name: list(c.examples) for c in REGISTRY if c.name != "repl"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -158,17 +157,11 @@ def main(argv: Sequence[str] | None = None, commands: Registry = REGISTRY) -> in
     from adcalc.present.streams import EXIT_BROKEN_PIPE, prepare, quiet_broken_pipe
 
     prepare()
-    args = None
+    parsed: list[argparse.Namespace] = []
     try:
-        try:
-            args = build_parser(commands).parse_args(argv)
-        except SystemExit as done:  # --help, --version, or a usage error (already printed): its status
-            return done.code if isinstance(done.code, int) else (0 if done.code is None else EXIT_USAGE)
-        if not args.command:
-            args.command = "repl"  # adcalc with no arguments
-        if args.command == "repl":
-            return commands["repl"].runner(args)  # type: ignore[no-any-return]  # its errors are its own
-        return _main(args, commands)
+        code = _parse_and_run(argv, commands, parsed)
+        sys.stdout.flush()  # here, not in the interpreter's last flush: a reader gone is status 141
+        return code
     except KeyboardInterrupt:
         from adcalc.front.fast.quickcli import interrupted
 
@@ -177,9 +170,22 @@ def main(argv: Sequence[str] | None = None, commands: Registry = REGISTRY) -> in
         quiet_broken_pipe()
         return EXIT_BROKEN_PIPE
     except Exception:
-        if args is not None and getattr(args, "debug", False):
+        if parsed and getattr(parsed[0], "debug", False):
             raise
         return _internal_error()
+
+
+def _parse_and_run(argv: Sequence[str] | None, commands: Registry, parsed: list[argparse.Namespace]) -> int:
+    try:
+        args = build_parser(commands).parse_args(argv)
+    except SystemExit as done:  # --help, --version, or a usage error (already printed): its status
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else EXIT_USAGE)
+    parsed.append(args)
+    if not args.command:
+        args.command = "repl"  # adcalc with no arguments
+    if args.command == "repl":
+        return commands["repl"].runner(args)  # type: ignore[no-any-return]  # its errors are its own
+    return _main(args, commands)
 
 
 def _internal_error() -> int:

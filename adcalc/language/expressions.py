@@ -15,6 +15,7 @@ from lark import Token, Tree
 
 from adcalc.errors import AdcalcError, closest
 from adcalc.language.ir import Atom, Branch, CallFn, Cmp, Const, Label, Var
+from adcalc.language.keywords import RESERVED
 from adcalc.language.trees import (
     keywords,
     literal_axis,
@@ -36,7 +37,6 @@ from adcalc.rules.registry import (
 )
 
 CONDITION_NODES = ("comparison", "and_test", "or_test", "not_test")
-RESERVED = {"range"}
 
 
 class ExpressionLowerer:

@@ -27,7 +27,7 @@ from __future__ import annotations
 from lark import Token, Tree
 
 from adcalc.errors import AdcalcError, Span
-from adcalc.language.expressions import RESERVED, ExpressionLowerer
+from adcalc.language.expressions import ExpressionLowerer
 from adcalc.language.ir import (
     Atom,
     CallFn,
@@ -47,6 +47,7 @@ from adcalc.language.ir import (
     Return,
     Var,
 )
+from adcalc.language.keywords import RESERVED
 from adcalc.language.trees import (
     assigned_names,
     assignment_target,

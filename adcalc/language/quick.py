@@ -24,6 +24,7 @@ import re
 
 from adcalc.errors import Span
 from adcalc.language.ir import Const, Eqn, FallOff, Function, Program, Return, Var
+from adcalc.language.keywords import KEYWORDS
 from adcalc.rules.registry import ARRAY_FUNCTIONS, BINARY_OPERATORS, CONSTANTS, FUNCTIONS
 
 _TOKEN = re.compile(r"""
@@ -37,8 +38,6 @@ _TOKEN = re.compile(r"""
   | (?P<RPAR>\))
   | (?P<COMMA>,)
 """, re.VERBOSE)
-_KEYWORDS = {"if", "elif", "else", "while", "for", "in", "def", "return", "and", "or", "not", "pass", "break",
-             "continue"}
 
 
 class _Bail(Exception):
@@ -67,7 +66,7 @@ def _tokens(text: str) -> list[tuple[str, str, int, int]]:
         kind = m.lastgroup
         if kind != "ws":
             value = m.group()
-            if kind == "NAME" and value in _KEYWORDS:
+            if kind == "NAME" and value in KEYWORDS:
                 raise _Bail
             out.append((kind, value, pos + 1, m.end() + 1))
         pos = m.end()

@@ -2,7 +2,7 @@
 
 Contract (what the command-line entry point guarantees, issue #13 items 11–14):
 - ``prepare()`` runs first.  A closed standard error (``2>&-``) becomes a sink (warnings are lost,
-  results are not); a closed standard input reads as closed (``adcalc eval -`` says so); a
+  results are not); a closed standard input is ``sys.stdin = None`` (``adcalc eval -`` and the REPL say so); a
   closed standard output is reported by ``stdout_closed()`` (the caller says so on stderr and
   exits ``EXIT_NO_OUTPUT``).  The file descriptors 0–2 of closed streams are pointed at
   ``/dev/null`` so a file opened later can never receive output meant for them.
@@ -12,6 +12,8 @@ Contract (what the command-line entry point guarantees, issue #13 items 11–14)
   ``ascii_only(stream)`` tells JSON writers to escape non-ASCII instead (lossless).
 - ``quiet_broken_pipe()`` is called when a reader closed the pipe (``| head -1``): later writes
   and the interpreter's final flush go to ``/dev/null``; the caller exits ``EXIT_BROKEN_PIPE``.
+
+A descriptor open in the wrong direction (``0>file``, ``1<file``) counts as closed.
 
 Exit statuses: 74 (``EXIT_NO_OUTPUT``, sysexits' EX_IOERR) when standard output is closed;
 141 (``EXIT_BROKEN_PIPE``, 128 + SIGPIPE, what a shell reports for a process killed by a
@@ -53,7 +55,7 @@ def can_encode(stream: TextIO | None, text: str = _SAMPLE) -> bool:
     try:
         name = codecs.lookup(encoding).name
         text.encode(encoding)
-    except (UnicodeEncodeError, LookupError):
+    except (UnicodeError, LookupError):  # UnicodeError: a codec such as idna or 'undefined'
         return False
     return name.startswith("utf")
 
@@ -90,8 +92,12 @@ class AsciiWriter(io.TextIOBase):
         return getattr(self.target, "encoding", None) or "ascii"
 
     def write(self, text: str) -> int:
-        safe = to_ascii(text).encode(self.encoding, "backslashreplace").decode(self.encoding, "replace")
-        self.target.write(safe)
+        safe = to_ascii(text)
+        try:
+            self.target.write(safe.encode(self.encoding, "backslashreplace").decode(self.encoding, "replace"))
+        except (UnicodeError, LookupError):  # a codec that takes no error handler (idna) or nothing at all
+            self.target.flush()
+            self.target.buffer.write(safe.encode("ascii", "backslashreplace"))  # type: ignore[attr-defined]
         return len(text)
 
     def flush(self) -> None:
@@ -107,18 +113,27 @@ class AsciiWriter(io.TextIOBase):
         return True
 
 
-def _fd_open(fd: int) -> bool:
+def _fd_usable(fd: int, write: bool) -> bool:
+    """``fd`` is open, and open for writing (``write``) or reading: ``0>file`` (standard input
+    open only for writing) or ``1<file`` is as unusable as a closed descriptor."""
     try:
         os.fstat(fd)
     except OSError:
         return False
-    return True
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: an open descriptor is taken as usable
+        return True
+    try:
+        mode = fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE
+    except OSError:
+        return False
+    return mode == os.O_RDWR or mode == (os.O_WRONLY if write else os.O_RDONLY)
 
 
 def _point_at_devnull(fd: int) -> None:
-    """Occupy a closed standard descriptor with /dev/null (so no later open() reuses it)."""
-    if _fd_open(fd):
-        return
+    """Occupy an unusable standard descriptor with /dev/null (so no later open() reuses it, and
+    reading gives end of input, writing goes nowhere)."""
     try:
         null = os.open(os.devnull, os.O_RDWR)
         if null != fd:
@@ -151,9 +166,11 @@ def prepare() -> None:
     docstring).  Idempotent."""
     _sane_size_environment()
     for name, fd in (("stdin", 0), ("stdout", 1), ("stderr", 2)):
-        if getattr(sys, name) is None or not _fd_open(fd):
+        if getattr(sys, name) is None or not _fd_usable(fd, write=fd > 0):
             _closed.add(name)
             _point_at_devnull(fd)
+    if "stdin" in _closed:
+        sys.stdin = None  # type: ignore[assignment]  # read as closed by every reader (eval -, the REPL)
     if "stderr" in _closed:
         sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
     for name in ("stdout", "stderr"):
@@ -165,10 +182,6 @@ def prepare() -> None:
 
 def stdout_closed() -> bool:
     return "stdout" in _closed
-
-
-def stdin_closed() -> bool:
-    return "stdin" in _closed or sys.stdin is None
 
 
 def ascii_only(stream: TextIO | None) -> bool:

@@ -7,7 +7,7 @@ standard input, ``stdin`` (text) or ``stdin_b64`` (bytes that are not UTF-8).
 
 Groups:
   readme     every command shown in README.md (copied by hand) and its REPL session
-  examples   every example of ``adcalc --help`` / ``adcalc CMD --help`` (``adcalc.front.cli.EXAMPLES``,
+  examples   every example of ``adcalc --help`` / ``adcalc CMD --help`` (the registry's examples, ``adcalc.front.commands``,
              copied by hand so that this file never imports the package), and the help texts
   samples    every ``samples/*.ad`` at its own ``# @at`` point(s): eval, grad (both modes),
              jacobian (vector outputs and array inputs), ir; tables, --json, --trace
@@ -176,7 +176,7 @@ def readme() -> None:
 
 
 # =============================================================================================
-# adcalc --help and adcalc.front.cli.EXAMPLES (copied by hand)
+# adcalc --help and the registry's examples (copied by hand)
 # =============================================================================================
 
 QUICK = 'adcalc grad "exp(2*x1) + x1*x2^2 + cos(x2)" --at x1=1,x2=2'

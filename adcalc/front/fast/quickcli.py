@@ -138,7 +138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             signal.signal(signal.SIGINT, _SIGINT_BEFORE)  # from here on Ctrl-C raises KeyboardInterrupt
         prepare()
         if stdout_closed():
-            sys.stderr.write("adcalc: standard output is closed, so there is nowhere to print results "
+            sys.stderr.write("adcalc: standard output is closed (or open only for reading), so there is nowhere "
+                             "to print results "
                              "(redirect it to a file or /dev/null instead of closing it)\n")
             return EXIT_NO_OUTPUT
         args = list(sys.argv[1:] if argv is None else argv)

@@ -35,16 +35,15 @@ from prompt_toolkit.styles import Style
 from prompt_toolkit.validation import ValidationError, Validator
 
 from adcalc.errors import shown
+from adcalc.language.keywords import KEYWORDS, RESERVED
 from adcalc.present import console
 from adcalc.rules.registry import BUILTIN_NAMES as FUNCTIONS
 from adcalc.rules.registry import CONSTANTS
 
 from .session import SESSION_COMMANDS, Session
 
-# the language's keywords; the REPL's clause words (``at dir cot wrt order``) are highlighted with
-# them, and its commands as commands: both are read off the session's registry
-KEYWORDS = {"def", "return", "if", "elif", "else", "while", "for", "in", "and", "or", "not", "break", "continue",
-            "pass"}
+# the language's keywords (adcalc.language.keywords); the REPL's clause words (``at dir cot wrt
+# order``) are highlighted with them, and its commands as commands: both read off the registry
 _TOKEN = re.compile(r"(?P<comment>#.*)|(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|"
                     r"(?P<session>^\s*:\w+)|(?P<name>[A-Za-z_]\w*)|(?P<op>\*\*|[-+*/^=<>!]=?|[(),\[\]:])|(?P<other>.)")
 
@@ -64,7 +63,7 @@ class AdcalcLexer(Lexer):
     def lex_document(self, document: Document):  # type: ignore[no-untyped-def]
         lines = document.lines
         commands = self.session.commands.repl_names
-        keywords = KEYWORDS | set(self.session.commands.clause_words)
+        keywords = KEYWORDS | RESERVED | set(self.session.commands.clause_words)
 
         def get_line(i: int) -> list[tuple[str, str]]:
             out = []

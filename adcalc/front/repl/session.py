@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from rich.text import Text
 
 from adcalc.errors import AdcalcError, shown
-from adcalc.front.commands import REGISTRY
+from adcalc.language.keywords import KEYWORDS, RESERVED
 from adcalc.present import console, messages
 from adcalc.rules.registry import BUILTIN_NAMES as FUNCTIONS
 from adcalc.rules.registry import CONSTANTS
@@ -52,18 +52,11 @@ from adcalc.rules.registry import CONSTANTS
 from .definitions import Definition, Definitions
 from .derivatives import DerivativeCommands
 from .layout import Located
-from .settings import SESSION_COMMANDS, SessionCommands, help_text
+from .settings import SESSION_COMMANDS, SessionCommands
 from .state import Settings
 from .syntax import ASSIGN, BLOCK_START, ONE_LINE_DEF, clause_ranges, entry_text, input_status, split_clauses
 
-__all__ = ["BLOCK_START", "CLAUSES", "COMMANDS", "HELP", "RESERVED", "SESSION_COMMANDS", "Definition", "Session",
-           "Settings", "clause_ranges", "split_clauses"]
-
-COMMANDS = REGISTRY.repl_names
-CLAUSES = REGISTRY.clause_words
-RESERVED = COMMANDS + CLAUSES  # words of the command syntax: never a variable, function or parameter
-HELP = help_text(REGISTRY)
-_LANGUAGE_WORDS = {"range", "return", "def", "if", "elif", "else", "while", "for", "in", "and", "or", "not"}
+__all__ = ["BLOCK_START", "SESSION_COMMANDS", "Definition", "Session", "Settings", "clause_ranges", "split_clauses"]
 
 
 @dataclass
@@ -133,8 +126,11 @@ class Session(Definitions, DerivativeCommands, SessionCommands):
 
     # ---- for the completer ----------------------------------------------------------------------
     def words(self) -> list[str]:
+        """What completion offers: functions, constants, your names, commands, the clause words
+        (``at dir wrt order …``) and the language's keywords."""
         return sorted(set(FUNCTIONS) | set(CONSTANTS) | set(self.variables) | set(self.definitions)
-                      | set(self.commands.repl_names) | set(SESSION_COMMANDS) | _LANGUAGE_WORDS)
+                      | set(self.commands.repl_names) | set(self.commands.clause_words) | set(SESSION_COMMANDS)
+                      | KEYWORDS | RESERVED)
 
 
 def _write(stream: object, text: str) -> None:
