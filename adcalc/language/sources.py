@@ -10,12 +10,17 @@ and lone CR line endings read as LF.
 
 from __future__ import annotations
 
+import codecs
 import os
 import sys
-from typing import BinaryIO
 
 from adcalc.errors import AdcalcError, Span
-from adcalc.language.parser import MAX_INPUT_BYTES
+
+TYPE_CHECKING = False  # typing itself is not imported: the one-shot command reads looks_like_file
+if TYPE_CHECKING:
+    from typing import BinaryIO
+
+MAX_INPUT_BYTES = 8 * 1024 * 1024  # a source larger than this is refused (files, standard input, text)
 
 
 def looks_like_file(arg: str) -> bool:
@@ -28,21 +33,29 @@ def _decode(data: bytes, label: str) -> str:
     if len(data) > MAX_INPUT_BYTES:
         raise AdcalcError("limit", f"{label} is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB",
                           hint="split it into smaller files")
+    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     if b"\x00" in data:
-        offset = data.index(b"\x00")
-        line = data.count(b"\n", 0, offset) + 1
+        line, column = _place(data, data.index(b"\x00"), bom)
         raise AdcalcError("file", f"{label} contains a NUL byte: it looks like a binary file, not adcalc source",
-                          Span(line, 1, line, 2))
+                          Span(line, column, line, column + 1))
     try:
-        text = data.decode("utf-8-sig")
+        text = data[bom:].decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise AdcalcError("file", f"{label} is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+        offset = bom + exc.start  # in the file (the decoder's offsets start after the BOM)
+        line, column = _place(data, offset, bom)
+        raise AdcalcError("file", f"{label} is not valid UTF-8 (byte 0x{data[offset]:02x} at offset {offset})",
                           Span(line, column, line, column + 1), hint="save the file as UTF-8") from None
     if not text.strip():
         raise AdcalcError("file", f"{label} is empty", hint="write an expression or a program in it")
     return newlines(text)
+
+
+def _place(data: bytes, offset: int, bom: int) -> tuple[int, int]:
+    """The line and column of byte ``offset`` as positions count in the text: lines end at LF (or
+    CR LF, or a lone CR: see ``newlines``), columns count characters, and the BOM is not one."""
+    head = data[bom:offset].replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    start = head.rfind(b"\n") + 1
+    return head.count(b"\n") + 1, len(head[start:].decode("utf-8", "replace")) + 1
 
 
 def newlines(text: str) -> str:

@@ -41,6 +41,14 @@ class Definition:
         return Piece(self.source, self.origin, self.name)
 
 
+def _outside_block(line: str) -> bool:
+    """A line of a ``def`` block typed in the REPL that is not part of it: code at column 0 (the
+    indentation is the spaces and tabs a line starts with; form feeds, as blanks, are ignored)
+    other than the ``def`` line itself."""
+    code = line.lstrip(" \t\f")
+    return bool(code) and not code.startswith("#") and line[:1] not in (" ", "\t") and not line.startswith("def ")
+
+
 class Definitions(SessionState):
     """Values, bindings and definitions: a part of ``Session``."""
 
@@ -70,10 +78,13 @@ class Definitions(SessionState):
         if body_start >= len(entry):
             raise self._error("syntax", f"the definition of {name} has no body", m.start(3) - 1, m.start(3),
                               hint=f"{name}({params.strip()}) = <expression>")
-        for p in names:
-            if not NAME.match(p):
-                start = m.start(2) + params.index(p)
+        offset = m.start(2)  # each parameter's own place (not the first match of its text: f(a1, 1))
+        for raw in params.split(","):
+            p = raw.strip()
+            if p and not NAME.match(p):
+                start = offset + len(raw) - len(raw.lstrip())
                 raise self._error("syntax", f"'{p}' is not a parameter name", start, start + len(p))
+            offset += len(raw) + 1
         header = entry[m.start(1):m.end(2) + 1]
         if "\n" in header:
             header = f"{name}({', '.join(names)})"
@@ -91,8 +102,8 @@ class Definitions(SessionState):
         if not m:
             self._load(Layout([verbatim(source, entry, self.entries, None, 1)]))  # the parser says what is wrong
             raise AdcalcError("syntax", "write def name(params): and an indented body")
-        if sum(1 for line in source.splitlines() if line.startswith("def ")) != 1 or any(
-                line[:1] not in ("", " ", "\t", "#") and not line.startswith("def ") for line in source.splitlines()):
+        lines = source.split("\n")  # lines as the parser counts them: only "\n" ends one (not "\f")
+        if sum(1 for line in lines if line.startswith("def ")) != 1 or any(_outside_block(line) for line in lines):
             raise AdcalcError("syntax", "define one function per block (and nothing else)")
         names = tuple(p.strip() for p in m.group(2).split(",") if p.strip())
         piece = verbatim(source, entry, self.entries, None, 1, m.group(1))
@@ -143,7 +154,7 @@ class Definitions(SessionState):
         defs = [f for name, f in program.functions.items() if name != "<main>"]
         if not defs:
             raise AdcalcError("usage", f"{path} has no definitions to load")
-        lines = text.splitlines()
+        lines = text.split("\n")  # as the parser counts lines: "\f", "\v", U+2028 … do not end one
         starts = sorted(f.span.line for f in defs) + [len(lines) + 1]
         trial = dict(self.definitions)
         for f in defs:

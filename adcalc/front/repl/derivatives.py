@@ -7,10 +7,13 @@ the command line fills, and the command's runner computes the result, shown by
 ``adcalc.present.render``.  The target is a function of the session or any expression; the point
 (``at``) defaults to the session's variables and its values may be expressions over them.  A
 clause the command does not take is ignored; a required clause that is missing is a ``usage``
-error with an example.
+error with an example.  A count (``order``) is a whole number from 1 to 100, as on the command
+line; a bad clause value is an error at its own text (the caret under it, not the space before).
 """
 
 from __future__ import annotations
+
+import math
 
 from rich.text import Text
 
@@ -83,8 +86,27 @@ class DerivativeCommands(SessionState):
         if kind == "numbers":
             return parse_numbers(text, clause)
         if kind == "count":
-            return int(parse_number(text, clause))
+            return self._count(clause, where)
         return text or None  # a name
+
+    def _count(self, clause: str, where: tuple[int, int]) -> int:
+        """A whole number from 1 to ``MAX_ORDER`` (the one count clause is ``deriv``'s order), as
+        the command line and the API take it: ``2.7``, ``inf`` or ``0`` is an error at its text."""
+        from adcalc.ops.higher import MAX_ORDER
+
+        start, end = _trimmed(self.entry, *where)
+        text = self.entry[start:end]
+        need, hint = f"a whole number from 1 to {MAX_ORDER}", f"e.g. {clause} 3"
+        if not text:  # the caret under the clause word
+            raise self._error("input", f"`{clause}` needs {need}", where[0] - len(clause), where[0], hint=hint)
+        try:
+            value = parse_number(text, clause)
+        except AdcalcError:
+            value = math.nan
+        if not (math.isfinite(value) and value == int(value) and 1 <= value <= MAX_ORDER):
+            shown = text if len(text) <= 30 else text[:27] + "…"
+            raise self._error("input", f"{clause} must be {need}, not {shown}", start, end, hint=hint)
+        return int(value)
 
     def _bindings(self, where: tuple[int, int], what: str) -> dict[str, float]:
         """``entry[where]``, ``x=1, y=2*a``, → numbers; in the REPL a value may be any expression
@@ -95,10 +117,11 @@ class DerivativeCommands(SessionState):
             item = entry[start:end]
             name, eq, expr = item.partition("=")
             name = name.strip()
+            shown_at = _trimmed(entry, start, end)  # the caret under the item, not the space before it
             if not eq or not NAME.match(name) or not expr.strip():
-                raise self._error("input", f"{what}: '{item.strip()}' is not NAME=VALUE", start, end, hint="e.g. x=1.5")
+                raise self._error("input", f"{what}: '{item.strip()}' is not NAME=VALUE", *shown_at, hint="e.g. x=1.5")
             if name in out:
-                raise self._error("input", f"{what}: '{name}' is given twice", start, end)
+                raise self._error("input", f"{what}: '{name}' is given twice", *shown_at)
             try:
                 out[name] = parse_number(expr, f"{what} {name}")
                 continue
@@ -106,3 +129,9 @@ class DerivativeCommands(SessionState):
                 pass
             out[name] = self._value_of(start + item.index("=") + 1, end, f"{what} {name}")
         return out
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """``text[start:end]`` without its surrounding white space, as a range of ``text``."""
+    chunk = text[start:end]
+    return start + len(chunk) - len(chunk.lstrip()), start + len(chunk.rstrip())

@@ -123,9 +123,13 @@ class SessionCommands(SessionState):
                 raise AdcalcError("usage", f":{name} takes on or off")
             setattr(s, name, arg == "on")
         else:
-            if not arg.isdigit() or not 1 <= int(arg) <= 17:
+            # ASCII digits only: "²".isdigit() is true but int("²") fails; a long run of digits
+            # is out of range without being converted
+            digits = arg.lstrip("0")
+            if not arg.isascii() or not arg.isdigit() or len(digits) > 2 or not 1 <= int(digits or "0") <= 17:
                 raise AdcalcError("usage", ":digits takes a whole number from 1 to 17")
-            s.digits = int(arg)
+            s.digits = int(digits)
+            arg = digits
         self.out.print(Text(f"{name} = {arg}"))
 
 
