@@ -293,3 +293,13 @@ def test_a_command_added_to_a_copy_of_the_registry_shows_up_everywhere(capsys) -
 def test_the_registry_refuses_what_the_front_ends_cannot_offer(bad) -> None:
     with pytest.raises(ValueError):
         bad()
+
+
+@pytest.mark.parametrize("value, message", [("٣", "'٣' is not a whole number"), ("1_0", "'1_0' is not a whole number"),
+                                            ("-1", "must be at least 1"), ("0", "must be at least 1"),
+                                            ("1" * 19, "is too large")])
+def test_whole_number_options_take_ascii_digits_only(value: str, message: str,
+                                                      capsys: pytest.CaptureFixture) -> None:
+    # int() alone would take Arabic-Indic digits and underscores; the option's help says N
+    assert cli.main(["eval", "x", "--at", "x=1", "--max-steps", value]) == 2
+    assert f"argument --max-steps: {message}" in capsys.readouterr().err

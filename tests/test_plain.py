@@ -77,6 +77,10 @@ COMMAND_LINES = [
     ["eval", "x^2", "--at", "x=2", "--mode", "forward"],  # not an eval option: usage error
     ["grad", "x^2", "--at", "x=2", "--at", "x=3"],
     ["jvp", "x^2", "--at", "x=2", "--dir", "x=1"],
+    ["grad", "x/y", "--at", "x=1,y=0"],  # a division (the fast path once sent every '/' to the full one)
+    ["grad", "x/y - 1/x", "--at", "x=2,y=4", "--json"],
+    ["eval", "0/x", "--at", "x=0"],
+    ["grad", "samples/newton_sqrt.ad", "--at", "a=2"],  # a file: the full path reads it
 ]
 
 

@@ -162,10 +162,12 @@ def positive_int(text: str) -> int:
     """argparse type: a whole number ≥ 1."""
     import argparse
 
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    digits = text.strip().removeprefix("-")
+    if not (digits.isascii() and digits.isdigit()):  # int() would also take '٣' and '1_0'
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number")
+    if len(digits) > 18:
+        raise argparse.ArgumentTypeError("is too large")
+    value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value

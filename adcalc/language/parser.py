@@ -22,8 +22,8 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from lark.indenter import Indenter as _LarkIndenter
 
 from adcalc.errors import AdcalcError, Span
+from adcalc.language.sources import MAX_INPUT_BYTES
 
-MAX_INPUT_BYTES = 8 * 1024 * 1024
 MAX_INDENT_LEVELS = 100
 
 # What a person calls each terminal, for "expected ..." messages.
@@ -96,7 +96,7 @@ class Indenter(_LarkIndenter):
             )
 
     def _indentation(self, token: Token, levels: list[int]) -> Iterator[Token]:
-        indent_str = token.rsplit("\n", 1)[1]
+        indent_str = token.rsplit("\n", 1)[1].rsplit("\f", 1)[-1]  # a form feed resets the column, as in CPython
         indent = indent_str.count(" ") + indent_str.count("\t") * self.tab_len
         line = token.end_line or token.line
         if indent > levels[-1]:
@@ -246,9 +246,15 @@ def _token_text(token: Token) -> str:
 def _token_span(token: Token, text: str) -> Span:
     line = token.line or 1
     column = token.column or 1
-    if token.type in ("_NL", "_DEDENT", "_INDENT", "$END"):
-        # Point just past the last character of the line the statement was on.
-        lines = text.splitlines() or [""]
+    if token.type == "_INDENT":
+        # The indentation itself: the end of the newline token (which starts on an earlier line,
+        # at the end of the line before, or at a comment, and spans any blank lines between).
+        line = token.end_line or line
+        return Span(line, 1, line, max(token.end_column or 1, 2))
+    if token.type in ("_NL", "_DEDENT", "$END"):
+        # Point just past the last character of the line the statement was on.  Lines end at
+        # "\n" only, as the grammar counts them (a form feed is white space, not a line break).
+        lines = text.split("\n")
         if token.type == "$END" or line > len(lines):
             line = len(lines)
             while line > 1 and not lines[line - 1].strip():
@@ -297,13 +303,13 @@ def _syntax_error(exc: UnexpectedInput, text: str, parser: Lark) -> AdcalcError:
         )
         err.at_end = True  # type: ignore[attr-defined]
         return err
-    return AdcalcError("syntax", str(exc).splitlines()[0])
+    return AdcalcError("syntax", str(exc).split("\n", 1)[0])
 
 
 def _only_blank_after(token: Token, text: str) -> bool:
     pos = token.start_pos if token.start_pos is not None else len(text)
     rest = text[pos:]
-    return all(not line.strip() or line.strip().startswith("#") for line in rest.splitlines())
+    return all(not line.strip() or line.strip().startswith("#") for line in rest.split("\n"))
 
 
 def parse(text: str) -> Tree:
@@ -314,13 +320,15 @@ def parse(text: str) -> Tree:
             f"the input is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB",
             hint="split it into smaller files",
         )
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        raise AdcalcError("syntax", "the input contains a NUL byte (is it a binary file?)", Span(line, 1, line, 2))
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\r" in text:  # CR LF and old Mac CR line endings, as Python reads them
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        at = text.index("\x00")
+        line, column = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+        raise AdcalcError("syntax", "the input contains a NUL byte (is it a binary file?)",
+                          Span(line, column, line, column + 1))
     if not text.endswith("\n"):
         text += "\n"
     parser = get_parser()

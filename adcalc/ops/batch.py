@@ -108,7 +108,7 @@ def parse_directives(text: str) -> list[Point]:
     """The ``# @at`` points of a file, each with its ``# @expect`` lines and ``# @tol``."""
     points: list[Point] = []
     tolerance = DEFAULT_TOLERANCE
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(text.split("\n"), 1):  # lines as the grammar counts them
         m = _DIRECTIVE.match(line)
         if not m:
             continue

@@ -7,8 +7,9 @@ standard input, ``stdin`` (text) or ``stdin_b64`` (bytes that are not UTF-8).
 
 Groups:
   readme     every command shown in README.md (copied by hand) and its REPL session
-  examples   every example of ``adcalc --help`` / ``adcalc CMD --help`` (the registry's examples, ``adcalc.front.commands``,
-             copied by hand so that this file never imports the package), and the help texts
+  examples   every example of ``adcalc --help`` / ``adcalc CMD --help`` (the registry's examples in
+             ``adcalc.front.commands``, copied by hand so that this file never imports the package),
+             and the help texts
   samples    every ``samples/*.ad`` at its own ``# @at`` point(s): eval, grad (both modes),
              jacobian (vector outputs and array inputs), ir; tables, --json, --trace
   run        ``adcalc run`` over samples/ and over the corpus's own programs (tests/golden/programs)

@@ -35,6 +35,7 @@ if _SIGINT_BEFORE is signal.default_int_handler:  # not when the shell started u
 import os  # noqa: E402 - after the handler: the handler covers these imports too
 from collections.abc import Sequence  # noqa: E402
 
+from adcalc.language.sources import looks_like_file  # noqa: E402
 from adcalc.present.streams import EXIT_BROKEN_PIPE, EXIT_NO_OUTPUT, prepare, quiet_broken_pipe, stdout_closed  # noqa: E402
 
 EXIT_INTERRUPTED = 130
@@ -70,8 +71,8 @@ def _options(argv: list[str]) -> tuple[str, str, str, bool, str | None] | None:
         i += 1
     if source is None or at is None:
         return None
-    if source.endswith(".ad") or "/" in source or os.sep in source:
-        return None  # maybe a file: the full path decides
+    if looks_like_file(source):
+        return None  # a file: the full path reads it
     return argv[0], source, at, want_json, mode
 
 
