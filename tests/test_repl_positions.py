@@ -171,3 +171,20 @@ def test_a_line_of_only_a_form_feed_inside_a_block_keeps_the_block(tmp_path: Pat
     (tmp_path / "lib.ad").write_text("def g(a):\n    b = 2 * a\n\f\n    # page two\n\f    return b + 1\n")
     r = repl(tmp_path, ":load lib.ad\ng(5)\n")
     assert clean(r) == "" and r.stdout.split("\n")[:2] == ["loaded g from lib.ad", "11"]
+
+
+def test_a_piped_repl_line_that_is_not_utf8_is_reported_at_its_character_column(tmp_path: Path) -> None:
+    p = adcalc(tmp_path, "repl", stdin=b"1+1\ncaf\xc3\xa9 \xff\n2+2\n")  # caf\u00e9, then a stray byte
+    err = clean(p)
+    assert p.stdout == b"2\n4\n" and p.returncode == 1
+    assert "error (file) at 2:6: standard input line 2 is not valid UTF-8 (byte 0xff at column 6)" in err
+
+
+def test_a_non_ascii_character_is_named_by_its_code_point(tmp_path: Path) -> None:
+    # on an ASCII-only output the notation degrades ('π' reads 'pi'): the code point stays exact
+    for env_encoding, quoted in (("utf-8", "'π'"), ("ascii", "'pi'")):
+        p = subprocess.run([sys.executable, "-m", "adcalc", "eval", "x + π", "--at", "x=1"], capture_output=True,
+                           cwd=tmp_path, timeout=60, env={**os.environ, "PYTHONIOENCODING": env_encoding})
+        err = p.stderr.decode(env_encoding)
+        assert p.returncode == 1 and err.startswith(f"error (syntax) at 1:5: unexpected character {quoted} (U+03C0)")
+        assert ("  x + π\n      ^\n" if env_encoding == "utf-8" else "  x + \\u03c0\n      ^^^^^^\n") in err

@@ -125,11 +125,13 @@ def call_of(command: Command, args: argparse.Namespace, text: str) -> Call:
 
 
 def _run(args: argparse.Namespace, state: dict[str, Any], commands: Registry = REGISTRY) -> int:
-    from adcalc.language.sources import read_source
+    from adcalc.language.sources import looks_like_file, read_source
 
     command = commands[args.command]
     if command.shows == "itself":
         return command.runner(args)  # type: ignore[no-any-return]
+    if args.source == "-" or looks_like_file(args.source):  # a file error names where it is
+        state["label"] = "<stdin>" if args.source == "-" else args.source
     text, label, _ = read_source(args.source)
     state["source"], state["label"] = text, label
     call = call_of(command, args, text)

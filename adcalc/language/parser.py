@@ -270,6 +270,8 @@ def _syntax_error(exc: UnexpectedInput, text: str, parser: Lark) -> AdcalcError:
     if isinstance(exc, UnexpectedCharacters):
         char = text[exc.pos_in_stream] if 0 <= exc.pos_in_stream < len(text) else "?"
         shown = repr(char) if char.isprintable() and char != " " else f"U+{ord(char):04X}"
+        if char.isprintable() and not char.isascii():  # named too: an ASCII-only output shows 'π' as 'pi'
+            shown += f" (U+{ord(char):04X})"
         hint = None
         if char in "\"'":
             hint = "adcalc has no strings"

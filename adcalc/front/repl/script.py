@@ -66,9 +66,10 @@ def run_script(stream: TextIO, session: Session | None = None) -> int:
                 bad.append(number)
                 from adcalc.errors import AdcalcError, Span
 
+                column = len(line[:e.start].decode("utf-8")) + 1  # in characters, as positions count
                 error = AdcalcError("file", f"standard input line {number} is not valid UTF-8 "
-                                    f"(byte 0x{line[e.start]:02x} at column {e.start + 1}); the line is skipped",
-                                    Span(number, e.start + 1, number, e.start + 2), hint="send UTF-8 text")
+                                    f"(byte 0x{line[e.start]:02x} at column {column}); the line is skipped",
+                                    Span(number, column, number, column + 1), hint="send UTF-8 text")
                 messages.render_error(session.err, error, None, None)  # type: ignore[arg-type]
 
     for text in inputs(decoded(), session):
