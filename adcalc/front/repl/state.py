@@ -81,7 +81,8 @@ class SessionState:
                               hint="bind it first (" + "; ".join(f"{n} = …" for n in missing)
                               + ") or add: at " + ", ".join(f"{n}=…" for n in missing))
         # inputs in the source's order, then any extra names given with `at`
-        return {**{n: point[n] for n in loaded.inputs}, **{n: v for n, v in given.items() if n not in loaded.inputs}}
+        inputs = set(loaded.inputs)  # a set: one look-up per name keeps many inputs linear
+        return {**{n: point[n] for n in loaded.inputs}, **{n: v for n, v in given.items() if n not in inputs}}
 
     def _warnings(self, warnings: list[Warning], layout: Layout) -> None:
         """Each warning at its place in the user's text (see ``Layout.place``)."""
