@@ -159,27 +159,20 @@ def bind(loaded: Loaded, point: Mapping[str, float],
                 raise AdcalcError("input", f"the value of '{name}' must be a number, not {value!r}") from None
         values[name] = float(value)
     inputs = loaded.program.inputs
-    missing = [n for n in inputs if n not in values]  # values is a dict: linear in the inputs
+    missing = [n for n in inputs if n not in values]
     if missing:
         raise AdcalcError("input", f"no value for {', '.join(missing)}",
                           hint="give every input a value: --at " + ",".join(f"{n}=…" for n in inputs))
-    known = input_set(loaded)
+    known = frozenset(inputs)  # a set: one look-up per name keeps binding linear
     warnings = [Warning("unused", f"'{n}' is bound but the source never uses it (its derivative is 0); "
                         "is it a typo?", details={"name": n}) for n in names if n not in known]
     return names, values, warnings
 
 
-def input_set(loaded: Loaded) -> frozenset[str]:
-    """The source's input names as a set, so that binding n inputs is linear in n: a membership
-    test on the ``inputs`` tuple is O(n), and one per bound name made binding 8,000 inputs take
-    seconds (building the set is O(n), once per call)."""
-    return frozenset(loaded.program.inputs)
-
-
 def used_inputs(loaded: Loaded, names: Sequence[str]) -> list[str]:
-    """The names of ``names`` (a point's order) that the source reads: the inputs the modes create,
-    in that order (so they are the tape's / trace's first nodes v1 … vk)."""
-    inputs = input_set(loaded)
+    """The names (in the point's order) that the source reads: its nodes v1 … vk, in that order.
+    A set look-up keeps binding n inputs linear in n (``in`` on the inputs tuple is O(n))."""
+    inputs = frozenset(loaded.program.inputs)
     return [n for n in names if n in inputs]
 
 
