@@ -16,6 +16,7 @@ from typing import Any
 from adcalc.language.ir import Cmp, Eqn
 from adcalc.rules.registry import Primitive
 from adcalc.transform.forward import Dual, ForwardMode
+from adcalc.transform.mode import Mode
 
 
 class OneSidedMode(ForwardMode):
@@ -41,6 +42,8 @@ class OneSidedMode(ForwardMode):
             raise self.unsupported(site)  # one-sided sweeps are for scalar programs (None: unbound, said below)
         out = self._kinked(prim, args, site)
         return out if out is not None else super().apply(prim, args, site)
+
+    element = Mode.element  # no scalar path for x[i]: arrays are unsupported here (apply says so)
 
     def apply1(self, prim: Primitive, x: object, site: Eqn) -> object:
         out = self._kinked(prim, (x,), site)
