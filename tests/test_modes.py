@@ -12,7 +12,7 @@ import math
 import pytest
 
 from adcalc.language.ir import Const, Eqn, Var
-from adcalc.rules.registry import PRIMITIVES
+from adcalc.rules.registry import PRIMITIVES, REGISTRY
 from adcalc.transform.forward import Dual, ForwardMode
 from adcalc.transform.mode import EvalMode, Mode
 from adcalc.transform.reverse import ReverseMode
@@ -107,3 +107,66 @@ def test_constants_in_a_site_do_not_matter() -> None:
     s = Eqn("v2", "mul", (Var("x"), Const(2.0, "2")), None, ())
     out = m.apply2(PRIMITIVES["mul"], Dual(3.0, (1.0,)), 2.0, s)
     assert out.primal == 6.0 and out.tangent == (2.0,)
+
+
+# ---- element reads: x[i] / A[i, j] on the scalar path vs the index rule ---------------------------
+
+ELEMENT_ARRAYS = [[1.5, -0.0, math.inf, math.nan, 2.0], [[0.5, -1.0, 3.0], [math.nan, 4.0, -0.0]]]
+SUBSCRIPTS = [0.0, 1.0, 2.0, -1.0, -2.0, 4.0, -5.0, 5.0, -6.0, 1.5, math.nan, math.inf, -0.0]
+
+
+def element_cases() -> list[tuple[object, tuple[float, ...]]]:
+    import numpy as np
+
+    cases = []
+    for rows in ELEMENT_ARRAYS:
+        x = np.array(rows)
+        for key in itertools.product(SUBSCRIPTS, repeat=x.ndim):
+            cases.append((x, key))
+        cases.append((x, (0.0,) * (x.ndim + 1)))  # too many subscripts
+    return cases
+
+
+def element_site(n: int) -> Eqn:
+    return Eqn("v9", "index", tuple(Var(f"a{i}") for i in range(n + 1)), None, (), False, ("i",) * n)
+
+
+def outcome(call) -> tuple:  # type: ignore[no-untyped-def]
+    from adcalc import AdcalcError
+
+    try:
+        return ("ok", call())
+    except AdcalcError as e:
+        return ("error", e.kind, e.message)
+
+
+@pytest.mark.parametrize("active", [True, False])
+def test_element_specialisations_equal_the_general_step(active: bool) -> None:
+    """``element`` (eval, forward, reverse) against ``apply`` of the ``index`` rule: the same value,
+    tangents, adjoint of the array after a sweep, warnings and errors, at every kind of subscript."""
+    import numpy as np
+
+    prim = REGISTRY["index"]
+    for x, key in element_cases():
+        s = element_site(len(key))
+        results = []
+        for general in (False, True):
+            e = EvalMode()
+            ev = outcome(lambda: e.apply(prim, [x, *key], s) if general else e.element(prim, x, key, s))
+            f = ForwardMode([np.ones((2,) + x.shape)])
+            fx = f.input(0, "x", x) if active else x
+            fo = outcome(lambda: f.apply(prim, [fx, *key], s) if general else f.element(prim, fx, key, s))
+            fo = fo if fo[0] != "ok" or type(fo[1]) is not Dual else ("ok", fo[1].primal, fo[1].tangent)
+            r = ReverseMode()
+            rx = r.input(0, "x", x) if active else x
+            ro = outcome(lambda: r.apply(prim, [rx, *key], s) if general else r.element(prim, rx, key, s))
+            adjoint = None
+            if ro[0] == "ok" and type(ro[1]) is int:
+                adjoint = r.gradient([ro[1]], [2.5])[0]
+                ro = ("ok", r.primal(ro[1]))
+            results.append((ev, warnings(e), fo, warnings(f), ro, warnings(r), adjoint))
+        fast, slow = results
+        for a, b in zip(fast[:-1], slow[:-1]):
+            assert same(a, b), (x.tolist(), key, fast, slow)
+        assert (fast[-1] is None) == (slow[-1] is None) and (
+            fast[-1] is None or np.array_equal(fast[-1], slow[-1], equal_nan=True)), (key, fast, slow)
