@@ -131,11 +131,13 @@ def element_site(n: int) -> Eqn:
     return Eqn("v9", "index", tuple(Var(f"a{i}") for i in range(n + 1)), None, (), False, ("i",) * n)
 
 
-def outcome(call) -> tuple:  # type: ignore[no-untyped-def]
+def outcome(mode: Mode, general: bool, x: object, key: tuple[float, ...]) -> tuple:
+    """``x[key]`` by the general step or by ``element``: ("ok", value) or ("error", kind, message)."""
     from adcalc import AdcalcError
 
+    prim, s = REGISTRY["index"], element_site(len(key))
     try:
-        return ("ok", call())
+        return ("ok", mode.apply(prim, [x, *key], s) if general else mode.element(prim, x, key, s))
     except AdcalcError as e:
         return ("error", e.kind, e.message)
 
@@ -146,20 +148,16 @@ def test_element_specialisations_equal_the_general_step(active: bool) -> None:
     tangents, adjoint of the array after a sweep, warnings and errors, at every kind of subscript."""
     import numpy as np
 
-    prim = REGISTRY["index"]
     for x, key in element_cases():
-        s = element_site(len(key))
         results = []
         for general in (False, True):
             e = EvalMode()
-            ev = outcome(lambda: e.apply(prim, [x, *key], s) if general else e.element(prim, x, key, s))
+            ev = outcome(e, general, x, key)
             f = ForwardMode([np.ones((2,) + x.shape)])
-            fx = f.input(0, "x", x) if active else x
-            fo = outcome(lambda: f.apply(prim, [fx, *key], s) if general else f.element(prim, fx, key, s))
+            fo = outcome(f, general, f.input(0, "x", x) if active else x, key)
             fo = fo if fo[0] != "ok" or type(fo[1]) is not Dual else ("ok", fo[1].primal, fo[1].tangent)
             r = ReverseMode()
-            rx = r.input(0, "x", x) if active else x
-            ro = outcome(lambda: r.apply(prim, [rx, *key], s) if general else r.element(prim, rx, key, s))
+            ro = outcome(r, general, r.input(0, "x", x) if active else x, key)
             adjoint = None
             if ro[0] == "ok" and type(ro[1]) is int:
                 adjoint = r.gradient([ro[1]], [2.5])[0]
