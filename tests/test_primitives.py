@@ -20,6 +20,13 @@ from adcalc.transform.forward import Dual
 
 mp.mp.dps = 40
 
+
+
+def _as_number(op: object) -> object:
+    """A comparison as Python's bool, as a number: 1 or 0."""
+    return lambda x, y: mp.mpf(1) if op(x, y) else mp.mpf(0)  # type: ignore[operator]
+
+
 # name → (mpmath function, language source, in-domain points)
 ROWS: dict[str, tuple] = {
     "add": (lambda x, y: x + y, "x + y", [(0.3, -1.7), (2.0, 5.5)]),
@@ -62,7 +69,7 @@ ROWS: dict[str, tuple] = {
     "ceil": (mp.ceil, "ceil(x)", [(0.3,), (-2.5,)]),
     "step": (lambda x: mp.mpf(1) if x > 0 else mp.mpf(0), None, [(0.3,), (-2.5,)]),
     # Python's discrete operations: the truth is exact arithmetic (mpmath's floor of the exact quotient)
-    **{name: ((lambda op: lambda x, y: mp.mpf(1) if op(x, y) else mp.mpf(0))(op), f"x {sym} y",
+    **{name: (_as_number(op), f"x {sym} y",
               [(0.3, -1.7), (-2.0, 5.5), (1.0, 1.5)])
        for name, sym, op in (("lt", "<", operator.lt), ("le", "<=", operator.le), ("gt", ">", operator.gt),
                              ("ge", ">=", operator.ge), ("eq", "==", operator.eq), ("ne", "!=", operator.ne))},

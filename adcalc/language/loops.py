@@ -72,6 +72,11 @@ class LoopLowerer:
         """``for v in x:`` over a list or an array's first axis: a hidden counter ``#v`` runs over
         ``range(len(x))`` and ``v = x[#v]`` starts each iteration (x is evaluated once)."""
         where = span_of(iterable)
+        if isinstance(iterable, Tree) and iterable.data in ("number", "unary", "arith", "term", "power") \
+                and not any(isinstance(t, Tree) and t.data in ("name", "call", "subscript", "vector")
+                            for t in iterable.iter_subtrees()):
+            raise AdcalcError("type", "a for loop runs over range(…), a list or an array, not a number", where,
+                              hint="for i in range(n), for v in [a, b, c] or for v in x (an array)")
         seq = self.expr(iterable)
         if isinstance(seq, Var) and seq.name == var:  # for x in x: keep the sequence apart from the variable
             t = self.temp()

@@ -361,7 +361,11 @@ def _module_constants(top: list[Tree], signatures: dict[str, _Signature]) -> dic
 
 def lower(tree: Tree, source: str = "") -> Program:
     """Lower a parse tree (``adcalc.language.parser.parse``) to a ``Program``."""
-    statements = _without_docstring([c for c in tree.children if isinstance(c, Tree)])
+    everything = [c for c in tree.children if isinstance(c, Tree)]
+    if len(everything) == 1 and everything[0].data == "docstring":
+        raise AdcalcError("syntax", "nothing to evaluate: the source is only a string (adcalc has no strings)",
+                          span_of(everything[0]), hint="a docstring may only open a file or a def that has code")
+    statements = _without_docstring(everything)
     defs = [s for s in statements if s.data == "funcdef"]
     top = [s for s in statements if s.data != "funcdef"]
 
