@@ -82,7 +82,7 @@ class LoopLowerer:
             t = self.temp()
             self.emit(Move(t, seq, where, self.loop_ids))
             seq = Var(t)
-        length = self.eqn("len", (seq,), where)
+        length = self.eqn("len", (seq,), where, ("for",))
         lid = self._new_loop("for", f"#{var}", where)
         counter, stop_reg, step_reg, index = self.temp(), self.temp(), self.temp(), f"#{var}"
         head, end = self.label(), self.label()

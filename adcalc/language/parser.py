@@ -330,8 +330,10 @@ def _syntax_error(exc: UnexpectedInput, text: str, parser: Lark) -> AdcalcError:
             token.type, f"unexpected {_token_text(token)}")
         hint = None
         if token.type == "STRING":
-            hint = "adcalc has no strings: a string can only be a docstring (the first statement of a def or a file)"
-        elif str(token) in KEYWORDS and token.type not in ("_NL", "_INDENT", "_DEDENT", "$END"):
+            return AdcalcError("syntax", "adcalc has no strings: a string can only be a docstring",
+                               _token_span(token, text),
+                               hint="a docstring is the first statement of a def or of a file; use # for comments")
+        if str(token) in KEYWORDS and "NAME" in expected:  # where a name could stand
             hint = f"'{token}' is a keyword, never a name"
         err = AdcalcError("syntax", f"{what}; expected {_describe(expected, parser)}", _token_span(token, text),
                           hint=hint)
