@@ -74,7 +74,7 @@ def _comparison(name: str, symbol: str, op: Callable[[object, object], bool], uf
 
     _prim(name, 2, value, (_zero, _zero), f"{{0}} {symbol} {{1}}", ("0", "0"), symbol=symbol, public=False,
           kink=lambda x, y: x == y,
-          convention=f"the value of x {symbol} y is 1 or 0 with derivative 0; at a tie it jumps",
+          convention="a comparison's value (1 or 0) has derivative 0; it jumps at a tie",
           directional=_flat, side=side, taylor=_constant_series, array=array)
 
 
