@@ -364,3 +364,11 @@ def test_help_shows_the_python_constructs() -> None:
     for example in ("if x > 0 else", "where(", "%", "//", "int(x)", "round(x)", "True", "for v in"):
         assert example in r.stdout, example
     assert "relu(x=2) = 2" in r.stdout
+
+
+def test_the_repl_says_a_shadowing_def_once_and_evaluates_the_constructs() -> None:
+    session = "def cbrt(a):\n    return a / 3\n\ncbrt(9)\nz = 7 % 3 + (-7 // 2)\ny = 3 if z < 0 else 4\ny\n"
+    r = cli("repl", stdin=session)
+    said = " ".join(r.stderr.split())
+    assert said.count("hides the built-in function cbrt") == 1, r.stderr
+    assert r.stdout.splitlines() == ["defined cbrt(a)", "3", "z = -3", "y = 3", "3"], r.stdout
