@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 from adcalc.errors import AdcalcError
+from adcalc.language.keywords import PYTHON_KEYWORDS
 from adcalc.ops import validate
 from adcalc.rules.registry import BUILTIN_NAMES, CONSTANTS
 from adcalc.transform.forward import Dual, ForwardMode
@@ -145,6 +146,8 @@ def bind(loaded: Loaded, point: Mapping[str, float],
                               hint=f"remove {name}=… from the point")
         if name in BUILTIN_NAMES or name in loaded.program.functions:
             raise AdcalcError("input", f"'{name}' is a function name and cannot be bound")
+        if name in PYTHON_KEYWORDS:
+            raise AdcalcError("input", f"'{name}' is a keyword, never a name, and cannot be bound")
         value = point[name]
         if isinstance(value, list | tuple) or hasattr(value, "shape") and getattr(value, "ndim", 0) > 0:
             if not allow_arrays:
@@ -164,8 +167,9 @@ def bind(loaded: Loaded, point: Mapping[str, float],
         raise AdcalcError("input", f"no value for {', '.join(missing)}",
                           hint="give every input a value: --at " + ",".join(f"{n}=…" for n in inputs))
     known = frozenset(inputs)  # a set: one look-up per name keeps binding linear
-    warnings = [Warning("unused", f"'{n}' is bound but the source never uses it (its derivative is 0); "
-                        "is it a typo?", details={"name": n}) for n in names if n not in known]
+    warnings = [Warning(kind, message, span) for kind, message, span in loaded.program.warnings]
+    warnings += [Warning("unused", f"'{n}' is bound but the source never uses it (its derivative is 0); "
+                         "is it a typo?", details={"name": n}) for n in names if n not in known]
     return names, values, warnings
 
 

@@ -162,7 +162,8 @@ class Mode:
         for atom, v in ((site.a, a), (site.b, b)):
             if is_array(v):
                 raise AdcalcError("type", f"a condition compares numbers, but {atom} is {describe_value(v)}",
-                                  site.span, hint="compare an element (x[i]) or a reduction (sum(x), max(x), norm(x))")
+                                  site.span, hint="compare an element (x[i]) or a reduction (sum(x), max(x), norm(x)); "
+                                  "to choose elementwise, where(c, a, b)")
 
     def array_value(self, prim: Primitive, primals: Sequence[object], site: Eqn) -> object:
         """An elementwise primitive on arrays (NumPy broadcasting), with the run's diagnostics;

@@ -20,6 +20,7 @@ from adcalc.errors import AdcalcError, Span, shown
 from adcalc.ops import derivatives as api
 from adcalc.present import plain
 from adcalc.present.plain import value_text
+from adcalc.transform.notes import Warning
 
 from .layout import Layout, Located, Origin, Piece, line_column, typed, verbatim
 from .state import SessionState
@@ -114,9 +115,17 @@ class Definitions(SessionState):
         self._check_header(d.piece)
         trial = dict(self.definitions)
         trial[d.name] = d
-        self._load(self.layout(definitions=trial))  # the whole set must still compile (names, arities, recursion)
+        layout = self.layout(definitions=trial)
+        loaded = self._load(layout)  # the whole set must still compile (names, arities, recursion)
         self.definitions = trial
         self.out.print(Text(f"defined {shown(d.name)}({', '.join(d.params)})"))
+        self._said_when_defined(loaded, layout, {d.name})
+
+    def _said_when_defined(self, loaded: api.Loaded, layout: Layout, names: set[str]) -> None:
+        """The warnings of the new definitions themselves (a def hiding a built-in), once."""
+        said = [Warning(kind, message, span) for kind, message, span in loaded.program.warnings
+                if kind == "shadow" and message.split()[1] in names]
+        self._warnings(said, layout, definitions=True)
 
     def _check_header(self, piece: Piece) -> None:
         """A definition's name and parameters: not a word of the command syntax, and the name not
@@ -164,7 +173,9 @@ class Definitions(SessionState):
             piece = verbatim(block, text, self.entries, path, start, f.name)
             self._check_header(piece)
             trial[f.name] = Definition(f.name, f.params, block, piece.origin)
-        self._load(self.layout(definitions=trial))
+        layout = self.layout(definitions=trial)
+        loaded = self._load(layout)
         self.definitions = trial
         self.out.print(Text(f"loaded {', '.join(shown(f.name) for f in defs)} from {shown(path)}"))
+        self._said_when_defined(loaded, layout, {f.name for f in defs})
 

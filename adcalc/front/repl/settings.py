@@ -35,6 +35,13 @@ _TAIL = """\
 Arrays: v = [1, 2, 3]   A = [[1, 2], [3, 4]]   A @ v   v[0]   v[1:]   sum(v^2)   max(A, axis=0)
   grad sum(v * w) at w=[1, 0, 2]                 (see README: Arrays)
 
+Python as you write it (see README: The language):
+  x^2 if x > 0 else -x     (x > 0) * x     where(v > 0, sqrt(v), 0)     7 % 3   -7 // 2   int(x)   round(x)
+  True  False   not/and/or as values   for v in [a, b]:   for row in A:   for i in range(len(v)):
+  constants at the top of a program file are read by its functions; docstrings are ignored
+  relu(x) = (x > 0) * x          grad sum(where(v > 0, sqrt(v), 0)) at v=[0, 1, 4]   (the unchosen
+                                 branch's cotangent is exactly 0: no nan from sqrt'(0))
+
 Session:
   :vars  :defs  :load FILE  :reset  :quit (or Ctrl-D)
   :mode forward|reverse   :trace on|off   :digits N   :strict on|off

@@ -84,9 +84,13 @@ class SessionState:
         inputs = set(loaded.inputs)  # a set: one look-up per name keeps many inputs linear
         return {**{n: point[n] for n in loaded.inputs}, **{n: v for n, v in given.items() if n not in inputs}}
 
-    def _warnings(self, warnings: list[Warning], layout: Layout) -> None:
-        """Each warning at its place in the user's text (see ``Layout.place``)."""
+    def _warnings(self, warnings: list[Warning], layout: Layout, definitions: bool = False) -> None:
+        """Each warning at its place in the user's text (see ``Layout.place``).  A definition's own
+        warning (a ``def`` hiding a built-in: kind "shadow") is said once, when it is defined
+        (``definitions``), not again by every later input."""
         for w in warnings:
+            if (w.kind == "shadow") != definitions:
+                continue
             place = layout.place(w.span, self.entries) if w.span is not None else None
             if place is None:  # nowhere in the user's text: no excerpt
                 messages.render_warnings(self.err, [w], "" if w.span else self.entry, "<expression>")  # type: ignore[arg-type]
