@@ -146,8 +146,17 @@ def vjp(source: str | Loaded, point: Mapping[str, float], cotangent: Sequence[fl
         r.graph.output_seeds = w
     adj = r.pull(unflatten(primals, w))
     used = [n for n in names if n in loaded.program.inputs]
-    return VjpResult(primals, names, "reverse", 1, warnings + r.warnings, r.graph, w,
+    return VjpResult(_outputs_value(loaded, primals), names, "reverse", 1, warnings + r.warnings, r.graph, w,
                      read_adjoints(names, used, adj, values))
+
+
+def _outputs_value(loaded: Loaded, primals: list) -> object:
+    """The value ``jacobian`` and ``vjp`` report: a source whose one output is an array gives that
+    array in its own shape (as ``eval`` shows it, not wrapped in a list); otherwise the list of the
+    outputs (one entry for a scalar source, as these results have always given)."""
+    if not loaded.program.vector_output and len(primals) == 1 and type(primals[0]) is not float:
+        return primals[0]
+    return primals
 
 
 def jacobian(source: str | Loaded, point: Mapping[str, float], *, mode: str | None = None,
@@ -177,7 +186,7 @@ def jacobian(source: str | Loaded, point: Mapping[str, float], *, mode: str | No
         need_jacobian(limits, sum(size(p) for p in f.primals), n)
         jac = [row for o in f.outputs for row in tangent_matrix(o, f.width)]
         attach_one_sided(loaded, names, values, f.warnings, limits, True)
-        return JacobianResult(f.primals, names, "forward", n, warnings + f.warnings, None, jac,
+        return JacobianResult(_outputs_value(loaded, f.primals), names, "forward", n, warnings + f.warnings, None, jac,
                               row_labels(loaded, f.primals), columns, arrays)
     r = run_reverse(loaded, names, values, strict, False, limits)
     primals = [r.primal(o) for o in r.outputs]
@@ -190,5 +199,5 @@ def jacobian(source: str | Loaded, point: Mapping[str, float], *, mode: str | No
         row = read_adjoints(names, used, adj, values)
         jac.append(entries([row[nm] for nm in names]))
     attach_one_sided(loaded, names, values, r.warnings, limits, True)
-    return JacobianResult(primals, names, "reverse", m_out, warnings + r.warnings, None, jac,
+    return JacobianResult(_outputs_value(loaded, primals), names, "reverse", m_out, warnings + r.warnings, None, jac,
                           row_labels(loaded, primals), columns, arrays)
