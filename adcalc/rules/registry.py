@@ -119,7 +119,7 @@ def atomic(text: str) -> bool:
 
 def _fill(display: Callable[[Sequence[str]], str], args: Sequence[str]) -> str:
     """``display(args)`` with each compound argument parenthesized unless every place the display
-    puts it is already delimited (a function's argument: ``sin(·)``, ``max(·, ·)``).  Where the
+    puts it is already delimited (a function's argument: ``sin(·)``, ``max(·, ·)``; an index ``x[·:·]``).  Where the
     places are is read off the display itself, applied to marker arguments."""
     if all(atomic(a) for a in args):
         return display(args)
@@ -138,14 +138,15 @@ def _fill(display: Callable[[Sequence[str]], str], args: Sequence[str]) -> str:
 
 
 def _delimited(shape: str, marker: str) -> bool:
-    """Whether every occurrence of ``marker`` in ``shape`` stands alone as a call's argument."""
+    """Whether every occurrence of ``marker`` in ``shape`` stands alone as a call's argument or
+    an index or slice bound (``x[:-1]`` needs no parentheses)."""
     start = shape.find(marker)
     if start < 0:
         return True
     while start >= 0:
         before = shape[:start].rstrip(" ")
         after = shape[start + len(marker):].lstrip(" ")
-        if not (before.endswith(("(", ",")) and after.startswith((")", ","))):
+        if not (before.endswith(("(", ",", "[", ":")) and after.startswith((")", ",", "]", ":"))):
             return False
         start = shape.find(marker, start + 1)
     return True
