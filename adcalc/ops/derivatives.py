@@ -24,7 +24,6 @@ from adcalc.ops import validate
 from adcalc.ops.driver import (
     Loaded,
     as_array,
-    attach_one_sided,
     bind,
     check_direction,
     check_scalar,
@@ -48,6 +47,7 @@ from adcalc.ops.driver import (
     unflatten,
     unit_seeds,
 )
+from adcalc.ops.kinks import attach_one_sided
 from adcalc.ops.results import EvalResult, GradResult, JacobianResult, JvpResult, Result, VjpResult
 from adcalc.rules.shapes import entries
 from adcalc.transform.mode import EvalMode
@@ -82,7 +82,7 @@ def grad(source: str | Loaded, point: Mapping[str, float], *, mode: str = "rever
         f = run_forward(loaded, names, values, seeds, strict, trace, limits)
         value = scalar_output(f.primals[0], "grad")
         gradient = split(names, values, f.tangents[0]) if names else {}
-        attach_one_sided(loaded, names, values, f.warnings, limits, False)
+        attach_one_sided(loaded, names, values, f.warnings, limits, False, gradient)
         return GradResult(value, names, "forward", f.width, warnings + f.warnings, f.graph, gradient)
     r = run_reverse(loaded, names, values, strict, trace, limits)
     value = scalar_output(r.primal(r.outputs[0]), "grad")
@@ -91,7 +91,7 @@ def grad(source: str | Loaded, point: Mapping[str, float], *, mode: str = "rever
     adj = r.pull([1.0])
     used = [n for n in names if n in loaded.program.inputs]
     gradient = read_adjoints(names, used, adj, values)
-    attach_one_sided(loaded, names, values, r.warnings, limits, False)
+    attach_one_sided(loaded, names, values, r.warnings, limits, False, gradient)
     return GradResult(value, names, "reverse", 1, warnings + r.warnings, r.graph, gradient)
 
 
