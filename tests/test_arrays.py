@@ -335,7 +335,7 @@ def test_cli_array_bindings_and_json(capsys: pytest.CaptureFixture) -> None:
     code = main(["jacobian", "A @ v", "--at", "A=[[1,2],[3,4],[5,6]],v=[1,-1]", "--json"])
     out = json.loads(capsys.readouterr().out)
     A, v = np.array([[1, 2], [3, 4], [5, 6]], float), np.array([1, -1], float)
-    assert out["value"] == [(A @ v).tolist()]
+    assert out["value"] == (A @ v).tolist()  # the output's own shape (issue #14 item 21)
     assert out["rows"] == ["f[0]", "f[1]", "f[2]"]
     assert out["columns"] == ["A[0, 0]", "A[0, 1]", "A[1, 0]", "A[1, 1]", "A[2, 0]", "A[2, 1]", "v[0]", "v[1]"]
     assert "row-major" in out["layout"]

@@ -23,8 +23,8 @@ Contract:
 Option kinds (how each front end turns the option's text into a value): ``source`` and
 ``paths`` (positionals), ``point`` (NAME=VALUE for every input: ``--at`` / ``at``), ``bindings``
 (NAME=VALUE pairs: a direction), ``numbers`` (a list of numbers), ``name`` (an input's name),
-``count`` (a whole number), ``choice`` (one of its choices), ``flag`` (on or off) and ``cli``
-(used by the command line itself, never passed to a runner).
+``count`` (a whole number), ``number`` (one number, by its argparse type), ``choice`` (one of its
+choices), ``flag`` (on or off) and ``cli`` (used by the command line itself, never passed to a runner).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
-KINDS = ("source", "paths", "point", "bindings", "numbers", "name", "count", "choice", "flag", "cli")
+KINDS = ("source", "paths", "point", "bindings", "numbers", "name", "count", "number", "choice", "flag", "cli")
 CLAUSE_KINDS = ("point", "bindings", "numbers", "name", "count")  # the kinds the REPL reads from a clause
 SHOWS = ("result", "text", "itself")
 
@@ -90,6 +90,7 @@ class Call(NamedTuple):
     mode: str | None = None
     trace: bool = False
     limits: Mapping[str, object] = {}
+    delta: float | None = None
 
 
 class Command(NamedTuple):
@@ -173,6 +174,19 @@ def positive_int(text: str) -> int:
     return value
 
 
+def positive_number(text: str) -> float:
+    """argparse type: a finite number > 0 in the language's number syntax (``0.01``, ``1e-3``, ``.5``)."""
+    import argparse
+    import re
+
+    if not re.fullmatch(r"[+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", text.strip(), re.ASCII):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number (write it like 0.01 or 1e-3)")
+    value = float(text)
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number above 0, not {text.strip()}")
+    return value
+
+
 def size(text: str) -> int:
     """argparse type: a memory size (``8G``, ``512M``)."""
     import argparse
@@ -213,8 +227,10 @@ COMMON = (
 )
 LIMITS = ("strict", "max_steps", "max_depth", "max_memory")  # the common options that are run limits
 
-SOURCE = Option("source", "source", {"metavar": "SOURCE", "help": "an expression, a .ad program file, or - for stdin"},
-                field="source")
+SOURCE = Option("source", "source", {
+    "metavar": "SOURCE",
+    "help": "an expression (it may start with '-', anywhere among the options: \"-x^2\"; "
+            "-- before it also works), a .ad program file, or - for stdin"}, field="source")
 AT = Option("--at", "point", {"action": "append", "metavar": "NAME=VALUE,...", "default": [],
                               "help": "the point: every input of SOURCE, in the order the results should use"},
             field="point", clause="at")
@@ -286,7 +302,7 @@ def _deriv(c: Call) -> object:
 def _check(c: Call) -> object:
     from adcalc.ops.checks import check
 
-    return check(c.source, c.point, **c.limits)  # type: ignore[arg-type]
+    return check(c.source, c.point, delta=c.delta, **c.limits)  # type: ignore[arg-type]
 
 
 def _ir(c: Call) -> str:
@@ -359,12 +375,14 @@ REGISTRY = Registry((
             description="The interactive calculator.  With standard input not a terminal, it reads plain lines, "
                         "prints results, and exits 1 if any line failed."),
     Command("eval", "the value of SOURCE at a point", (SOURCE, AT),
-            ('adcalc eval "sin(x^2 + 1)" --at x=1.5', "adcalc eval samples/newton_sqrt.ad --at a=2 --json"),
+            ('adcalc eval "sin(x^2 + 1)" --at x=1.5', "adcalc eval samples/newton_sqrt.ad --at a=2 --json",
+             'adcalc eval "-x^2" --at x=3', 'adcalc eval --at x=3 -- "-x^2"'),
             _evaluate, repl=ReplHelp("eval f at x=3", "value", 8)),
     Command("grad", "the gradient of a scalar SOURCE (reverse mode by default)",
             (SOURCE, AT, _mode("differentiation mode (default: reverse)", "mode"), TRACE),
             (_QUICK, _QUICK + " --mode forward --trace", 'adcalc grad "sin(x^2+1)" --at x=1.5 --trace --json',
-             'adcalc grad "sum(W * (A + b))" --at "A=[[1,2],[3,4]],b=[10,20],W=[[1,-2],[3,1]]"'),
+             'adcalc grad "sum(W * (A + b))" --at "A=[[1,2],[3,4]],b=[10,20],W=[[1,-2],[3,1]]"',
+             'adcalc grad "-2*x" --at x=3'),
             _grad, featured=(0, 1, 3), repl=ReplHelp("grad f at x=1, y=2", "gradient", 0)),
     Command("jvp", "the Jacobian-vector product J·v (one forward sweep)", (SOURCE, AT, DIR, TRACE),
             ('adcalc jvp "[x*y, sin(x)]" --at x=1,y=2 --dir x=1,y=0',),
@@ -398,8 +416,13 @@ REGISTRY = Registry((
              'adcalc deriv "sin(x*y)" --at x=1,y=2 --wrt y --order 4 --trace',
              'adcalc deriv "x*y^2" --at x=1,y=2 --dir x=1,y=1 --order 3'),
             _deriv, repl=ReplHelp("deriv f wrt x order 5", "Taylor mode", 6)),
-    Command("check", "compare forward AD, reverse AD and finite differences (exit 1 if they disagree)", (SOURCE, AT),
-            ('adcalc check "x^2 + 3*x + 1" --at x=2', 'adcalc check "[r*cos(t), r*sin(t)]" --at r=2,t=0.5 --json'),
+    Command("check", "compare forward AD, reverse AD and finite differences (exit 1 if they disagree)",
+            (SOURCE, AT, Option("--delta", "number", {
+                "type": positive_number, "metavar": "D",
+                "help": "the step of each entry's central and one-sided differences (default: ε^(1/3) and ε^(1/2) "
+                        "times max(1, |x|)); the step sweep is the same either way"}, field="delta")),
+            ('adcalc check "x^2 + 3*x + 1" --at x=2', 'adcalc check "x^2 + 3*x + 1" --at x=2 --delta 0.01',
+             'adcalc check "[r*cos(t), r*sin(t)]" --at r=2,t=0.5 --json'),
             _check, repl=ReplHelp("check f", "AD vs finite differences", 7)),
     Command("run", "evaluate program files at their # @at points and check their # @expect lines",
             (Option("paths", "paths", {"nargs": "+", "metavar": "FILE_OR_DIR",

@@ -118,7 +118,7 @@ def _pow_dy_array(x: object, y: object) -> object:
 def _show_pow_dx(args: Sequence[str]) -> str:
     x, y = args
     try:
-        c = float(y)
+        c = float(y[1:-1] if y.startswith("(") and y.endswith(")") else y)  # a parenthesized (-2) too
     except ValueError:
         return f"{y}·{x}^({y} - 1)"
     n = _fmt_const(c - 1.0)

@@ -43,33 +43,36 @@ EXIT_INTERRUPTED = 130
 _STYLE_ENV = ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "JUPYTER_COLUMNS")
 
 
+_COMMON = {"-h": False, "--help": False, "--json": False, "--strict": False, "--max-steps": True,
+           "--max-depth": True, "--max-memory": True, "--debug": False, "--at": True}
+# every option of eval and grad → whether it takes a value (tests check this against the registry)
+OPTIONS = {"eval": _COMMON, "grad": {**_COMMON, "--mode": True, "--trace": False}}
+
+
 def _options(argv: list[str]) -> tuple[str, str, str, bool, str | None] | None:
-    """(command, source, point text, json, mode) for the plain form, else None."""
-    if len(argv) < 4 or argv[0] not in ("eval", "grad"):
+    """(command, source, point text, json, mode) for the plain form, else None.  SOURCE is found
+    as the full command line finds it (``adcalc.front.fast.argv``)."""
+    if len(argv) < 4 or argv[0] not in OPTIONS:
         return None
-    source = at = mode = None
+    from adcalc.front.fast.argv import find_source, option_of
+
+    opts, source, extra = find_source(argv[1:], OPTIONS[argv[0]])
+    if source is None or extra:
+        return None
+    at = mode = None
     want_json = False
-    rest = argv[1:]
-    i = 0
-    while i < len(rest):
-        a = rest[i]
+    for a in opts:
+        flag = option_of(a, OPTIONS[argv[0]])
+        value = a.split("=", 1)[1] if a.startswith(f"{flag}=") else None
         if a == "--json" and not want_json:
             want_json = True
-        elif a in ("--at", "--mode") and i + 1 < len(rest):
-            value = rest[i + 1]
-            i += 1
-            if a == "--at" and at is None and not value.startswith("-"):
-                at = value
-            elif a == "--mode" and mode is None and argv[0] == "grad" and value in ("forward", "reverse"):
-                mode = value
-            else:
-                return None
-        elif source is None and a and not a.startswith("-"):
-            source = a
+        elif a.startswith("--at=") and at is None and value:
+            at = value
+        elif a.startswith("--mode=") and mode is None and value in ("forward", "reverse"):
+            mode = value
         else:
             return None
-        i += 1
-    if source is None or at is None:
+    if at is None:
         return None
     if looks_like_file(source):
         return None  # a file: the full path reads it
