@@ -21,9 +21,10 @@ from adcalc.ops import derivatives as api
 from adcalc.present import plain
 from adcalc.present.plain import value_text
 
+from .entries import code
 from .layout import Layout, Located, Origin, Piece, line_column, typed, verbatim
 from .state import SessionState
-from .syntax import DEF_HEADER, NAME, name_problem
+from .syntax import ASSIGN, DEF_HEADER, NAME, empty_assignment, name_problem
 
 
 @dataclass
@@ -67,6 +68,8 @@ class Definitions(SessionState):
             raise self._error("name", problem[0], *where, hint=problem[1])
         if name in self.definitions:
             raise self._error("name", f"'{name}' is one of your functions; choose another variable name", *where)
+        if (m := ASSIGN.match(self.entry)) and not code(m.group(2)).strip():
+            raise empty_assignment(self.entry, m)
         self.variables[name] = self._value_of(expression_start, len(self.entry), name)  # type: ignore[assignment]
         self.out.print(Text(f"{name} = {plain.num(self.variables[name])}"))  # type: ignore[arg-type]
 
