@@ -8,8 +8,9 @@ opens a block or a bracket:
   starts at column 1 and is neither ``elif``/``else`` nor a comment (which starts the next entry);
 - a line with an unclosed ``(`` or ``[`` takes the lines after it until the brackets close (a
   line that then ends in ``:`` opens a block, as a ``def`` header split over lines does).
-A session command (``:load FILE``) is always one line.  An incomplete line such as ``1 +`` or ``x =`` is an entry of its own (its error is reported and
-the next line is the next entry).  Empty and comment-only lines between entries are skipped.
+A session command (``:load FILE``) is always one line.  An incomplete line such as ``1 +`` or
+``x =`` is an entry of its own (its error is reported and the next line is the next entry).
+Empty and comment-only lines between entries are skipped.
 ``group`` yields ``(text, complete)``: a block is complete once something ended it, a bracket
 once it closed; the last entry may be incomplete (the terminal then waits for more lines).
 """
