@@ -57,6 +57,7 @@ class Definitions(SessionState):
         layout = self.layout(typed(self.entry, self.entries, start, end))
         with layout.located(self.entries):
             loaded = api.load(layout.source)
+        with self._running(layout, loaded):
             r = api.evaluate(loaded, self._point(loaded, {}), strict=self.settings.strict)
         self.out.print(Text(value_text(r.value), style="bold"))
         self._warnings(r.warnings, layout)
@@ -117,9 +118,35 @@ class Definitions(SessionState):
         self._check_header(d.piece)
         trial = dict(self.definitions)
         trial[d.name] = d
-        self._load(self.layout(definitions=trial))  # the whole set must still compile (names, arities, recursion)
+        layout = self.layout(definitions=trial)
+        loaded = self._load(layout)  # the whole set must still compile (names, arities, recursion)
         self.definitions = trial
         self.out.print(Text(f"defined {shown(d.name)}({', '.join(d.params)})"))
+        self._reach_warnings([d.name], layout, loaded)
+
+    def _reach_warnings(self, names: list[str], layout: Layout, loaded: api.Loaded) -> None:
+        """Warn, when a function is defined, about code that never runs (after a return) and
+        about an end of its body that can be reached without a return (``language.reach``);
+        lines are the user's own (of the entry or the file)."""
+        from adcalc.language.reach import findings
+        from adcalc.transform.notes import Warning
+
+        def line(span: Span) -> int:
+            place = layout.place(span, self.entries)
+            return place.span.line if place is not None else span.line
+
+        warnings = []
+        for name in names:
+            for f in findings(loaded.program.functions[name]):
+                if f.kind == "unreachable":
+                    why = (f"it comes after the return on line {line(f.after)}" if f.after is not None
+                           else "a break, continue or return before it always leaves first")
+                    message = f"line {line(f.span)} of {name} never runs: {why}"
+                else:
+                    message = (f"{name} can reach the end of its body without a return (after line "
+                               f"{line(f.span)}); a call that gets there is an error: add a return on every path")
+                warnings.append(Warning("unreachable" if f.kind == "unreachable" else "no_return", message, f.span))
+        self._warnings(warnings, layout)
 
     def _check_header(self, piece: Piece) -> None:
         """A definition's name and parameters: not a word of the command syntax, and the name not
@@ -167,7 +194,9 @@ class Definitions(SessionState):
             piece = verbatim(block, text, self.entries, path, start, f.name)
             self._check_header(piece)
             trial[f.name] = Definition(f.name, f.params, block, piece.origin)
-        self._load(self.layout(definitions=trial))
+        layout = self.layout(definitions=trial)
+        loaded = self._load(layout)
         self.definitions = trial
         self.out.print(Text(f"loaded {', '.join(shown(f.name) for f in defs)} from {shown(path)}"))
+        self._reach_warnings([f.name for f in defs], layout, loaded)
 

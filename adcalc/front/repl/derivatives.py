@@ -47,7 +47,7 @@ class DerivativeCommands(SessionState):
             return
         values = self._clause_values(command, ranges)
         given = values.pop("point", {})
-        with layout.located(self.entries):
+        with self._running(layout, loaded):
             point = self._point(loaded, given)
             r = command.runner(Call(loaded, point, **values))
         render.render_result(self.out, r, point, target if target in self.definitions else "f")
