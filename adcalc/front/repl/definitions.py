@@ -172,7 +172,7 @@ class Definitions(SessionState):
         from adcalc.language.sources import read_file
 
         if not path:
-            raise AdcalcError("usage", ":load needs a file name", hint=":load samples/newton_sqrt.ad")
+            raise AdcalcError("usage", ":load needs a file name", hint=":load FILE (a file of def blocks)")
         try:
             text = read_file(path)
         except AdcalcError as e:  # no excerpt: the file's text could not be read
@@ -180,7 +180,7 @@ class Definitions(SessionState):
         program = self._load(Layout([verbatim(text, text, self.entries, path, 1)])).program
         if "<main>" in program.functions:
             raise Located("usage", f"{path} has top-level statements; :load takes files of definitions",
-                          program.functions["<main>"].span, f"use it as a target instead: eval {path}", text, path)
+                          program.functions["<main>"].span, f"run it as a program instead: eval {path}", text, path)
         defs = [f for name, f in program.functions.items() if name != "<main>"]
         if not defs:
             raise AdcalcError("usage", f"{path} has no definitions to load")

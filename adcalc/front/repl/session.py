@@ -99,6 +99,8 @@ class Session(Definitions, DerivativeCommands, SessionCommands):
             return True
         except AdcalcError as e:
             text, label = (e.text, e.label) if isinstance(e, Located) else (entry, None)
+            if e.hint and "`adcalc --help`" in e.hint:  # the command line's help; here it is :help
+                e.hint = e.hint.replace("see `adcalc --help` for the functions", ":help lists the functions")
             messages.render_error(self.err, e, text, label)  # type: ignore[arg-type]
             return False
         except RecursionError:
