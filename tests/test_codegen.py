@@ -231,3 +231,59 @@ def test_inputs_order_and_def_names(tmp_path: Path) -> None:
 def test_bad_input_is_a_clear_error(args: tuple[str, ...], message: str) -> None:
     r = adcalc_cmd("codegen", *args)
     assert r.returncode in (1, 2) and message in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+# ---- adcalc.compile --------------------------------------------------------------------------------
+
+def test_compile_matches_the_interpreter_and_is_cached() -> None:
+    src = "def rosen(x, y):\n    return 100*(y - x^2)^2 + (1 - x)^2"
+    c = adcalc.compile(src)
+    assert adcalc.compile(src) is c and c.inputs == ("x", "y")
+    want = adcalc.grad(src, {"x": -1.2, "y": 1.0})
+    assert c.value(-1.2, 1) == want.value
+    assert c.grad(-1.2, 1.0) == (want.gradient["x"], want.gradient["y"])
+    assert c.value_and_grad(-1.2, 1.0) == (want.value, c.grad(-1.2, 1.0))
+    assert c.jvp([-1.2, 1.0], [0.0, 1.0]) == (want.value, want.gradient["y"])
+    assert c.vjp([-1.2, 1.0], 2.0)[1] == (2.0 * want.gradient["x"], 2.0 * want.gradient["y"])
+    other = adcalc.compile(src, inputs=["y", "x"])
+    assert other is not c and other.grad(1.0, -1.2) == (want.gradient["y"], want.gradient["x"])
+
+
+def test_compile_vector_outputs() -> None:
+    c = adcalc.compile("[x*y, sin(x)]")
+    r = adcalc.vjp("[x*y, sin(x)]", {"x": 1.0, "y": 2.0}, [0.5, -1.0])
+    value, bars = c.vjp([1.0, 2.0], [0.5, -1.0])
+    assert value == r.value and list(bars) == [r.cotangent_result["x"], r.cotangent_result["y"]]
+    with pytest.raises(AdcalcError, match="scalar output"):
+        c.grad(1.0, 2.0)
+
+
+@pytest.mark.parametrize(("call", "kind"), [
+    (lambda c: c.grad(1.0), "usage"),
+    (lambda c: c.grad("a", 2.0), "type"),
+    (lambda c: c.grad(1j, 2.0), "type"),
+    (lambda c: c.grad(True, 2.0), "type"),
+    (lambda c: c.vjp([1.0, 2.0], [1.0, 2.0]), "usage"),
+    (lambda c: adcalc.compile(b"x"), "type"),
+    (lambda c: adcalc.compile("x", inputs="x"), "type"),
+    (lambda c: adcalc.compile("x +"), "syntax"),
+])
+def test_compile_bad_arguments_are_adcalc_errors(call: object, kind: str) -> None:
+    c = adcalc.compile("x * y")
+    with pytest.raises(AdcalcError) as info:
+        call(c)  # type: ignore[operator]
+    assert info.value.kind == kind
+
+
+def test_compile_from_threads() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    srcs = [f"sin(x*{k}) + y^2" for k in range(8)]
+    want = {s: adcalc.grad(s, {"x": 0.3, "y": 0.7}).gradient for s in srcs}
+
+    def work(s: str) -> bool:
+        g = adcalc.compile(s).grad(0.3, 0.7)
+        return g == (want[s]["x"], want[s]["y"])
+
+    with ThreadPoolExecutor(8) as pool:
+        assert all(pool.map(work, srcs * 8))

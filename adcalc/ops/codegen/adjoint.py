@@ -17,7 +17,17 @@ from adcalc.language import ir
 from adcalc.ops.codegen import exits as ex
 from adcalc.ops.codegen import structure as st
 from adcalc.ops.codegen import templates as T
-from adcalc.ops.codegen.forward import Writer, active_names, atom, bare, compare_text, for_header, unpack, where
+from adcalc.ops.codegen.forward import (
+    Writer,
+    active_names,
+    atom,
+    bare,
+    compare_text,
+    for_header,
+    range_args,
+    unpack,
+    where,
+)
 from adcalc.ops.codegen.names import Names
 
 
@@ -57,6 +67,44 @@ def _needed(fn: ir.Function) -> set[str]:
     return need
 
 
+def _used_once(fn: ir.Function) -> set[str]:
+    """Temporaries defined by one step and read by one argument of one later step: their adjoint
+    has exactly one contribution, so it is assigned, never accumulated or cleared."""
+    defs: dict[str, int] = {}
+    uses: dict[str, int] = {}
+    eqn_uses: dict[str, int] = {}
+    for ins in fn.code:
+        reads: tuple = ()
+        if isinstance(ins, ir.Eqn):
+            if not ins.user_var:
+                defs[ins.out] = defs.get(ins.out, 0) + 1
+            else:
+                defs[ins.out] = defs.get(ins.out, 0) + 2
+            reads = ins.args
+            for a in ins.args:
+                if isinstance(a, ir.Var):
+                    eqn_uses[a.name] = eqn_uses.get(a.name, 0) + 1
+        elif isinstance(ins, ir.Move):
+            defs[ins.name] = defs.get(ins.name, 0) + 2
+            reads = (ins.value,)
+        elif isinstance(ins, ir.CallFn):
+            for o in ins.outs:
+                defs[o] = defs.get(o, 0) + 2
+            reads = ins.args
+        elif isinstance(ins, ir.Cmp):
+            reads = (ins.a, ins.b)
+        elif isinstance(ins, ir.Return):
+            reads = ins.values
+        elif isinstance(ins, ir.ForInit):
+            reads = (ins.start, ins.stop, ins.step)
+        elif isinstance(ins, ir.ForNext):
+            defs[ins.var] = defs.get(ins.var, 0) + 2
+        for a in reads:
+            if isinstance(a, ir.Var):
+                uses[a.name] = uses.get(a.name, 0) + 1
+    return {n for n, d in defs.items() if d == 1 and uses.get(n) == 1 and eqn_uses.get(n) == 1}
+
+
 def _words(text: str) -> set[str]:
     import re
 
@@ -72,6 +120,7 @@ class _Adjoint:
         count, in_loop = _assignments(fn)
         self.single = {n for n, c in count.items() if c == 1 and n not in in_loop}
         self.restore = {n for n in _needed(fn) if n not in self.single}
+        self.once = _used_once(fn) - set(fn.params)
         self.body, self.flags = ex.complete(st.structure(fn))
         self.fw, self.bw = Writer(), Writer()
         self.bw.depth = 0
@@ -86,14 +135,14 @@ class _Adjoint:
 
     def push_old(self, name: str) -> None:
         if name in self.restore:
-            self.fw.line(f"S.append({self.names[name]})")
+            self.fw.line(f"_push({self.names[name]})")
 
     def take(self, out: str) -> str | None:
         """Backward: read the adjoint of ``out``'s new value into ``_g`` and clear it for the old one."""
         if out not in self.active:
             return None
         b = self.names.adjoint(out)
-        if out in self.single:
+        if out in self.single or out in self.once:
             return b
         self.bw.line(f"_g = {b}")
         self.bw.line(f"{b} = 0.0")
@@ -101,7 +150,7 @@ class _Adjoint:
 
     def restore_old(self, name: str) -> None:
         if name in self.restore:
-            self.bw.line(f"{self.names[name]} = S.pop()")
+            self.bw.line(f"{self.names[name]} = _pop()")
 
     # ---- steps -------------------------------------------------------------------------------
     def eqn(self, ins: ir.Eqn) -> None:
@@ -109,48 +158,76 @@ class _Adjoint:
         args = [atom(names, a) for a in ins.args]
         self.push_old(ins.out)
         self.fw.line(f"{names[ins.out]} = {bare(T.value(ins.prim, args))}", where(ins, self.src))
-        bw = self.bw
-        lines: list[str] = []
-        mark = len(bw.lines)
-        g = self.take(ins.out)
-        self.restore_old(ins.out)
-        if g is not None:
-            guard = False
-            for i, a in enumerate(ins.args):
-                b = self.bar(a)
-                if b is None:
-                    continue
-                p = T.partial(ins.prim, i, args)
-                c = T.constant_partial(p)
-                if c == 0.0:
-                    continue
-                if c == 1.0:
-                    lines.append(f"{b} += {g}")
-                elif c == -1.0:
-                    lines.append(f"{b} -= {g}")
-                elif c is not None:
-                    lines.append(f"{b} += {g} * {T.lit(c)}")
-                    guard = True
-                else:
-                    guard = True
-                    if p.isidentifier():
-                        lines.append(f"if {p}:")
-                        lines.append(f"    {b} += {g} * {p}")
-                    else:
-                        lines.append(f"_p = {bare(p)}")
-                        lines.append("if _p:")
-                        lines.append(f"    {b} += {g} * _p")
-            if lines:
-                bw.line(f"# {names[ins.out]} = {bare(T.value(ins.prim, args))}" +
-                        (f"  ({where(ins, self.src)})" if where(ins, self.src) else ""))
-                if guard:
-                    bw.line(f"if {g}:")
-                    bw.depth += 1
-                for text in lines:
-                    bw.line(text)
-                if guard:
-                    bw.depth -= 1
+        mark = len(self.bw.lines)
+        partials = [T.partial(ins.prim, i, args) for i in range(len(args))]
+        through = [i for i, a in enumerate(ins.args) if isinstance(a, ir.Var) and a.name == ins.out]
+        passthrough = (len(through) == 1 and T.constant_partial(partials[through[0]]) == 1.0
+                       and ins.out not in self.once)
+        if ins.out not in self.active:
+            self.restore_old(ins.out)
+        else:
+            g = self.names.adjoint(ins.out) if passthrough else self.take(ins.out)
+            self.restore_old(ins.out)
+            self.contributions(ins, args, partials, g, through[0] if passthrough else None)
         self._reverse_here(mark)
+
+    def contributions(self, ins: ir.Eqn, args: list[str], partials: list[str], g: str, skip: int | None) -> None:
+        """x̄ᵢ += ȳ·∂ᵢ for each input-dependent argument, as the interpreter's sweep adds them (nothing
+        when ȳ or ∂ᵢ is exactly 0); a temporary used only here gets its adjoint by assignment."""
+        bw = self.bw
+        guarded: list[str] = []
+        direct: list[str] = []
+        for i, a in enumerate(ins.args):
+            b = self.bar(a)
+            if b is None or i == skip:
+                continue
+            p = partials[i]
+            c = T.constant_partial(p)
+            if isinstance(a, ir.Var) and a.name in self.once:  # its only contribution, never skipped
+                if c == 0.0:
+                    direct.append(f"{b} = 0.0")
+                elif c == 1.0:
+                    direct.append(f"{b} = {g}")
+                elif c == -1.0:
+                    direct.append(f"{b} = -{g}")
+                elif c is not None:
+                    direct.append(f"{b} = {g} * {T.lit(c)} if {g} else 0.0")
+                elif p.isidentifier():
+                    direct.append(f"{b} = {g} * {p} if {g} and {p} else 0.0")
+                else:
+                    direct.append(f"_p = {bare(p)} if {g} else 0.0")
+                    direct.append(f"{b} = {g} * _p if _p else 0.0")
+                continue
+            if c == 0.0:
+                continue
+            if c == 1.0:
+                guarded.append(f"{b} += {g}")
+            elif c == -1.0:
+                guarded.append(f"{b} -= {g}")
+            elif c is not None:
+                guarded.append(f"{b} += {g} * {T.lit(c)}")
+            elif p.isidentifier():
+                guarded.append(f"if {p}:")
+                guarded.append(f"    {b} += {g} * {p}")
+            else:
+                guarded.append(f"_p = {bare(p)}")
+                guarded.append("if _p:")
+                guarded.append(f"    {b} += {g} * _p")
+        if not (guarded or direct):
+            return
+        shown = where(ins, self.src)
+        bw.line(f"# {self.names[ins.out]} = {bare(T.value(ins.prim, args))}" + (f"  ({shown})" if shown else ""))
+        # ±1 partials need no test: adding ȳ = 0 changes nothing (an adjoint is never -0)
+        needs_guard = any(not (t.endswith(f"+= {g}") or t.endswith(f"-= {g}")) for t in guarded)
+        if needs_guard:
+            bw.line(f"if {g}:")
+            bw.depth += 1
+        for text in guarded:
+            bw.line(text)
+        if needs_guard:
+            bw.depth -= 1
+        for text in direct:
+            bw.line(text)
 
     def move(self, ins: ir.Move) -> None:
         names = self.names
@@ -174,9 +251,9 @@ class _Adjoint:
         args = [atom(names, a) for a in ins.args]
         self.fw.line(f"_it = _{callee}_rev({', '.join(args)})", where(ins, self.src))
         self.fw.line(f"{unpack(outs, cfn.vector)} = next(_it)")
-        self.fw.line("S.append(_it)")
+        self.fw.line("_push(_it)")
         mark = len(self.bw.lines)
-        self.bw.line("_it = S.pop()")
+        self.bw.line("_it = _pop()")
         gs = []
         for o in ins.outs:
             g = self.take(o)
@@ -239,26 +316,46 @@ class _Adjoint:
                 fw.line(f"if not ({' or '.join(item.test.flags)}):")
             else:
                 fw.line(f"if {compare_text(self.names, item.test, item.when)}:", where(item.test, self.src))
+            head = len(fw.lines) - 1
             then = self.nested(item.then + [_Push(1)])
+            first = len(fw.lines) - 1
             fw.line("else:")
             orelse = self.nested(item.orelse + [_Push(0)])
-            self.pending.append(["if S.pop():", *then, "else:", *orelse])
+            if then == orelse == ["    pass"]:  # nothing to undo in either arm: no need to know which ran
+                pad = "    " * (fw.depth + 1)
+                then_lines = fw.lines[head + 1:first]
+                else_lines = fw.lines[first + 2:-1]
+                if not then_lines and not else_lines:  # a test with no effect: leave it out
+                    del fw.lines[head:]
+                else:
+                    fw.lines[head + 1:] = (then_lines or [pad + "pass"]) + (
+                        [fw.lines[first + 1]] + else_lines if else_lines else [])
+            else:
+                self.pending.append(["if _pop():", *then, "else:", *orelse])
         elif isinstance(item, ex.Loop):
             counter = item.counter
-            fw.line(f"{counter} = 0")
+            leaves = any(isinstance(x, ex.LoopExit) for x in item.body)
             if item.kind == "for":
                 var = item.item.next.var
-                header = for_header(self.names, item.item, "_k" if var in self.restore else None)
+                pre = [_Assign(var)] if var in self.restore else []
+                if leaves:
+                    fw.line(f"{counter} = 0")
+                    pre.insert(0, _Count(counter))
+                    header = for_header(self.names, item.item, "_k" if var in self.restore else None)
+                else:  # it runs to the end of its range: the trip count is the range's length
+                    fw.line(f"{counter} = range({range_args(self.names, item.item.init)})",
+                            where(item.item.init, self.src))
+                    header = f"for {'_k' if var in self.restore else self.names[var]} in map(float, {counter}):"
                 fw.line(header, where(item.item.init, self.src))
-                pre = [_Count(counter)]
-                if var in self.restore:
-                    pre += [_Assign(var)]
+                count = counter if leaves else f"len({counter})"
             else:
+                fw.line(f"{counter} = 0")
                 fw.line("while True:")
                 pre = [_Count(counter)]
+                count = counter
             body = self.nested(pre + list(item.body))
-            fw.line(f"S.append({counter})")
-            self.pending.append(["for _ in range(S.pop()):", *body])
+            fw.line(f"_push({count})")
+            self.pending.append(["for _ in range(_pop()):", *body])
         elif isinstance(item, ex.SetOut):
             for k, v in enumerate(item.ins.values):
                 fw.line(f"_out{k} = {atom(self.names, v)}", where(item.ins, self.src))
@@ -279,18 +376,19 @@ class _Adjoint:
         elif isinstance(item, st.Raise):
             fw.line(f"raise ValueError({'reached the end of ' + self.names.fn_label + ' without a return'!r})")
         elif isinstance(item, _Push):
-            fw.line(f"S.append({item.value})")
+            fw.line(f"_push({item.value})")
         elif isinstance(item, _Count):
             fw.line(f"{item.counter} += 1")
         elif isinstance(item, _Assign):
-            fw.line(f"S.append({self.names[item.var]})")
+            fw.line(f"_push({self.names[item.var]})")
             fw.line(f"{self.names[item.var]} = _k")
-            self.pending.append([f"{self.names[item.var]} = S.pop()"])
+            self.pending.append([f"{self.names[item.var]} = _pop()"])
 
     def write(self, pyname: str) -> tuple[str, set[str]]:
         names, fn = self.names, self.fn
         fw = self.fw
         fw.line("S = []")
+        fw.line("_push, _pop = S.append, S.pop")
         for f in self.flags:
             fw.line(f"{f} = False")
         for n in sorted(self.restore - set(fn.params), key=list(names.primal).index):
@@ -316,8 +414,8 @@ class _Adjoint:
         for f in self.flags:  # a flag nothing tests is left out
             if not any(f in t and not t.strip().startswith(f"{f} = ") for t in lines):
                 lines = [t for t in lines if not t.strip().startswith(f"{f} = ")]
-        if not any("S." in t for t in lines):
-            lines = [t for t in lines if t.strip() != "S = []"]
+        if not any("_push(" in t for t in lines):
+            lines = [t for t in lines if t.strip() not in ("S = []", "_push, _pop = S.append, S.pop")]
         fw.lines = lines
         helpers = fw.helpers | self.bw.helpers | {"_resume"} if self.calls else fw.helpers | self.bw.helpers
         return f"def _{pyname}_rev({', '.join(params)}):\n{fw.text()}", helpers

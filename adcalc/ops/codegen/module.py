@@ -132,5 +132,6 @@ def generate(program: ir.Program, mode: str = "both", inputs: list[str] | None =
                       entries="\n".join(entries) + ("\n" if entries else ""))
     body = "\n\n\n".join([helper_source(helpers)] + parts) if helpers else "\n\n\n".join(parts)
     aliases.append(f"INPUTS = {tuple(main_ir.params)!r}")
+    aliases.append(f"N_OUTPUTS = {main_ir.n_outputs}")
     tail = "\n\n\n" + "\n".join(aliases)
     return f"{doc}\n\nimport math\n\n\n{body}{tail}\n"

@@ -36,11 +36,37 @@ def lit(v: float) -> str:
     return repr(float(v))
 
 
+def _atom(a: str) -> bool:
+    return a.isidentifier() or _num(a) is not None
+
+
 def _div(a: str, b: str) -> str:
     c = _num(b)
     if c is not None and c != 0.0 and c == c:
         return f"({a} / {b})"  # a non-zero literal divisor cannot raise: the same IEEE quotient
+    if _atom(b):
+        return f"({a} / {b} if {b} else _div({a}, {b}))"  # a non-zero (or nan) divisor cannot raise
     return f"_div({a}, {b})"
+
+
+def _fast(helper: str, fast: str, safe: str) -> Callable[[Args], str]:
+    """``helper(a)``, or inline ``fast(a)`` where the condition ``safe(a)`` says the math function
+    cannot raise (the same call the helper makes, without a Python call around it)."""
+    def text(args: Args) -> str:
+        a = args[0]
+        if not _atom(a):
+            return f"{helper}({a})"
+        return f"({fast.format(a)} if {safe.format(a)} else {helper}({a}))"
+
+    return text
+
+
+def _pow_value(a: Args) -> str:
+    x, y = a
+    c = _num(y)
+    if c is not None and _atom(x) and c == int(c) and 0.0 < c <= 4.0:
+        return f"(math.pow({x}, {y}) if -1e60 < {x} < 1e60 else _pow({x}, {y}))"  # no overflow, no domain error
+    return f"_pow({x}, {y})"
 
 
 def _sq(a: str) -> str:
@@ -85,17 +111,18 @@ TABLE: dict[str, tuple[Callable[[Args], str], tuple[Callable[[Args], str], ...]]
     "div": (lambda a: _div(a[0], a[1]),
             (lambda a: _div("1.0", _unsigned(a[1])), lambda a: f"(-{_div(_div(a[0], a[1]), a[1])})")),
     "neg": (lambda a: f"(-{a[0]})", (_MINUS_ONE,)),
-    "pow": (lambda a: f"_pow({a[0]}, {a[1]})", (_pow_dx, _pow_dy)),
-    "exp": (_call("_exp"), (_call("_exp"),)),
+    "pow": (_pow_value, (_pow_dx, _pow_dy)),
+    "exp": (_fast("_exp", "math.exp({0})", "{0} < 709.0"), (_fast("_exp", "math.exp({0})", "{0} < 709.0"),)),
     "expm1": (_call("_expm1"), (_call("_exp"),)),
-    "log": (_call("_log"), (lambda a: _div("1.0", _unsigned(a[0])),)),
+    "log": (_fast("_log", "math.log({0})", "{0} > 0.0"), (lambda a: _div("1.0", _unsigned(a[0])),)),
     "log2": (_call("_log2"), (lambda a: _div("1.0", f"({_unsigned(a[0])} * {lit(0.6931471805599453)})"),)),
     "log10": (_call("_log10"), (lambda a: _div("1.0", f"({_unsigned(a[0])} * {lit(2.302585092994046)})"),)),
     "log1p": (_call("_log1p"), (lambda a: _div("1.0", f"(1.0 + {a[0]})"),)),
-    "sqrt": (_call("_sqrt"), (lambda a: _div("0.5", _unsigned(f"_sqrt({a[0]})")),)),
+    "sqrt": (_fast("_sqrt", "math.sqrt({0})", "{0} >= 0.0"), (lambda a: _div("0.5", _unsigned(f"_sqrt({a[0]})")),)),
     "cbrt": (_call("math.cbrt"), (lambda a: _div("1.0", f"(3.0 * {_sq(f'math.cbrt({a[0]})')})"),)),
-    "sin": (_call("_sin"), (_call("_cos"),)),
-    "cos": (_call("_cos"), (lambda a: f"(-_sin({a[0]}))",)),
+    "sin": (_fast("_sin", "math.sin({0})", "{0} - {0} == 0.0"), (_fast("_cos", "math.cos({0})", "{0} - {0} == 0.0"),)),
+    "cos": (_fast("_cos", "math.cos({0})", "{0} - {0} == 0.0"),
+            (lambda a: f"(-{_fast('_sin', 'math.sin({0})', '{0} - {0} == 0.0')(a)})",)),
     "tan": (_call("_tan"), (lambda a: f"(1.0 + {_sq(f'_tan({a[0]})')})",)),
     "asin": (_call("_asin"), (lambda a: _div("1.0", f"_sqrt(1.0 - {_sq(a[0])})"),)),
     "acos": (_call("_acos"), (lambda a: f"(-{_div('1.0', f'_sqrt(1.0 - {_sq(a[0])})')})",)),
