@@ -130,17 +130,22 @@ def test_a_wrong_template_is_caught_by_check(monkeypatch: pytest.MonkeyPatch) ->
 _UNARY = ["sin", "cos", "exp", "sqrt", "log", "tanh", "abs", "atan", "sigmoid"]
 
 
-def _expr(depth: int) -> st.SearchStrategy[str]:
-    leaf = st.sampled_from(["x", "y", "s", "i", "0.5", "2", "3"])
+def _expr(depth: int, names: tuple[str, ...] = ("x", "y", "s", "i")) -> st.SearchStrategy[str]:
+    leaf = st.sampled_from([*names, "0.5", "2", "3"])
     if depth == 0:
         return leaf
-    sub = _expr(depth - 1)
+    sub = _expr(depth - 1, names)
     return st.one_of(
         leaf,
         st.builds(lambda f, a: f"{f}({a})", st.sampled_from(_UNARY), sub),
         st.builds(lambda a, op, b: f"({a} {op} {b})", sub, st.sampled_from(["+", "-", "*", "/"]), sub),
         st.builds(lambda a, e: f"({a})^{e}", sub, st.sampled_from(["2", "3", "0.5", "y"])),
         st.builds(lambda a, b: f"max({a}, {b})", sub, sub),
+        st.builds(lambda a, op, b: f"({a} {op} {b})", sub, st.sampled_from(["%", "//"]), sub),
+        st.builds(lambda a, b, c: f"where({a} > 0, {b}, {c})", sub, sub, sub),
+        st.builds(lambda a, b, c: f"({b} if {a} < 1 else {c})", sub, sub, sub),
+        st.builds(lambda a, b: f"(({a} >= 0) * {b})", sub, sub),
+        st.builds(lambda f, a: f"{f}({a})", st.sampled_from(["int", "round"]), sub),
     )
 
 
@@ -150,9 +155,9 @@ def programs(draw: st.DrawFn) -> str:
     exit_stmt = draw(st.sampled_from(["break", "continue", "return s", "s = s * 0.5"]))
     return "\n".join([
         "def h(a, b):",
-        f"    return {draw(e).replace('x', 'a').replace('y', 'b').replace('s', 'a').replace('i', 'b')}",
+        f"    return {draw(_expr(2, ('a', 'b')))}",
         "def f(x, y):",
-        f"    s = {draw(e).replace('s', 'x').replace('i', 'y')}",
+        f"    s = {draw(_expr(2, ('x', 'y')))}",
         f"    for i in range({draw(st.integers(0, 4))}):",
         f"        if {draw(e)} > {draw(e)}:",
         f"            s = s + {draw(e)}",
@@ -168,7 +173,7 @@ def programs(draw: st.DrawFn) -> str:
     ])
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("ADCALC_CODEGEN_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(programs(), st.floats(-3, 3), st.floats(-3, 3))
 def test_random_programs_match_the_interpreter(src: str, x: float, y: float) -> None:
     try:

@@ -34,8 +34,11 @@ def bits(v: float) -> bytes:
 def _points(arity: int) -> list[tuple[float, ...]]:
     if arity == 1:
         return [(x,) for x in POINTS]
-    pairs = [(x, y) for x in SPECIAL for y in SPECIAL]
-    return pairs + [(_rng.uniform(-4, 4), _rng.uniform(-4, 4)) for _ in range(200)]
+    if arity == 2:
+        pairs = [(x, y) for x in SPECIAL for y in SPECIAL]
+        return pairs + [(_rng.uniform(-4, 4), _rng.uniform(-4, 4)) for _ in range(200)]
+    few = [0.0, -0.0, 1.0, -2.5, math.inf, -math.inf, math.nan, 0.3]
+    return [(x, y, z) for x in few for y in few for z in few]
 
 
 @pytest.mark.parametrize("name", ELEMENTWISE)

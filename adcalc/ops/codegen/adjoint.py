@@ -121,6 +121,16 @@ class _Adjoint:
         self.single = {n for n, c in count.items() if c == 1 and n not in in_loop}
         self.restore = {n for n in _needed(fn) if n not in self.single}
         self.once = _used_once(fn) - set(fn.params)
+        # Copies (y = x) make two names denote one node, whose adjoint is one sum in the
+        # interpreter: such names keep their adjoint in a shared cell (a one-element list),
+        # created where a node is made, shared by a copy, and restored on the way back.
+        self.celled = {n for ins in fn.code if isinstance(ins, ir.Move) and isinstance(ins.value, ir.Var)
+                       and ins.value.name in self.active for n in (ins.name, ins.value.name)}
+        # a call's arguments and results too: the callee's adjoints come back into the cells
+        self.celled |= {n for ins in fn.code if isinstance(ins, ir.CallFn)
+                        for n in (*ins.outs, *(a.name for a in ins.args if isinstance(a, ir.Var)))
+                        if n in self.active}
+        self.once -= self.celled
         self.body, self.flags = ex.complete(st.structure(fn))
         self.fw, self.bw = Writer(), Writer()
         self.bw.depth = 0
@@ -128,27 +138,50 @@ class _Adjoint:
         self.pending: list[list[str]] = []
 
     # ---- helpers -----------------------------------------------------------------------------
+    def cell(self, name: str) -> str:
+        return self.names.adjoint(name).removesuffix("_bar") + "_cell"
+
+    def adjoint_of(self, name: str) -> str:
+        """Where the adjoint of ``name``'s current node is kept: a local, or its cell."""
+        return f"{self.cell(name)}[0]" if name in self.celled else self.names.adjoint(name)
+
     def bar(self, a: ir.Atom) -> str | None:
-        if isinstance(a, ir.Var) and a.name in self.active:
-            return self.names.adjoint(a.name)
+        if isinstance(a, ir.Var) and (a.name in self.active or a.name in self.celled):
+            return self.adjoint_of(a.name)
         return None
 
     def push_old(self, name: str) -> None:
+        """Forward, before ``name`` is assigned: keep what the backward sweep restores."""
         if name in self.restore:
             self.fw.line(f"_push({self.names[name]})")
+        if name in self.celled and name not in self.single:
+            self.fw.line(f"_push({self.cell(name)})")
 
-    def take(self, out: str) -> str | None:
-        """Backward: read the adjoint of ``out``'s new value into ``_g`` and clear it for the old one."""
+    def new_cell(self, name: str, shared: str | None = None) -> None:
+        """Forward, after ``name`` is assigned: a new node's cell (or the copied node's)."""
+        if name in self.celled:
+            self.fw.line(f"{self.cell(name)} = {shared or '[0.0]'}")
+
+    def take(self, out: str, k: int = 0) -> str | None:
+        """Backward: read the adjoint of ``out``'s new node (into ``_g``) and clear it for the old one."""
+        if out in self.celled:
+            self.bw.line(f"_g{k or ''} = {self.cell(out)}[0]")
+            return f"_g{k or ''}"
         if out not in self.active:
             return None
         b = self.names.adjoint(out)
         if out in self.single or out in self.once:
             return b
-        self.bw.line(f"_g = {b}")
+        self.bw.line(f"_g{k or ''} = {b}")
         self.bw.line(f"{b} = 0.0")
-        return "_g"
+        return f"_g{k or ''}"
+
+    def restore_cell(self, name: str) -> None:
+        if name in self.celled and name not in self.single:
+            self.bw.line(f"{self.cell(name)} = _pop()")
 
     def restore_old(self, name: str) -> None:
+        self.restore_cell(name)
         if name in self.restore:
             self.bw.line(f"{self.names[name]} = _pop()")
 
@@ -158,12 +191,13 @@ class _Adjoint:
         args = [atom(names, a) for a in ins.args]
         self.push_old(ins.out)
         self.fw.line(f"{names[ins.out]} = {bare(T.value(ins.prim, args))}", where(ins, self.src))
+        self.new_cell(ins.out)
         mark = len(self.bw.lines)
         partials = [T.partial(ins.prim, i, args) for i in range(len(args))]
         through = [i for i, a in enumerate(ins.args) if isinstance(a, ir.Var) and a.name == ins.out]
         passthrough = (len(through) == 1 and T.constant_partial(partials[through[0]]) == 1.0
-                       and ins.out not in self.once)
-        if ins.out not in self.active:
+                       and ins.out not in self.once and ins.out not in self.celled)
+        if ins.out not in self.active and ins.out not in self.celled:
             self.restore_old(ins.out)
         else:
             g = self.names.adjoint(ins.out) if passthrough else self.take(ins.out)
@@ -233,12 +267,18 @@ class _Adjoint:
         names = self.names
         self.push_old(ins.name)
         self.fw.line(f"{names[ins.name]} = {atom(names, ins.value)}", where(ins, self.src))
+        source = ins.value.name if isinstance(ins.value, ir.Var) else None
+        shares = source in self.celled and source in self.active
+        self.new_cell(ins.name, self.cell(source) if shares else None)  # type: ignore[arg-type]
         mark = len(self.bw.lines)
-        g = self.take(ins.name)
-        self.restore_old(ins.name)
-        b = self.bar(ins.value)
-        if g is not None and b is not None:
-            self.bw.line(f"{b} += {g}")
+        if ins.name in self.celled:  # the copy shares the node's cell: nothing to add on the way back
+            self.restore_old(ins.name)
+        else:
+            g = self.take(ins.name)
+            self.restore_old(ins.name)
+            b = self.bar(ins.value)
+            if g is not None and b is not None:
+                self.bw.line(f"{b} += {g}")
         self._reverse_here(mark)
 
     def call(self, ins: ir.CallFn) -> None:
@@ -252,23 +292,16 @@ class _Adjoint:
         self.fw.line(f"_it = _{callee}_rev({', '.join(args)})", where(ins, self.src))
         self.fw.line(f"{unpack(outs, cfn.vector)} = next(_it)")
         self.fw.line("_push(_it)")
+        for o in ins.outs:
+            self.new_cell(o)
         mark = len(self.bw.lines)
         self.bw.line("_it = _pop()")
-        gs = []
-        for o in ins.outs:
-            g = self.take(o)
-            if g == "_g":  # several outputs: keep each one's cotangent
-                self.bw.line(f"_g{len(gs)} = _g")
-                g = f"_g{len(gs)}"
-            gs.append(g or "0.0")
+        gs = [self.take(o, k + 1) or "0.0" for k, o in enumerate(ins.outs)]
         for o in reversed(ins.outs):
             self.restore_old(o)
-        bars = [self.bar(a) or "0.0" for a in ins.args]
-        targets = [b if b != "0.0" else "_" for b in bars]
-        self.bw.line(f"{', '.join(targets)}{',' if len(targets) == 1 else ''} = "
-                     f"_resume(_it, ({', '.join(gs)}{',' if len(gs) == 1 else ''}), "
-                     f"({', '.join(bars)}{',' if len(bars) == 1 else ''}))" if targets else
-                     f"_resume(_it, ({', '.join(gs)},), ())")
+        cells = [self.cell(a.name) if isinstance(a, ir.Var) and a.name in self.celled else "None" for a in ins.args]
+        seed = f"({', '.join(gs)}{',' if len(gs) == 1 else ''})"
+        self.bw.line(f"_call_back(_it, {seed}, ({', '.join(cells)}{',' if len(cells) == 1 else ''}))")
         self._reverse_here(mark)
 
     def _reverse_here(self, mark: int) -> None:
@@ -337,7 +370,7 @@ class _Adjoint:
             leaves = any(isinstance(x, ex.LoopExit) for x in item.body)
             if item.kind == "for":
                 var = item.item.next.var
-                pre = [_Assign(var)] if var in self.restore else []
+                pre = [_Assign(var)] if var in self.restore or var in self.celled else []
                 if leaves:
                     fw.line(f"{counter} = 0")
                     pre.insert(0, _Count(counter))
@@ -380,9 +413,17 @@ class _Adjoint:
         elif isinstance(item, _Count):
             fw.line(f"{item.counter} += 1")
         elif isinstance(item, _Assign):
-            fw.line(f"_push({self.names[item.var]})")
-            fw.line(f"{self.names[item.var]} = _k")
-            self.pending.append([f"{self.names[item.var]} = _pop()"])
+            name = self.names[item.var]
+            undo = []
+            if item.var in self.restore:
+                fw.line(f"_push({name})")
+                fw.line(f"{name} = _k")
+                undo.append(f"{name} = _pop()")
+            if item.var in self.celled:
+                fw.line(f"_push({self.cell(item.var)})")
+                fw.line(f"{self.cell(item.var)} = [0.0]")
+                undo.insert(0, f"{self.cell(item.var)} = _pop()")
+            self.pending.append(undo)
 
     def write(self, pyname: str) -> tuple[str, set[str]]:
         names, fn = self.names, self.fn
@@ -393,6 +434,10 @@ class _Adjoint:
             fw.line(f"{f} = False")
         for n in sorted(self.restore - set(fn.params), key=list(names.primal).index):
             fw.line(f"{names[n]} = 0.0")
+        for n in sorted(self.celled, key=list(names.primal).index):
+            fw.line(f"{self.cell(n)} = [0.0]")
+            if n in fn.params:
+                fw.line(f"_input_{self.cell(n)} = {self.cell(n)}")
         self.pending = []
         back = self.seq(self.body)
         n_out = fn.n_outputs
@@ -403,13 +448,14 @@ class _Adjoint:
         for k in range(n_out):
             fw.line(f"_out{k}_bar = _seed[{k}]")
         for n in names.primal:
-            if n in self.active and n not in fn.params:
+            if n in self.active and n not in fn.params and n not in self.celled:
                 fw.line(f"{names.adjoint(n)} = 0.0")
+        finals = [f"_input_{self.cell(p)}[0]" if p in self.celled else names.adjoint(p) for p in fn.params]
         if params:
-            fw.line(f"{', '.join(names.adjoint(p) for p in fn.params)}{',' if len(params) == 1 else ''} = _start")
+            fw.line(f"{', '.join(finals)}{',' if len(params) == 1 else ''} = _start")
         for text in back:
             fw.line(text)
-        fw.line(f"return ({', '.join(names.adjoint(p) for p in fn.params)}{',' if len(params) == 1 else ''})")
+        fw.line(f"return ({', '.join(finals)}{',' if len(params) == 1 else ''})")
         lines = fw.lines
         for f in self.flags:  # a flag nothing tests is left out
             if not any(f in t and not t.strip().startswith(f"{f} = ") for t in lines):
@@ -417,7 +463,7 @@ class _Adjoint:
         if not any("_push(" in t for t in lines):
             lines = [t for t in lines if t.strip() not in ("S = []", "_push, _pop = S.append, S.pop")]
         fw.lines = lines
-        helpers = fw.helpers | self.bw.helpers | {"_resume"} if self.calls else fw.helpers | self.bw.helpers
+        helpers = fw.helpers | self.bw.helpers | {"_resume", "_call_back"} if self.calls else fw.helpers | self.bw.helpers
         return f"def _{pyname}_rev({', '.join(params)}):\n{fw.text()}", helpers
 
 

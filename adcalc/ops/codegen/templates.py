@@ -146,6 +146,28 @@ TABLE: dict[str, tuple[Callable[[Args], str], tuple[Callable[[Args], str], ...]]
     "ceil": (_call("_ceil"), (_ZERO,)),
     "step": (_call("_step"), (_ZERO,)),
 }
+_COMPARISONS = {"lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "==", "ne": "!="}
+for _name, _op in _COMPARISONS.items():
+    TABLE[_name] = ((lambda op: lambda a: f"(1.0 if {a[0]} {op} {a[1]} else 0.0)")(_op), (_ZERO, _ZERO))
+
+
+def _floordiv(a: Args) -> str:
+    return f"(_div({a[0]}, {a[1]}) if {a[1]} == 0.0 else {a[0]} // {a[1]})"
+
+
+def _rounding(fn: str) -> Callable[[Args], str]:
+    return lambda a: (f"(float({fn}({a[0]})) if {a[0]} - {a[0]} == 0.0 else {a[0]})" if _atom(a[0])
+                      else f"_rounded({fn}, {a[0]})")
+
+
+TABLE.update({
+    "where": (lambda a: f"({a[1]} if {a[0]} != 0.0 else {a[2]})",
+              (_ZERO, lambda a: f"(1.0 if {a[0]} != 0.0 else 0.0)", lambda a: f"(0.0 if {a[0]} != 0.0 else 1.0)")),
+    "floordiv": (_floordiv, (_ZERO, _ZERO)),
+    "mod": (lambda a: f"(math.nan if {a[1]} == 0.0 else {a[0]} % {a[1]})", (_ONE, lambda a: f"(-{_floordiv(a)})")),
+    "int": (_rounding("math.trunc"), (_ZERO,)),
+    "round": (_rounding("round"), (_ZERO,)),
+})
 EXTREMES = {"max": ("_max", _extreme(True)), "min": ("_min", _extreme(False))}
 
 
