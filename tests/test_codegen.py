@@ -173,7 +173,8 @@ def programs(draw: st.DrawFn) -> str:
     ])
 
 
-@settings(max_examples=int(os.environ.get("ADCALC_CODEGEN_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("ADCALC_CODEGEN_EXAMPLES", "150")), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(programs(), st.floats(-3, 3), st.floats(-3, 3))
 def test_random_programs_match_the_interpreter(src: str, x: float, y: float) -> None:
     try:

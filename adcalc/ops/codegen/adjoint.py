@@ -17,6 +17,7 @@ from adcalc.language import ir
 from adcalc.ops.codegen import exits as ex
 from adcalc.ops.codegen import structure as st
 from adcalc.ops.codegen import templates as T
+from adcalc.ops.codegen.analysis import assignments, needed, used_once
 from adcalc.ops.codegen.forward import (
     Writer,
     active_names,
@@ -24,91 +25,12 @@ from adcalc.ops.codegen.forward import (
     bare,
     compare_text,
     for_header,
+    notation,
     range_args,
     unpack,
     where,
 )
 from adcalc.ops.codegen.names import Names
-
-
-def _assignments(fn: ir.Function) -> tuple[dict[str, int], set[str]]:
-    """How many places assign each name (parameters count once), and the names assigned in a loop."""
-    count: dict[str, int] = dict.fromkeys(fn.params, 1)
-    in_loop: set[str] = set()
-    for ins in fn.code:
-        outs: tuple = ()
-        if isinstance(ins, ir.Eqn):
-            outs = (ins.out,)
-        elif isinstance(ins, ir.Move):
-            outs = (ins.name,)
-        elif isinstance(ins, ir.CallFn):
-            outs = ins.outs
-        elif isinstance(ins, ir.ForNext):
-            outs = (ins.var,)
-            in_loop.add(ins.var)
-        for o in outs:
-            count[o] = count.get(o, 0) + 1
-            if getattr(ins, "loops", ()):
-                in_loop.add(o)
-    return count, in_loop
-
-
-def _needed(fn: ir.Function) -> set[str]:
-    """Names whose value a partial reads (the backward sweep needs them)."""
-    need: set[str] = set()
-    for ins in fn.code:
-        if isinstance(ins, ir.Eqn):
-            args = [a.name if isinstance(a, ir.Var) else T.lit(a.value) for a in ins.args]
-            for i in range(len(args)):
-                text = T.partial(ins.prim, i, args)
-                for a in ins.args:
-                    if isinstance(a, ir.Var) and T.constant_partial(text) is None and a.name in _words(text):
-                        need.add(a.name)
-    return need
-
-
-def _used_once(fn: ir.Function) -> set[str]:
-    """Temporaries defined by one step and read by one argument of one later step: their adjoint
-    has exactly one contribution, so it is assigned, never accumulated or cleared."""
-    defs: dict[str, int] = {}
-    uses: dict[str, int] = {}
-    eqn_uses: dict[str, int] = {}
-    for ins in fn.code:
-        reads: tuple = ()
-        if isinstance(ins, ir.Eqn):
-            if not ins.user_var:
-                defs[ins.out] = defs.get(ins.out, 0) + 1
-            else:
-                defs[ins.out] = defs.get(ins.out, 0) + 2
-            reads = ins.args
-            for a in ins.args:
-                if isinstance(a, ir.Var):
-                    eqn_uses[a.name] = eqn_uses.get(a.name, 0) + 1
-        elif isinstance(ins, ir.Move):
-            defs[ins.name] = defs.get(ins.name, 0) + 2
-            reads = (ins.value,)
-        elif isinstance(ins, ir.CallFn):
-            for o in ins.outs:
-                defs[o] = defs.get(o, 0) + 2
-            reads = ins.args
-        elif isinstance(ins, ir.Cmp):
-            reads = (ins.a, ins.b)
-        elif isinstance(ins, ir.Return):
-            reads = ins.values
-        elif isinstance(ins, ir.ForInit):
-            reads = (ins.start, ins.stop, ins.step)
-        elif isinstance(ins, ir.ForNext):
-            defs[ins.var] = defs.get(ins.var, 0) + 2
-        for a in reads:
-            if isinstance(a, ir.Var):
-                uses[a.name] = uses.get(a.name, 0) + 1
-    return {n for n, d in defs.items() if d == 1 and uses.get(n) == 1 and eqn_uses.get(n) == 1}
-
-
-def _words(text: str) -> set[str]:
-    import re
-
-    return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
 
 
 class _Adjoint:
@@ -117,10 +39,10 @@ class _Adjoint:
         self.names = Names(fn, {"S"})
         self.names.fn_label = "the program" if fn.name == "<main>" else f"function {fn.name}"
         self.active = active_names(fn)
-        count, in_loop = _assignments(fn)
+        count, in_loop = assignments(fn)
         self.single = {n for n, c in count.items() if c == 1 and n not in in_loop}
-        self.restore = {n for n in _needed(fn) if n not in self.single}
-        self.once = _used_once(fn) - set(fn.params)
+        self.restore = {n for n in needed(fn) if n not in self.single}
+        self.once = used_once(fn) - set(fn.params)
         # Copies (y = x) make two names denote one node, whose adjoint is one sum in the
         # interpreter: such names keep their adjoint in a shared cell (a one-element list),
         # created where a node is made, shared by a copy, and restored on the way back.
@@ -190,7 +112,8 @@ class _Adjoint:
         names = self.names
         args = [atom(names, a) for a in ins.args]
         self.push_old(ins.out)
-        self.fw.line(f"{names[ins.out]} = {bare(T.value(ins.prim, args))}", where(ins, self.src))
+        code = bare(T.value(ins.prim, args))
+        self.fw.line(f"{names[ins.out]} = {code}", where(ins, self.src), notation(ins, args, code))
         self.new_cell(ins.out)
         mark = len(self.bw.lines)
         partials = [T.partial(ins.prim, i, args) for i in range(len(args))]
@@ -229,7 +152,7 @@ class _Adjoint:
                 elif p.isidentifier():
                     direct.append(f"{b} = {g} * {p} if {g} and {p} else 0.0")
                 else:
-                    direct.append(f"_p = {bare(p)} if {g} else 0.0")
+                    direct.append(f"_p = {p} if {g} else 0.0")
                     direct.append(f"{b} = {g} * _p if _p else 0.0")
                 continue
             if c == 0.0:
@@ -249,8 +172,9 @@ class _Adjoint:
                 guarded.append(f"    {b} += {g} * _p")
         if not (guarded or direct):
             return
-        shown = where(ins, self.src)
-        bw.line(f"# {self.names[ins.out]} = {bare(T.value(ins.prim, args))}" + (f"  ({shown})" if shown else ""))
+        from adcalc.rules.registry import describe
+
+        bw.line(f"# {self.names[ins.out]} = {describe(ins.prim, args, ins.params)}")
         # ±1 partials need no test: adding ȳ = 0 changes nothing (an adjoint is never -0)
         needs_guard = any(not (t.endswith(f"+= {g}") or t.endswith(f"-= {g}")) for t in guarded)
         if needs_guard:
@@ -448,7 +372,7 @@ class _Adjoint:
         for k in range(n_out):
             fw.line(f"_out{k}_bar = _seed[{k}]")
         for n in names.primal:
-            if n in self.active and n not in fn.params and n not in self.celled:
+            if n in self.active and n not in fn.params and n not in self.celled and n not in self.once:
                 fw.line(f"{names.adjoint(n)} = 0.0")
         finals = [f"_input_{self.cell(p)}[0]" if p in self.celled else names.adjoint(p) for p in fn.params]
         if params:
@@ -463,7 +387,9 @@ class _Adjoint:
         if not any("_push(" in t for t in lines):
             lines = [t for t in lines if t.strip() not in ("S = []", "_push, _pop = S.append, S.pop")]
         fw.lines = lines
-        helpers = fw.helpers | self.bw.helpers | {"_resume", "_call_back"} if self.calls else fw.helpers | self.bw.helpers
+        helpers = fw.helpers | self.bw.helpers
+        if self.calls:
+            helpers |= {"_resume", "_call_back"}
         return f"def _{pyname}_rev({', '.join(params)}):\n{fw.text()}", helpers
 
 

@@ -29,13 +29,15 @@ class Writer:
         self.helpers: set[str] = set()
         self.last_comment = ""
 
-    def line(self, text: str, comment: str = "") -> None:
+    def line(self, text: str, comment: str = "", note: str = "") -> None:
+        """One line; ``comment`` (the source line a step comes from) is written above it when it
+        changes, ``note`` (how the step reads in the documents' notation) after it."""
         self.helpers |= T.helpers(text)
-        if comment and comment == self.last_comment:
-            comment = ""
-        elif comment:
+        pad = "    " * self.depth
+        if comment and comment != self.last_comment:
             self.last_comment = comment
-        self.lines.append("    " * self.depth + text + (f"  # {comment}" if comment else ""))
+            self.lines.append(f"{pad}# {comment}")
+        self.lines.append(pad + text + (f"  # {note}" if note else ""))
 
     def text(self) -> str:
         return "\n".join(self.lines)
@@ -52,6 +54,15 @@ def bare(text: str) -> str:
         if depth == 0 and k < len(text) - 1:
             return text
     return text[1:-1]
+
+
+def notation(ins: ir.Eqn, args: list[str], code: str) -> str:
+    """The step as the documents write it (``exp(v1)``), when the code reads differently."""
+    if " if " not in code:
+        return ""
+    from adcalc.rules.registry import describe
+
+    return describe(ins.prim, args, ins.params)
 
 
 def atom(names: Names, a: ir.Atom) -> str:
@@ -188,7 +199,8 @@ def primal_function(fn: ir.Function, pyname: str, funcs: dict[str, tuple[str, ir
     def stmt(ins: object) -> None:
         if isinstance(ins, ir.Eqn):
             args = [atom(names, a) for a in ins.args]
-            w.line(f"{names[ins.out]} = {bare(T.value(ins.prim, args))}", where(ins, src))
+            code = bare(T.value(ins.prim, args))
+            w.line(f"{names[ins.out]} = {code}", where(ins, src), notation(ins, args, code))
         elif isinstance(ins, ir.Move):
             w.line(f"{names[ins.name]} = {atom(names, ins.value)}", where(ins, src))
         elif isinstance(ins, ir.CallFn):
@@ -239,10 +251,12 @@ def jvp_function(fn: ir.Function, pyname: str, funcs: dict[str, tuple[str, ir.Fu
             args = [atom(names, a) for a in ins.args]
             out = names[ins.out]
             if ins.out not in active:
-                w.line(f"{out} = {bare(T.value(ins.prim, args))}", where(ins, src))
+                code = bare(T.value(ins.prim, args))
+                w.line(f"{out} = {code}", where(ins, src), notation(ins, args, code))
                 return
             in_place = any(isinstance(a, ir.Var) and a.name == ins.out for a in ins.args)
-            w.line(f"{'_v' if in_place else out} = {bare(T.value(ins.prim, args))}", where(ins, src))
+            code = bare(T.value(ins.prim, args))
+            w.line(f"{'_v' if in_place else out} = {code}", where(ins, src), notation(ins, args, code))
             scratch = [0]
             terms = []
             for i, a in enumerate(ins.args):

@@ -246,7 +246,8 @@ def _call_back(it, seed: tuple, cells: tuple) -> None:
 
 
 # Which helpers each helper calls (copied along with it)
-_NEEDS = {"_call_back": ("_resume",), "_sqrt": ("_guarded",), "_exp": ("_guarded",), "_expm1": ("_guarded",), "_sin": ("_guarded",),
+_NEEDS = {"_call_back": ("_resume",),
+          "_sqrt": ("_guarded",), "_exp": ("_guarded",), "_expm1": ("_guarded",), "_sin": ("_guarded",),
           "_cos": ("_guarded",), "_tan": ("_guarded",), "_asin": ("_guarded",), "_acos": ("_guarded",),
           "_sinh": ("_guarded",), "_cosh": ("_guarded",), "_acosh": ("_guarded",), "_log": ("_log_of",),
           "_log2": ("_log_of",), "_log10": ("_log_of",)}
