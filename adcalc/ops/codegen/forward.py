@@ -12,6 +12,7 @@ each primal line is followed by its tangent line ``dv = Σᵢ ∂ᵢ·dxᵢ`` wi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from adcalc.language import ir
@@ -43,15 +44,18 @@ class Writer:
         return "\n".join(self.lines)
 
 
+_PARENS = re.compile(r"[()]")
+
+
 def bare(text: str) -> str:
     """``(a + b)`` → ``a + b`` when the outer parentheses enclose the whole text."""
     if not (text.startswith("(") and text.endswith(")")):
         return text
     depth = 0
-    for k, ch in enumerate(text):
-        depth += ch == "("
-        depth -= ch == ")"
-        if depth == 0 and k < len(text) - 1:
+    end = len(text) - 1
+    for m in _PARENS.finditer(text):
+        depth += 1 if m.group() == "(" else -1
+        if depth == 0 and m.start() < end:
             return text
     return text[1:-1]
 

@@ -101,7 +101,8 @@ def generate(program: ir.Program, mode: str = "both", inputs: list[str] | None =
         for text, used in pieces:
             parts.append(text)
             helpers |= used
-    params = [Names(main_ir)[p] for p in main_ir.params]
+    main_names = Names(main_ir)
+    params = [main_names[p] for p in main_ir.params]
     args = ", ".join(params)
     entries: list[str] = []
     n = len(params)
