@@ -115,21 +115,23 @@ BINARY_SHAPES = {  # the broadcasting cases
     "column ⊕ matrix": ((2, 1), (2, 3)),
     "matrix ⊕ matrix": ((2, 3), (2, 3)),
 }
+TERNARY_SHAPES = [((3,), (), (2, 3)), ((), (3,), (3,)), ((2, 1), (2, 3), (3,)), ((2, 3), (2, 3), (2, 3))]
 ELEMENTWISE = [(name, shapes) for name, (_, src, pts) in ROWS.items() if src is not None
-               for shapes in ([(s,) for s in UNARY_SHAPES] if len(pts[0]) == 1 else list(BINARY_SHAPES.values()))]
+               for shapes in {1: [(s,) for s in UNARY_SHAPES], 2: list(BINARY_SHAPES.values()),
+                              3: TERNARY_SHAPES}[len(pts[0])]]
 
 
 # Array rules IEEE 754 makes exact (or that call ``math`` themselves): equal to the scalar rule bit
 # for bit.  Every other array rule is a NumPy kernel chosen per CPU: within NUMPY_VS_MATH_ULPS of
 # ``math`` (the policy in tests/numeric.py).
 EXACT_ARRAY_RULES = {"add", "sub", "mul", "div", "neg", "sqrt", "abs", "max", "min", "sign", "floor", "ceil", "step",
-                     "erf", "erfc"}
+                     "erf", "erfc", "lt", "le", "gt", "ge", "eq", "ne", "where", "mod", "floordiv", "int", "round"}
 
 
 @pytest.mark.parametrize("name,shapes", ELEMENTWISE, ids=[f"{n}-{s}" for n, s in ELEMENTWISE])
 def test_elementwise_primitive_on_arrays(name: str, shapes: tuple) -> None:
     _, source, points = ROWS[name]
-    args = ["x"] if len(shapes) == 1 else (["y", "x"] if name == "atan2" else ["x", "y"])
+    args = {1: ["x"], 2: ["y", "x"] if name == "atan2" else ["x", "y"], 3: ["c", "x", "y"]}[len(shapes)]
     point = {a: _values(points, i, s) for i, (a, s) in enumerate(zip(args, shapes))}
     # values: the array rule equals the scalar rule element by element (to the kernels' bound)
     ulps = 0 if name in EXACT_ARRAY_RULES else NUMPY_VS_MATH_ULPS

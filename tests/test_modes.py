@@ -12,7 +12,7 @@ import math
 import pytest
 
 from adcalc.language.ir import Const, Eqn, Var
-from adcalc.rules.registry import PRIMITIVES
+from adcalc.rules.registry import PRIMITIVES, REGISTRY
 from adcalc.transform.forward import Dual, ForwardMode
 from adcalc.transform.mode import EvalMode, Mode
 from adcalc.transform.reverse import ReverseMode
@@ -107,3 +107,64 @@ def test_constants_in_a_site_do_not_matter() -> None:
     s = Eqn("v2", "mul", (Var("x"), Const(2.0, "2")), None, ())
     out = m.apply2(PRIMITIVES["mul"], Dual(3.0, (1.0,)), 2.0, s)
     assert out.primal == 6.0 and out.tangent == (2.0,)
+
+
+# ---- element reads: x[i] / A[i, j] on the scalar path vs the index rule ---------------------------
+
+ELEMENT_ARRAYS = [[1.5, -0.0, math.inf, math.nan, 2.0], [[0.5, -1.0, 3.0], [math.nan, 4.0, -0.0]]]
+SUBSCRIPTS = [0.0, 1.0, 2.0, -1.0, -2.0, 4.0, -5.0, 5.0, -6.0, 1.5, math.nan, math.inf, -0.0]
+
+
+def element_cases() -> list[tuple[object, tuple[float, ...]]]:
+    import numpy as np
+
+    cases = []
+    for rows in ELEMENT_ARRAYS:
+        x = np.array(rows)
+        for key in itertools.product(SUBSCRIPTS, repeat=x.ndim):
+            cases.append((x, key))
+        cases.append((x, (0.0,) * (x.ndim + 1)))  # too many subscripts
+    return cases
+
+
+def element_site(n: int) -> Eqn:
+    return Eqn("v9", "index", tuple(Var(f"a{i}") for i in range(n + 1)), None, (), False, ("i",) * n)
+
+
+def outcome(mode: Mode, general: bool, x: object, key: tuple[float, ...]) -> tuple:
+    """``x[key]`` by the general step or by ``element``: ("ok", value) or ("error", kind, message)."""
+    from adcalc import AdcalcError
+
+    prim, s = REGISTRY["index"], element_site(len(key))
+    try:
+        return ("ok", mode.apply(prim, [x, *key], s) if general else mode.element(prim, x, key, s))
+    except AdcalcError as e:
+        return ("error", e.kind, e.message)
+
+
+@pytest.mark.parametrize("active", [True, False])
+def test_element_specialisations_equal_the_general_step(active: bool) -> None:
+    """``element`` (eval, forward, reverse) against ``apply`` of the ``index`` rule: the same value,
+    tangents, adjoint of the array after a sweep, warnings and errors, at every kind of subscript."""
+    import numpy as np
+
+    for x, key in element_cases():
+        results = []
+        for general in (False, True):
+            e = EvalMode()
+            ev = outcome(e, general, x, key)
+            f = ForwardMode([np.ones((2,) + x.shape)])
+            fo = outcome(f, general, f.input(0, "x", x) if active else x, key)
+            fo = fo if fo[0] != "ok" or type(fo[1]) is not Dual else ("ok", fo[1].primal, fo[1].tangent)
+            r = ReverseMode()
+            ro = outcome(r, general, r.input(0, "x", x) if active else x, key)
+            adjoint = None
+            if ro[0] == "ok" and type(ro[1]) is int:
+                adjoint = r.gradient([ro[1]], [2.5])[0]
+                ro = ("ok", r.primal(ro[1]))
+            results.append((ev, warnings(e), fo, warnings(f), ro, warnings(r), adjoint))
+        fast, slow = results
+        for a, b in zip(fast[:-1], slow[:-1]):
+            assert same(a, b), (x.tolist(), key, fast, slow)
+        assert (fast[-1] is None) == (slow[-1] is None) and (
+            fast[-1] is None or np.array_equal(fast[-1], slow[-1], equal_nan=True)), (key, fast, slow)

@@ -62,7 +62,7 @@ class Option(NamedTuple):
     @property
     def dest(self) -> str:
         """The attribute argparse stores the value in (``--max-steps`` → ``max_steps``)."""
-        return self.flag.lstrip("-").replace("-", "_")
+        return self.argparse.get("dest") or self.flag.lstrip("-").replace("-", "_")
 
     @property
     def required(self) -> bool:
@@ -91,6 +91,9 @@ class Call(NamedTuple):
     trace: bool = False
     limits: Mapping[str, object] = {}
     delta: float | None = None
+    inputs: str | None = None  # codegen: the inputs' order, "x,y"
+    output: str | None = None  # codegen: the file to write
+    check: bool = False  # codegen: compare the generated code with the interpreter
 
 
 class Command(NamedTuple):
@@ -315,6 +318,13 @@ def _ir(c: Call) -> str:
     return format_program(loaded.program, describe)  # type: ignore[attr-defined]
 
 
+def _codegen(c: Call) -> str:
+    """The derivative code as a Python module: printed, or written to ``-o FILE``."""
+    from adcalc.ops.codegen.run import codegen
+
+    return codegen(c.source, c.mode or "both", c.inputs, c.output, c.check, c.point)
+
+
 def _repl(args: object) -> int:
     from adcalc.front.repl import main
 
@@ -440,6 +450,22 @@ REGISTRY = Registry((
             ("adcalc run samples/", "adcalc run samples/newton_sqrt.ad --at a=9 --trace",
              "adcalc run samples/ --json > results.jsonl"),
             _run_batch, shows="itself"),
+    Command("codegen", "the derivative code of SOURCE as a Python module (forward and adjoint)",
+            (SOURCE,
+             Option("--mode", "choice", {"choices": ["forward", "reverse", "both"], "default": "both",
+                                         "help": "which derivative code to write (default both)"}, field="mode"),
+             Option("--inputs", "name", {"metavar": "NAME,...",
+                                         "help": "the order of the inputs as positional parameters"}, field="inputs"),
+             Option("-o", "name", {"metavar": "FILE", "dest": "output",
+                                   "help": "write the module to FILE instead of printing it"}, field="output"),
+             Option("--check", "flag", {"action": "store_true",
+                                        "help": "run the generated code at --at and compare it with the interpreter "
+                                                "(exit 1 if they differ)"}, field="check"),
+             AT._replace(argparse={**AT.argparse, "help": "the point --check runs at"})),
+            ('adcalc codegen "exp(2*x1) + x1*x2^2 + cos(x2)"',
+             "adcalc codegen samples/rosenbrock.ad --mode reverse -o rosen_ad.py",
+             'adcalc codegen "x*sin(y)" --check --at x=1,y=2'),
+            _codegen, shows="text", common=False),
     Command("ir", "print the lowered IR (the Wengert list)",
             (SOURCE, Option("--debug", "cli", {"action": "store_true"}, hidden=True)),
             ('adcalc ir "exp(2*x1) + x1*x2^2 + cos(x2)"', "echo 'x^2 + 1' | adcalc ir -"),

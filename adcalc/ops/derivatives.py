@@ -46,6 +46,7 @@ from adcalc.ops.driver import (
     tangent_of,
     unflatten,
     unit_seeds,
+    used_inputs,
 )
 from adcalc.ops.kinks import attach_one_sided
 from adcalc.ops.results import EvalResult, GradResult, JacobianResult, JvpResult, Result, VjpResult
@@ -89,7 +90,7 @@ def grad(source: str | Loaded, point: Mapping[str, float], *, mode: str = "rever
     if r.graph is not None:
         r.graph.output_seeds = [1.0]
     adj = r.pull([1.0])
-    used = [n for n in names if n in loaded.program.inputs]
+    used = used_inputs(loaded, names)
     gradient = read_adjoints(names, used, adj, values)
     attach_one_sided(loaded, names, values, r.warnings, limits, False, gradient)
     return GradResult(value, names, "reverse", 1, warnings + r.warnings, r.graph, gradient)
@@ -145,7 +146,7 @@ def vjp(source: str | Loaded, point: Mapping[str, float], cotangent: Sequence[fl
     if r.graph is not None:
         r.graph.output_seeds = w
     adj = r.pull(unflatten(primals, w))
-    used = [n for n in names if n in loaded.program.inputs]
+    used = used_inputs(loaded, names)
     return VjpResult(_outputs_value(loaded, primals), names, "reverse", 1, warnings + r.warnings, r.graph, w,
                      read_adjoints(names, used, adj, values))
 
@@ -192,7 +193,7 @@ def jacobian(source: str | Loaded, point: Mapping[str, float], *, mode: str | No
     primals = [r.primal(o) for o in r.outputs]
     m_out = sum(size(p) for p in primals)
     need_jacobian(limits, m_out, n)
-    used = [nm for nm in names if nm in loaded.program.inputs]
+    used = used_inputs(loaded, names)
     jac = []
     for i in range(m_out):
         adj = r.pull(unflatten(primals, [1.0 if k == i else 0.0 for k in range(m_out)]))

@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 from adcalc.errors import AdcalcError
+from adcalc.language.keywords import PYTHON_KEYWORDS
 from adcalc.ops import validate
 from adcalc.rules.registry import BUILTIN_NAMES, CONSTANTS
 from adcalc.transform.forward import Dual, ForwardMode
@@ -145,6 +146,8 @@ def bind(loaded: Loaded, point: Mapping[str, float],
                               hint=f"remove {name}=… from the point")
         if name in BUILTIN_NAMES or name in loaded.program.functions:
             raise AdcalcError("input", f"'{name}' is a function name and cannot be bound")
+        if name in PYTHON_KEYWORDS:
+            raise AdcalcError("input", f"'{name}' is a keyword, never a name, and cannot be bound")
         value = point[name]
         if isinstance(value, list | tuple) or hasattr(value, "shape") and getattr(value, "ndim", 0) > 0:
             if not allow_arrays:
@@ -163,9 +166,18 @@ def bind(loaded: Loaded, point: Mapping[str, float],
     if missing:
         raise AdcalcError("input", f"no value for {', '.join(missing)}",
                           hint="give every input a value: --at " + ",".join(f"{n}=…" for n in inputs))
-    warnings = [Warning("unused", f"'{n}' is bound but the source never uses it (its derivative is 0); "
-                        "is it a typo?", details={"name": n}) for n in names if n not in inputs]
+    known = frozenset(inputs)  # a set: one look-up per name keeps binding linear
+    warnings = [Warning(kind, message, span) for kind, message, span in loaded.program.warnings]
+    warnings += [Warning("unused", f"'{n}' is bound but the source never uses it (its derivative is 0); "
+                         "is it a typo?", details={"name": n}) for n in names if n not in known]
     return names, values, warnings
+
+
+def used_inputs(loaded: Loaded, names: Sequence[str]) -> list[str]:
+    """The names (in the point's order) that the source reads: its nodes v1 … vk, in that order.
+    A set look-up keeps binding n inputs linear in n (``in`` on the inputs tuple is O(n))."""
+    inputs = frozenset(loaded.program.inputs)
+    return [n for n in names if n in inputs]
 
 
 def check_direction(names: list[str], values: Mapping[str, float], direction: Mapping[str, float]) -> None:
@@ -190,7 +202,7 @@ def check_scalar(loaded: Loaded, what: str) -> None:
 def run_mode(loaded: Loaded, mode: object, names: list[str], values: dict[str, float], limits: Limits,
          traced: bool) -> list[object]:
     """Create the inputs in point order (so they are nodes v1 … vn in that order) and run."""
-    used = [n for n in names if n in loaded.program.inputs]
+    used = used_inputs(loaded, names)
     made = {n: mode.input(i, n, values[n]) for i, n in enumerate(used)}
     args = [made[n] for n in loaded.program.inputs]
     with gc_paused():
@@ -300,7 +312,7 @@ class ForwardRun:
 def run_forward(loaded: Loaded, names: list[str], values: dict[str, float], seeds: list[object],
                 strict: bool, trace: bool, limits: Limits) -> ForwardRun:
     """One forward sweep with ``seeds`` (one per input in point order, ``width`` directions each)."""
-    used = [n for n in names if n in loaded.program.inputs]
+    used = used_inputs(loaded, names)
     seed_of = dict(zip(names, seeds))
     mode = ForwardMode([seed_of[n] for n in used], strict)
     graph = Graph("forward", names) if trace else None

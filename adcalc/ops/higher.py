@@ -27,6 +27,7 @@ from adcalc.ops.driver import (
     resolve,
     run_mode,
     shaped,
+    used_inputs,
 )
 from adcalc.ops.results import DerivResult, HessianResult, HvpResult
 from adcalc.rules.registry import primal
@@ -45,7 +46,7 @@ def _tangents(v: object, width: int) -> tuple:
 
 def _forward_over_reverse(loaded: Loaded, names: list[str], values: dict[str, float],
                           seeds: dict[str, tuple[float, ...]], strict: bool, limits) -> tuple:
-    used = [n for n in names if n in loaded.program.inputs]
+    used = used_inputs(loaded, names)
     boxed = {n: Dual(values[n], seeds[n]) for n in names}
     mode = BoxedReverseMode(strict)
     outs = run_mode(loaded, mode, names, boxed, limits, False)  # type: ignore[arg-type]
@@ -111,7 +112,7 @@ def deriv(source: str | Loaded, point: Mapping[str, float], *, wrt: str | None =
     else:
         check_direction(names, values, direction)  # type: ignore[arg-type]
         dvec = {n: float(direction[n]) for n in names}  # type: ignore[index]
-    used = [n for n in names if n in loaded.program.inputs]
+    used = used_inputs(loaded, names)
     mode = TaylorMode([dvec[n] for n in used], order, strict)
     graph = Graph("taylor", names) if trace else None
     runner = Recorder(mode, graph) if graph is not None else mode

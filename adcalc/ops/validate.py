@@ -293,13 +293,15 @@ def _inputs(function: str, label: str, value: object, given: Mapping[str, object
         return
     if isinstance(value, str | Mapping) or not isinstance(value, list | tuple):
         _fail("type", f"{label} must be a list of input names, not {_shown(value)}", "e.g. inputs=['x', 'y']")
+    seen: set[str] = set()  # a set, not value[:i]: checking n names stays linear in n
     for i, name in enumerate(value):
         if not isinstance(name, str):
             _fail("type", f"{label}[{i}] must be an input name (str), not {_shown(name)}")
         if not _NAME.match(name):
             _fail("input", f"{label}[{i}] is {_shown(name)}, which is not a name")
-        if name in value[:i]:
+        if name in seen:
             _fail("input", f"{label} names '{name}' twice")
+        seen.add(name)
 
 
 def _mode(function: str, label: str, value: object, given: Mapping[str, object]) -> None:

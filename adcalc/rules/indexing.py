@@ -5,6 +5,8 @@ Contract (the math, ȳ the result's cotangent, ẋ an argument's tangent): ``x[k
 adds in place: O(size of the part), not of x); ``x[key] = v`` makes a new array with
 ẏ = ẋ except ẏ[key] = v̇, and x̄ += ȳ with ȳ[key] = 0, v̄ += unbroadcast(ȳ[key]).  Indices are
 whole numbers, negative from the end; a bad one is ``AdcalcError('index')`` naming the axis.
+``element_key``/``flat_position`` let the modes read one element on their scalar path (a float,
+no array rule node): the same value as ``x[key]``, the same cotangent ``x̄[key] += ȳ``.
 """
 
 from __future__ import annotations
@@ -52,6 +54,43 @@ def build_key(x: object, pattern: tuple, values: Sequence[object]) -> tuple:
                 raise AdcalcError("index", "a slice step must not be zero")
             key.append(slice(*bounds))
     return tuple(key)
+
+
+def element_key(x: object, values: Sequence[object]) -> tuple[int, ...] | None:
+    """The key of a read of one element, ``x[i]`` or ``A[i, j]``: one subscript per axis of a
+    float array, each a whole number (a float) within its axis, negative from the end.  None when
+    the read is anything else (a slice or row, a bad index, a non-array), which the general rule
+    ``index`` then computes or reports — this only decides whether the scalar path may take it."""
+    if type(x) is not np.ndarray:
+        return None
+    shape = x.shape
+    if len(values) != len(shape) or x.dtype != float:  # float64: its .item() is a Python float
+        return None
+    if len(shape) == 1:  # x[i], the common case, without the loop
+        v = values[0]
+        n = shape[0]
+        if type(v) is not float or not -n <= v < n:
+            return None
+        i = int(v)
+        return None if i != v else (i if i >= 0 else i + n,)
+    key = []
+    for v, n in zip(values, shape):
+        if type(v) is not float or not -n <= v < n:  # nan and ±inf fail the comparison
+            return None
+        i = int(v)
+        if i != v:
+            return None
+        key.append(i if i >= 0 else i + n)
+    return tuple(key)
+
+
+def flat_position(shape: tuple[int, ...], key: tuple[int, ...]) -> int:
+    """The row-major position of the element at ``key`` (non-negative indices) in ``shape``."""
+    flat = 0
+    for i, n in zip(key, shape):
+        flat = flat * n + i
+    return flat
+
 
 
 def _index_value(args: Sequence[object], params: tuple) -> object:

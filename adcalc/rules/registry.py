@@ -18,7 +18,10 @@ Contract.  A primitive carries its whole meaning as data that every other part r
   where the primitive is smooth), and ``taylor`` (the series recurrence, its own math: its
   first and second coefficients equal the derivative rules).
 - **Conventions.**  ``kink`` (where it is not differentiable) with the ``convention`` its rule
-  follows there, ``domain`` (for messages).
+  follows there, ``domain`` (for messages); ``side`` for a primitive whose *value* jumps at its
+  kinks (a comparison, ``floor``, ``%``): ``side(*x, ṫ)`` = lim_{h→0+} value(x + h·ṫ), the value
+  on the side a direction goes, which one-sided sweeps use there (None: continuous at its kinks,
+  where the value is that limit).
 - **Display and shape.**  ``display`` (``"{0} + {1}"``, or a function of the shown arguments and
   static params), ``symbol`` (the ASCII operator of the IR printer), ``pullback`` (how an array
   primitive's adjoint update reads), ``size`` (result elements, for the memory budget).
@@ -41,9 +44,9 @@ from collections.abc import Callable, Sequence
 from types import SimpleNamespace
 
 _FIELDS = ("name kind min_args max_args value partials display partial_display array array_partials jvp vjp "
-           "pullback size domain kink convention directional taylor symbol public keywords differentiable doc")
+           "pullback size domain kink convention directional taylor symbol public keywords differentiable doc side")
 _DEFAULTS = (None, None, None, None, None, None, None, "all real numbers", None, "", None, None, None, True, (),
-             None, "")
+             None, "", None)
 
 
 class Primitive(namedtuple("Primitive", _FIELDS, defaults=_DEFAULTS)):
@@ -232,10 +235,14 @@ def describe(name: str, args: Sequence[str], params: tuple = (), pretty: bool = 
 
 
 # Named constants of the language
-CONSTANTS: dict[str, float] = {"pi": 3.141592653589793, "e": 2.718281828459045}
+CONSTANTS: dict[str, float] = {"pi": 3.141592653589793, "e": 2.718281828459045, "True": 1.0, "False": 0.0}
 
 # Operator tokens of the grammar → primitive names
-BINARY_OPERATORS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow", "**": "pow", "@": "matmul"}
+BINARY_OPERATORS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow", "**": "pow", "@": "matmul",
+                    "%": "mod", "//": "floordiv"}
+
+# A comparison used as a value ((x > 0) * x: 1.0 or 0.0, elementwise on arrays) → its primitive
+VALUE_COMPARISONS = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}
 
 # max/min with one argument (or axis=) are the array reductions
 REDUCTIONS = {"max": "amax", "min": "amin"}

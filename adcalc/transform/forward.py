@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from adcalc.language.ir import Eqn
+from adcalc.rules.indexing import element_key
 from adcalc.rules.registry import G, Primitive, np, primal
 from adcalc.rules.shapes import lift, mul0, scalar_result
 from adcalc.transform.mode import EvalMode, Mode
@@ -186,6 +187,18 @@ class ForwardMode(Mode):
                 self.notes.partial(prim, 1, (px, py), site.span, d)
             t = self._scale(d, y.tangent)
         return Dual(r, t)
+
+    def element(self, prim: Primitive, x: object, subscripts: Sequence[object], site: Eqn) -> object:
+        """``x[i]`` of an input-dependent array on the scalar path: a ``Dual`` of the element and
+        its tangents (ẏ = ẋ[i], the rule's jvp); anything else the general step."""
+        if type(x) is not ArrayDual:
+            return EvalMode.element(self, prim, x, subscripts, site)
+        key = element_key(x.primal, subscripts)
+        if key is not None:
+            r = x.primal.item(key)  # type: ignore[attr-defined]
+            if r - r == 0.0:
+                return Dual(r, tuple(x.tangent[(slice(None), *key)].tolist()))  # type: ignore[index]
+        return self.applyn(prim, [x, *subscripts], site)
 
     # ---- the mode's part of the general step --------------------------------------------------
     def combine(self, prim: Primitive, args: Sequence[object], primals: Sequence[object], active: Sequence[bool],

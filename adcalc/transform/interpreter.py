@@ -4,6 +4,9 @@ Contract:
 - ``compile_program(program)`` resolves names to register slots and labels to offsets once;
   ``run(compiled, mode, inputs, limits)`` executes it and returns the list of output values
   (mode values: floats, duals or tape nodes).
+- An index with a subscript per axis (``x[i]``, ``A[i, j]``) runs as ``mode.element(prim, x,
+  subscripts, site)``: the modes read one element on their scalar path (a float, no array rule
+  node) and hand anything else (a row, a bad index) to their general step, as ``applyn``.
 - Conditions read primal values (``mode.compare``), so the derivative is that of the path that
   actually executes.  ``for i in range(…)`` bounds are read as concrete values
   (``mode.concrete``: the float under any box) and must be whole.
@@ -29,7 +32,7 @@ from adcalc.rules.shapes import describe_value
 from adcalc.transform.budget import DEFAULT_MAX_DEPTH, DEFAULT_MAX_STEPS, SYNC, Budget
 
 # Opcodes (ordered by how often they run)
-EQN2, EQN1, CMP, BRANCH, JUMP, MOVE, FORNEXT, CALL, RET, FORINIT, LOOPHEAD, FALLOFF, EQNN = range(13)
+EQN2, EQN1, CMP, BRANCH, JUMP, MOVE, FORNEXT, CALL, RET, FORINIT, LOOPHEAD, FALLOFF, EQNN, ELEM = range(14)
 
 
 class Limits(namedtuple("Limits", "max_steps max_depth max_memory",
@@ -95,6 +98,10 @@ def _compile_function(fn: ir.Function) -> Code:
             continue
         if isinstance(ins, ir.Eqn):
             prim = REGISTRY[ins.prim]
+            if ins.prim == "index" and all(part == "i" for part in ins.params):  # x[i], A[i, j]: maybe one element
+                idx = tuple(slot(a) for a in ins.args[1:])
+                code.append((ELEM, slot(ins.out), prim, slot(ins.args[0]), idx, idx[0] if len(idx) == 1 else -1, ins))
+                continue
             if not prim.elementwise or len(ins.args) > 2:  # array primitives, and max(a, b, c, …)
                 code.append((EQNN, slot(ins.out), prim, tuple(slot(a) for a in ins.args), ins))
                 continue
@@ -188,6 +195,7 @@ def run(compiled: Compiled, mode: object, inputs: Sequence[object], limits: Limi
     if ctx is not None:
         mode.where = ctx.describe
     apply1, apply2, applyn, compare, concrete = mode.apply1, mode.apply2, mode.applyn, mode.compare, mode.concrete
+    element = mode.element
     steps = 0
     pc = 0
     ins: tuple = ()
@@ -205,6 +213,10 @@ def run(compiled: Compiled, mode: object, inputs: Sequence[object], limits: Limi
                 regs[ins[1]] = apply1(ins[2], regs[ins[3]], ins[4])
             elif op == CMP:
                 regs[ins[1]] = compare(ins[2], regs[ins[3]], regs[ins[4]], ins[5])
+            elif op == ELEM:
+                j = ins[5]
+                regs[ins[1]] = element(ins[2], regs[ins[3]], (regs[j],) if j >= 0 else [regs[s] for s in ins[4]],
+                                       ins[6])
             elif op == EQNN:
                 regs[ins[1]] = applyn(ins[2], [regs[s] for s in ins[3]], ins[4])
             elif op == BRANCH:
@@ -303,6 +315,8 @@ def _arg_slots(ins: tuple) -> tuple[int, ...]:
         return (ins[3],)
     if op == EQNN:
         return ins[3]
+    if op == ELEM:
+        return (ins[3], *ins[4])
     return ()
 
 

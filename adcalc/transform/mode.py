@@ -14,6 +14,11 @@ The protocol every mode implements (the interpreter calls nothing else):
   specialise ``apply1``/``apply2`` for plain numbers (the hot path), every other case goes to
   ``apply`` — ``tests/test_modes.py`` checks each specialisation against ``apply`` on every
   primitive (values, derivatives and warnings identical);
+- ``element(prim, x, subscripts, site)``: ``x[i]`` / ``A[i, j]`` (``prim`` is ``index``) — by
+  default the general step; eval, forward and reverse mode read a float element of a float array
+  on their scalar path (the value a float, the tangent the element's tangents, the tape node a
+  scalar node whose cotangent is added into the array's adjoint at the end) and give the general
+  step everything else (a bad index, a non-finite element: its errors and notes are the rule's);
 - ``compare(fn, a, b, site)``: a condition on primal values (the derivative is that of the path
   that executes), noting a tie on an input-dependent value;
 - ``primal(v)`` (the value the mode's rules take: a float or array, or a dual in
@@ -32,6 +37,7 @@ from collections.abc import Callable, Sequence
 
 from adcalc.errors import AdcalcError
 from adcalc.language.ir import Cmp, Eqn
+from adcalc.rules.indexing import element_key
 from adcalc.rules.registry import Primitive, array_rule, np
 from adcalc.rules.shapes import all_finite, describe_value, is_array, shape_text
 from adcalc.transform.budget import DEFAULT_MAX_STEPS, Budget
@@ -97,6 +103,10 @@ class Mode:
     def applyn(self, prim: Primitive, args: Sequence[object], site: Eqn) -> object:
         return self.apply(prim, args, site)
 
+    def element(self, prim: Primitive, x: object, subscripts: Sequence[object], site: Eqn) -> object:
+        """``x[i]``, ``A[i, j]``: the general step (modes with a scalar path override it)."""
+        return self.applyn(prim, [x, *subscripts], site)
+
     def compare(self, fn: Callable[[float, float], bool], a: object, b: object, site: Cmp) -> bool:
         pa, pb = self.primal(a), self.primal(b)
         if type(pa) is not float or type(pb) is not float:
@@ -153,7 +163,8 @@ class Mode:
         for atom, v in ((site.a, a), (site.b, b)):
             if is_array(v):
                 raise AdcalcError("type", f"a condition compares numbers, but {atom} is {describe_value(v)}",
-                                  site.span, hint="compare an element (x[i]) or a reduction (sum(x), max(x), norm(x))")
+                                  site.span, hint="compare an element (x[i]) or a reduction (sum(x), max(x), norm(x)); "
+                                  "to choose elementwise, where(c, a, b)")
 
     def array_value(self, prim: Primitive, primals: Sequence[object], site: Eqn) -> object:
         """An elementwise primitive on arrays (NumPy broadcasting), with the run's diagnostics;
@@ -287,6 +298,15 @@ class EvalMode(Mode):
         if r - r != 0.0:
             self.notes.nonfinite(prim, (x, y), site.span, r)
         return r
+
+    def element(self, prim: Primitive, x: object, subscripts: Sequence[object], site: Eqn) -> object:
+        """A finite element of a float array, read as a float; anything else the general step."""
+        key = element_key(x, subscripts)
+        if key is not None:
+            r = x.item(key)  # type: ignore[attr-defined]
+            if r - r == 0.0:
+                return r
+        return self.applyn(prim, [x, *subscripts], site)
 
 
 __all__ = ["Mode", "EvalMode", "fmt_number"]

@@ -85,6 +85,11 @@ class Recorder:
     def applyn(self, prim: Primitive, args: Sequence[object], site: Eqn) -> object:
         return self._step(prim, args, self.mode.applyn(prim, [_inner(a) for a in args], site), site)  # type: ignore
 
+    def element(self, prim: Primitive, x: object, subscripts: Sequence[object], site: Eqn) -> object:
+        """``x[i]`` in a traced run: the general step (one ``index`` node with its scatter pullback,
+        as the trace shows it); its numbers equal the scalar path's of an untraced run."""
+        return self.applyn(prim, [x, *subscripts], site)
+
     def _step(self, prim: Primitive, args: Sequence[object], result: object, site: Eqn) -> Rec:
         shown = tuple(_arg(site.args[i], a, self.primal(a)) for i, a in enumerate(args))
         rec = self._node(result, prim.name, shown, site.params, site.span, site.out if site.user_var else None,

@@ -7,167 +7,25 @@ reverse order doing ``v̄ₐ += v̄ₖ · ∂vₖ/∂vₐ`` for each argument �
 contributions.  A product with an exact zero factor contributes nothing (as in forward mode).
 Each sweep starts from fresh adjoints, so sweeping twice never doubles anything.
 
-Storage is struct-of-arrays, one slot per node for each of the (at most two) arguments:
-``values``, ``arg0``/``arg1`` (node index, -1 for none) and ``partial0``/``partial1``, in
-``array('d')``/``array('q')``: 40 bytes per recorded operation, no object per node, nothing for
-the cyclic garbage collector to walk.  Mode values are tape indices (``int``) for
-input-dependent values and plain floats for everything else (never taped).
-
-A *rule node* (``arg0 = RULE``) records any other step — arrays (an input-dependent array is an
-``ANode``: its tape index and value), array primitives, more than two arguments — as
-``tape.rules[k] = (parents, pull, is_array)``, where ``pull(ȳ)`` returns each parent's cotangent
-(already un-broadcast to its shape).  ``sweep`` is the one backward sweep, for every kind of node
-and for tapes of numbers or of dual numbers (forward-over-reverse: the partials are
-``DualPartial`` boxes, so the sweep's zero rule holds on their values and tangents too).
+The tape and the sweep are ``adcalc.transform.tape``: 40 bytes per recorded scalar operation;
+rule nodes for arrays, array primitives and more than two arguments; element nodes for reads of
+one element of an array (``x[i]``: a scalar node, its cotangent added into the array's adjoint
+without an array per read).  Mode values are tape indices (``int``) for input-dependent numbers,
+``ANode``s for input-dependent arrays, and plain floats and arrays for everything else (never
+taped).
 """
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Callable, Sequence
 
 from adcalc.language.ir import Eqn
-from adcalc.rules.indexing import Scatter
+from adcalc.rules.indexing import element_key, flat_position
 from adcalc.rules.registry import G, Primitive, np, primal
 from adcalc.rules.shapes import mul0, scalar_result, unbroadcast
 from adcalc.transform.forward import Dual
 from adcalc.transform.mode import EvalMode, Mode
-
-RULE = -2  # arg0 of a rule node
-
-
-class ANode:
-    """An input-dependent array on the tape: its node index and its value."""
-
-    __slots__ = ("index", "value")
-
-    def __init__(self, index: int, value: object):
-        self.index = index
-        self.value = value
-
-    def __repr__(self) -> str:
-        return f"ANode({self.index}, shape={getattr(self.value, 'shape', ())})"
-
-
-class Tape:
-    """Per node: its value, its input-dependent arguments (or -1) and the local partials."""
-
-    __slots__ = ("values", "arg0", "arg1", "partial0", "partial1", "rules")
-
-    def __init__(self, boxed: bool = False) -> None:
-        """``boxed``: values and partials are objects (duals, for forward-over-reverse)."""
-        self.values = [] if boxed else array("d")
-        self.arg0 = array("q")
-        self.arg1 = array("q")
-        self.partial0 = [] if boxed else array("d")
-        self.partial1 = [] if boxed else array("d")
-        self.rules: dict[int, tuple] = {}  # rule nodes: k → (parents, pull, is_array)
-
-    def __len__(self) -> int:
-        return len(self.values)
-
-    def nbytes(self) -> int:
-        """Bytes held by the tape's arrays (float tapes only)."""
-        return sum(a.itemsize * len(a) for a in (self.values, self.arg0, self.arg1, self.partial0, self.partial1))
-
-
-Update = Callable[[int, int, int, object, object], None]  # (target, source, position, contribution, adjoint after)
-
-
-def sweep(tape: Tape, seeds: dict[int, object], on_update: Update | None = None) -> list[object]:
-    """One reverse sweep: the adjoint of every node, given the output seeds ``{node: ȳ}`` (an array
-    for an array node).  Array nodes' adjoints are arrays of their shape (None where no cotangent
-    reached them).  ``on_update`` (traced runs) sees every update in the order it is made.  NumPy's
-    floating-point warnings are off for the sweep: inf − inf in an accumulation is nan, reported by
-    the modes' own notes, never as a NumPy RuntimeWarning on the user's screen."""
-    rules = tape.rules
-    adj: list[object] = [0.0] * len(tape.values)
-    arrays: dict[int, object] = {}  # adjoints of array nodes
-    for node, g in seeds.items():
-        if node in rules and rules[node][2]:
-            arrays[node] = g
-        else:
-            adj[node] = adj[node] + g  # type: ignore[operator]
-    arg0, arg1, partial0, partial1 = tape.arg0, tape.arg1, tape.partial0, tape.partial1
-    owned: set[int] = set()  # array adjoints we allocated ourselves: safe to add into in place
-    with np.errstate(all="ignore") if rules else _Nothing():
-        for k in range(len(adj) - 1, -1, -1):
-            a = arg0[k]
-            if a == RULE:
-                _pull(k, rules[k], adj, arrays, owned, on_update)
-                continue
-            g = adj[k]
-            if g != 0.0:
-                if a >= 0:
-                    p = partial0[k]
-                    c = 0.0
-                    if p != 0.0:
-                        c = g * p
-                        adj[a] = adj[a] + c  # type: ignore[operator]
-                    if on_update is not None:
-                        on_update(a, k, 0, c, adj[a])
-                a = arg1[k]
-                if a >= 0:
-                    p = partial1[k]
-                    c = 0.0
-                    if p != 0.0:
-                        c = g * p
-                        adj[a] = adj[a] + c  # type: ignore[operator]
-                    if on_update is not None:
-                        on_update(a, k, 1, c, adj[a])
-    for node, g in arrays.items():
-        adj[node] = g
-    for node, (_, _, is_array) in rules.items():
-        if is_array and node not in arrays:
-            adj[node] = None  # no cotangent reached it: zero (the caller fills in its shape)
-    return adj
-
-
-class _Nothing:
-    """A context manager that does nothing (NumPy is not imported for tapes without rule nodes)."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
-def _pull(k: int, rule: tuple, adj: list[object], arrays: dict[int, object], owned: set[int],
-          on_update: Update | None) -> None:
-    """A rule node's part of the sweep: its parents' cotangents from ``pull(ȳ)``, accumulated
-    (in place into adjoints this sweep owns; sparse ``Scatter`` cotangents into their slice)."""
-    parents, pull, is_array = rule
-    g = arrays.get(k) if is_array else adj[k]
-    if g is None or pull is None or (not is_array and type(g) is float and g == 0.0):
-        return
-    cotangents = pull(g)
-    for position, ((parent, parent_is_array), ct) in enumerate(zip(parents, cotangents)):
-        if parent < 0 or ct is None:
-            continue
-        if parent_is_array:
-            prev = arrays.get(parent)
-            if type(ct) is Scatter:
-                if prev is None or parent not in owned:
-                    prev = np.zeros(ct.shape) if prev is None else prev + np.zeros(ct.shape)
-                    arrays[parent] = prev
-                    owned.add(parent)
-                prev[ct.key] += ct.value  # type: ignore[index]
-                if on_update is not None:
-                    ct = ct.dense()
-            elif prev is None:
-                arrays[parent] = ct  # may be a view of another adjoint: never written into
-            elif parent in owned and np.shape(prev) == np.shape(ct):
-                prev += ct
-            else:
-                arrays[parent] = prev + ct
-                owned.add(parent)
-            new = arrays[parent]
-        else:
-            adj[parent] = adj[parent] + (float(ct) if type(ct) is not float and hasattr(ct, "shape") else ct)
-            new = adj[parent]
-        if on_update is not None:
-            on_update(parent, k, position, ct, new.copy() if hasattr(new, "copy") else new)
+from adcalc.transform.tape import ELEM, RULE, ANode, Tape, Update, sweep
 
 
 class ReverseMode(Mode):
@@ -274,6 +132,31 @@ class ReverseMode(Mode):
         push_p0(dx)
         push_p1(dy)
         return k
+
+    def element(self, prim: Primitive, x: object, subscripts: Sequence[object], site: Eqn) -> object:
+        """``x[i]`` of an input-dependent array on the scalar path: an element node (the element's
+        value; the sweep adds its adjoint into the array's); anything else the general step."""
+        if type(x) is not ANode:
+            return EvalMode.element(self, prim, x, subscripts, site)
+        value = x.value
+        key = element_key(value, subscripts)
+        if key is not None:
+            r = value.item(key)  # type: ignore[attr-defined]
+            if r - r == 0.0:
+                parent = x.index
+                shape = value.shape  # type: ignore[attr-defined]
+                shapes = self.tape.shapes
+                if parent not in shapes:
+                    shapes[parent] = shape
+                push_value, push_a0, push_a1, push_p0, push_p1 = self._push
+                k = len(self._values)
+                push_value(r)
+                push_a0(ELEM - parent)
+                push_a1(key[0] if len(key) == 1 else flat_position(shape, key))
+                push_p0(0.0)
+                push_p1(0.0)
+                return k
+        return self.applyn(prim, [x, *subscripts], site)
 
     # ---- the mode's part of the general step --------------------------------------------------
     def combine(self, prim: Primitive, args: Sequence[object], primals: Sequence[object], active: Sequence[bool],
@@ -392,6 +275,7 @@ class BoxedReverseMode(ReverseMode):
 
     apply1 = Mode.apply1
     apply2 = Mode.apply2
+    element = Mode.element  # arrays are not supported over duals: the general step says so
 
     def value(self, prim: Primitive, primals: Sequence[object], site: Eqn) -> object:
         r = getattr(G, prim.name)(*primals)
@@ -435,4 +319,4 @@ class BoxedReverseMode(ReverseMode):
         return self.apply(prim, args, site)
 
 
-__all__ = ["ANode", "BoxedReverseMode", "DualPartial", "RULE", "ReverseMode", "Tape", "sweep"]
+__all__ = ["ANode", "BoxedReverseMode", "DualPartial", "ELEM", "RULE", "ReverseMode", "Tape", "Update", "sweep"]

@@ -147,6 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                              "(redirect it to a file or /dev/null instead of closing it)\n")
             return EXIT_NO_OUTPUT
         args = list(sys.argv[1:] if argv is None else argv)
+        if args in ([], ["repl"]):  # the REPL: straight there, without building the argument parser
+            return _repl()
         try:
             code = _quick(args)
         except (KeyboardInterrupt, BrokenPipeError):
@@ -164,6 +166,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         quiet_broken_pipe()
         return EXIT_BROKEN_PIPE
+
+
+def _repl() -> int:
+    """``adcalc`` / ``adcalc repl``: the interactive calculator, as the full path would run it
+    (its errors are its own; a bug of ours is an internal error, never a traceback)."""
+    try:
+        from adcalc.front.repl import main as repl_main
+
+        code = repl_main()
+        sys.stdout.flush()  # here, not in the interpreter's last flush: a reader gone is status 141
+        return code
+    except (KeyboardInterrupt, BrokenPipeError):
+        raise
+    except Exception:
+        sys.stderr.write("adcalc: internal error — please report it, with the command that caused it "
+                         "(run again with --debug to see the traceback)\n")
+        return 70
 
 
 def interrupted() -> int:

@@ -4,7 +4,9 @@ Contract: ``DerivativeCommands`` is a part of ``Session``.  The command is the r
 (``adcalc.front.commands``): its clauses are its options that have a ``clause`` word, its session
 settings (``:mode``, ``:trace``) the options that have a ``setting``; they fill the same ``Call``
 the command line fills, and the command's runner computes the result, shown by
-``adcalc.present.render``.  The target is a function of the session or any expression; the point
+``adcalc.present.render``.  The target is a function of the session, a program file (``eval
+prog.ad``: a name ending in ``.ad`` or a path that exists, as on the command line) or any
+expression; the point
 (``at``) defaults to the session's variables and its values may be expressions over them.  A
 clause the command does not take is ignored; a required clause that is missing is a ``usage``
 error with an example.  A count (``order``) is a whole number from 1 to 100, as on the command
@@ -20,9 +22,10 @@ from rich.text import Text
 from adcalc.errors import AdcalcError
 from adcalc.front.commands import Call, Command
 from adcalc.language.bindings import parse_number, parse_numbers
+from adcalc.language.sources import looks_like_file
 from adcalc.present import render
 
-from .layout import typed
+from .layout import Layout, Located, typed, verbatim
 from .state import SessionState
 from .syntax import NAME, clause_ranges, top_level_ranges
 
@@ -39,6 +42,8 @@ class DerivativeCommands(SessionState):
             raise AdcalcError("syntax", "give a function name or an expression", hint="e.g. grad f at x=1")
         if target in self.definitions:
             layout = self.layout(last=target)
+        elif looks_like_file(target):  # a program file, as on the command line: grad lib/prog.ad at x=1
+            layout = self._file_layout(target)
         else:
             layout = self.layout(typed(entry, self.entries, t_start, t_end))
         loaded = self._load(layout)
@@ -47,11 +52,22 @@ class DerivativeCommands(SessionState):
             return
         values = self._clause_values(command, ranges)
         given = values.pop("point", {})
-        with layout.located(self.entries):
+        with self._running(layout, loaded):
             point = self._point(loaded, given)
             r = command.runner(Call(loaded, point, **values))
         render.render_result(self.out, r, point, target if target in self.definitions else "f")
         self._warnings(r.warnings, layout)
+
+    def _file_layout(self, path: str) -> Layout:
+        """A program file as the whole program (it does not see the session's definitions, as
+        on the command line); errors point into the file."""
+        from adcalc.language.sources import read_file
+
+        try:
+            text = read_file(path)
+        except AdcalcError as e:  # no excerpt: the file's text could not be read
+            raise Located(e.kind, e.message, e.span, e.hint, "", path) from None
+        return Layout([verbatim(text, text, self.entries, path, 1)])
 
     def _clause_values(self, command: Command, ranges: dict[str, tuple[int, int]]) -> dict[str, object]:
         """The ``Call`` fields from the clauses (in the order of the command's options) and the

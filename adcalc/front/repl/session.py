@@ -51,10 +51,11 @@ from adcalc.rules.registry import CONSTANTS
 
 from .definitions import Definition, Definitions
 from .derivatives import DerivativeCommands
+from .entries import BLOCK_START
 from .layout import Located
 from .settings import SESSION_COMMANDS, SessionCommands
 from .state import Settings
-from .syntax import ASSIGN, BLOCK_START, ONE_LINE_DEF, clause_ranges, entry_text, input_status, split_clauses
+from .syntax import ASSIGN, ONE_LINE_DEF, clause_ranges, entry_text, input_status, split_clauses
 
 __all__ = ["BLOCK_START", "SESSION_COMMANDS", "Definition", "Session", "Settings", "clause_ranges", "split_clauses"]
 
@@ -98,6 +99,8 @@ class Session(Definitions, DerivativeCommands, SessionCommands):
             return True
         except AdcalcError as e:
             text, label = (e.text, e.label) if isinstance(e, Located) else (entry, None)
+            if e.hint and "`adcalc --help`" in e.hint:  # the command line's help; here it is :help
+                e.hint = e.hint.replace("see `adcalc --help` for the functions", ":help lists the functions")
             messages.render_error(self.err, e, text, label)  # type: ignore[arg-type]
             return False
         except RecursionError:
