@@ -409,6 +409,20 @@ def policy() -> None:
     add(g, "grad", "abs(x) + y", "--at", "x=0,y=1,typo=3", "--json")
     add(g, "grad", "abs(x) + y", "--at", "x=0,y=1,typo=3")
     add(g, "grad", "x + y", "--at", "x=1,y=2,z=3,w=4")
+    # issue #14: SOURCE starting with '-', check --delta, a kink reported once, parenthesized displays
+    add(g, "eval", "-x^2", "--at", "x=3")
+    add(g, "grad", "--at", "x=3", "--", "-2*x", "--json")
+    add(g, "vjp", "[x*y, -x]", "--at", "x=1,y=2", "--cot", "-1,2", "--trace")
+    add(g, "check", "x^2 + 3*x + 1", "--at", "x=2", "--delta", "0.01")
+    add(g, "check", "x^2 + 3*x + 1", "--at", "x=2", "--delta", "0.01", "--json")
+    newton0 = "def f(a):\n    y = 1\n    for i in range(10):\n        r = y * y - a\n        if abs(r) > 0:\n" \
+              "            y = y - r / (2 * y)\n    return y\n"
+    add(g, "grad", newton0, "--at", "a=1")
+    add(g, "grad", newton0, "--at", "a=1", "--json")
+    add(g, "eval", "(-1)^0.5 + x", "--at", "x=1")
+    add(g, "ir", "(-1)^x + -2*x - (-x)^2")
+    add(g, "jacobian", "exp(x) / sum(exp(x))", "--at", "x=[0.1,1.1,2.1]", "--json")
+    add(g, "deriv", "sin(x^2+1)", "--at", "x=1.5", "--order", "3", "--trace")
     # files and streams
     add(g, "eval", "-", "--at", "x=2", stdin="x^2 + 1\n")
     add(g, "eval", "-", "--at", "x=2", stdin="\ufeffx^2 + 1\n")  # a BOM is ignored
