@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -117,7 +118,9 @@ def test_a_rejected_block_says_so_and_never_traps_the_next_line(tmp_path: Path) 
         child.expect("f\\(\\) = 42")
         child.expect("adcalc> ")
         child.send("\x1b[A")  # ↑: the rejected block comes back to be fixed
+        child.expect("return")
         child.send("\x1b")  # Esc abandons it
+        time.sleep(1)  # a lone Esc is known as one after a pause (else Esc g would be Alt-g)
         child.send("g(2)\r")
         child.expect("unknown function 'g'")  # nothing was defined, and g(2) was not appended to the block
         child.expect("adcalc> ")
