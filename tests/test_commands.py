@@ -175,7 +175,7 @@ def test_the_command_line_and_the_repl_run_the_same_runner(capsys, name: str) ->
 
 def test_repl_clauses_fill_the_same_call_as_command_line_options(monkeypatch) -> None:
     """The runner sees the same values from ``--dir``/``dir`` etc. (the REPL's point also holds
-    the session's variables, and its limits only the strictness)."""
+    the session's variables; its limits are its settings, here the defaults the command line has)."""
     seen: list[Call] = []
 
     def spy(call: Call) -> object:
@@ -189,7 +189,8 @@ def test_repl_clauses_fill_the_same_call_as_command_line_options(monkeypatch) ->
     from_cli, from_repl = seen
     for field in ("point", "direction", "cotangent", "wrt", "order", "trace"):
         assert getattr(from_cli, field) == getattr(from_repl, field), field
-    assert from_repl.limits == {"strict": False}
+    assert from_repl.limits == from_cli.limits == {"strict": False, "max_steps": None, "max_depth": None,
+                                                   "max_memory": None}
 
 
 # ---- results: a view and a JSON shape per class ------------------------------------------------------

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -117,7 +118,9 @@ def test_a_rejected_block_says_so_and_never_traps_the_next_line(tmp_path: Path) 
         child.expect("f\\(\\) = 42")
         child.expect("adcalc> ")
         child.send("\x1b[A")  # ↑: the rejected block comes back to be fixed
+        child.expect("return")
         child.send("\x1b")  # Esc abandons it
+        time.sleep(1)  # a lone Esc is known as one after a pause (else Esc g would be Alt-g)
         child.send("g(2)\r")
         child.expect("unknown function 'g'")  # nothing was defined, and g(2) was not appended to the block
         child.expect("adcalc> ")
@@ -208,3 +211,22 @@ def test_line_numbers_are_the_entrys_own_in_a_terminal(tmp_path: Path) -> None:
         end_session(child)
     finally:
         child.close()
+
+
+def test_limit_and_clause_hints_are_repl_commands_that_work(tmp_path: Path) -> None:
+    # the interpreter's hints name the command line's options; in the REPL each names a setting
+    # or a clause, and doing what it says works
+    loop = "def count(n):\n    s = 0\n    for i in range(n):\n        s = s + i\n    return s\n\n"
+    p = repl(tmp_path, loop + ":max-steps 100\ncount(200)\nh(x, y) = [x * y, x + y]\nvjp h at x=1, y=2 cot 1\n")
+    hints = re.findall(r"hint: (.*)", p.stderr)
+    assert hints == ["raise it with :max-steps N",
+                     "give one weight per output: cot 1, 1"]
+    p = repl(tmp_path, loop + ":max-steps 100\n:max-steps 100000\ncount(200)\nh(x, y) = [x * y, x + y]\n"
+                              "vjp h at x=1, y=2 cot 1, 1\n")
+    assert p.returncode == 0 and p.stderr == ""
+    assert "\n19900\n" in p.stdout  # sum(range(200)), as Python gives it
+    assert re.search(r"\nx +3\ny +2\n", p.stdout)  # wᵀJ = (y + 1, x + 1) for w = (1, 1)
+    p = repl(tmp_path, ":max-memory 1M\nsum(zeros(10^6))\n:max-memory 64M\nsum(zeros(10^6))\n:max-memory\n")
+    assert "hint: raise it with :max-memory SIZE (e.g. :max-memory 8G)" in p.stderr
+    assert p.stdout.endswith("max-memory = 67,108,864 bytes (0.0625 GiB)\n0\nmax-memory = 67,108,864 bytes "
+                             "(0.0625 GiB)\n")

@@ -93,8 +93,8 @@ class LazySession:
 class AdcalcLexer(Lexer):
     """Syntax highlighting of the language and the REPL's commands."""
 
-    def __init__(self, session: LazySession):
-        self.session = session
+    def __init__(self, session: LazySession | Session):
+        self.session = session if isinstance(session, LazySession) else LazySession(session)
 
     def lex_document(self, document: Document):  # type: ignore[no-untyped-def]
         lines = document.lines
@@ -132,8 +132,8 @@ class AdcalcLexer(Lexer):
 class AdcalcCompleter(Completer):
     """Functions, constants, your variables and functions, keywords and commands."""
 
-    def __init__(self, session: LazySession):
-        self.session = session
+    def __init__(self, session: LazySession | Session):
+        self.session = session if isinstance(session, LazySession) else LazySession(session)
 
     def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterable[Completion]:
         before = document.text_before_cursor

@@ -59,7 +59,7 @@ class Definitions(SessionState):
         with layout.located(self.entries):
             loaded = api.load(layout.source)
         with self._running(layout, loaded):
-            r = api.evaluate(loaded, self._point(loaded, {}), strict=self.settings.strict)
+            r = api.evaluate(loaded, self._point(loaded, {}), **self.settings.limits())
         self.out.print(Text(value_text(r.value), style="bold"))
         self._warnings(r.warnings, layout)
 

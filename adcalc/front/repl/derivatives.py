@@ -71,9 +71,9 @@ class DerivativeCommands(SessionState):
 
     def _clause_values(self, command: Command, ranges: dict[str, tuple[int, int]]) -> dict[str, object]:
         """The ``Call`` fields from the clauses (in the order of the command's options) and the
-        session's settings; the limits are the session's strictness."""
+        session's settings; the limits are the session's (``:strict``, ``:max-steps`` …)."""
         s = self.settings
-        values: dict[str, object] = {"limits": {"strict": s.strict}}
+        values: dict[str, object] = {"limits": s.limits()}
         for option in command.options:
             field, clause = option.field, option.clause
             if field is None:

@@ -1,5 +1,6 @@
 """The REPL's session commands (``:help :vars :defs :load :reset :quit``) and settings
-(``:mode :trace :digits :strict``), and the ``:help`` text.
+(``:mode :trace :digits :strict``, and the run limits ``:max-steps :max-depth :max-memory``), and
+the ``:help`` text.
 
 Contract: ``SessionCommands`` is a part of ``Session`` (it works on the session's state);
 ``_session_command(text)`` runs one ``:word [arg]`` input through the table ``HANDLERS``; an
@@ -48,6 +49,7 @@ Functions:
 Session:
   :vars  :defs  :load FILE  :reset  :quit (or Ctrl-D)
   :mode forward|reverse   :trace on|off   :digits N   :strict on|off
+  :max-steps N   :max-depth N   :max-memory SIZE      (the run limits: --max-steps … on the command line)
 Keys: Tab completes, Ctrl-R searches history, ↑ brings back an input (one that failed, to fix it),
   Esc or Ctrl-C clears the input you are editing, Ctrl-C stops a long run."""
 _WIDTHS = (31, 16, 25)  # the columns of the commands' table: example, gloss, example (then gloss)
@@ -134,6 +136,44 @@ class SessionCommands(SessionState):
     def _strict(self, arg: str) -> None:
         self._setting("strict", arg)
 
+    def _max_steps(self, arg: str) -> None:
+        self._limit("max_steps", arg)
+
+    def _max_depth(self, arg: str) -> None:
+        self._limit("max_depth", arg)
+
+    def _max_memory(self, arg: str) -> None:
+        self._limit("max_memory", arg)
+
+    def _limit(self, name: str, arg: str) -> None:
+        """``:max-steps N``, ``:max-depth N`` (whole numbers from 1) and ``:max-memory SIZE``
+        (``8G``, ``512M``): the run limits the command line sets with ``--max-steps`` …"""
+        from adcalc.transform import budget
+
+        word = ":" + name.replace("_", "-")
+        defaults = {"max_steps": budget.DEFAULT_MAX_STEPS, "max_depth": budget.DEFAULT_MAX_DEPTH,
+                    "max_memory": budget.DEFAULT_MAX_MEMORY}
+        def said(value: int) -> str:
+            return f"{value:,} bytes ({value / 1024 ** 3:g} GiB)" if name == "max_memory" else f"{value:,}"
+
+        if not arg:
+            value = getattr(self.settings, name)
+            self.out.print(Text(f"{name.replace('_', '-')} = {said(defaults[name] if value is None else value)}"
+                                + (" (the default)" if value is None else "")))
+            return
+        if name == "max_memory":
+            try:
+                value = budget.parse_size(arg)
+            except ValueError as e:
+                raise AdcalcError("usage", f"{word}: {e}", hint=f"e.g. {word} 8G") from None
+        else:
+            if not arg.isascii() or not arg.isdigit() or len(arg.lstrip("0")) > 15 or int(arg) < 1:
+                raise AdcalcError("usage", f"{word} takes a whole number of at least 1",
+                                  hint=f"e.g. {word} {defaults[name] * 10}")
+            value = int(arg)
+        setattr(self.settings, name, value)
+        self.out.print(Text(f"{name.replace('_', '-')} = {said(value)}"))
+
     def _setting(self, name: str, arg: str) -> None:
         s = self.settings
         if not arg:
@@ -161,6 +201,7 @@ class SessionCommands(SessionState):
 # Every session command and the method that runs it with the command's argument, in the order
 # completion and suggestions list them (``:load`` is ``Definitions._load_file``).
 HANDLERS = {":help": "_help", ":vars": "_vars", ":defs": "_defs", ":load": "_load_file", ":reset": "_reset",
-            ":quit": "_quit", ":mode": "_mode", ":trace": "_trace", ":digits": "_digits", ":strict": "_strict"}
+            ":quit": "_quit", ":mode": "_mode", ":trace": "_trace", ":digits": "_digits", ":strict": "_strict",
+            ":max-steps": "_max_steps", ":max-depth": "_max_depth", ":max-memory": "_max_memory"}
 ALIASES = {":q": "_quit"}
 SESSION_COMMANDS = tuple(HANDLERS)

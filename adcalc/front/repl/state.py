@@ -38,6 +38,15 @@ class Settings:
     trace: bool = False
     digits: int = 12
     strict: bool = False
+    max_steps: int | None = None  # the run limits (None: the defaults of adcalc.transform.budget)
+    max_depth: int | None = None
+    max_memory: int | None = None
+
+    def limits(self) -> dict[str, object]:
+        """The run limits and strictness, as keyword arguments of the API (the command line's
+        ``--strict --max-steps --max-depth --max-memory``)."""
+        return {"strict": self.strict, "max_steps": self.max_steps, "max_depth": self.max_depth,
+                "max_memory": self.max_memory}
 
 
 @dataclass
@@ -121,7 +130,7 @@ class SessionState:
         with layout.located(self.entries):
             loaded = api.load(layout.source)
         with self._running(layout, loaded):
-            value = api.evaluate(loaded, self._point(loaded, {}), strict=self.settings.strict).value
+            value = api.evaluate(loaded, self._point(loaded, {}), **self.settings.limits()).value
         return one_value(value, what)
 
 
