@@ -293,3 +293,40 @@ def test_compile_from_threads() -> None:
 
     with ThreadPoolExecutor(8) as pool:
         assert all(pool.map(work, srcs * 8))
+
+
+# ---- what a generated module may hold ---------------------------------------------------------------
+
+@pytest.mark.parametrize("evil", [
+    "import os\n",
+    "from math import *\n",
+    "def f():\n    return __import__('os')\n",
+    "def f():\n    return open('x')\n",
+    "def f():\n    return eval('1')\n",
+    "def f():\n    return ().__class__\n",
+    "def f():\n    return (lambda: 1)()\n",
+    "class X:\n    pass\n",
+    "def f():\n    global g\n    return 1\n",
+    "def f():\n    return globals()\n",
+    "def f(x):\n    return x.__dict__\n",
+    "x = print('hi')\n",
+])
+def test_load_module_refuses_anything_the_generator_does_not_write(evil: str) -> None:
+    with pytest.raises(ValueError):
+        load_module("import math\n\n" + evil)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(min_size=0, max_size=30))
+def test_user_text_in_comments_stays_a_comment(comment: str) -> None:
+    """Whatever follows '#' on a line of the source (carriage returns, NUL, U+2028, quotes, …),
+    the module's comments are printable ASCII and the module holds only generated code."""
+    src = f"y = x * 2  # {comment}\nreturn y + 1"
+    try:
+        loaded = D.load(src)
+    except AdcalcError:
+        assume(False)
+    text = generate(loaded.program)
+    assert all(" " <= ch <= "~" or ch == "\n" for ch in text), repr(text)
+    ns = load_module(text)
+    assert ns["f_grad"](3.0) == (7.0, (2.0,))

@@ -73,6 +73,19 @@ def atom(names: Names, a: ir.Atom) -> str:
     return names[a.name] if isinstance(a, ir.Var) else T.lit(a.value)
 
 
+def printable(text: str) -> str:
+    """``text`` as printable ASCII: every other character escaped (``\\r``, ``\\x00``, ``\\u03c0``), so
+    nothing the user wrote can end a comment line or reach the generated code as code."""
+    out = []
+    for ch in text:
+        if " " <= ch <= "~":
+            out.append(ch)
+        else:
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return "".join(out)
+
+
 def where(ins: object, source_lines: list[str]) -> str:
     """The comment naming the source line an instruction came from."""
     span = getattr(ins, "span", None)
@@ -80,7 +93,7 @@ def where(ins: object, source_lines: list[str]) -> str:
         return ""
     text = source_lines[span.line - 1].strip()
     text = text if len(text) <= 60 else text[:57] + "..."
-    return f"line {span.line}: {text}".encode("ascii", "backslashreplace").decode("ascii")
+    return printable(f"line {span.line}: {text}")
 
 
 def active_names(fn: ir.Function, params_active: bool = True) -> set[str]:

@@ -17,7 +17,7 @@ import keyword
 from adcalc.errors import AdcalcError
 from adcalc.language import ir
 from adcalc.ops.codegen.adjoint import adjoint_function
-from adcalc.ops.codegen.forward import jvp_function, primal_function
+from adcalc.ops.codegen.forward import jvp_function, primal_function, printable
 from adcalc.ops.codegen.names import Names
 from adcalc.ops.codegen.prelude import helper_source
 
@@ -127,7 +127,7 @@ def generate(program: ir.Program, mode: str = "both", inputs: list[str] | None =
         entries.append(f"  f_vjp({args}{', ' if args else ''}ybar)  -> (value, (adjoints of the inputs))")
         if not main_ir.vector and main_ir.n_outputs == 1:
             entries.append(f"  f_grad({args})  -> (value, (gradient))")
-    doc = _DOC.format(version=__version__, label=label.encode("ascii", "backslashreplace").decode("ascii"),
+    doc = _DOC.format(version=__version__, label=printable(label).replace('"', "'"),
                       order=", ".join(params) or "(none)", args=args,
                       vector_note=" (a list for a vector result)" if main_ir.vector else "",
                       entries="\n".join(entries) + ("\n" if entries else ""))

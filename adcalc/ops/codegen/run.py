@@ -17,8 +17,13 @@ from adcalc.errors import AdcalcError
 
 
 def load_module(text: str) -> dict[str, object]:
+    """Run a module ``module.generate`` wrote, after ``safety.check_module`` found in it only what
+    the generator writes; its namespace.  The one place adcalc executes code it did not ship."""
+    from adcalc.ops.codegen.safety import check_module
+
+    check_module(text)
     namespace: dict[str, object] = {"__name__": "adcalc_generated"}
-    exec(compile(text, "<adcalc codegen>", "exec"), namespace)  # noqa: S102 - adcalc's own generated code
+    exec(compile(text, "<adcalc codegen>", "exec"), namespace)  # noqa: S102 - adcalc's own checked code
     return namespace
 
 
