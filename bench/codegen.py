@@ -56,6 +56,27 @@ def median(fn: object, repeat: int) -> float:
     return statistics.median(times)
 
 
+def measure(name: str, src: str, point: dict, ops: int, plain: object, repeat: int) -> str:
+    from adcalc.ops.codegen import compiled
+
+    compiled._CACHE.clear()
+    t = time.perf_counter()
+    c = adcalc.compile(src)
+    gen = time.perf_counter() - t
+    n_ir = sum(len(f.code) for f in adcalc.load(src).program.functions.values())
+    xs = [point[n] for n in c.inputs]
+    dx = [1.0] + [0.0] * (len(xs) - 1)
+    t_plain = median(lambda: plain(*xs), repeat)  # type: ignore[operator]
+    t_value = median(lambda: c.value(*xs), repeat)
+    t_grad = median(lambda: c.grad(*xs), repeat)
+    t_jvp = median(lambda: c.jvp(xs, dx), repeat)
+    loaded = adcalc.load(src)
+    t_interp = median(lambda: adcalc.grad(loaded, point), max(1, repeat // 3))
+    us = 1e6 / ops
+    return (f"{name:24s} {ops:8d} {gen * 1e3:8.1f} {gen * 1e6 / n_ir:8.1f} {t_plain * us:8.3f} {t_value * us:8.3f} "
+            f"{t_grad * us:8.3f} {t_grad / t_plain:10.1f} {t_jvp * us:8.3f} {t_interp * us:8.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
@@ -63,29 +84,10 @@ def main() -> None:
     print(f"Python {platform.python_version()} on {platform.machine()}, adcalc {adcalc.__version__}")
     print(f"{'workload':24s} {'ops':>8s} {'gen ms':>8s} {'ms/1k IR':>8s} {'plain':>8s} {'value':>8s} "
           f"{'grad':>8s} {'grad/plain':>10s} {'jvp':>8s} {'interp':>8s}   (µs/op)")
-    for name, (src, point, ops, plain) in [("recurrence K=1e4", recurrence(10_000)),
-                                           ("recurrence K=1e5", recurrence(100_000)),
-                                           ("rosenbrock n=10", rosenbrock(10)),
-                                           ("rosenbrock n=100", rosenbrock(100)),
-                                           ("rosenbrock n=1000", rosenbrock(1000))]:
-        from adcalc.ops.codegen import compiled
-
-        compiled._CACHE.clear()
-        t = time.perf_counter()
-        c = adcalc.compile(src)
-        gen = time.perf_counter() - t
-        n_ir = sum(len(f.code) for f in adcalc.load(src).program.functions.values())
-        xs = [point[n] for n in c.inputs]
-        dx = [1.0] + [0.0] * (len(xs) - 1)
-        t_plain = median(lambda: plain(*xs), args.repeat)  # type: ignore[operator]
-        t_value = median(lambda: c.value(*xs), args.repeat)
-        t_grad = median(lambda: c.grad(*xs), args.repeat)
-        t_jvp = median(lambda: c.jvp(xs, dx), args.repeat)
-        loaded = adcalc.load(src)
-        t_interp = median(lambda: adcalc.grad(loaded, point), max(1, args.repeat // 3))
-        us = 1e6 / ops
-        print(f"{name:24s} {ops:8d} {gen * 1e3:8.1f} {gen * 1e6 / n_ir:8.1f} {t_plain * us:8.3f} {t_value * us:8.3f} "
-              f"{t_grad * us:8.3f} {t_grad / t_plain:10.1f} {t_jvp * us:8.3f} {t_interp * us:8.3f}")
+    for name, workload in [("recurrence K=1e4", recurrence(10_000)), ("recurrence K=1e5", recurrence(100_000)),
+                           ("rosenbrock n=10", rosenbrock(10)), ("rosenbrock n=100", rosenbrock(100)),
+                           ("rosenbrock n=1000", rosenbrock(1000))]:
+        print(measure(name, *workload, args.repeat))
     sys.stdout.flush()
 
 
