@@ -117,7 +117,9 @@ def test_a_rejected_block_says_so_and_never_traps_the_next_line(tmp_path: Path) 
         child.send("eval 6 * 7\r")  # the next line is its own entry
         child.expect("f\\(\\) = 42")
         child.expect("adcalc> ")
-        child.send("\x1b[A")  # ↑: the rejected block comes back to be fixed
+        child.send("\x1b[A")  # ↑ brings back "eval 6 * 7"
+        child.expect("7")
+        child.send("\x1b[A")  # ↑ again: the rejected block, to be fixed
         child.expect("return")
         child.send("\x1b")  # Esc abandons it
         time.sleep(1)  # a lone Esc is known as one after a pause (else Esc g would be Alt-g)
