@@ -232,3 +232,12 @@ def test_limit_and_clause_hints_are_repl_commands_that_work(tmp_path: Path) -> N
     assert "hint: raise it with :max-memory SIZE (e.g. :max-memory 8G)" in p.stderr
     assert p.stdout.endswith("max-memory = 67,108,864 bytes (0.0625 GiB)\n0\nmax-memory = 67,108,864 bytes "
                              "(0.0625 GiB)\n")
+
+
+def test_a_command_on_a_function_that_was_not_accepted_says_so(tmp_path: Path) -> None:
+    # the newcomer's next line after a rejected block: not "no value for g", which suggests g = …
+    p = repl(tmp_path, "def g(t):\n    return t * t)\n\neval g at t=-3\nx = 2\ngrad x\n")
+    assert p.stderr.count("error") == 2 and ("error (name) at 1:6: 'g' is not one of your functions or variables\n"
+                                              "  eval g at t=-3\n       ^\nhint: define it first") in p.stderr
+    assert p.stdout.startswith("x = 2\nf(x=2) = 2\n")  # a variable is still a target: d/dx x = 1
+    assert re.search(r"\nx +2 +1\n", p.stdout)
