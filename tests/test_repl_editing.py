@@ -241,3 +241,32 @@ def test_a_command_on_a_function_that_was_not_accepted_says_so(tmp_path: Path) -
                                               "  eval g at t=-3\n       ^\nhint: define it first") in p.stderr
     assert p.stdout.startswith("x = 2\nf(x=2) = 2\n")  # a variable is still a target: d/dx x = 1
     assert re.search(r"\nx +2 +1\n", p.stdout)
+
+
+# ---- 19. the first prompt imports only what it needs (the time is measured in bench/repl_startup.py) --
+
+FIRST_PROMPT = """
+import sys
+from prompt_toolkit.history import InMemoryHistory
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+import adcalc.front.fast.quickcli
+import adcalc.front.repl
+from adcalc.front.repl.app import LazySession, build_prompt
+with create_pipe_input() as inp:
+    prompt = build_prompt(LazySession(), InMemoryHistory(), input=inp, output=DummyOutput())
+    inp.send_text("\\x04")
+    try:
+        prompt.prompt()
+    except EOFError:
+        pass
+heavy = ("rich", "lark", "numpy", "adcalc.ops", "adcalc.language.parser", "adcalc.rules", "adcalc.front.commands",
+         "argparse")
+print(sorted(m for m in sys.modules if m.startswith(heavy)))
+"""
+
+
+def test_the_first_prompt_needs_neither_the_language_nor_rich() -> None:
+    p = subprocess.run([sys.executable, "-c", FIRST_PROMPT], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == "[]\n"  # the session (parser, rules, operations, Rich) is built after the prompt
