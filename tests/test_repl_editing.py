@@ -117,7 +117,9 @@ def test_a_rejected_block_says_so_and_never_traps_the_next_line(tmp_path: Path) 
         child.send("eval 6 * 7\r")  # the next line is its own entry
         child.expect("f\\(\\) = 42")
         child.expect("adcalc> ")
-        child.send("\x1b[A")  # ↑: the rejected block comes back to be fixed
+        child.send("\x1b[A")  # ↑ brings back "eval 6 * 7"
+        child.expect("7")
+        child.send("\x1b[A")  # ↑ again: the rejected block, to be fixed
         child.expect("return")
         child.send("\x1b")  # Esc abandons it
         time.sleep(1)  # a lone Esc is known as one after a pause (else Esc g would be Alt-g)
@@ -230,3 +232,41 @@ def test_limit_and_clause_hints_are_repl_commands_that_work(tmp_path: Path) -> N
     assert "hint: raise it with :max-memory SIZE (e.g. :max-memory 8G)" in p.stderr
     assert p.stdout.endswith("max-memory = 67,108,864 bytes (0.0625 GiB)\n0\nmax-memory = 67,108,864 bytes "
                              "(0.0625 GiB)\n")
+
+
+def test_a_command_on_a_function_that_was_not_accepted_says_so(tmp_path: Path) -> None:
+    # the newcomer's next line after a rejected block: not "no value for g", which suggests g = …
+    p = repl(tmp_path, "def g(t):\n    return t * t)\n\neval g at t=-3\nx = 2\ngrad x\n")
+    assert p.stderr.count("error") == 2 and ("error (name) at 1:6: 'g' is not one of your functions or variables\n"
+                                              "  eval g at t=-3\n       ^\nhint: define it first") in p.stderr
+    assert p.stdout.startswith("x = 2\nf(x=2) = 2\n")  # a variable is still a target: d/dx x = 1
+    assert re.search(r"\nx +2 +1\n", p.stdout)
+
+
+# ---- 19. the first prompt imports only what it needs (the time is measured in bench/repl_startup.py) --
+
+FIRST_PROMPT = """
+import sys
+from prompt_toolkit.history import InMemoryHistory
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+import adcalc.front.fast.quickcli
+import adcalc.front.repl
+from adcalc.front.repl.app import LazySession, build_prompt
+with create_pipe_input() as inp:
+    prompt = build_prompt(LazySession(), InMemoryHistory(), input=inp, output=DummyOutput())
+    inp.send_text("\\x04")
+    try:
+        prompt.prompt()
+    except EOFError:
+        pass
+heavy = ("rich", "lark", "numpy", "adcalc.ops", "adcalc.language.parser", "adcalc.rules", "adcalc.front.commands",
+         "argparse")
+print(sorted(m for m in sys.modules if m.startswith(heavy)))
+"""
+
+
+def test_the_first_prompt_needs_neither_the_language_nor_rich() -> None:
+    p = subprocess.run([sys.executable, "-c", FIRST_PROMPT], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == "[]\n"  # the session (parser, rules, operations, Rich) is built after the prompt

@@ -52,6 +52,12 @@ class DerivativeCommands(SessionState):
             return
         values = self._clause_values(command, ranges)
         given = values.pop("point", {})
+        if NAME.match(target) and target not in self.definitions and target not in self.variables \
+                and target not in given:  # a function that was never defined (or not accepted)
+            start, end = _trimmed(entry, t_start, t_end)
+            raise self._error("name", f"'{target}' is not one of your functions or variables", start, end,
+                              hint=f"define it first (def {target}(x): … or {target}(x) = …); "
+                                   ":defs lists your functions")
         with self._running(layout, loaded):
             point = self._point(loaded, given)
             r = command.runner(Call(loaded, point, **values))
