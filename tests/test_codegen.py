@@ -330,3 +330,19 @@ def test_user_text_in_comments_stays_a_comment(comment: str) -> None:
     assert all(" " <= ch <= "~" or ch == "\n" for ch in text), repr(text)
     ns = load_module(text)
     assert ns["f_grad"](3.0) == (7.0, (2.0,))
+
+
+def test_repl_code_shows_the_module_of_the_mode_in_force() -> None:
+    """`code f` in the REPL prints what `adcalc codegen` prints for f (reverse by default, forward
+    after `:mode forward`), whole lines even in a narrow terminal."""
+    fn = "def f(x, y):\n    return x*sin(y) + exp(2*x)*y^2 + cos(x*y)/(1+x^2)"
+    typed = fn + "\n\ncode f\n:mode forward\ncode f\n"
+    env = {**os.environ, "COLUMNS": "50"}
+    r = subprocess.run([sys.executable, "-m", "adcalc", "repl"], input=typed, capture_output=True, text=True,
+                       env=env, timeout=120)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    shown = "\n".join(line.rstrip() for line in r.stdout.splitlines())
+    for mode in ("reverse", "forward"):
+        want = adcalc_cmd("codegen", fn, "--mode", mode).stdout.rstrip("\n")
+        assert want in shown
+    assert shown.index("def _f_rev(") < shown.index("def f_jvp(")

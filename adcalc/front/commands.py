@@ -116,6 +116,8 @@ class Command(NamedTuple):
     featured: tuple[int, ...] = ()
     repl: ReplHelp | None = None
     description: str | None = None
+    repl_name: str | None = None  # the REPL's word for it, when not its name (codegen → code)
+    highlight: str | None = None  # a text command's language, for the REPL's syntax colours
 
     def clauses(self) -> tuple[Option, ...]:
         """The options the REPL takes as clauses, in order."""
@@ -137,6 +139,7 @@ class Registry:
                                  "is not one the front ends know")
         self.commands = tuple(commands)
         self._by_name = {c.name: c for c in commands}
+        self._by_name.update({c.repl_name: c for c in commands if c.repl_name})
 
     def __iter__(self) -> Iterator[Command]:
         return iter(self.commands)
@@ -153,7 +156,7 @@ class Registry:
     @property
     def repl_names(self) -> tuple[str, ...]:
         """The REPL's derivative commands (the words an input may start with), in order."""
-        return tuple(c.name for c in self.commands if c.repl is not None)
+        return tuple(c.repl_name or c.name for c in self.commands if c.repl is not None)
 
     @property
     def clause_words(self) -> tuple[str, ...]:
@@ -402,7 +405,8 @@ REGISTRY = Registry((
     Command("codegen", "the derivative code of SOURCE as a Python module (forward and adjoint)",
             (SOURCE,
              Option("--mode", "choice", {"choices": ["forward", "reverse", "both"], "default": "both",
-                                         "help": "which derivative code to write (default both)"}, field="mode"),
+                                         "help": "which derivative code to write (default both)"}, field="mode",
+                    setting="mode"),
              Option("--inputs", "name", {"metavar": "NAME,...",
                                          "help": "the order of the inputs as positional parameters"}, field="inputs"),
              Option("-o", "name", {"metavar": "FILE", "dest": "output",
@@ -410,11 +414,12 @@ REGISTRY = Registry((
              Option("--check", "flag", {"action": "store_true",
                                         "help": "run the generated code at --at and compare it with the interpreter "
                                                 "(exit 1 if they differ)"}, field="check"),
-             AT._replace(argparse={**AT.argparse, "help": "the point --check runs at"})),
+             AT._replace(argparse={**AT.argparse, "help": "the point --check runs at"}, clause=None)),
             ('adcalc codegen "exp(2*x1) + x1*x2^2 + cos(x2)"',
              "adcalc codegen samples/rosenbrock.ad --mode reverse -o rosen_ad.py",
              'adcalc codegen "x*sin(y)" --check --at x=1,y=2'),
-            _codegen, shows="text", common=False),
+            _codegen, shows="text", common=False, repl=ReplHelp("code f", "derivative code", 10),
+            repl_name="code", highlight="python"),
     Command("ir", "print the lowered IR (the Wengert list)",
             (SOURCE, Option("--debug", "cli", {"action": "store_true"}, hidden=True)),
             ('adcalc ir "exp(2*x1) + x1*x2^2 + cos(x2)"', "echo 'x^2 + 1' | adcalc ir -"),

@@ -35,8 +35,9 @@ class DerivativeCommands(SessionState):
 
     def _derivative_command(self, lead: int) -> None:
         entry = self.entry
-        command = self.commands[entry[lead:].split(None, 1)[0]]
-        (t_start, t_end), ranges = clause_ranges(entry, lead + len(command.name), self.commands.clause_words)
+        word = entry[lead:].split(None, 1)[0]
+        command = self.commands[word]
+        (t_start, t_end), ranges = clause_ranges(entry, lead + len(word), self.commands.clause_words)
         target = entry[t_start:t_end].strip()
         if not target:
             raise AdcalcError("syntax", "give a function name or an expression", hint="e.g. grad f at x=1")
@@ -48,7 +49,15 @@ class DerivativeCommands(SessionState):
             layout = self.layout(typed(entry, self.entries, t_start, t_end))
         loaded = self._load(layout)
         if command.shows == "text":
-            self.out.print(Text(command.runner(Call(loaded))))
+            values = {k: v for k, v in self._clause_values(command, ranges).items() if k != "point"}
+            text = command.runner(Call(loaded, **values))
+            if command.highlight:
+                from rich.syntax import Syntax
+
+                self.out.print(Syntax(text, command.highlight, theme="ansi_dark", background_color="default"),
+                               soft_wrap=True)  # never cut a line of code at the terminal's width
+            else:
+                self.out.print(Text(text))
             return
         values = self._clause_values(command, ranges)
         given = values.pop("point", {})

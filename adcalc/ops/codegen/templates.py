@@ -44,7 +44,7 @@ def _div(a: str, b: str) -> str:
     c = _num(b)
     if c is not None and c != 0.0 and c == c:
         return f"({a} / {b})"  # a non-zero literal divisor cannot raise: the same IEEE quotient
-    if _atom(b):
+    if _atom(a) and _atom(b):
         return f"({a} / {b} if {b} else _div({a}, {b}))"  # a non-zero (or nan) divisor cannot raise
     return f"_div({a}, {b})"
 
