@@ -12,6 +12,7 @@ each primal line is followed by its tangent line ``dv = Σᵢ ∂ᵢ·dxᵢ`` wi
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -76,6 +77,8 @@ def atom(names: Names, a: ir.Atom) -> str:
 def printable(text: str) -> str:
     """``text`` as printable ASCII: every other character escaped (``\\r``, ``\\x00``, ``\\u03c0``), so
     nothing the user wrote can end a comment line or reach the generated code as code."""
+    if text.isascii() and text.isprintable():
+        return text
     out = []
     for ch in text:
         if " " <= ch <= "~":
@@ -91,9 +94,14 @@ def where(ins: object, source_lines: list[str]) -> str:
     span = getattr(ins, "span", None)
     if span is None or not source_lines or not 1 <= span.line <= len(source_lines):
         return ""
-    text = source_lines[span.line - 1].strip()
+    return _line_comment(span.line, source_lines[span.line - 1])
+
+
+@functools.lru_cache(maxsize=4096)
+def _line_comment(number: int, line: str) -> str:
+    text = line.strip()
     text = text if len(text) <= 60 else text[:57] + "..."
-    return printable(f"line {span.line}: {text}")
+    return printable(f"line {number}: {text}")
 
 
 def active_names(fn: ir.Function, params_active: bool = True) -> set[str]:
