@@ -21,9 +21,9 @@ def load_module(text: str) -> dict[str, object]:
     the generator writes; its namespace.  The one place adcalc executes code it did not ship."""
     from adcalc.ops.codegen.safety import check_module
 
-    check_module(text)
+    code = check_module(text)
     namespace: dict[str, object] = {"__name__": "adcalc_generated"}
-    exec(compile(text, "<adcalc codegen>", "exec"), namespace)  # noqa: S102 - adcalc's own checked code
+    exec(code, namespace)  # noqa: S102 - adcalc's own generated code, checked by safety.check_module
     return namespace
 
 

@@ -1,76 +1,69 @@
 """What a generated module may contain: checked before ``load_module`` runs it.
 
-Contract: ``check_module(text)`` parses the text and raises ``AdcalcError('internal'…)``-free
-``ValueError`` unless every node is one the generator writes: a docstring, ``import math``,
-function definitions, aliases and constants at the top level; inside functions only arithmetic,
-comparisons, assignments, ``if``/``while``/``for``, ``return``/``yield``/``raise``/``try`` and calls
-of the module's own functions, of ``math``, of a short list of builtins (``float``, ``range``,
-``map``, ``len``, ``next``, …) or of a function's own callable parameter.  No other import, no
-dunder name or attribute, no ``lambda``, ``class``, ``global``, ``with``, ``del`` or ``exec``.
-The generator never writes anything else, so this only fails if the generator has a bug or
-someone found a way to smuggle text into a module — then nothing runs (defence in depth: user
-text reaches a module only as identifiers the grammar allows, numbers, and printable-ASCII
-comments).
+Contract: ``check_module(text)`` compiles the text and returns the code object, or raises
+``ValueError`` naming what a generated module may not contain.  It checks the compiled code, not
+the text, so nothing can hide in formatting: every name any code object of the module reads,
+writes or looks up as an attribute (``co_names``) must be one the generator writes — the module's
+own functions and constants, the prelude's helpers, ``math`` and its functions, a short list of
+builtins (``float``, ``range``, ``map``, ``len``, ``next``, …) and the methods ``append``, ``pop``,
+``send``, ``value``, ``add`` — never a dunder name (``__import__``, ``__class__``), never ``open``,
+``eval``, ``getattr`` or ``globals``; no code object may build a class, import anything but
+``math`` at the top level, or write a global or an attribute; the only nested code objects are
+the module's functions and generator expressions.  Local variables (the program's own names)
+are free: the grammar only lets identifiers through, and the generator renames any that would
+shadow a builtin.  The generator never writes anything else, so this fails only on a generator
+bug or smuggled text — and then nothing runs.
 """
 
 from __future__ import annotations
 
-import ast
+import dis
+import math
+from types import CodeType
 
 BUILTINS = frozenset({"float", "int", "range", "map", "len", "next", "abs", "max", "min", "any", "sum", "round",
                       "id", "set", "tuple", "zip", "ValueError", "RuntimeError", "OverflowError", "ZeroDivisionError",
                       "StopIteration"})
-MODULES = frozenset({"math"})
 METHODS = frozenset({"append", "pop", "send", "value", "add"})  # S.append, S.pop, it.send, done.value, seen.add
-
-_STATEMENTS = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.If, ast.While, ast.For, ast.Break, ast.Continue,
-               ast.Return, ast.Expr, ast.Pass, ast.Raise, ast.Try, ast.ExceptHandler)
-_EXPRESSIONS = (ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.IfExp, ast.Call, ast.Name, ast.Constant,
-                ast.Attribute, ast.Subscript, ast.Tuple, ast.List, ast.Yield, ast.GeneratorExp, ast.comprehension,
-                ast.JoinedStr, ast.FormattedValue, ast.Starred, ast.keyword, ast.arguments, ast.arg,
-                ast.expr_context, ast.operator, ast.unaryop, ast.boolop, ast.cmpop)
-
-
-def check_module(text: str) -> None:
-    """Raise ``ValueError`` naming the first node a generated module may not contain."""
-    tree = ast.parse(text)
-    functions = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
-    for node in tree.body:
-        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
-            continue
-        if isinstance(node, ast.Import) and all(a.name in MODULES and a.asname is None for a in node.names):
-            continue
-        if isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets) and \
-                isinstance(node.value, (ast.Name, ast.Constant, ast.Tuple)) and \
-                all(isinstance(e, (ast.Constant, ast.Name)) for e in ast.walk(node.value) if e is not node.value
-                    and not isinstance(e, ast.expr_context)):
-            continue
-        if isinstance(node, ast.FunctionDef) and not node.decorator_list:
-            _check_function(node, functions)
-            continue
-        raise ValueError(f"line {node.lineno}: a {type(node).__name__} at the top level")
+MATH = frozenset(n for n in dir(math) if not n.startswith("_")) | {"math"}
+MODULE_NAMES = frozenset({"__doc__", "__annotations__", "INPUTS", "N_OUTPUTS", "f", "f_jvp", "f_vjp", "f_grad"})
+_FORBIDDEN_OPS = frozenset(dis.opmap[name] for name in (
+    "IMPORT_FROM", "IMPORT_STAR", "LOAD_BUILD_CLASS", "STORE_GLOBAL", "DELETE_GLOBAL", "DELETE_NAME",
+    "STORE_ATTR", "DELETE_ATTR", "BEFORE_WITH", "SETUP_WITH", "STORE_NAME") if name in dis.opmap)
+_IMPORT = dis.opmap["IMPORT_NAME"]
 
 
-def _check_function(fn: ast.FunctionDef, functions: set[str]) -> None:
-    params = {a.arg for a in fn.args.args}
-    if fn.args.vararg is not None:
-        params.add(fn.args.vararg.arg)
-    callable_names = functions | BUILTINS | params | {"_push", "_pop"}  # S.append, S.pop
-    for node in ast.walk(fn):
-        if node is fn or isinstance(node, ast.arguments):
-            continue
-        if not isinstance(node, (*_STATEMENTS, *_EXPRESSIONS)):
-            raise ValueError(f"line {getattr(node, 'lineno', fn.lineno)}: {type(node).__name__} in {fn.name}")
-        if isinstance(node, ast.Name) and node.id.startswith("__"):
-            raise ValueError(f"line {node.lineno}: the name {node.id}")
-        if isinstance(node, ast.Attribute):
-            base = node.value
-            if node.attr.startswith("_") or not (
-                    (isinstance(base, ast.Name) and base.id in MODULES) or node.attr in METHODS):
-                raise ValueError(f"line {node.lineno}: the attribute .{node.attr}")
-        if isinstance(node, ast.Call):
-            f = node.func
-            if isinstance(f, ast.Name) and f.id not in callable_names:
-                raise ValueError(f"line {node.lineno}: a call of {f.id}")
-            if not isinstance(f, (ast.Name, ast.Attribute)):
-                raise ValueError(f"line {node.lineno}: a call of an expression")
+def check_module(text: str) -> CodeType:
+    """The module's code object, after checking it holds only what the generator writes."""
+    module = compile(text, "<adcalc codegen>", "exec")
+    functions = [c for c in module.co_consts if isinstance(c, CodeType)]
+    own = {c.co_name for c in functions}
+    if any(n.startswith("<") for n in own):
+        raise ValueError("a lambda or comprehension at the top level")
+    allowed = BUILTINS | METHODS | MATH | MODULE_NAMES | own
+    stray = set(module.co_names) - allowed
+    if stray:
+        raise ValueError(f"the top level names {sorted(stray)}")
+    ops = _opcodes(module)
+    if ops & (_FORBIDDEN_OPS - {dis.opmap.get("STORE_NAME")}) or (_IMPORT in ops and "math" not in module.co_names):
+        raise ValueError("the top level does more than import math and define functions")
+    for code in functions:
+        _check(code, allowed, top=True)
+    return module
+
+
+def _opcodes(code: CodeType) -> set[int]:
+    return set(code.co_code[::2])
+
+
+def _check(code: CodeType, allowed: frozenset[str] | set[str], top: bool) -> None:
+    stray = {n for n in code.co_names if n not in allowed or n.startswith("__")}
+    if stray:
+        raise ValueError(f"{code.co_name} uses {sorted(stray)}")
+    if _opcodes(code) & (_FORBIDDEN_OPS | {_IMPORT}):
+        raise ValueError(f"{code.co_name} imports, builds a class or writes a global or an attribute")
+    for inner in code.co_consts:
+        if isinstance(inner, CodeType):
+            if inner.co_name != "<genexpr>":
+                raise ValueError(f"{code.co_name} defines {inner.co_name}")
+            _check(inner, allowed, top=False)
