@@ -31,7 +31,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 MARK = re.compile(r"<!-- example(?:: (elided|repl))? -->")
-TIME = re.compile(r"\b\d+(?:\.\d+)? ms\b")
+TIME = re.compile(r" *\b\d+(?:\.\d+)? ms\b")  # with the padding before it: 9.8 ms and 10.2 ms align alike
 PROMPT, MORE = "adcalc> ", "   ...  "
 
 
@@ -116,8 +116,8 @@ def _run(example: Example) -> list[str]:
 
 def _matches(expected: list[str], got: list[str]) -> bool:
     """Whether ``got`` is ``expected`` with each ``…`` line standing for any lines (elided form)."""
-    expected = [TIME.sub("T ms", e.rstrip()) for e in expected]
-    got = [TIME.sub("T ms", g) for g in got]
+    expected = [TIME.sub(" T ms", e.rstrip()) for e in expected]
+    got = [TIME.sub(" T ms", g) for g in got]
     pos = 0
     for k, e in enumerate(expected):
         if e.strip() == "…":
