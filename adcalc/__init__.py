@@ -14,8 +14,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-_API = {"DiffFunction", "EvalResult", "GradResult", "JacobianResult", "JvpResult", "Loaded", "VjpResult",
-        "evaluate", "function", "grad", "jacobian", "jvp", "load", "vjp"}
+_API = {"CompiledFunction", "DiffFunction", "EvalResult", "GradResult", "JacobianResult", "JvpResult", "Loaded",
+        "VjpResult", "compile", "evaluate", "function", "grad", "jacobian", "jvp", "load", "vjp"}
 
 _MODULES = {"higher", "checks"}  # ``from adcalc import higher, checks`` (adcalc.ops.higher, adcalc.ops.checks)
 

@@ -24,6 +24,7 @@ KINDS = (
     "input",  # a bad --at / --dir / --cot value or binding
     "file",  # a source file that cannot be read
     "usage",  # an API or command used the wrong way
+    "check",  # generated code that disagrees with the interpreter (codegen --check)
 )
 
 

@@ -115,21 +115,23 @@ BINARY_SHAPES = {  # the broadcasting cases
     "column ⊕ matrix": ((2, 1), (2, 3)),
     "matrix ⊕ matrix": ((2, 3), (2, 3)),
 }
+TERNARY_SHAPES = [((3,), (), (2, 3)), ((), (3,), (3,)), ((2, 1), (2, 3), (3,)), ((2, 3), (2, 3), (2, 3))]
 ELEMENTWISE = [(name, shapes) for name, (_, src, pts) in ROWS.items() if src is not None
-               for shapes in ([(s,) for s in UNARY_SHAPES] if len(pts[0]) == 1 else list(BINARY_SHAPES.values()))]
+               for shapes in {1: [(s,) for s in UNARY_SHAPES], 2: list(BINARY_SHAPES.values()),
+                              3: TERNARY_SHAPES}[len(pts[0])]]
 
 
 # Array rules IEEE 754 makes exact (or that call ``math`` themselves): equal to the scalar rule bit
 # for bit.  Every other array rule is a NumPy kernel chosen per CPU: within NUMPY_VS_MATH_ULPS of
 # ``math`` (the policy in tests/numeric.py).
 EXACT_ARRAY_RULES = {"add", "sub", "mul", "div", "neg", "sqrt", "abs", "max", "min", "sign", "floor", "ceil", "step",
-                     "erf", "erfc"}
+                     "erf", "erfc", "lt", "le", "gt", "ge", "eq", "ne", "where", "mod", "floordiv", "int", "round"}
 
 
 @pytest.mark.parametrize("name,shapes", ELEMENTWISE, ids=[f"{n}-{s}" for n, s in ELEMENTWISE])
 def test_elementwise_primitive_on_arrays(name: str, shapes: tuple) -> None:
     _, source, points = ROWS[name]
-    args = ["x"] if len(shapes) == 1 else (["y", "x"] if name == "atan2" else ["x", "y"])
+    args = {1: ["x"], 2: ["y", "x"] if name == "atan2" else ["x", "y"], 3: ["c", "x", "y"]}[len(shapes)]
     point = {a: _values(points, i, s) for i, (a, s) in enumerate(zip(args, shapes))}
     # values: the array rule equals the scalar rule element by element (to the kernels' bound)
     ulps = 0 if name in EXACT_ARRAY_RULES else NUMPY_VS_MATH_ULPS
@@ -333,7 +335,7 @@ def test_cli_array_bindings_and_json(capsys: pytest.CaptureFixture) -> None:
     code = main(["jacobian", "A @ v", "--at", "A=[[1,2],[3,4],[5,6]],v=[1,-1]", "--json"])
     out = json.loads(capsys.readouterr().out)
     A, v = np.array([[1, 2], [3, 4], [5, 6]], float), np.array([1, -1], float)
-    assert out["value"] == [(A @ v).tolist()]
+    assert out["value"] == (A @ v).tolist()  # the output's own shape (issue #14 item 21)
     assert out["rows"] == ["f[0]", "f[1]", "f[2]"]
     assert out["columns"] == ["A[0, 0]", "A[0, 1]", "A[1, 0]", "A[1, 1]", "A[2, 0]", "A[2, 1]", "v[0]", "v[1]"]
     assert "row-major" in out["layout"]

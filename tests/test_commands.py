@@ -79,7 +79,8 @@ def _columns(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_the_registry_lists_each_command_once_in_the_order_of_adcalc_help(capsys) -> None:
     names = [c.name for c in REGISTRY]
-    assert names == ["repl", "eval", "grad", "jvp", "vjp", "jacobian", "hessian", "hvp", "deriv", "check", "run", "ir"]
+    assert names == ["repl", "eval", "grad", "jvp", "vjp", "jacobian", "hessian", "hvp", "deriv", "check", "run",
+                     "codegen", "ir"]
     code, out, _ = _cli(capsys, ["--help"])
     assert code == 0
     listed = [line.split()[0] for line in out.split("COMMAND\n", 1)[1].split("\n\n")[0].splitlines()]
@@ -140,15 +141,16 @@ def test_completion_offers_the_clause_words_and_keywords() -> None:
 @pytest.mark.parametrize("command", REPL_COMMANDS, ids=lambda c: c.name)
 def test_every_repl_command_is_recognised_highlighted_completed_and_explained(command: Command) -> None:
     session, buf = _session()
-    assert command.name in session.words()
-    assert _styles(session, f"{command.name} f")[command.name] == "class:command"
-    assert _completions(session, command.name[:-1]).get(command.name) == "command"
-    assert session.status(f"{command.name} f at x=1") == ("complete", None)
+    word = command.repl_name or command.name  # the REPL's word for it (codegen → code)
+    assert word in session.words()
+    assert _styles(session, f"{word} f")[word] == "class:command"
+    assert _completions(session, word[:-1]).get(word) == "command"
+    assert session.status(f"{word} f at x=1") == ("complete", None)
     ok, text = _repl(session, buf, ":help")
     assert ok
     row = next(line for line in text.splitlines() if command.repl.usage in line)  # type: ignore[union-attr]
     assert command.repl.gloss in row  # type: ignore[union-attr]
-    ok, text = _repl(session, buf, f"{command.name} = 1")
+    ok, text = _repl(session, buf, f"{word} = 1")
     assert not ok and session.variables == {}
 
 
@@ -175,7 +177,7 @@ def test_the_command_line_and_the_repl_run_the_same_runner(capsys, name: str) ->
 
 def test_repl_clauses_fill_the_same_call_as_command_line_options(monkeypatch) -> None:
     """The runner sees the same values from ``--dir``/``dir`` etc. (the REPL's point also holds
-    the session's variables, and its limits only the strictness)."""
+    the session's variables; its limits are its settings, here the defaults the command line has)."""
     seen: list[Call] = []
 
     def spy(call: Call) -> object:
@@ -189,7 +191,8 @@ def test_repl_clauses_fill_the_same_call_as_command_line_options(monkeypatch) ->
     from_cli, from_repl = seen
     for field in ("point", "direction", "cotangent", "wrt", "order", "trace"):
         assert getattr(from_cli, field) == getattr(from_repl, field), field
-    assert from_repl.limits == {"strict": False}
+    assert from_repl.limits == from_cli.limits == {"strict": False, "max_steps": None, "max_depth": None,
+                                                   "max_memory": None}
 
 
 # ---- results: a view and a JSON shape per class ------------------------------------------------------
@@ -241,7 +244,7 @@ def _taylor() -> Command:
          Option("--terms", "count", {"type": positive_int, "default": 3, "metavar": "K", "help": "how many (3)"},
                 field="order", clause="terms", repl_default=3)),
         ('adcalc taylor "exp(2*x)" --at x=0 --along x',), REGISTRY["deriv"].runner,
-        featured=(0,), repl=ReplHelp("taylor f along x terms 3", "Taylor terms", 10))
+        featured=(0,), repl=ReplHelp("taylor f along x terms 3", "Taylor terms", 11))
 
 
 def test_a_command_added_to_a_copy_of_the_registry_shows_up_everywhere(capsys) -> None:
@@ -269,7 +272,8 @@ def test_a_command_added_to_a_copy_of_the_registry_shows_up_everywhere(capsys) -
     ok, text = _repl(session, buf, "taylor exp(2*x) at x=0")
     assert not ok and "taylor needs `along …`" in text and "e.g. taylor f at x=1 along x" in text
     ok, text = _repl(session, buf, ":help")
-    assert ok and "  taylor f along x terms 3       Taylor terms\n" in text
+    row = next(line for line in text.splitlines() if "taylor f along x terms 3" in line)
+    assert ok and row.rstrip().endswith("Taylor terms")
     assert "taylor" in session.words() and _completions(session, "tay") == {"taylor": "command"}
     styles = _styles(session, "taylor f along x terms 2")
     assert (styles["taylor"], styles["along"], styles["terms"]) == ("class:command", "class:keyword", "class:keyword")

@@ -52,7 +52,7 @@ def test_hessian_through_a_program_with_loops_and_calls() -> None:
 def test_hessian_of_every_primitive_against_mpmath(name: str) -> None:
     f, src, pts = ROWS[name]
     pt = pts[0]
-    names = ["y", "x"] if name == "atan2" else (["x", "y"] if len(pt) == 2 else ["x"])
+    names = ["y", "x"] if name == "atan2" else {1: ["x"], 2: ["x", "y"], 3: ["c", "x", "y"]}[len(pt)]
     r = higher.hessian(src, dict(zip(names, pt)))
     mp.mp.dps = 40
     for i in range(len(pt)):
@@ -95,8 +95,8 @@ def test_tenth_derivative_of_exp_2x_and_the_sine_pattern() -> None:
 def test_taylor_derivatives_to_order_10_against_mpmath(name: str) -> None:
     f, src, pts = ROWS[name]
     pt = pts[0]
-    names = ["y", "x"] if name == "atan2" else (["x", "y"] if len(pt) == 2 else ["x"])
-    direction = [1.0, 0.5][: len(pt)]
+    names = ["y", "x"] if name == "atan2" else {1: ["x"], 2: ["x", "y"], 3: ["c", "x", "y"]}[len(pt)]
+    direction = [1.0, 0.5, -0.75][: len(pt)]
     r = higher.deriv(src, dict(zip(names, pt)), direction=dict(zip(names, direction)), order=10)
     mp.mp.dps = 60
     coeffs = mp.taylor(lambda t: f(*[mp.mpf(p) + t * d for p, d in zip(pt, direction)]), 0, 10)

@@ -8,6 +8,7 @@ and second derivatives.  Nothing here reads adcalc's derivative rules.
 from __future__ import annotations
 
 import math
+import operator
 
 import mpmath as mp
 import pytest
@@ -18,6 +19,13 @@ from adcalc.rules.registry import PRIMITIVES
 from adcalc.transform.forward import Dual
 
 mp.mp.dps = 40
+
+
+
+def _as_number(op: object) -> object:
+    """A comparison as Python's bool, as a number: 1 or 0."""
+    return lambda x, y: mp.mpf(1) if op(x, y) else mp.mpf(0)  # type: ignore[operator]
+
 
 # name → (mpmath function, language source, in-domain points)
 ROWS: dict[str, tuple] = {
@@ -60,13 +68,26 @@ ROWS: dict[str, tuple] = {
     "floor": (mp.floor, "floor(x)", [(0.3,), (-2.5,)]),
     "ceil": (mp.ceil, "ceil(x)", [(0.3,), (-2.5,)]),
     "step": (lambda x: mp.mpf(1) if x > 0 else mp.mpf(0), None, [(0.3,), (-2.5,)]),
+    # Python's discrete operations: the truth is exact arithmetic (mpmath's floor of the exact quotient)
+    **{name: (_as_number(op), f"x {sym} y",
+              [(0.3, -1.7), (-2.0, 5.5), (1.0, 1.5)])
+       for name, sym, op in (("lt", "<", operator.lt), ("le", "<=", operator.le), ("gt", ">", operator.gt),
+                             ("ge", ">=", operator.ge), ("eq", "==", operator.eq), ("ne", "!=", operator.ne))},
+    "where": (lambda c, x, y: x if c != 0 else y, "where(c, x, y)", [(1.0, 0.3, -1.7), (-2.0, 2.0, 5.5),
+                                                                      (0.5, -1.25, 4.0)]),
+    "mod": (lambda x, y: x - y * mp.floor(x / y), "x % y", [(7.5, 2.0), (-7.5, 2.0), (7.5, -2.0), (0.3, -1.7)]),
+    "floordiv": (lambda x, y: mp.floor(x / y), "x // y", [(7.5, 2.0), (-7.5, 2.0), (0.3, -1.7)]),
+    "int": (lambda x: mp.mpf(int(x)), "int(x)", [(2.7,), (-2.7,), (0.3,)]),
+    "round": (lambda x: mp.nint(x), "round(x)", [(2.7,), (-2.3,), (1.2,)]),
 }
 
 CASES = [(name, pt) for name, row in ROWS.items() for pt in row[2]]
 
 
 def _names(name: str) -> list[str]:
-    return ["y", "x"] if name == "atan2" else (["x", "y"] if PRIMITIVES[name].arity == 2 else ["x"])
+    if name == "atan2":
+        return ["y", "x"]
+    return {1: ["x"], 2: ["x", "y"], 3: ["c", "x", "y"]}[PRIMITIVES[name].arity]
 
 
 def _true_partials(name: str, pt: tuple) -> list[float]:

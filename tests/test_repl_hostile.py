@@ -14,6 +14,7 @@ interactive shell.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -192,22 +193,26 @@ def test_file_names_and_definitions_are_echoed_escaped(tmp_path: Path) -> None:
     assert "\x1b" not in p.stdout + p.stderr and "\x07" not in p.stdout
 
 
-def test_the_validator_message_is_escaped() -> None:
-    from prompt_toolkit.document import Document
-    from prompt_toolkit.validation import ValidationError
+def test_a_syntax_error_typed_in_the_shell_is_escaped_and_at_its_column(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # The shell runs every entry; a syntax error is printed like any error: escaped, at its column
+    # (leading spaces included), and the session goes on.
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
     from rich.console import Console
 
-    from adcalc.front.repl.app import AdcalcValidator
+    from adcalc.front.repl.app import run_interactive
     from adcalc.front.repl.session import Session
 
-    validator = AdcalcValidator(Session(Console(file=open(os.devnull, "w"))))  # noqa: SIM115
-    for text in ("1 + \x1b", "x \u202e+ 1", "  1 +* 2"):
-        with pytest.raises(ValidationError) as info:
-            validator.validate(Document(text))
-        assert info.value.message.isprintable(), text
-    with pytest.raises(ValidationError) as info:
-        validator.validate(Document("  1 +* 2"))
-    assert info.value.cursor_position == 5  # the '*' of what was typed, leading spaces included
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    buf = io.StringIO()
+    with create_pipe_input() as inp:
+        inp.send_text("x \u202e+ 1\r  1 +* 2\r40 + 2\r\x04")
+        assert run_interactive(Session(Console(file=buf, width=120, color_system=None)), input=inp,
+                               output=DummyOutput()) == 0
+    out = buf.getvalue()
+    assert "\u202e" not in out and "\\u202e" in out
+    assert "error (syntax) at 1:6: unexpected '*'" in out and "\n  " + "  1 +* 2" + "\n" + " " * 7 + "^\n" in out
+    assert out.endswith("\n42\n")
 
 
 # ---- history files that are not regular files (a real terminal) ------------------------------------

@@ -49,12 +49,16 @@ def _domain_point(name: str) -> list[float]:
     return xs
 
 
-def _source(name: str, a: str = "a", b: str = "b") -> str:
-    """The language's way to write the primitive applied to a (and b)."""
+def _source(name: str, a: str = "a", b: str = "b", c: str = "c") -> str:
+    """The language's way to write the primitive applied to a (and b, and c)."""
     p = PRIMITIVES[name]
     if p.symbol is not None:
         return f"-{a}" if p.arity == 1 else f"{a} {p.symbol} {b}"
-    return f"{name}({a})" if p.arity == 1 else f"{name}({a}, {b})"
+    return f"{name}({', '.join([a, b, c][:p.arity])})"
+
+
+def _names(arity: int) -> str:
+    return "abc"[:arity]
 
 
 _IVERSON = re.compile(r"\[(\w+) ([<>]) (\w+)\]")
@@ -77,9 +81,9 @@ def test_displayed_partials_evaluate_to_the_rule(name: str) -> None:
     p = PRIMITIVES[name]
     for _ in range(20):
         xs = _domain_point(name)
-        point = dict(zip("ab", xs))
+        point = dict(zip("abc", xs))
         for i in range(p.arity):
-            text = _as_expression(p.show_partial(i, ["a", "b"][:p.arity]))
+            text = _as_expression(p.show_partial(i, ["a", "b", "c"][:p.arity]))
             shown = adcalc.evaluate(text, {k: v for k, v in point.items() if k in adcalc.load(text).inputs}).value
             rule = p.partials[i](*xs)
             assert _close(shown, rule), (name, i, text, xs, shown, rule)
@@ -92,12 +96,12 @@ def test_every_path_gives_the_rule(name: str) -> None:
     src = _source(name)
     for _ in range(15):
         xs = _domain_point(name)
-        point = dict(zip("ab", xs))
+        point = dict(zip("abc", xs))
         rev = adcalc.grad(src, point).gradient
         fwd = adcalc.grad(src, point, mode="forward").gradient
-        arr = adcalc.grad(f"sum({_source(name, 'A', 'B')})",
-                          {"A": [xs[0], xs[0]], **({"B": [xs[1], xs[1]]} if p.arity == 2 else {})}).gradient
-        for i, k in enumerate("ab"[:p.arity]):
+        arr = adcalc.grad(f"sum({_source(name, 'A', 'B', 'C')})",
+                          {k.upper(): [x, x] for k, x in zip(_names(p.arity), xs)}).gradient
+        for i, k in enumerate(_names(p.arity)):
             rule = p.partials[i](*xs)
             taylor = higher.deriv(src, point, wrt=k, order=1).derivatives[0]
             assert rev[k] == rule and fwd[k] == rule, (name, xs, rev, fwd, rule)  # the same float operations
@@ -117,11 +121,14 @@ def test_taylor_second_coefficient_is_the_hessian(name: str) -> None:
     if p.arity == 2:
         points += [[2.0, 0.0], [0.5, 0.0], [3.0, 1.0], [0.0, 2.0], [1.0, 2.5], [1.0, 0.0]]
         directions = [(1.0, 0.0), (0.0, 1.0), (1.0, 1.0), (1.0, -1.0)]
+    if p.arity == 3:
+        points += [[1.0, 2.0, -0.5], [0.0, 2.0, -0.5], [-0.0, 1.5, 3.0]]
+        directions = [(1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0), (1.0, 1.0, -1.0)]
     for xs in points:
-        point = dict(zip("ab", xs))
+        point = dict(zip("abc", xs))
         h = higher.hessian(src, point)
         for v in directions:
-            t = higher.deriv(src, point, direction=dict(zip("ab", v)), order=2)
+            t = higher.deriv(src, point, direction=dict(zip("abc", v)), order=2)
             second = t.derivatives[1]
             hess = sum(v[i] * v[j] * h.hessian[i][j] for i in range(p.arity) for j in range(p.arity))
             flagged = any(w.kind in ("kink", "nonfinite", "nonfinite_derivative") for w in t.warnings + h.warnings)
@@ -134,13 +141,17 @@ KINKS = {  # a kink of each primitive with a one-sided rule, and directions to a
     "abs": [(0.0,)], "max": [(1.5, 1.5), (-0.0, 0.0)], "min": [(1.5, 1.5), (2.0, 2.0)], "hypot": [(0.0, 0.0)],
     "sqrt": [(0.0,)], "cbrt": [(0.0,)], "pow": [(0.0, 0.5), (0.0, 0.25), (0.0, 0.0)],
     "sign": [(0.0,)], "floor": [(2.0,)], "ceil": [(-1.0,)],
+    **{c: [(1.0, 1.0), (-0.0, 0.0), (2.5, 2.5)] for c in ("lt", "le", "gt", "ge", "eq", "ne")},
+    "floordiv": [(6.0, 2.0), (-3.0, 1.5), (0.0, 2.0), (-4.5, -1.5)], "mod": [(6.0, 2.0), (-3.0, 1.5), (0.0, -2.0)],
+    "int": [(2.0,), (-3.0,)], "round": [(2.5,), (-0.5,), (1.5,)],
 }
 
 
 @pytest.mark.parametrize("name", sorted(n for n, p in PRIMITIVES.items() if p.directional is not None))
 def test_one_sided_rule_is_the_one_sided_limit_at_a_kink(name: str) -> None:
     """directional(x, ṫ) = lim_{h→0+} (f(x + h·ṫ) − f(x))/h, checked against the value rule with a
-    small h (finite limits), by sign (infinite ones); a jump's pieces are constant: 0."""
+    small h (finite limits), by sign (infinite ones); where the value jumps, ``side(x, ṫ)`` is the
+    value just beside x along ṫ and directional the slope of the piece there."""
     p = PRIMITIVES[name]
     for xs in KINKS[name]:
         assert p.kink(*xs), (name, xs)
@@ -150,10 +161,12 @@ def test_one_sided_rule_is_the_one_sided_limit_at_a_kink(name: str) -> None:
                 continue  # a moving exponent at 0 has no one-sided rule: nan, documented
             got = p.directional(*xs, ts)
             h = 1e-9
-            if name in ("sign", "floor", "ceil"):  # the value jumps; the piece beside it is flat
+            if p.side is not None:  # the value jumps: its side rule is the value beside the point,
                 near, nearer = ([x + s * h * t for x, t in zip(xs, ts)] for s in (2, 1))
-                beside = (p.value(*near) - p.value(*nearer)) / h
-                assert got == beside == 0.0, (name, xs, ts, got, beside)
+                side = p.side(*xs, ts)
+                assert abs(side - p.value(*nearer)) <= 1e-6 * max(1.0, abs(side)), (name, xs, ts, side)
+                beside = (p.value(*near) - p.value(*nearer)) / h  # and the piece's slope there is directional
+                assert abs(got - beside) <= 1e-6 * max(1.0, abs(got)), (name, xs, ts, got, beside)
                 continue
             quotient = (p.value(*[x + h * t for x, t in zip(xs, ts)]) - p.value(*xs)) / h
             if math.isinf(got) or abs(quotient) > 1e4:

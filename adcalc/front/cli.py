@@ -60,7 +60,8 @@ def build_parser(commands: Registry = REGISTRY) -> argparse.ArgumentParser:
                     "reverse mode, with the Wengert-list trace that shows how.",
         epilog="examples:\n  " + "\n  ".join(featured)
                + "\n  adcalc            (the interactive calculator)"
-               + "\n\nSOURCE is an expression, a program file (.ad), or - for standard input.\nInputs may be "
+               + "\n\nSOURCE is an expression, a program file (.ad), or - for standard input; an expression may start "
+               "with '-'\n(adcalc eval \"-x^2\" --at x=3, or adcalc eval -- \"-x^2\" --at x=3).\nInputs may be "
                "arrays: --at x=[1,2,3],A=[[1,2],[3,4]] (see README: Arrays).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -80,6 +81,28 @@ def build_parser(commands: Registry = REGISTRY) -> argparse.ArgumentParser:
                 groups[option.group] = p.add_mutually_exclusive_group()
             _add(groups[option.group] if option.group is not None else p, option)
     return top
+
+
+def option_table(command: Command) -> dict[str, bool]:
+    """Every option spelling of ``command`` (``-h`` and the shared options included) → whether it takes a value."""
+    options = [o for o in command.options if o.flag.startswith("-")] + (list(COMMON) if command.common else [])
+    table = {"-h": False, "--help": False}
+    for o in options:
+        table[o.flag] = o.argparse.get("action", "store") in ("store", "append")
+    return table
+
+
+def arranged(argv: Sequence[str], commands: Registry = REGISTRY) -> list[str]:
+    """``argv`` with SOURCE found as ``adcalc.front.fast.argv.find_source`` says (an expression may
+    start with '-', wherever it stands; ``--`` before or after the options) and put last, after
+    ``--``, where argparse reads it as the positional it is; other commands' arguments unchanged."""
+    argv = list(argv)
+    if not argv or argv[0] not in commands or not any(o.kind == "source" for o in commands[argv[0]].options):
+        return argv
+    from adcalc.front.fast.argv import find_source
+
+    opts, source, extra = find_source(argv[1:], option_table(commands[argv[0]]))
+    return [argv[0], *opts] + (["--", source, *extra] if source is not None else [])
 
 
 def point_of(at: list[str]) -> dict[str, float]:
@@ -179,7 +202,7 @@ def main(argv: Sequence[str] | None = None, commands: Registry = REGISTRY) -> in
 
 def _parse_and_run(argv: Sequence[str] | None, commands: Registry, parsed: list[argparse.Namespace]) -> int:
     try:
-        args = build_parser(commands).parse_args(argv)
+        args = build_parser(commands).parse_args(arranged(sys.argv[1:] if argv is None else argv, commands))
     except SystemExit as done:  # --help, --version, or a usage error (already printed): its status
         return done.code if isinstance(done.code, int) else (0 if done.code is None else EXIT_USAGE)
     parsed.append(args)

@@ -23,8 +23,8 @@ Contract:
 Option kinds (how each front end turns the option's text into a value): ``source`` and
 ``paths`` (positionals), ``point`` (NAME=VALUE for every input: ``--at`` / ``at``), ``bindings``
 (NAME=VALUE pairs: a direction), ``numbers`` (a list of numbers), ``name`` (an input's name),
-``count`` (a whole number), ``choice`` (one of its choices), ``flag`` (on or off) and ``cli``
-(used by the command line itself, never passed to a runner).
+``count`` (a whole number), ``number`` (one number, by its argparse type), ``choice`` (one of its
+choices), ``flag`` (on or off) and ``cli`` (used by the command line itself, never passed to a runner).
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
-KINDS = ("source", "paths", "point", "bindings", "numbers", "name", "count", "choice", "flag", "cli")
+from adcalc.front.optiontypes import positive_int, positive_number, seconds, size
+
+KINDS = ("source", "paths", "point", "bindings", "numbers", "name", "count", "number", "choice", "flag", "cli")
 CLAUSE_KINDS = ("point", "bindings", "numbers", "name", "count")  # the kinds the REPL reads from a clause
 SHOWS = ("result", "text", "itself")
 
@@ -62,7 +64,7 @@ class Option(NamedTuple):
     @property
     def dest(self) -> str:
         """The attribute argparse stores the value in (``--max-steps`` → ``max_steps``)."""
-        return self.flag.lstrip("-").replace("-", "_")
+        return self.argparse.get("dest") or self.flag.lstrip("-").replace("-", "_")
 
     @property
     def required(self) -> bool:
@@ -90,6 +92,10 @@ class Call(NamedTuple):
     mode: str | None = None
     trace: bool = False
     limits: Mapping[str, object] = {}
+    delta: float | None = None
+    inputs: str | None = None  # codegen: the inputs' order, "x,y"
+    output: str | None = None  # codegen: the file to write
+    check: bool = False  # codegen: compare the generated code with the interpreter
 
 
 class Command(NamedTuple):
@@ -110,6 +116,8 @@ class Command(NamedTuple):
     featured: tuple[int, ...] = ()
     repl: ReplHelp | None = None
     description: str | None = None
+    repl_name: str | None = None  # the REPL's word for it, when not its name (codegen → code)
+    highlight: str | None = None  # a text command's language, for the REPL's syntax colours
 
     def clauses(self) -> tuple[Option, ...]:
         """The options the REPL takes as clauses, in order."""
@@ -131,6 +139,7 @@ class Registry:
                                  "is not one the front ends know")
         self.commands = tuple(commands)
         self._by_name = {c.name: c for c in commands}
+        self._by_name.update({c.repl_name: c for c in commands if c.repl_name})
 
     def __iter__(self) -> Iterator[Command]:
         return iter(self.commands)
@@ -147,7 +156,7 @@ class Registry:
     @property
     def repl_names(self) -> tuple[str, ...]:
         """The REPL's derivative commands (the words an input may start with), in order."""
-        return tuple(c.name for c in self.commands if c.repl is not None)
+        return tuple(c.repl_name or c.name for c in self.commands if c.repl is not None)
 
     @property
     def clause_words(self) -> tuple[str, ...]:
@@ -156,47 +165,7 @@ class Registry:
         return tuple(dict.fromkeys(words))  # type: ignore[arg-type]
 
 
-# ---- option values on the command line -----------------------------------------------------------
-
-def positive_int(text: str) -> int:
-    """argparse type: a whole number ≥ 1."""
-    import argparse
-
-    digits = text.strip().removeprefix("-")
-    if not (digits.isascii() and digits.isdigit()):  # int() would also take '٣' and '1_0'
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number")
-    if len(digits) > 18:
-        raise argparse.ArgumentTypeError("is too large")
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def size(text: str) -> int:
-    """argparse type: a memory size (``8G``, ``512M``)."""
-    import argparse
-
-    from adcalc.transform.budget import parse_size
-
-    try:
-        return parse_size(text)
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
-
-
-def seconds(text: str) -> float:
-    """--timeout: a positive number of seconds (at most a million)."""
-    import argparse
-
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
-    if not 0 < value <= 1e6:
-        raise argparse.ArgumentTypeError("must be a number of seconds above 0 (at most 1000000)")
-    return value
-
+# ---- option values on the command line: adcalc.front.optiontypes -------------------------------------
 
 # ---- the options -----------------------------------------------------------------------------------
 
@@ -213,8 +182,10 @@ COMMON = (
 )
 LIMITS = ("strict", "max_steps", "max_depth", "max_memory")  # the common options that are run limits
 
-SOURCE = Option("source", "source", {"metavar": "SOURCE", "help": "an expression, a .ad program file, or - for stdin"},
-                field="source")
+SOURCE = Option("source", "source", {
+    "metavar": "SOURCE",
+    "help": "an expression (it may start with '-', anywhere among the options: \"-x^2\"; "
+            "-- before it also works), a .ad program file, or - for stdin"}, field="source")
 AT = Option("--at", "point", {"action": "append", "metavar": "NAME=VALUE,...", "default": [],
                               "help": "the point: every input of SOURCE, in the order the results should use"},
             field="point", clause="at")
@@ -286,7 +257,7 @@ def _deriv(c: Call) -> object:
 def _check(c: Call) -> object:
     from adcalc.ops.checks import check
 
-    return check(c.source, c.point, **c.limits)  # type: ignore[arg-type]
+    return check(c.source, c.point, delta=c.delta, **c.limits)  # type: ignore[arg-type]
 
 
 def _ir(c: Call) -> str:
@@ -297,6 +268,13 @@ def _ir(c: Call) -> str:
 
     loaded = derivatives.load(c.source) if isinstance(c.source, str) else c.source
     return format_program(loaded.program, describe)  # type: ignore[attr-defined]
+
+
+def _codegen(c: Call) -> str:
+    """The derivative code as a Python module: printed, or written to ``-o FILE``."""
+    from adcalc.ops.codegen.run import codegen
+
+    return codegen(c.source, c.mode or "both", c.inputs, c.output, c.check, c.point)
 
 
 def _repl(args: object) -> int:
@@ -359,12 +337,14 @@ REGISTRY = Registry((
             description="The interactive calculator.  With standard input not a terminal, it reads plain lines, "
                         "prints results, and exits 1 if any line failed."),
     Command("eval", "the value of SOURCE at a point", (SOURCE, AT),
-            ('adcalc eval "sin(x^2 + 1)" --at x=1.5', "adcalc eval samples/newton_sqrt.ad --at a=2 --json"),
+            ('adcalc eval "sin(x^2 + 1)" --at x=1.5', "adcalc eval samples/newton_sqrt.ad --at a=2 --json",
+             'adcalc eval "-x^2" --at x=3', 'adcalc eval --at x=3 -- "-x^2"'),
             _evaluate, repl=ReplHelp("eval f at x=3", "value", 8)),
     Command("grad", "the gradient of a scalar SOURCE (reverse mode by default)",
             (SOURCE, AT, _mode("differentiation mode (default: reverse)", "mode"), TRACE),
             (_QUICK, _QUICK + " --mode forward --trace", 'adcalc grad "sin(x^2+1)" --at x=1.5 --trace --json',
-             'adcalc grad "sum(W * (A + b))" --at "A=[[1,2],[3,4]],b=[10,20],W=[[1,-2],[3,1]]"'),
+             'adcalc grad "sum(W * (A + b))" --at "A=[[1,2],[3,4]],b=[10,20],W=[[1,-2],[3,1]]"',
+             'adcalc grad "-2*x" --at x=3'),
             _grad, featured=(0, 1, 3), repl=ReplHelp("grad f at x=1, y=2", "gradient", 0)),
     Command("jvp", "the Jacobian-vector product J·v (one forward sweep)", (SOURCE, AT, DIR, TRACE),
             ('adcalc jvp "[x*y, sin(x)]" --at x=1,y=2 --dir x=1,y=0',),
@@ -398,8 +378,13 @@ REGISTRY = Registry((
              'adcalc deriv "sin(x*y)" --at x=1,y=2 --wrt y --order 4 --trace',
              'adcalc deriv "x*y^2" --at x=1,y=2 --dir x=1,y=1 --order 3'),
             _deriv, repl=ReplHelp("deriv f wrt x order 5", "Taylor mode", 6)),
-    Command("check", "compare forward AD, reverse AD and finite differences (exit 1 if they disagree)", (SOURCE, AT),
-            ('adcalc check "x^2 + 3*x + 1" --at x=2', 'adcalc check "[r*cos(t), r*sin(t)]" --at r=2,t=0.5 --json'),
+    Command("check", "compare forward AD, reverse AD and finite differences (exit 1 if they disagree)",
+            (SOURCE, AT, Option("--delta", "number", {
+                "type": positive_number, "metavar": "D",
+                "help": "the step of each entry's central and one-sided differences (default: ε^(1/3) and ε^(1/2) "
+                        "times max(1, |x|)); the step sweep is the same either way"}, field="delta")),
+            ('adcalc check "x^2 + 3*x + 1" --at x=2', 'adcalc check "x^2 + 3*x + 1" --at x=2 --delta 0.01',
+             'adcalc check "[r*cos(t), r*sin(t)]" --at r=2,t=0.5 --json'),
             _check, repl=ReplHelp("check f", "AD vs finite differences", 7)),
     Command("run", "evaluate program files at their # @at points and check their # @expect lines",
             (Option("paths", "paths", {"nargs": "+", "metavar": "FILE_OR_DIR",
@@ -417,6 +402,24 @@ REGISTRY = Registry((
             ("adcalc run samples/", "adcalc run samples/newton_sqrt.ad --at a=9 --trace",
              "adcalc run samples/ --json > results.jsonl"),
             _run_batch, shows="itself"),
+    Command("codegen", "the derivative code of SOURCE as a Python module (forward and adjoint)",
+            (SOURCE,
+             Option("--mode", "choice", {"choices": ["forward", "reverse", "both"], "default": "both",
+                                         "help": "which derivative code to write (default both)"}, field="mode",
+                    setting="mode"),
+             Option("--inputs", "name", {"metavar": "NAME,...",
+                                         "help": "the order of the inputs as positional parameters"}, field="inputs"),
+             Option("-o", "name", {"metavar": "FILE", "dest": "output",
+                                   "help": "write the module to FILE instead of printing it"}, field="output"),
+             Option("--check", "flag", {"action": "store_true",
+                                        "help": "run the generated code at --at and compare it with the interpreter "
+                                                "(exit 1 if they differ)"}, field="check"),
+             AT._replace(argparse={**AT.argparse, "help": "the point --check runs at"}, clause=None)),
+            ('adcalc codegen "exp(2*x1) + x1*x2^2 + cos(x2)"',
+             "adcalc codegen samples/rosenbrock.ad --mode reverse -o rosen_ad.py",
+             'adcalc codegen "x*sin(y)" --check --at x=1,y=2'),
+            _codegen, shows="text", common=False, repl=ReplHelp("code f", "derivative code", 10),
+            repl_name="code", highlight="python"),
     Command("ir", "print the lowered IR (the Wengert list)",
             (SOURCE, Option("--debug", "cli", {"action": "store_true"}, hidden=True)),
             ('adcalc ir "exp(2*x1) + x1*x2^2 + cos(x2)"', "echo 'x^2 + 1' | adcalc ir -"),

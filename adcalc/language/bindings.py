@@ -21,6 +21,7 @@ import re
 from functools import lru_cache
 
 from adcalc.errors import AdcalcError
+from adcalc.language.keywords import PYTHON_KEYWORDS
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _SPECIAL = {"inf": math.inf, "+inf": math.inf, "-inf": -math.inf, "nan": math.nan}
@@ -140,6 +141,9 @@ def parse_bindings(text: str, what: str = "--at") -> dict[str, float | list]:
         if not _NAME.match(name):
             raise AdcalcError("input", f"{what}: '{name}' is not a valid name",
                               hint="names are ASCII letters, digits and _, not starting with a digit")
+        if name in PYTHON_KEYWORDS and name not in ("True", "False"):  # True, False: constants, said later
+            raise AdcalcError("input", f"{what}: '{name}' is a keyword, never a name",
+                              hint="a source cannot use it as a variable; bind the names the source uses")
         if name in out:
             raise AdcalcError("input", f"{what}: '{name}' is given twice")
         out[name] = parse_value(value, f"{what} {name}")

@@ -4,9 +4,14 @@ stack), checking names and the arities of calls against the registry.
 
 Contract: ``ExpressionLowerer`` is mixed into the function lowerer of ``lower.py``, which owns
 the state it reads (``assigned``, ``locals``, ``signatures``, ``is_main``, ``params``) and the
-``eqn``/``emit``/``temp``/``label`` it calls.  ``a < b < c`` becomes ``a < b and b < c``;
-``and``/``or``/``not`` short-circuit into branches; a number used as a condition means "is not
-zero"; ``max(x)``/``min(x)`` with one argument (or ``axis=``) are the array reductions.
+``eqn``/``emit``/``temp``/``label`` it calls.  In a condition, ``a < b < c`` becomes ``a < b and
+b < c`` and ``and``/``or``/``not`` short-circuit into branches; a number used as a condition means
+"is not zero".  As values, as Python's bools: a comparison is 1.0 or 0.0 (a primitive, elementwise
+on arrays; a chain is the product of its links), ``a and b`` is ``where(a, b, a)``, ``a or b`` is
+``where(a, a, b)`` and ``not a`` is ``a == 0`` (both sides are evaluated); ``a if c else b``
+branches on ``c`` as ``if`` does.  ``max(x)``/``min(x)`` with one argument (or ``axis=``) are the
+array reductions.  A call of one of the user's functions goes to it even when it has a built-in
+function's name (the definition shadows it, as in Python).
 """
 
 from __future__ import annotations
@@ -14,11 +19,12 @@ from __future__ import annotations
 from lark import Token, Tree
 
 from adcalc.errors import AdcalcError, closest
-from adcalc.language.ir import Atom, Branch, CallFn, Cmp, Const, Label, Var
+from adcalc.language.ir import Atom, Branch, CallFn, Cmp, Const, Jump, Label, Move, Var
 from adcalc.language.keywords import RESERVED
 from adcalc.language.trees import (
     keywords,
     literal_axis,
+    name_tokens,
     parse_number,
     positional,
     span_of,
@@ -34,9 +40,20 @@ from adcalc.rules.registry import (
     CONSTANTS,
     FUNCTIONS,
     REDUCTIONS,
+    VALUE_COMPARISONS,
 )
 
 CONDITION_NODES = ("comparison", "and_test", "or_test", "not_test")
+MAX_CONDITIONAL_NESTING = 100
+
+# Names from other languages, and what adcalc calls them (the hint of an unknown function)
+OTHER_NAMES = {"ln": "log", "arcsin": "asin", "arccos": "acos", "arctan": "atan", "arctan2": "atan2",
+               "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh", "fabs": "abs", "absolute": "abs",
+               "trunc": "int", "fix": "int", "rint": "round", "power": "pow", "exponential": "exp", "sqr": "x^2",
+               "float": "a number (adcalc's numbers are floats already)", "heaviside": "(x > 0)",
+               "select": "where", "ifelse": "where", "mod": "x % y", "fmod": "x % y", "div": "x // y",
+               "floordiv": "x // y", "sgn": "sign", "signum": "sign", "logistic": "sigmoid", "expit": "sigmoid",
+               "arctangent": "atan", "length": "len", "size": "len", "dotproduct": "dot", "nrm2": "norm"}
 
 
 class ExpressionLowerer:
@@ -60,7 +77,7 @@ class ExpressionLowerer:
         near = closest(name, known)
         raise AdcalcError("name", f"unknown name '{name}' in function {self.name}", span_of(tok),
                           hint=(f"did you mean '{near}'? " if near else "")
-                          + "functions see only their parameters and local variables")
+                          + "functions see their parameters, their local variables and the file's constants")
 
     def expr(self, node: Tree | Token) -> Atom:
         work: list[tuple[Tree | Token, bool]] = [(node, False)]
@@ -75,6 +92,9 @@ class ExpressionLowerer:
                 continue
             if kind == "name":
                 values.append(self.read(n.children[0]))
+                continue
+            if kind == "ifexp":
+                values.append(self.conditional(n))
                 continue
             operands = self._operands(n)
             if not ready:
@@ -98,9 +118,10 @@ class ExpressionLowerer:
         if kind == "call":
             self._check_call(n)
             return positional(n)
-        if kind in CONDITION_NODES:
-            raise AdcalcError("type", "a comparison or logical operator can only be used as a condition "
-                              "(in 'if' or 'while')", span_of(n))
+        if kind in ("comparison", "and_test", "or_test"):
+            return n.children[0::2] if kind == "comparison" else list(n.children)
+        if kind == "not_test":
+            return [n.children[0]]
         if kind == "vector":
             items = list(n.children[0].children) if n.children else []
             if not items:
@@ -135,6 +156,22 @@ class ExpressionLowerer:
             return self.eqn("neg", (arg,), span_of(n))
         if kind == "power":
             return self.eqn("pow", (args[0], args[1]), span_of(n))
+        if kind == "comparison":  # as a value: 1.0 or 0.0; a < b < c is (a < b)·(b < c), as `and` of bools
+            acc = None
+            for i, op in enumerate(n.children[1::2]):
+                span = span_of(n.children[2 * i]).to(span_of(n.children[2 * i + 2]))
+                link = self.eqn(VALUE_COMPARISONS[str(op)], (args[i], args[i + 1]), span)
+                acc = link if acc is None else self.eqn("mul", (acc, link), span_of(n.children[0]).to(span))
+            return acc
+        if kind in ("and_test", "or_test"):  # Python's values: a and b is b if a else a; a or b is a if a else b
+            acc = args[0]
+            for i, right in enumerate(args[1:], 1):
+                span = span_of(n.children[0]).to(span_of(n.children[i]))
+                pair = (right, acc) if kind == "and_test" else (acc, right)
+                acc = self.eqn("where", (acc, *pair), span)
+            return acc
+        if kind == "not_test":
+            return self.eqn("eq", (args[0], Const(0.0, "0")), span_of(n))
         if kind == "call":
             return self._call(n, args)
         if kind == "vector":
@@ -149,6 +186,18 @@ class ExpressionLowerer:
         nargs = len(positional(n))
         span = span_of(n)
         kwargs = keywords(n)
+        if name in self.signatures:
+            sig = self.signatures[name]
+            if kwargs:
+                raise AdcalcError("arity", f"{name}() takes no keyword arguments", span_of(kwargs[0]))
+            if nargs != len(sig.params):
+                raise AdcalcError("arity", f"{name}() takes {len(sig.params)} argument"
+                                  f"{'s' if len(sig.params) != 1 else ''}, got {nargs}", span,
+                                  hint=f"def {name}({', '.join(sig.params)})")
+            if sig.n_outputs != 1:
+                raise AdcalcError("type", f"{name}() returns {sig.n_outputs} values; inside an expression "
+                                  "a call must return one", span, hint=f"unpack it first: a, b = {name}(…)")
+            return
         if kwargs and not (name in ARRAY_FUNCTIONS and ARRAY_FUNCTIONS[name].keywords or name in REDUCTIONS):
             raise AdcalcError("arity", f"{name}() takes no keyword arguments", span_of(kwargs[0]))
         if name in REDUCTIONS and (nargs == 1 or kwargs):
@@ -168,16 +217,6 @@ class ExpressionLowerer:
                 raise AdcalcError("arity", f"{name}() takes {want} argument{'s' if p.max_args != 1 else ''}, "
                                   f"got {nargs}", span, hint=p.doc)
             return
-        if name in self.signatures:
-            sig = self.signatures[name]
-            if nargs != len(sig.params):
-                raise AdcalcError("arity", f"{name}() takes {len(sig.params)} argument"
-                                  f"{'s' if len(sig.params) != 1 else ''}, got {nargs}", span,
-                                  hint=f"def {name}({', '.join(sig.params)})")
-            if sig.n_outputs != 1:
-                raise AdcalcError("type", f"{name}() returns {sig.n_outputs} values; inside an expression "
-                                  "a call must return one", span, hint=f"unpack it first: a, b = {name}(…)")
-            return
         if name in FUNCTIONS:
             p = FUNCTIONS[name]
             ok = nargs >= p.arity if p.variadic else nargs == p.arity
@@ -192,9 +231,45 @@ class ExpressionLowerer:
             raise AdcalcError("type", f"'{name}' is a constant, not a function", span_of(tok))
         if name in self.assigned or name in self.locals:
             raise AdcalcError("type", f"'{name}' is a variable, not a function", span_of(tok))
+        raise AdcalcError("name", f"unknown function '{name}'", span_of(tok), hint=self.function_hint(name))
+
+    def function_hint(self, name: str) -> str:
+        """What an unknown function's name probably meant: adcalc's word for another language's
+        (ln → log), else the nearest name — a function of the same length first (int → sin is
+        never offered over int → floor when int is not known)."""
+        other = OTHER_NAMES.get(name) or OTHER_NAMES.get(name.lower())
+        if other is not None:
+            return f"adcalc writes {other}" if not other.isidentifier() else f"did you mean '{other}'?"
         near = closest(name, list(BUILTIN_NAMES) + list(self.signatures))
-        raise AdcalcError("name", f"unknown function '{name}'", span_of(tok),
-                          hint=f"did you mean '{near}'?" if near else "see `adcalc --help` for the functions")
+        return f"did you mean '{near}'?" if near else "see `adcalc --help` for the functions"
+
+    def conditional(self, n: Tree) -> Atom:
+        """``a if c else b``: branches on ``c`` (primal values, as ``if``), then the value of the
+        branch taken — its derivative is that branch's."""
+        then_node, cond, else_node = n.children
+        self.conditional_depth = getattr(self, "conditional_depth", 0) + 1
+        if self.conditional_depth > MAX_CONDITIONAL_NESTING:
+            raise AdcalcError("limit", f"conditional expressions are nested more than {MAX_CONDITIONAL_NESTING} deep",
+                              span_of(n), hint="use if/elif/else statements")
+        if self.is_main:  # the program's inputs in the order the text names them, not the order lowered
+            for tok in name_tokens(n):
+                self.read_if_free(tok)
+        out = self.temp()
+        other, end = self.label(), self.label()
+        self.branch_if(cond, other, False)
+        self.emit(Move(out, self.expr(then_node), span_of(then_node), self.loop_ids))
+        self.emit(Jump(end))
+        self.emit(Label(other))
+        self.emit(Move(out, self.expr(else_node), span_of(else_node), self.loop_ids))
+        self.emit(Label(end))
+        self.conditional_depth -= 1
+        return Var(out)
+
+    def read_if_free(self, tok: Token) -> None:
+        name = str(tok)
+        if name not in self.assigned and name not in CONSTANTS and name not in BUILTIN_NAMES \
+                and name not in self.signatures and name not in RESERVED:
+            self.read(tok)
 
     def _call(self, n: Tree, args: list[Atom]) -> Atom:
         name = str(n.children[0])

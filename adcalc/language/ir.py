@@ -103,7 +103,10 @@ class Function(_node("Function", "name params code n_outputs span loops vector",
     """A lowered function; ``vector``: it returns a vector (``return a, b`` or ``[f1, f2]``)."""
 
 
-class Program(_node("Program", "functions main source", ("",))):
+class Program(_node("Program", "functions main source warnings", ("", ()))):
+    """``warnings``: what lowering noticed, as (kind, message, span) — a ``def`` hiding a
+    built-in function (kind "shadow")."""
+
     def __repr__(self) -> str:
         return f"Program(functions={list(self.functions)}, main={self.main.name!r})"
 

@@ -8,7 +8,16 @@ Contract:
   * a program with top-level statements is a function of its free variables (names read
     before any assignment to them, in textual order); its result is its top-level ``return``,
     or its last statement when that is a bare expression;
-  * a file that only defines functions means the last function defined.
+  * a file that only defines functions (and module constants, below) means the last function
+    defined;
+  * a module constant is a top-level ``NAME = expression`` assigned once, whose expression reads
+    no input (numbers, constants, built-in functions, earlier module constants): functions read it
+    as Python reads a global (a function that assigns the name has its own local instead); each
+    function that reads one computes it on entry (its ``c = 3`` is the first step of its code);
+  * a docstring (a string as the first statement of a file or a ``def``) is ignored; a string
+    anywhere else is an error;
+  * a ``def`` may take a built-in function's name: calls go to it, with a warning
+    (``Program.warnings``) naming the built-in it hides.
 - Expressions are lowered without recursion (an explicit work stack), so 10,000 nested
   parentheses or unary minuses and 100,000-term sums are fine.  Statement nesting is bounded
   by the parser's indentation limit.
@@ -17,6 +26,8 @@ Contract:
   ``x = setitem(x, e, i)`` with the subscript pattern in ``Eqn.params``; ``A @ B`` → ``matmul``;
   ``max(x)``/``min(x)`` with one argument (or ``axis=``) are reductions; ``axis`` must be a
   whole-number literal (it is static: the result's shape depends on it).
+- ``for v in x:`` runs over a list or an array's first axis: ``for #v in range(len(x)): v = x[#v]``
+  (``#v`` is a hidden counter, shown in traces as the loop's position).
 - Desugaring: ``**`` → ``^``, ``x += e`` → ``x = x + e``, ``elif`` → nested branches,
   ``a < b < c`` → ``a < b and b < c``, ``and``/``or``
   short-circuit into branches.
@@ -31,16 +42,12 @@ from adcalc.language.expressions import ExpressionLowerer
 from adcalc.language.ir import (
     Atom,
     CallFn,
-    Const,
     Eqn,
     FallOff,
-    ForInit,
-    ForNext,
     Function,
     Instr,
     Jump,
     Label,
-    LoopHead,
     LoopInfo,
     Move,
     Program,
@@ -48,9 +55,11 @@ from adcalc.language.ir import (
     Var,
 )
 from adcalc.language.keywords import RESERVED
+from adcalc.language.loops import LoopLowerer
 from adcalc.language.trees import (
     assigned_names,
     assignment_target,
+    name_tokens,
     return_count,
     span_of,
     subscript_operands,
@@ -62,7 +71,7 @@ from adcalc.rules.registry import (
     CONSTANTS,
 )
 
-_AUG = {"+=": "add", "-=": "sub", "*=": "mul", "/=": "div"}
+_AUG = {"+=": "add", "-=": "sub", "*=": "mul", "/=": "div", "//=": "floordiv", "%=": "mod"}
 
 
 class _Signature:
@@ -70,12 +79,14 @@ class _Signature:
         self.name, self.params, self.n_outputs, self.span = name, params, n_outputs, span
 
 
-class _FunctionLowerer(ExpressionLowerer):
+class _FunctionLowerer(LoopLowerer, ExpressionLowerer):
     """Lowers one function body (or the main program) to flat IR code."""
 
     def __init__(self, name: str, params: tuple[str, ...], is_main: bool,
-                 signatures: dict[str, _Signature], body_nodes: list[Tree], span: Span):
+                 signatures: dict[str, _Signature], body_nodes: list[Tree], span: Span,
+                 module_constants: dict[str, Tree] | None = None):
         self.name = name
+        self.module_constants = module_constants or {}
         self.is_main = is_main
         self.signatures = signatures
         self.params = list(params)
@@ -195,6 +206,9 @@ class _FunctionLowerer(ExpressionLowerer):
                               hint="assign it (y = …) or return it (return …)")
         elif kind == "pass_stmt":
             pass
+        elif kind == "docstring":
+            raise AdcalcError("syntax", "adcalc has no strings: a string can only be a docstring", span,
+                              hint="a docstring is the first statement of a def or of a file; use # for comments")
         elif kind in ("break_stmt", "continue_stmt"):
             if not self.loop_stack:
                 raise AdcalcError("syntax", f"'{kind[:-5]}' outside a loop", span)
@@ -289,53 +303,24 @@ class _FunctionLowerer(ExpressionLowerer):
             self.emit(Label(nxt))
         self.emit(Label(end))
 
-    def _new_loop(self, kind: str, var: str | None, span: Span) -> int:
-        lid = len(self.loops) + 1
-        self.loops.append(LoopInfo(lid, kind, var, span))
-        return lid
-
-    def _while(self, node: Tree, span: Span) -> None:
-        cond, body = node.children
-        lid = self._new_loop("while", None, span_of(cond))
-        head, end = self.label(), self.label()
-        self.emit(LoopHead(lid, reset=True))
-        self.emit(Label(head))
-        self.push_loop(lid, head, end)
-        self.emit(LoopHead(lid))
-        self.branch_if(cond, end, False)
-        self.suite(body)
-        self.emit(Jump(head))
-        self.pop_loop()
-        self.emit(Label(end))
-
-    def _for(self, node: Tree, span: Span) -> None:
-        tok, iterable, body = node.children
-        var = self.check_target(tok)
-        if not (isinstance(iterable, Tree) and iterable.data == "call" and str(iterable.children[0]) == "range"):
-            raise AdcalcError("type", "a for loop runs over range(…)", span_of(iterable),
-                              hint="for i in range(n), range(a, b) or range(a, b, step)")
-        arg_nodes = list(iterable.children[1].children) if len(iterable.children) > 1 else []
-        if not 1 <= len(arg_nodes) <= 3:
-            raise AdcalcError("arity", f"range() takes 1 to 3 arguments, got {len(arg_nodes)}", span_of(iterable))
-        bounds = [self.expr(a) for a in arg_nodes]
-        if len(bounds) == 1:
-            start, stop, step = Const(0.0, "0"), bounds[0], Const(1.0, "1")
-        elif len(bounds) == 2:
-            start, stop, step = bounds[0], bounds[1], Const(1.0, "1")
-        else:
-            start, stop, step = bounds
-        lid = self._new_loop("for", var, span_of(iterable))
-        counter, stop_reg, step_reg = self.temp(), self.temp(), self.temp()
-        head, end = self.label(), self.label()
-        self.emit(ForInit(counter, stop_reg, step_reg, start, stop, step, lid, span_of(iterable)))
-        self.emit(Label(head))
-        self.push_loop(lid, head, end)
-        self.emit(ForNext(counter, stop_reg, step_reg, var, end, lid, span_of(tok)))
-        self.assigned.add(var)
-        self.suite(body)
-        self.emit(Jump(head))
-        self.pop_loop()
-        self.emit(Label(end))
+    def constants_prelude(self, body: list[Tree]) -> None:
+        """Compute, on entry, the module constants this function reads (and those they read), in
+        the file's order; a name the function assigns is its own local, as in Python."""
+        needed: set[str] = set()
+        work = [t for n in body for t in name_tokens(n)]
+        while work:
+            name = str(work.pop())
+            if name in self.module_constants and name not in needed and name not in self.locals:
+                needed.add(name)
+                work.extend(name_tokens(self.module_constants[name].children[1]))
+        for name, node in self.module_constants.items():
+            if name not in needed:
+                continue
+            for tok in name_tokens(node.children[1]):
+                if str(tok) in self.locals:
+                    raise AdcalcError("name", f"function {self.name} assigns '{tok}', which the file's constant "
+                                      f"'{name}' reads", span_of(tok), hint=f"rename the local variable '{tok}'")
+            self.assign_to(name, self.expr(node.children[1]), span_of(node))
 
     def finish(self) -> Function:
         self.emit(FallOff(self.span))
@@ -347,21 +332,56 @@ class _FunctionLowerer(ExpressionLowerer):
                         tuple(self.loops), bool(self.vector))
 
 
+def _without_docstring(statements: list[Tree]) -> list[Tree]:
+    """A docstring (a string as the first statement) is ignored."""
+    return statements[1:] if statements and statements[0].data == "docstring" else statements
+
+
+def _module_constants(top: list[Tree], signatures: dict[str, _Signature]) -> dict[str, Tree]:
+    """The top-level ``NAME = expression`` assignments that functions may read (see the module
+    docstring), by name, in the file's order."""
+    counts: dict[str, int] = {}
+    for node in top:
+        for name in assigned_names([node]):
+            counts[name] = counts.get(name, 0) + 1
+    found: dict[str, Tree] = {}
+    for node in top:
+        if node.data != "assign" or not (isinstance(node.children[0], Tree) and node.children[0].data == "name"):
+            continue
+        name = str(node.children[0].children[0])
+        value = node.children[1]
+        if counts.get(name) != 1 or any(
+                isinstance(sub, Tree) and sub.data == "call" and str(sub.children[0]) in signatures
+                for sub in value.iter_subtrees()):
+            continue
+        if all(str(t) in CONSTANTS or str(t) in found for t in name_tokens(value)):
+            found[name] = node
+    return found
+
+
 def lower(tree: Tree, source: str = "") -> Program:
     """Lower a parse tree (``adcalc.language.parser.parse``) to a ``Program``."""
-    statements = [c for c in tree.children if isinstance(c, Tree)]
+    everything = [c for c in tree.children if isinstance(c, Tree)]
+    if len(everything) == 1 and everything[0].data == "docstring":
+        raise AdcalcError("syntax", "nothing to evaluate: the source is only a string (adcalc has no strings)",
+                          span_of(everything[0]), hint="a docstring may only open a file or a def that has code")
+    statements = _without_docstring(everything)
     defs = [s for s in statements if s.data == "funcdef"]
     top = [s for s in statements if s.data != "funcdef"]
 
     signatures: dict[str, _Signature] = {}
+    warnings: list[tuple[str, str, Span]] = []
     for d in defs:
         name_tok = d.children[0]
         name = str(name_tok)
         params_node = d.children[1] if len(d.children) == 3 else None
         params = tuple(str(p) for p in params_node.children) if params_node else ()
-        if name in BUILTIN_NAMES or name in CONSTANTS or name in RESERVED:
+        if name in CONSTANTS or name in RESERVED:
             raise AdcalcError("name", f"'{name}' is a built-in name; choose another name for your function",
                               span_of(name_tok))
+        if name in BUILTIN_NAMES and name not in signatures:
+            warnings.append(("shadow", f"def {name} hides the built-in function {name}(): calls of {name} in "
+                             "this program call your definition", span_of(name_tok)))
         if name in signatures:
             raise AdcalcError("name", f"function '{name}' is defined twice (first on line "
                               f"{signatures[name].span.line})", span_of(name_tok))
@@ -370,24 +390,26 @@ def lower(tree: Tree, source: str = "") -> Program:
         for p_tok in params_node.children if params_node else []:
             if str(p_tok) in BUILTIN_NAMES or str(p_tok) in CONSTANTS:
                 raise AdcalcError("name", f"'{p_tok}' is a built-in name and cannot be a parameter", span_of(p_tok))
-        body = [c for c in d.children[-1].children if isinstance(c, Tree)]
+        body = _without_docstring([c for c in d.children[-1].children if isinstance(c, Tree)])
         signatures[name] = _Signature(name, params, return_count(body), span_of(name_tok))
 
+    constants = _module_constants(top, signatures)
     functions: dict[str, Function] = {}
     for d in defs:
         name = str(d.children[0])
         sig = signatures[name]
-        body = [c for c in d.children[-1].children if isinstance(c, Tree)]
-        fl = _FunctionLowerer(name, sig.params, False, signatures, body, span_of(d.children[0]))
+        body = _without_docstring([c for c in d.children[-1].children if isinstance(c, Tree)])
+        fl = _FunctionLowerer(name, sig.params, False, signatures, body, span_of(d.children[0]), constants)
+        fl.constants_prelude(body)
         fl.block(body)
         functions[name] = fl.finish()
 
-    if not top:
+    if not top or (defs and len(constants) == len(top)):  # only definitions (and constants): the last def
         if not defs:
             raise AdcalcError("syntax", "nothing to evaluate: the source is empty",
                               hint='give an expression such as "x^2 + 1", or a program')
         main = functions[str(defs[-1].children[0])]
-        return Program(functions, main, source)
+        return Program(functions, main, source, tuple(warnings))
 
     whole = span_of(top[0]).to(span_of(top[-1]))
     fl = _FunctionLowerer("<main>", (), True, signatures, top, whole)
@@ -399,4 +421,4 @@ def lower(tree: Tree, source: str = "") -> Program:
         fl.stmt(last)
     main = fl.finish()
     functions = {**functions, "<main>": main}
-    return Program(functions, main, source)
+    return Program(functions, main, source, tuple(warnings))

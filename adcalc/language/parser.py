@@ -14,6 +14,7 @@ Contract:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from lark.indenter import Indenter as _LarkIndenter
 
 from adcalc.errors import AdcalcError, Span
+from adcalc.language.keywords import KEYWORDS, PYTHON_KEYWORDS
 from adcalc.language.sources import MAX_INPUT_BYTES
 
 MAX_INDENT_LEVELS = 100
@@ -38,10 +40,11 @@ _TOKEN_NAMES = {
     "COLON": "':'",
     "EQUAL": "'='",
     "ADD_OP": "'+' or '-'",
-    "MUL_OP": "'*', '/' or '@'",
+    "MUL_OP": "'*', '/', '//', '%' or '@'",
     "POW_OP": "'^'",
     "COMP_OP": "a comparison",
-    "AUGOP": "'+=', '-=', '*=' or '/='",
+    "AUGOP": "'+=', '-=', '*=', '/=', '//=' or '%='",
+    "STRING": "a docstring",
     "_NL": "the end of the line",
     "_INDENT": "an indented block",
     "_DEDENT": "the end of the block",
@@ -266,7 +269,36 @@ def _token_span(token: Token, text: str) -> Span:
     return Span(line, column, end_line, end_column)
 
 
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_STATEMENT_TOKENS = ("AUGOP", "EQUAL")  # only after a name or x[…] at the start of a statement
+# what may stand before '=': a target (x, x[i]), a keyword argument's name (f(a, axis), or a, b
+_TARGET_SO_FAR = re.compile(r"[A-Za-z_]\w*(\[.*\])?|.*[(,]\s*[A-Za-z_]\w*")
+
+
+def _keyword_at(text: str, pos: int) -> str | None:
+    """The Python keyword starting at ``pos`` (as a whole word), if any."""
+    if pos > 0 and (text[pos - 1].isalnum() or text[pos - 1] == "_"):
+        return None
+    m = _WORD.match(text, pos)
+    return m.group() if m and m.group() in PYTHON_KEYWORDS else None
+
+
+def _in_expression(token: Token, text: str) -> bool:
+    """Whether the statement before ``token`` can no longer be an assignment's target: then '='
+    and '+=' are not offered (``2x`` expects an operator, not '+=')."""
+    pos = token.start_pos if token.start_pos is not None else len(text)
+    before = text[text.rfind("\n", 0, pos) + 1:pos].strip()
+    return not _TARGET_SO_FAR.fullmatch(before)
+
+
 def _syntax_error(exc: UnexpectedInput, text: str, parser: Lark) -> AdcalcError:
+    if isinstance(exc, UnexpectedCharacters) and _keyword_at(text, exc.pos_in_stream):
+        word = _keyword_at(text, exc.pos_in_stream)
+        return AdcalcError(
+            "syntax",
+            f"'{word}' is a Python keyword that adcalc does not have; a keyword is never a name",
+            Span(exc.line, exc.column, exc.line, exc.column + len(word)),
+            hint="adcalc has no None: use a number" if word == "None" else "choose another name")
     if isinstance(exc, UnexpectedCharacters):
         char = text[exc.pos_in_stream] if 0 <= exc.pos_in_stream < len(text) else "?"
         shown = repr(char) if char.isprintable() and char != " " else f"U+{ord(char):04X}"
@@ -289,12 +321,22 @@ def _syntax_error(exc: UnexpectedInput, text: str, parser: Lark) -> AdcalcError:
         )
     if isinstance(exc, UnexpectedToken):
         token = exc.token
-        expected = exc.accepts or exc.expected
+        expected = set(exc.accepts or exc.expected)
+        if _in_expression(token, text) and expected - set(_STATEMENT_TOKENS):
+            expected -= set(_STATEMENT_TOKENS)
         at_end = token.type in ("$END",) or (token.type in ("_DEDENT", "_NL") and _only_blank_after(token, text))
         what = {"$END": "the input ended too early", "_NL": "the line ended too early",
                 "_DEDENT": "the block ended too early", "_INDENT": "unexpected indentation"}.get(
             token.type, f"unexpected {_token_text(token)}")
-        err = AdcalcError("syntax", f"{what}; expected {_describe(expected, parser)}", _token_span(token, text))
+        hint = None
+        if token.type == "STRING":
+            return AdcalcError("syntax", "adcalc has no strings: a string can only be a docstring",
+                               _token_span(token, text),
+                               hint="a docstring is the first statement of a def or of a file; use # for comments")
+        if str(token) in KEYWORDS and "NAME" in expected:  # where a name could stand
+            hint = f"'{token}' is a keyword, never a name"
+        err = AdcalcError("syntax", f"{what}; expected {_describe(expected, parser)}", _token_span(token, text),
+                          hint=hint)
         err.at_end = at_end  # type: ignore[attr-defined]
         return err
     if isinstance(exc, UnexpectedEOF):

@@ -24,7 +24,7 @@ import re
 
 from adcalc.errors import Span
 from adcalc.language.ir import Const, Eqn, FallOff, Function, Program, Return, Var
-from adcalc.language.keywords import KEYWORDS
+from adcalc.language.keywords import PYTHON_KEYWORDS
 from adcalc.rules.registry import ARRAY_FUNCTIONS, BINARY_OPERATORS, CONSTANTS, FUNCTIONS
 
 _TOKEN = re.compile(r"""
@@ -66,7 +66,7 @@ def _tokens(text: str) -> list[tuple[str, str, int, int]]:
         kind = m.lastgroup
         if kind != "ws":
             value = m.group()
-            if kind == "NAME" and value in KEYWORDS:
+            if kind == "NAME" and value in PYTHON_KEYWORDS and value not in CONSTANTS:
                 raise _Bail
             out.append((kind, value, pos + 1, m.end() + 1))
         pos = m.end()

@@ -41,6 +41,21 @@ def tokens(node: Tree) -> list[Token]:
     return found
 
 
+def name_tokens(node: Tree) -> list[Token]:
+    """The names read as values under ``node`` (``name`` nodes: not called functions or keyword
+    arguments), in source order, without recursion."""
+    found: list[Token] = []
+    stack: list[Tree | Token] = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Tree):
+            if n.data == "name":
+                found.append(n.children[0])
+            else:
+                stack.extend(reversed(n.children))
+    return found
+
+
 def parse_number(tok: Token) -> Const:
     value = float(tok)
     if value == float("inf"):

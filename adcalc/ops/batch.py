@@ -39,7 +39,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from adcalc.errors import AdcalcError, Span
+from adcalc.errors import AdcalcError, Span, closest
 from adcalc.language.bindings import parse_bindings, parse_number, with_arrays
 from adcalc.language.sources import read_file
 from adcalc.ops import derivatives as api
@@ -176,6 +176,13 @@ def _expected(text: str, point: dict[str, float], value: float | list[float], sp
         env["f"] = value
     try:
         loaded = api.load(text)
+        unknown = [n for n in loaded.inputs if n not in env]
+        if unknown:
+            near = closest(unknown[0], list(env))
+            known = ", ".join(env) if env else "none"
+            raise AdcalcError("name", f"unknown name '{unknown[0]}' (this @expect may use {known})", span,
+                              hint=(f"did you mean '{near}'? " if near else "")
+                              + "an @expect reads the names its @at point binds, and f for the computed value")
         used = {n: env[n] for n in loaded.inputs if n in env}
         return api.evaluate(loaded, used, **limits).value
     except AdcalcError as e:

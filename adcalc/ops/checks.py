@@ -2,7 +2,9 @@
 
 Contract (the math): for every output fᵢ and input xⱼ it reports forward-mode AD, reverse-mode
 AD, the central difference (f(x+h) − f(x−h)) / 2h with h = ε^(1/3)·max(1, |xⱼ|), the one-sided
-difference (f(x+h) − f(x)) / h with h = ε^(1/2)·max(1, |xⱼ|), their relative errors against
+difference (f(x+h) − f(x)) / h with h = ε^(1/2)·max(1, |xⱼ|) — or both with the step
+``delta`` when one is given (the documents' δ = 0.01), and each entry keeps the steps it used —,
+their relative errors against
 AD, and a sweep over δ = 10⁻¹ … 10⁻¹² showing truncation error (large δ) giving way to
 round-off (small δ).  For vector functions it adds the dot-product test
 ⟨J·v, w⟩ = ⟨v, Jᵀ·w⟩ for random v, w (seeded, so reruns agree).
@@ -57,6 +59,8 @@ class Entry:
     best_central_error: float
     sweep: list[Step]
     ok: bool
+    central_delta: float = math.nan  # the steps the central and one-sided differences above used
+    one_sided_delta: float = math.nan
 
 
 CheckResult = result_type("CheckResult", {
@@ -84,7 +88,12 @@ def _values(loaded: Loaded, point: dict[str, float], m: int, limits: Mapping[str
         return [math.nan] * m
 
 
-def check(source: str | Loaded, point: Mapping[str, float], **limits: object) -> CheckResult:
+def check(source: str | Loaded, point: Mapping[str, float], *, delta: float | None = None,
+          **limits: object) -> CheckResult:
+    """Every entry of the Jacobian by forward AD, reverse AD and finite differences (module
+    docstring).  ``delta``: the step of the entry's central and one-sided differences (a number
+    > 0; None: the steps that balance truncation against round-off, ε^(1/3) and ε^(1/2) times
+    max(1, |x|)); the sweep is the same either way."""
     validate.arguments("check", locals())
     loaded = resolve(source)
     names, values, warnings = bind(loaded, point, allow_arrays=False)
@@ -99,7 +108,7 @@ def check(source: str | Loaded, point: Mapping[str, float], **limits: object) ->
 
     for j, name in enumerate(names):
         scale = max(1.0, abs(values[name]))
-        hc, hs = EPS ** (1 / 3) * scale, EPS**0.5 * scale
+        hc, hs = (EPS ** (1 / 3) * scale, EPS**0.5 * scale) if delta is None else (float(delta), float(delta))
         plus_c, minus_c, plus_s = at(name, hc), at(name, -hc), at(name, hs)
         sweep_points = [(d, at(name, d), at(name, -d)) for d in SWEEP]
         for i in range(m):
@@ -115,7 +124,7 @@ def check(source: str | Loaded, point: Mapping[str, float], **limits: object) ->
             fr = rel_error(ad_r, ad_f)
             ok = fr <= AD_TOLERANCE and best <= FD_TOLERANCE
             entries.append(Entry(i, name, ad_f, ad_r, central, one_sided, fr, rel_error(ad_r, central),
-                                 rel_error(ad_r, one_sided), best, steps, ok))
+                                 rel_error(ad_r, one_sided), best, steps, ok, hc, hs))
     dot = None
     if m > 1 and names:
         rng = random.Random(SEED)
@@ -129,5 +138,5 @@ def check(source: str | Loaded, point: Mapping[str, float], **limits: object) ->
         dot = {"seed": SEED, "v": v, "w": w, "jv_dot_w": left, "v_dot_jtw": right, "rel_error": err,
                "ok": err <= DOT_TOLERANCE}
     ok = all(e.ok for e in entries) and (dot is None or dot["ok"])
-    value = fwd.value if loaded.program.vector_output else fwd.value[0]  # type: ignore[index]
+    value = fwd.value if loaded.program.vector_output or not isinstance(fwd.value, list) else fwd.value[0]
     return CheckResult(value, names, "check", 0, warnings + rev.warnings, None, entries, dot, ok)

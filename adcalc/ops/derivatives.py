@@ -24,7 +24,6 @@ from adcalc.ops import validate
 from adcalc.ops.driver import (
     Loaded,
     as_array,
-    attach_one_sided,
     bind,
     check_direction,
     check_scalar,
@@ -49,6 +48,7 @@ from adcalc.ops.driver import (
     unit_seeds,
     used_inputs,
 )
+from adcalc.ops.kinks import attach_one_sided
 from adcalc.ops.results import EvalResult, GradResult, JacobianResult, JvpResult, Result, VjpResult
 from adcalc.rules.shapes import entries
 from adcalc.transform.mode import EvalMode
@@ -83,7 +83,7 @@ def grad(source: str | Loaded, point: Mapping[str, float], *, mode: str = "rever
         f = run_forward(loaded, names, values, seeds, strict, trace, limits)
         value = scalar_output(f.primals[0], "grad")
         gradient = split(names, values, f.tangents[0]) if names else {}
-        attach_one_sided(loaded, names, values, f.warnings, limits, False)
+        attach_one_sided(loaded, names, values, f.warnings, limits, False, gradient)
         return GradResult(value, names, "forward", f.width, warnings + f.warnings, f.graph, gradient)
     r = run_reverse(loaded, names, values, strict, trace, limits)
     value = scalar_output(r.primal(r.outputs[0]), "grad")
@@ -92,7 +92,7 @@ def grad(source: str | Loaded, point: Mapping[str, float], *, mode: str = "rever
     adj = r.pull([1.0])
     used = used_inputs(loaded, names)
     gradient = read_adjoints(names, used, adj, values)
-    attach_one_sided(loaded, names, values, r.warnings, limits, False)
+    attach_one_sided(loaded, names, values, r.warnings, limits, False, gradient)
     return GradResult(value, names, "reverse", 1, warnings + r.warnings, r.graph, gradient)
 
 
@@ -147,8 +147,17 @@ def vjp(source: str | Loaded, point: Mapping[str, float], cotangent: Sequence[fl
         r.graph.output_seeds = w
     adj = r.pull(unflatten(primals, w))
     used = used_inputs(loaded, names)
-    return VjpResult(primals, names, "reverse", 1, warnings + r.warnings, r.graph, w,
+    return VjpResult(_outputs_value(loaded, primals), names, "reverse", 1, warnings + r.warnings, r.graph, w,
                      read_adjoints(names, used, adj, values))
+
+
+def _outputs_value(loaded: Loaded, primals: list) -> object:
+    """The value ``jacobian`` and ``vjp`` report: a source whose one output is an array gives that
+    array in its own shape (as ``eval`` shows it, not wrapped in a list); otherwise the list of the
+    outputs (one entry for a scalar source, as these results have always given)."""
+    if not loaded.program.vector_output and len(primals) == 1 and type(primals[0]) is not float:
+        return primals[0]
+    return primals
 
 
 def jacobian(source: str | Loaded, point: Mapping[str, float], *, mode: str | None = None,
@@ -178,7 +187,7 @@ def jacobian(source: str | Loaded, point: Mapping[str, float], *, mode: str | No
         need_jacobian(limits, sum(size(p) for p in f.primals), n)
         jac = [row for o in f.outputs for row in tangent_matrix(o, f.width)]
         attach_one_sided(loaded, names, values, f.warnings, limits, True)
-        return JacobianResult(f.primals, names, "forward", n, warnings + f.warnings, None, jac,
+        return JacobianResult(_outputs_value(loaded, f.primals), names, "forward", n, warnings + f.warnings, None, jac,
                               row_labels(loaded, f.primals), columns, arrays)
     r = run_reverse(loaded, names, values, strict, False, limits)
     primals = [r.primal(o) for o in r.outputs]
@@ -191,5 +200,5 @@ def jacobian(source: str | Loaded, point: Mapping[str, float], *, mode: str | No
         row = read_adjoints(names, used, adj, values)
         jac.append(entries([row[nm] for nm in names]))
     attach_one_sided(loaded, names, values, r.warnings, limits, True)
-    return JacobianResult(primals, names, "reverse", m_out, warnings + r.warnings, None, jac,
+    return JacobianResult(_outputs_value(loaded, primals), names, "reverse", m_out, warnings + r.warnings, None, jac,
                           row_labels(loaded, primals), columns, arrays)

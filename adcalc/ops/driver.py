@@ -11,7 +11,7 @@ and presentation use these, never each other's private helpers):
   ``run_forward``/``run_reverse`` do it for the derivative modes (with the trace when asked).
 - ``read_adjoints``, ``tangent_matrix``, ``tangent_of``, ``split``, ``unflatten``: read results
   back in the inputs' and outputs' shapes; ``labels``/``row_labels`` name every scalar entry.
-- ``attach_one_sided`` gives every kink warning its left and right derivatives.
+- ``attach_one_sided`` (in ``adcalc.ops.kinks``) gives every kink warning its left and right derivatives.
 - ``limits_of``/``need``: the run's limits, and budget checks of what an operation allocates itself.
 """
 
@@ -24,12 +24,13 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 from adcalc.errors import AdcalcError
+from adcalc.language.keywords import PYTHON_KEYWORDS
 from adcalc.ops import validate
 from adcalc.rules.registry import BUILTIN_NAMES, CONSTANTS
 from adcalc.transform.forward import Dual, ForwardMode
 from adcalc.transform.graph import Graph
 from adcalc.transform.interpreter import Limits, compile_program, run
-from adcalc.transform.notes import Warning, fmt_number
+from adcalc.transform.notes import Warning
 from adcalc.transform.record import Rec, Recorder
 from adcalc.transform.reverse import ReverseMode
 
@@ -145,6 +146,8 @@ def bind(loaded: Loaded, point: Mapping[str, float],
                               hint=f"remove {name}=… from the point")
         if name in BUILTIN_NAMES or name in loaded.program.functions:
             raise AdcalcError("input", f"'{name}' is a function name and cannot be bound")
+        if name in PYTHON_KEYWORDS:
+            raise AdcalcError("input", f"'{name}' is a keyword, never a name, and cannot be bound")
         value = point[name]
         if isinstance(value, list | tuple) or hasattr(value, "shape") and getattr(value, "ndim", 0) > 0:
             if not allow_arrays:
@@ -164,8 +167,9 @@ def bind(loaded: Loaded, point: Mapping[str, float],
         raise AdcalcError("input", f"no value for {', '.join(missing)}",
                           hint="give every input a value: --at " + ",".join(f"{n}=…" for n in inputs))
     known = frozenset(inputs)  # a set: one look-up per name keeps binding linear
-    warnings = [Warning("unused", f"'{n}' is bound but the source never uses it (its derivative is 0); "
-                        "is it a typo?", details={"name": n}) for n in names if n not in known]
+    warnings = [Warning(kind, message, span) for kind, message, span in loaded.program.warnings]
+    warnings += [Warning("unused", f"'{n}' is bound but the source never uses it (its derivative is 0); "
+                         "is it a typo?", details={"name": n}) for n in names if n not in known]
     return names, values, warnings
 
 
@@ -358,35 +362,6 @@ def run_reverse(loaded: Loaded, names: list[str], values: dict[str, float], stri
     if graph is not None:
         graph.outputs = [o.node if type(o) is Rec else None for o in outs]
     return ReverseRun(mode, [o.inner if type(o) is Rec else o for o in outs], graph, recorder)
-
-
-def attach_one_sided(loaded: Loaded, names: list[str], values: dict[str, float], warnings: list[Warning],
-                      limits: Limits, vector: bool) -> None:
-    """Give every kink warning the left and right derivatives along each input that moves it."""
-    kinks = [w for w in warnings if w.kind == "kink" and w.site is not None]
-    if not kinks or has_arrays(loaded, values):  # one-sided sweeps are for scalar programs
-        return
-    from adcalc.transform.onesided import one_sided
-
-    used = used_inputs(loaded, names)
-    try:
-        sides, affected = one_sided(lambda mode: run_mode(loaded, mode, names, values, limits, False), used)
-    except AdcalcError as e:  # just beside the point the program takes a path that fails
-        for w in kinks:
-            w.details["one_sided"] = {}
-            w.message += f"; no one-sided derivatives: just beside this point the program fails ({e.message})"
-        return
-    for w in kinks:
-        movers = [n for n in used if n in affected.get(id(w.site), set())]
-        table = {}
-        for n in movers:
-            left, right = sides[n]
-            table[n] = {"left": left if vector else left[0], "right": right if vector else right[0]}
-        w.details["one_sided"] = table
-        if table and not vector:
-            w.message += "; one-sided derivatives: " + ", ".join(
-                f"∂f/∂{n} from the left {fmt_number(t['left'])}, from the right {fmt_number(t['right'])}"
-                for n, t in table.items())
 
 
 def read_adjoints(names: list[str], used: Sequence[str], adj: list[object],

@@ -344,6 +344,16 @@ def _wrt(function: str, label: str, value: object, given: Mapping[str, object]) 
         _fail("type", f"{label} must be an input name (str) or None, not {_shown(value)}", "e.g. wrt='x'")
 
 
+def _delta(function: str, label: str, value: object, given: Mapping[str, object]) -> None:
+    if value is None:
+        return
+    _number(label, value)
+    step = float(value)  # type: ignore[arg-type]
+    if not (step > 0 and step != float("inf")):
+        _fail("input", f"{label} (the finite-difference step) must be a finite number above 0, not {step:g}",
+              "e.g. delta=0.01")
+
+
 def _options(function: str, label: str, value: object, given: Mapping[str, object]) -> None:
     """``check``'s keyword options: the limits and ``strict`` that every sweep it runs accepts."""
     from adcalc.ops import derivatives as api
@@ -365,7 +375,7 @@ def _keyword_names(f: Callable[..., object]) -> set[str]:
 _CHECKS: dict[str, Callable[[str, str, object, Mapping[str, object]], None]] = {
     "source": _source, "text": _source, "point": _point, "direction": _direction, "cotangent": _cotangent,
     "x": _vector, "inputs": _inputs, "mode": _mode, "strict": _flag, "trace": _flag, "order": _order,
-    "wrt": _wrt, "limits": _options, **{name: _limit for name in _LIMITS},
+    "wrt": _wrt, "delta": _delta, "limits": _options, **{name: _limit for name in _LIMITS},
 }
 
 

@@ -52,8 +52,9 @@ def _numbers(v: object) -> object:
     return v
 
 
-def _as_list(v: float | list[float]) -> list[float]:
-    return v if isinstance(v, list) else [v]
+def _as_list(v: float | list[float]) -> object:
+    """A value that is a list of outputs, or a NumPy array (the output's own shape), as it is; a number in a list."""
+    return v if isinstance(v, list) or hasattr(v, "shape") else [v]
 
 
 def result_json(command: str, r: R.Result) -> dict[str, object]:
@@ -87,7 +88,8 @@ def _check_json(r: Any) -> dict[str, object]:
                          "sweep": [{"delta": s.delta, "central": s.central, "central_error": s.central_error,
                                     "one_sided": s.one_sided, "one_sided_error": s.one_sided_error}
                                    for s in e.sweep],
-                         "ok": e.ok} for e in r.entries],
+                         "ok": e.ok, "deltas": {"central": e.central_delta, "one_sided": e.one_sided_delta}}
+                        for e in r.entries],
             "dot_test": r.dot_test}
 
 

@@ -22,7 +22,7 @@ from adcalc.present.plain import num
 from adcalc.present.plain import point_text as _point
 from adcalc.present.plain import sweeps_text as _sweeps
 from adcalc.present.plain import value_text as _value
-from adcalc.present.traces import render_forward_trace, render_reverse_trace, render_taylor_trace, trace_columns
+from adcalc.present.traces import render_forward_trace, render_reverse_trace, render_taylor_trace
 
 if TYPE_CHECKING:
     from adcalc.ops.checks import CheckResult
@@ -79,7 +79,7 @@ def _jvp_view(console: Console, r: R.JvpResult, point: dict[str, float], head: s
 
 def _vjp_view(console: Console, r: R.VjpResult, point: dict[str, float], head: str) -> None:
     if r.trace is not None:
-        render_reverse_trace(console, r.trace)
+        render_reverse_trace(console, r.trace, cotangent=True)
     console.print(Text(f"{head} = {_value(r.value)}", style="bold"))
     w = ", ".join(num(x) for x in r.cotangent)
     t = _table("input", "wᵀJ", caption=f"wᵀJ for w = ({w}) · 1 reverse sweep")
@@ -144,9 +144,6 @@ def _hvp_view(console: Console, r: R.HvpResult, point: dict[str, float], head: s
 def _deriv_view(console: Console, r: R.DerivResult, point: dict[str, float], head: str) -> None:
     along = ", ".join(f"{n}={num(v)}" for n, v in r.direction.items())
     if r.trace is not None:
-        # Known bug, kept because the golden corpus records it: the trace's column names replace
-        # the heading, so a traced deriv is headed "['node', 'definition'] = …" instead of f(…).
-        head = trace_columns(r.trace)  # type: ignore[assignment]
         render_taylor_trace(console, r.trace, r.order)
     console.print(Text(f"{head} = {_value(r.value)}", style="bold"))
     rows = r.derivatives if isinstance(r.value, list) else [r.derivatives]
@@ -157,11 +154,25 @@ def _deriv_view(console: Console, r: R.DerivResult, point: dict[str, float], hea
     t.print(console)
 
 
+def _deltas_text(r: CheckResult) -> str:
+    """The steps the main rows' differences used: ``δ = 0.01 …`` when every one used the same,
+    else the central and one-sided steps (per input when they differ between inputs)."""
+    steps = dict.fromkeys((e.input, e.central_delta, e.one_sided_delta) for e in r.entries)
+    pairs = dict.fromkeys((c, s) for _, c, s in steps)
+    if len(pairs) == 1 and next(iter(pairs))[0] == next(iter(pairs))[1]:
+        return f"δ = {num(next(iter(pairs))[0])} in every central and one-sided difference above"
+    if len(pairs) == 1:
+        c, s = next(iter(pairs))
+        return f"δ = {num(c, 2)} in the central and {num(s, 2)} in the one-sided differences above"
+    return "δ in the central / one-sided differences above: " + ", ".join(
+        f"{name}: {num(c, 2)} / {num(s, 2)}" for name, c, s in steps)
+
+
 def _check_view(console: Console, r: CheckResult, point: dict[str, float], head: str) -> None:
     console.print(Text(f"{head} = {_value(r.value)}", style="bold"))
     multi = isinstance(r.value, list)
     t = _table(*(["output"] if multi else []), "input", "forward AD", "reverse AD", "central FD", "rel. error",
-               "one-sided FD", "rel. error", "", numeric_from=2 if multi else 1)
+               "one-sided FD", "rel. error", "", numeric_from=2 if multi else 1, caption=_deltas_text(r))
     for e in r.entries:
         t.add_row(*([f"f{e.output + 1}"] if multi else []), e.input, num(e.forward), num(e.reverse),
                   num(e.central), num(e.central_error, 2), num(e.one_sided), num(e.one_sided_error, 2),

@@ -161,7 +161,9 @@ def render_forward_trace(console: Console, graph: Graph, column_names: Sequence[
     t.print(console)
 
 
-def render_reverse_trace(console: Console, graph: Graph) -> None:
+def render_reverse_trace(console: Console, graph: Graph, cotangent: bool = False) -> None:
+    """The forward sweep with the adjoints, the backward sweep, and what the inputs' adjoints are:
+    the gradient ∂f/∂x, or for a cotangent run (``cotangent``: ``vjp``) the entries of wᵀJ."""
     head = trace_columns(graph)
     t = _table(*head, "value", "adjoint v\u0304 = ∂f/∂v", numeric_from=len(head),
                title="Forward sweep: the Wengert list (adjoints as the backward sweep left them)")
@@ -180,8 +182,9 @@ def render_reverse_trace(console: Console, graph: Graph) -> None:
     inputs = [n for n in graph.nodes if n.op == "input"]
     b.print(console)
     if inputs:
-        console.print(Text("gradient read off the inputs' adjoints: " + ", ".join(
-            f"∂f/∂{n.var} = {bar(n.id)} = {num(n.adjoint)}" for n in inputs)))
+        what, part = ("wᵀJ", "wᵀ∂f/∂") if cotangent else ("gradient", "∂f/∂")
+        console.print(Text(f"{what} read off the inputs' adjoints: " + ", ".join(
+            f"{part}{n.var} = {bar(n.id)} = {num(n.adjoint)}" for n in inputs)))
     console.print()
 
 

@@ -48,6 +48,7 @@ from adcalc.rules.shapes import (
     batch_axis,
     check_axis,
     expand,
+    is_array,
     mul0,
     need_array,
     scalar_result,
@@ -338,6 +339,9 @@ register_array("ones", 1, 2, _filled("ones", 1.0), None, None,
 
 
 def _len_value(args: Sequence[object], params: tuple) -> object:
+    if params == ("for",) and not is_array(args[0]):  # the length a `for v in x` loop runs over
+        raise AdcalcError("type", "a for loop runs over range(…), a list or an array, but this is a number",
+                          hint="for i in range(n), for v in [a, b, c] or for v in x (an array)")
     need_array("len", args[0])
     return float(args[0].shape[0])
 

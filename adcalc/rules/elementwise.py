@@ -20,6 +20,9 @@ derivative the rule gives there (one convention in every mode):
   sign, floor, ceil, step  at their jumps    derivative 0
   =========  ==============================  ===========================================
 
+Python's discrete operations (comparisons as values, ``where``, ``%``, ``//``, ``int``, ``round``)
+are registered by ``adcalc.rules.discrete``.
+
 A derivative at a signed zero is taken at +0 (``_unsigned``).  Arrays: every primitive here is
 elementwise; ``array`` is its value rule on NumPy arrays (with NumPy broadcasting: the same IEEE
 results as ``value`` for the exact operations, within a few ulps for the transcendental ones,
@@ -115,7 +118,7 @@ def _pow_dy_array(x: object, y: object) -> object:
 def _show_pow_dx(args: Sequence[str]) -> str:
     x, y = args
     try:
-        c = float(y)
+        c = float(y[1:-1] if y.startswith("(") and y.endswith(")") else y)  # a parenthesized (-2) too
     except ValueError:
         return f"{y}·{x}^({y} - 1)"
     n = _fmt_const(c - 1.0)
@@ -397,15 +400,15 @@ _prim("hypot", 2, V.hypot, (_hypot_d(0), _hypot_d(1)), "hypot({0}, {1})",
       array="hypot", array_partials=(_hypot_d_array(0), _hypot_d_array(1)))
 _prim("sign", 1, V.sign, (_zero,), "sign({0})", ("0",), kink=lambda x: x == 0.0,
       convention="sign'(x) = 0, also at the jump x = 0",
-      taylor=lambda a, v: S.const(v, len(a)), directional=_jump_directional,
+      taylor=lambda a, v: S.const(v, len(a)), directional=_jump_directional, side=V.beside(V.sign),
       array="sign")
 _prim("floor", 1, V.rounding(math.floor), (_zero,), "floor({0})", ("0",),
       kink=lambda x: x % 1.0 == 0.0, convention="floor' = 0, also at whole numbers",
-      taylor=lambda a, v: S.const(v, len(a)), directional=_jump_directional,
+      taylor=lambda a, v: S.const(v, len(a)), directional=_jump_directional, side=V.beside(V.rounding(math.floor)),
       array="floor")
 _prim("ceil", 1, V.rounding(math.ceil), (_zero,), "ceil({0})", ("0",),
       kink=lambda x: x % 1.0 == 0.0, convention="ceil' = 0, also at whole numbers",
-      taylor=lambda a, v: S.const(v, len(a)), directional=_jump_directional,
+      taylor=lambda a, v: S.const(v, len(a)), directional=_jump_directional, side=V.beside(V.rounding(math.ceil)),
       array="ceil")
 _prim("step", 1, V.step, (_zero,), "[{0} > 0]", ("0",), public=False,
       taylor=lambda a, v: S.const(v, len(a)),

@@ -8,7 +8,7 @@ primitives (``rules/elementwise.py``); ``pow_`` is ``series.ipow``, shared with 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from adcalc.rules import series as S
 
@@ -135,3 +135,15 @@ def hypot(x: float, y: float) -> float:
         return math.hypot(x, y)
     except OverflowError:
         return INF
+
+
+def beside(f: Callable[[float], float]) -> Callable[[float, Sequence[float]], float]:
+    """The ``side`` rule of a piecewise-constant function whose jumps sit at doubles (floor, int,
+    round, sign): its value one ulp away along the direction, which is the limit from that side."""
+
+    def side(x: float, t: Sequence[float]) -> float:
+        if t[0] == 0.0 or x - x != 0.0:
+            return f(x)
+        return f(math.nextafter(x, math.copysign(INF, t[0])))
+
+    return side

@@ -18,7 +18,10 @@ Contract.  A primitive carries its whole meaning as data that every other part r
   where the primitive is smooth), and ``taylor`` (the series recurrence, its own math: its
   first and second coefficients equal the derivative rules).
 - **Conventions.**  ``kink`` (where it is not differentiable) with the ``convention`` its rule
-  follows there, ``domain`` (for messages).
+  follows there, ``domain`` (for messages); ``side`` for a primitive whose *value* jumps at its
+  kinks (a comparison, ``floor``, ``%``): ``side(*x, ṫ)`` = lim_{h→0+} value(x + h·ṫ), the value
+  on the side a direction goes, which one-sided sweeps use there (None: continuous at its kinks,
+  where the value is that limit).
 - **Display and shape.**  ``display`` (``"{0} + {1}"``, or a function of the shown arguments and
   static params), ``symbol`` (the ASCII operator of the IR printer), ``pullback`` (how an array
   primitive's adjoint update reads), ``size`` (result elements, for the memory budget).
@@ -34,14 +37,16 @@ read-only selections of it.  Adding a primitive is one ``register(...)`` entry i
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections import namedtuple
 from collections.abc import Callable, Sequence
 from types import SimpleNamespace
 
 _FIELDS = ("name kind min_args max_args value partials display partial_display array array_partials jvp vjp "
-           "pullback size domain kink convention directional taylor symbol public keywords differentiable doc")
+           "pullback size domain kink convention directional taylor symbol public keywords differentiable doc side")
 _DEFAULTS = (None, None, None, None, None, None, None, "all real numbers", None, "", None, None, None, True, (),
-             None, "")
+             None, "", None)
 
 
 class Primitive(namedtuple("Primitive", _FIELDS, defaults=_DEFAULTS)):
@@ -64,20 +69,90 @@ class Primitive(namedtuple("Primitive", _FIELDS, defaults=_DEFAULTS)):
         return self.kind == "elementwise"
 
     def show(self, args: Sequence[str], pretty: bool = True, params: tuple = ()) -> str:
-        """The right-hand side ``v3 = …`` of this primitive applied to displayed args."""
+        """The right-hand side ``v3 = …`` of this primitive applied to displayed args; an argument
+        that is not an atom (``-1``, ``a + b``) is parenthesized wherever it stands as an operand
+        (``(-1)^0.5``), so the text means, by the language's precedence, this operation."""
         if not self.elementwise:
-            return self.display(args, params)
+            return _fill(lambda a: self.display(a, params), args)
         if not pretty and self.symbol is not None:
             if self.arity == 1:
-                return f"{self.symbol}{args[0]}"
-            return f"{args[0]} {self.symbol} {args[1]}"
-        return self.display(args) if callable(self.display) else self.display.format(*args)
+                return _fill(lambda a: f"{self.symbol}{a[0]}", args)
+            return _fill(lambda a: f"{a[0]} {self.symbol} {a[1]}", args)
+        display = self.display
+        return _fill(display if callable(display) else lambda a: display.format(*a), args)
 
     def show_partial(self, i: int, args: Sequence[str]) -> str:
-        """How ∂/∂(argument i) reads in a trace (``cos(v2)``)."""
+        """How ∂/∂(argument i) reads in a trace (``cos(v2)``), its arguments parenthesized as ``show`` does."""
         display = self.partial_display
         rule = display[i] if i < len(display) or not isinstance(display, tuple) else display[-1]
-        return rule(args) if callable(rule) else rule.format(*args)
+        return _fill(rule if callable(rule) else lambda a: rule.format(*a), args)
+
+
+_NUMBER = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_CLOSE = {"(": ")", "[": "]"}
+
+
+def atomic(text: str) -> bool:
+    """Whether a displayed operand needs no parentheses anywhere: a name (``v3``, ``v̄3``, ``x``),
+    an unsigned number (``2``, ``1e-08``, ``inf``), or a name or nothing followed only by whole
+    bracket groups (``sin(v2)``, ``v2[1:]``, ``[2×3]``, ``(a + b)``).  A sign, an operator or a
+    space at the top level makes it compound (``-1``, ``a + b``, ``2·v1``, ``|v1|``)."""
+    if _NUMBER.fullmatch(text):
+        return True
+    i = 0
+    while i < len(text) and (text[i].isalnum() or text[i] == "_" or unicodedata.category(text[i]) == "Mn"):
+        i += 1
+    while i < len(text):
+        if text[i] not in _CLOSE:
+            return False
+        depth, j = 0, i
+        while j < len(text):
+            if text[j] in _CLOSE:
+                depth += 1
+            elif text[j] in ")]":
+                depth -= 1
+                if depth == 0:
+                    break
+            j += 1
+        if j == len(text):
+            return False
+        i = j + 1
+    return bool(text)
+
+
+def _fill(display: Callable[[Sequence[str]], str], args: Sequence[str]) -> str:
+    """``display(args)`` with each compound argument parenthesized unless every place the display
+    puts it is already delimited (a function's argument: ``sin(·)``, ``max(·, ·)``; an index ``x[·:·]``).  Where the
+    places are is read off the display itself, applied to marker arguments."""
+    if all(atomic(a) for a in args):
+        return display(args)
+    markers = [f"\x00{k}\x00" for k in range(len(args))]
+    try:
+        shape = display(markers)
+    except (ValueError, TypeError, IndexError):
+        shape = None
+    shown = list(args)
+    for k, a in enumerate(args):
+        if atomic(a):
+            continue
+        if shape is None or not _delimited(shape, markers[k]):
+            shown[k] = f"({a})"
+    return display(shown)
+
+
+def _delimited(shape: str, marker: str) -> bool:
+    """Whether every occurrence of ``marker`` in ``shape`` stands alone as a call's argument or
+    an index or slice bound (``x[:-1]`` needs no parentheses)."""
+    start = shape.find(marker)
+    if start < 0:
+        return True
+    while start >= 0:
+        before = shape[:start].rstrip(" ")
+        after = shape[start + len(marker):].lstrip(" ")
+        if not (before.endswith(("(", ",", "[", ":")) and after.startswith((")", ",", "]", ":"))):
+            return False
+        start = shape.find(marker, start + 1)
+    return True
 
 
 REGISTRY: dict[str, Primitive] = {}
@@ -160,10 +235,14 @@ def describe(name: str, args: Sequence[str], params: tuple = (), pretty: bool = 
 
 
 # Named constants of the language
-CONSTANTS: dict[str, float] = {"pi": 3.141592653589793, "e": 2.718281828459045}
+CONSTANTS: dict[str, float] = {"pi": 3.141592653589793, "e": 2.718281828459045, "True": 1.0, "False": 0.0}
 
 # Operator tokens of the grammar → primitive names
-BINARY_OPERATORS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow", "**": "pow", "@": "matmul"}
+BINARY_OPERATORS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow", "**": "pow", "@": "matmul",
+                    "%": "mod", "//": "floordiv"}
+
+# A comparison used as a value ((x > 0) * x: 1.0 or 0.0, elementwise on arrays) → its primitive
+VALUE_COMPARISONS = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}
 
 # max/min with one argument (or axis=) are the array reductions
 REDUCTIONS = {"max": "amax", "min": "amin"}

@@ -141,8 +141,9 @@ class Mode:
 
     def note_kink(self, prim: Primitive, args: Sequence[float], site: Eqn, at: str = "") -> None:
         shown = prim.show([fmt_number(a) for a in args]) + at
+        value = prim.value(*args) if not at and all(type(a) is float for a in args) else None
         self.notes.kink(prim, site, f"{shown}: {prim.name} is not differentiable here",
-                        {"arguments": [float(a) for a in args]})
+                        {"arguments": [float(a) for a in args]}, value, shown)
 
     def kept(self) -> tuple[int, int]:
         """(bytes, trace rows) this mode keeps for the rest of the run beyond what it ``hold``s in
@@ -162,7 +163,8 @@ class Mode:
         for atom, v in ((site.a, a), (site.b, b)):
             if is_array(v):
                 raise AdcalcError("type", f"a condition compares numbers, but {atom} is {describe_value(v)}",
-                                  site.span, hint="compare an element (x[i]) or a reduction (sum(x), max(x), norm(x))")
+                                  site.span, hint="compare an element (x[i]) or a reduction (sum(x), max(x), norm(x)); "
+                                  "to choose elementwise, where(c, a, b)")
 
     def array_value(self, prim: Primitive, primals: Sequence[object], site: Eqn) -> object:
         """An elementwise primitive on arrays (NumPy broadcasting), with the run's diagnostics;

@@ -27,23 +27,24 @@ def fmt_number(v: float) -> str:
 
 class Warning:  # noqa: A001 - the domain's word; never mixed with the builtin warnings module
     """kind "kink" | "nonfinite" | "nonfinite_derivative" | "unused"; ``site`` is the IR
-    instruction (not in JSON, not compared)."""
+    instruction, ``also`` the tied comparisons reported with its kink (neither in JSON, nor compared)."""
 
-    __slots__ = ("kind", "message", "span", "operation", "convention", "count", "details", "site")
+    __slots__ = ("kind", "message", "span", "operation", "convention", "count", "details", "site", "also")
 
     def __init__(self, kind: str, message: str, span: Span | None = None, operation: str | None = None,
                  convention: str | None = None, count: int = 1, details: dict | None = None, site: object = None):
         self.kind, self.message, self.span, self.operation, self.convention = kind, message, span, operation, convention
         self.count, self.details, self.site = count, details if details is not None else {}, site
+        self.also: tuple = ()
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__ if k != "site")
+        shown = ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__ if k not in ("site", "also"))
         return f"Warning({shown})"
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not Warning:
             return NotImplemented
-        return all(getattr(self, k) == getattr(other, k) for k in self.__slots__ if k != "site")
+        return all(getattr(self, k) == getattr(other, k) for k in self.__slots__ if k not in ("site", "also"))
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -66,7 +67,7 @@ class Warning:  # noqa: A001 - the domain's word; never mixed with the builtin w
 class Notes:
     """The warnings of one run, and the rules for when a note is made."""
 
-    __slots__ = ("strict", "warnings", "nonfinite_seen", "bad_partial_seen", "kinks")
+    __slots__ = ("strict", "warnings", "nonfinite_seen", "bad_partial_seen", "kinks", "last_kink", "merged")
 
     def __init__(self, strict: bool = False):
         self.strict = strict
@@ -74,6 +75,8 @@ class Notes:
         self.nonfinite_seen = False
         self.bad_partial_seen = False
         self.kinks: dict[int, Warning] = {}
+        self.last_kink: tuple | None = None  # (site, its value there, how it shows) of the latest kink
+        self.merged: set[int] = set()  # comparisons whose ties are reported with the kink they read
 
     def nonfinite(self, prim: object, args: Sequence[float], span: Span | None, result: float, at: str = "") -> None:
         """``prim(args) = result`` is the first inf or nan of the run (or an error, if strict)."""
@@ -134,8 +137,11 @@ class Notes:
             f"{'differentiable' if order == 1 else f'{order} times differentiable'} here)",
             span, operation=prim.name, details={"order": order}))  # type: ignore[attr-defined]
 
-    def kink(self, prim: object, site: object, message: str, details: dict | None = None) -> None:
-        """The primitive at ``site`` met a point where it is not differentiable (once per site)."""
+    def kink(self, prim: object, site: object, message: str, details: dict | None = None,
+             value: float | None = None, shown: str = "") -> None:
+        """The primitive at ``site`` met a point where it is not differentiable (once per site);
+        ``value`` and ``shown``: its result there and how it reads (``|0|``), for ``tie``."""
+        self.last_kink = (site, value, shown)
         w = self.kinks.get(id(site))
         if w is not None:
             w.count += 1
@@ -145,8 +151,33 @@ class Notes:
         self.kinks[id(site)] = w
         self.warnings.append(w)
 
+    def _joins_kink(self, site: object, a: float, b: float, taken: bool) -> bool:
+        if self.last_kink is None:
+            return False
+        kink_site, value, shown = self.last_kink
+        out = getattr(kink_site, "out", None)
+        if out is None or value is None:
+            return False
+        reads = [str(operand) == str(out) and v == value for operand, v in ((site.a, a), (site.b, b))]  # type: ignore
+        if not any(reads):
+            return False
+        w = self.kinks[id(kink_site)]
+        left, right = (shown if reads[0] else fmt_number(a)), (shown if reads[1] else fmt_number(b))
+        w.message += (f"; the comparison {left} {site.op} {right} that reads it is exactly tied there, "  # type: ignore
+                      f"and the branch where it is {taken} was taken")
+        w.also += (site,)
+        self.merged.add(id(site))
+        return True
+
     def tie(self, site: object, a: float, b: float, taken: bool) -> None:
-        """A comparison exactly tied on an input-dependent value (once per site)."""
+        """A comparison exactly tied on an input-dependent value (once per site).  A comparison
+        that reads the result of the kink just noted, at that kink (``abs(r) > 0`` with r = 0),
+        is the same non-differentiable point: it joins that kink's warning instead of making
+        a second one."""
+        if id(site) in self.merged:
+            return
+        if self._joins_kink(site, a, b, taken):
+            return
         w = self.kinks.get(id(site))
         if w is not None:
             w.count += 1

@@ -4,7 +4,9 @@ The math: along a direction d, ``D_d f(x) = lim_{h→0+} (f(x + h·d) − f(x)) 
 sweep computes it exactly when every primitive applies its *directional* rule at a kink
 (``|a|`` → ``|ȧ|``, ``max(a, b)`` → ``max(ȧ, ḃ)`` at a tie, ``√a`` → ``+inf`` for ȧ > 0, …) and every
 tied comparison is decided by the tangents (the branch that x + h·d takes for small h > 0:
-(a, ȧ) and (b, ḃ) compare lexicographically).  Then along input xᵢ:
+(a, ȧ) and (b, ḃ) compare lexicographically).  A primitive whose value jumps at a kink (``floor``,
+``%``, a comparison used as a value) takes its value on that side (its ``side`` rule), so the
+derivative reported is that of the piece the direction enters.  Then along input xᵢ:
 right derivative = D_{+eᵢ} f, left derivative = −D_{−eᵢ} f.
 """
 
@@ -35,7 +37,9 @@ class OneSidedMode(ForwardMode):
         tangents = [a.tangent[0] if type(a) is Dual else 0.0 for a in args]
         if any(t != 0.0 for t in tangents):
             self.hit.add(id(site))
-        return Dual(prim.value(*primals), (prim.directional(*primals, tangents),))  # type: ignore[misc]
+        # A jump's value is the one on the side the direction goes (``side``): the piece differentiated
+        value = prim.side(*primals, tangents) if prim.side is not None else prim.value(*primals)
+        return Dual(value, (prim.directional(*primals, tangents),))  # type: ignore[misc]
 
     def apply(self, prim: Primitive, args: Sequence[object], site: Eqn) -> object:
         if not prim.elementwise or any(a is not None and type(a) is not float and type(a) is not Dual for a in args):

@@ -18,6 +18,9 @@ Groups:
   program    generated programs: def, if/elif/else, while, for/range, calls, recursion
   array      generated array expressions (exact arithmetic only: see ARRAY DATA below)
   errors     user errors: syntax, names, arity, types, bad --at/--dir/--cot, usage, limits
+  python     Python's constructs (issue #14): conditional expressions, comparisons as values,
+             where, % and //, int, round, True/False, keywords, shadowing, module constants,
+             docstrings, for over lists and arrays — README's language section among them
   repl       REPL sessions fed on standard input
 
 Left out on purpose:
@@ -406,6 +409,20 @@ def policy() -> None:
     add(g, "grad", "abs(x) + y", "--at", "x=0,y=1,typo=3", "--json")
     add(g, "grad", "abs(x) + y", "--at", "x=0,y=1,typo=3")
     add(g, "grad", "x + y", "--at", "x=1,y=2,z=3,w=4")
+    # issue #14: SOURCE starting with '-', check --delta, a kink reported once, parenthesized displays
+    add(g, "eval", "-x^2", "--at", "x=3")
+    add(g, "grad", "--at", "x=3", "--", "-2*x", "--json")
+    add(g, "vjp", "[x*y, -x]", "--at", "x=1,y=2", "--cot", "-1,2", "--trace")
+    add(g, "check", "x^2 + 3*x + 1", "--at", "x=2", "--delta", "0.01")
+    add(g, "check", "x^2 + 3*x + 1", "--at", "x=2", "--delta", "0.01", "--json")
+    newton0 = "def f(a):\n    y = 1\n    for i in range(10):\n        r = y * y - a\n        if abs(r) > 0:\n" \
+              "            y = y - r / (2 * y)\n    return y\n"
+    add(g, "grad", newton0, "--at", "a=1")
+    add(g, "grad", newton0, "--at", "a=1", "--json")
+    add(g, "eval", "(-1)^0.5 + x", "--at", "x=1")
+    add(g, "ir", "(-1)^x + -2*x - (-x)^2")
+    add(g, "jacobian", "exp(x) / sum(exp(x))", "--at", "x=[0.1,1.1,2.1]", "--json")
+    add(g, "deriv", "sin(x^2+1)", "--at", "x=1.5", "--order", "3", "--trace")
     # files and streams
     add(g, "eval", "-", "--at", "x=2", stdin="x^2 + 1\n")
     add(g, "eval", "-", "--at", "x=2", stdin="\ufeffx^2 + 1\n")  # a BOM is ignored
@@ -1028,6 +1045,59 @@ def repl() -> None:
 
 # =============================================================================================
 
+README_FUNCTION_FILE = '''"""A function file: a constant, a docstring, a loop, a conditional expression."""
+g = 9.81
+
+def f(x):
+    """Σ g·v² over the positive entries, -v for the others."""
+    s = 0
+    for v in x:
+        s += g * v^2 if v > 0 else -v
+    return s
+'''
+
+SHADOW_CBRT = """def cbrt(a):
+    y = a
+    for i in range(60):
+        y = y - (y*y*y - a) / (3*y*y)
+    return y
+
+def f(x):
+    return cbrt(x) * 2
+"""
+
+
+def python_constructs() -> None:
+    g = "python"
+    # README: the language section
+    shell(g, 'adcalc grad "sum(where(x > 0, sqrt(x), 0))" --at "x=[0,1,4]"')
+    add(g, "grad", "-", "--at", "x=[1,-2,3]", stdin=README_FUNCTION_FILE)
+    for line in ('adcalc eval "-7 // 2"', 'adcalc eval "7 % -3"', 'adcalc eval "2^3^2 % 5 + True"'):
+        shell(g, line)
+    for x in ("3", "-2", "0"):
+        shell(g, f'adcalc grad "x^2 if x > 0 else -x" --at x={x} --json')
+        shell(g, f'adcalc grad "(x > 0) * x" --at x={x}')
+        shell(g, f'adcalc deriv "x^3 if x > 1 else x" --at x={x} --order 3')
+    shell(g, 'adcalc grad "sum((x > 0) * x)" --at "x=[-1,0,2]" --json')
+    shell(g, 'adcalc grad "x % y" --at x=7.5,y=2 --trace')
+    shell(g, 'adcalc grad "x * (x // 1)" --at x=1')
+    shell(g, 'adcalc grad "x * (x % 2)" --at x=4 --json')
+    shell(g, 'adcalc grad "int(x) * x + round(y) * y" --at x=-3,y=2.5')
+    shell(g, 'adcalc hessian "where(x > 0, x^3, x^2) + x*y" --at x=2,y=1')
+    shell(g, 'adcalc jacobian "[where(x > y, x, y), x and y, x or y, not x]" --at x=0,y=2')
+    shell(g, 'adcalc ir "a if b > 0 else c"')
+    for line in ('adcalc eval "None + 1"', 'adcalc eval "lambda + 1"', 'adcalc eval "and + 1"',
+                 'adcalc eval "return + 1" --at return=1', 'adcalc eval "x + 1" --at if=2',
+                 'adcalc eval "ln(x)" --at x=1'):
+        shell(g, line)
+    add(g, "eval", 'y = "no"\nreturn 1')
+    add(g, "grad", "-", "--at", "x=8", stdin=SHADOW_CBRT)
+    add(g, "ir", "-", stdin="c = 3\nk = 2*c + pi\ndef f(x):\n    return c * x + k\n")
+    add(g, "grad", "-", "--at", "x=[1,2,3]", "--trace",
+        stdin="def f(x):\n    s = 0\n    for v in x:\n        s += v^2\n    return s\n")
+    add(g, "eval", "-", "--at", "x=3", stdin="s = 0\nfor v in x:\n    s += v\nreturn s\n")
+
+
 def commands() -> list[dict[str, Any]]:
     """The corpus, in recording order (REPL sessions last: a session's settings must not leak)."""
     global _out
@@ -1042,6 +1112,7 @@ def commands() -> list[dict[str, Any]]:
     programs(rng)
     arrays(rng)
     errors()
+    python_constructs()
     repl()
     out = _out
     _out = []

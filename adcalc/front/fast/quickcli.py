@@ -43,33 +43,36 @@ EXIT_INTERRUPTED = 130
 _STYLE_ENV = ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "JUPYTER_COLUMNS")
 
 
+_COMMON = {"-h": False, "--help": False, "--json": False, "--strict": False, "--max-steps": True,
+           "--max-depth": True, "--max-memory": True, "--debug": False, "--at": True}
+# every option of eval and grad → whether it takes a value (tests check this against the registry)
+OPTIONS = {"eval": _COMMON, "grad": {**_COMMON, "--mode": True, "--trace": False}}
+
+
 def _options(argv: list[str]) -> tuple[str, str, str, bool, str | None] | None:
-    """(command, source, point text, json, mode) for the plain form, else None."""
-    if len(argv) < 4 or argv[0] not in ("eval", "grad"):
+    """(command, source, point text, json, mode) for the plain form, else None.  SOURCE is found
+    as the full command line finds it (``adcalc.front.fast.argv``)."""
+    if len(argv) < 4 or argv[0] not in OPTIONS:
         return None
-    source = at = mode = None
+    from adcalc.front.fast.argv import find_source, option_of
+
+    opts, source, extra = find_source(argv[1:], OPTIONS[argv[0]])
+    if source is None or extra:
+        return None
+    at = mode = None
     want_json = False
-    rest = argv[1:]
-    i = 0
-    while i < len(rest):
-        a = rest[i]
+    for a in opts:
+        flag = option_of(a, OPTIONS[argv[0]])
+        value = a.split("=", 1)[1] if a.startswith(f"{flag}=") else None
         if a == "--json" and not want_json:
             want_json = True
-        elif a in ("--at", "--mode") and i + 1 < len(rest):
-            value = rest[i + 1]
-            i += 1
-            if a == "--at" and at is None and not value.startswith("-"):
-                at = value
-            elif a == "--mode" and mode is None and argv[0] == "grad" and value in ("forward", "reverse"):
-                mode = value
-            else:
-                return None
-        elif source is None and a and not a.startswith("-"):
-            source = a
+        elif a.startswith("--at=") and at is None and value:
+            at = value
+        elif a.startswith("--mode=") and mode is None and value in ("forward", "reverse"):
+            mode = value
         else:
             return None
-        i += 1
-    if source is None or at is None:
+    if at is None:
         return None
     if looks_like_file(source):
         return None  # a file: the full path reads it
@@ -144,6 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                              "(redirect it to a file or /dev/null instead of closing it)\n")
             return EXIT_NO_OUTPUT
         args = list(sys.argv[1:] if argv is None else argv)
+        if args in ([], ["repl"]):  # the REPL: straight there, without building the argument parser
+            return _repl()
         try:
             code = _quick(args)
         except (KeyboardInterrupt, BrokenPipeError):
@@ -161,6 +166,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         quiet_broken_pipe()
         return EXIT_BROKEN_PIPE
+
+
+def _repl() -> int:
+    """``adcalc`` / ``adcalc repl``: the interactive calculator, as the full path would run it
+    (its errors are its own; a bug of ours is an internal error, never a traceback)."""
+    try:
+        from adcalc.front.repl import main as repl_main
+
+        code = repl_main()
+        sys.stdout.flush()  # here, not in the interpreter's last flush: a reader gone is status 141
+        return code
+    except (KeyboardInterrupt, BrokenPipeError):
+        raise
+    except Exception:
+        sys.stderr.write("adcalc: internal error — please report it, with the command that caused it "
+                         "(run again with --debug to see the traceback)\n")
+        return 70
 
 
 def interrupted() -> int:

@@ -1,9 +1,11 @@
-"""The prompt_toolkit shell around ``Session``: lexer, completer, validator, key bindings, history.
+"""The prompt_toolkit shell around ``Session``: lexer, completer, key bindings, history.
 
 Thin by design: everything that decides what an input means lives in ``session``.
 - Enter runs the input when it is complete; inside an open block or bracket it inserts a newline
   with auto-indent (one level more after a line ending in ``:``); an empty line ends a block.
-- A syntax error is shown at its position before the input is accepted (the validator).
+- Every entry is run when Enter completes it (``keys``): a syntax error is reported like any
+  other error, at its line:column in the entry, and a multi-line entry that failed says it was not
+  accepted and that ↑ brings it back; the next line typed is always a new entry.
 - Ctrl-C clears the line; during a long run it stops it and returns to the prompt, the session
   intact.  Ctrl-D on an empty line exits with status 0.  Ctrl-R searches the history.
 - History persists in ``$XDG_STATE_HOME/adcalc/history`` (``~/.local/state/adcalc/history``):
@@ -19,6 +21,8 @@ import os
 import re
 import signal
 import stat
+import sys
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -26,21 +30,22 @@ from prompt_toolkit import PromptSession
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
-from prompt_toolkit.filters import has_completions, is_searching
 from prompt_toolkit.history import History, InMemoryHistory
-from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.layout.processors import HighlightMatchingBracketProcessor
 from prompt_toolkit.lexers import Lexer
 from prompt_toolkit.styles import Style
-from prompt_toolkit.validation import ValidationError, Validator
 
 from adcalc.errors import shown
-from adcalc.language.keywords import KEYWORDS, RESERVED
-from adcalc.present import console
-from adcalc.rules.registry import BUILTIN_NAMES as FUNCTIONS
-from adcalc.rules.registry import CONSTANTS
 
-from .session import SESSION_COMMANDS, Session
+from .keys import key_bindings
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .session import Session
+
+BANNER = "adcalc — automatic differentiation calculator.  :help for help, Ctrl-D to quit."
+NOT_ACCEPTED = ("the {what} was not accepted: nothing was defined or changed.  ↑ brings it back to fix it "
+                "(Esc or Ctrl-C clears an input you are editing)")
 
 # the language's keywords (adcalc.language.keywords); the REPL's clause words (``at dir cot wrt
 # order``) are highlighted with them, and its commands as commands: both read off the registry
@@ -54,16 +59,54 @@ STYLE = Style.from_dict({
 })
 
 
+class LazySession:
+    """The session, built on first use: the first prompt needs none of adcalc's language, Rich or
+    NumPy, so they are imported after it is shown (``warm`` does it in the background while you
+    type) or when first needed, whichever comes first."""
+
+    def __init__(self, session: Session | None = None):
+        self._session = session
+        self._lock = threading.Lock()
+
+    def get(self) -> Session:
+        if self._session is None:
+            with self._lock:
+                if self._session is None:
+                    from adcalc.present import console
+
+                    from .session import Session
+
+                    self._session = Session(console.make_console(), console.make_console(stderr=True))
+        return self._session
+
+    def warm(self) -> None:
+        """Build the session and load the parser in a background thread."""
+        def work() -> None:
+            try:
+                self.get().status("1 + 1")
+            except Exception:  # noqa: BLE001 - warming up is an optimisation: the first use reports any error
+                pass
+
+        threading.Thread(target=work, name="adcalc-warm-up", daemon=True).start()
+
+
 class AdcalcLexer(Lexer):
     """Syntax highlighting of the language and the REPL's commands."""
 
-    def __init__(self, session: Session):
-        self.session = session
+    def __init__(self, session: LazySession | Session):
+        self.session = session if isinstance(session, LazySession) else LazySession(session)
 
     def lex_document(self, document: Document):  # type: ignore[no-untyped-def]
         lines = document.lines
-        commands = self.session.commands.repl_names
-        keywords = KEYWORDS | RESERVED | set(self.session.commands.clause_words)
+        if not document.text:
+            return lambda i: []  # the first prompt: nothing to highlight, nothing to import
+        from adcalc.language.keywords import KEYWORDS, RESERVED
+        from adcalc.rules.registry import BUILTIN_NAMES as FUNCTIONS
+        from adcalc.rules.registry import CONSTANTS
+
+        session = self.session.get()
+        commands = session.commands.repl_names
+        keywords = KEYWORDS | RESERVED | set(session.commands.clause_words)
 
         def get_line(i: int) -> list[tuple[str, str]]:
             out = []
@@ -78,7 +121,7 @@ class AdcalcLexer(Lexer):
                         style = "class:keyword"
                     elif text in FUNCTIONS or text in CONSTANTS:
                         style = "class:function"
-                    elif text in self.session.definitions:
+                    elif text in session.definitions:
                         style = "class:userfn"
                 out.append((style, text))
             return out
@@ -89,38 +132,26 @@ class AdcalcLexer(Lexer):
 class AdcalcCompleter(Completer):
     """Functions, constants, your variables and functions, keywords and commands."""
 
-    def __init__(self, session: Session):
-        self.session = session
+    def __init__(self, session: LazySession | Session):
+        self.session = session if isinstance(session, LazySession) else LazySession(session)
 
     def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterable[Completion]:
         before = document.text_before_cursor
         m = re.search(r"(:?[A-Za-z_]\w*|:)$", before)
         if not m:
             return
+        from adcalc.rules.registry import BUILTIN_NAMES as FUNCTIONS
+
+        from .settings import SESSION_COMMANDS
+
         word = m.group(0)
-        for candidate in self.session.words():
+        s = self.session.get()
+        for candidate in s.words():
             if candidate.startswith(word) and candidate != word:
-                s = self.session
                 meta = ("function" if candidate in FUNCTIONS else "your function" if candidate in s.definitions
                         else "variable" if candidate in s.variables else "command"
                         if candidate in s.commands.repl_names or candidate in SESSION_COMMANDS else "")
                 yield Completion(candidate, start_position=-len(word), display_meta=meta)
-
-
-class AdcalcValidator(Validator):
-    """Shows a syntax error at its position before the input is accepted."""
-
-    def __init__(self, session: Session):
-        self.session = session
-
-    def validate(self, document: Document) -> None:
-        state, err = self.session.status(document.text)
-        if state == "error" and err is not None:
-            pos = len(document.text)
-            if err.span is not None:
-                pos = document.translate_row_col_to_index(err.span.line - 1, max(err.span.column - 1, 0))
-            hint = f" ({err.hint})" if err.hint else ""
-            raise ValidationError(cursor_position=pos, message=shown(f"{err.message}{hint}"))
 
 
 def history_path() -> Path:
@@ -257,43 +288,15 @@ def make_history(path: Path, warn: Callable[[str], None]) -> History:
     return BoundedFileHistory(path, data, warn)
 
 
-def key_bindings(session: Session) -> KeyBindings:
-    kb = KeyBindings()
-
-    @kb.add("enter", filter=~is_searching & ~has_completions)
-    def _(event: KeyPressEvent) -> None:
-        buf = event.current_buffer
-        state, _err = session.status(buf.document.text)
-        if state == "incomplete":
-            line = buf.document.current_line
-            indent = re.match(r"\s*", line).group(0)  # type: ignore[union-attr]
-            if line.rstrip().endswith(":"):
-                indent += "    "
-            buf.insert_text("\n" + indent)
-        else:
-            buf.validate_and_handle()
-
-    @kb.add("c-d", filter=~is_searching)
-    def _(event: KeyPressEvent) -> None:
-        if not event.current_buffer.text:
-            event.app.exit(exception=EOFError)
-        else:
-            event.current_buffer.delete()
-
-    return kb
-
-
-def build_prompt(session: Session, history: History, **kw) -> PromptSession:  # type: ignore[no-untyped-def]
+def build_prompt(session: LazySession, history: History, **kw) -> PromptSession:  # type: ignore[no-untyped-def]
     return PromptSession(
         message=[("class:command", "adcalc> ")],
         multiline=True,
         prompt_continuation=lambda width, line_number, is_soft_wrap: "   ...  ",
-        key_bindings=key_bindings(session),
+        key_bindings=key_bindings(),
         lexer=AdcalcLexer(session),
         completer=AdcalcCompleter(session),
         complete_while_typing=False,
-        validator=AdcalcValidator(session),
-        validate_while_typing=False,
         history=history,
         auto_suggest=AutoSuggestFromHistory(),
         input_processors=[HighlightMatchingBracketProcessor()],
@@ -302,10 +305,27 @@ def build_prompt(session: Session, history: History, **kw) -> PromptSession:  # 
     )
 
 
+def _say(stream: object, text: str, sgr: str) -> None:
+    """One line on a terminal stream, in the style ``sgr`` (an ANSI code) unless colour is off;
+    what the stream's encoding cannot take is escaped.  Rich is not needed for it."""
+    colour = sgr and not os.environ.get("NO_COLOR") and os.environ.get("TERM", "dumb") not in ("dumb", "unknown")
+    try:
+        colour = colour and stream.isatty()  # type: ignore[attr-defined]
+    except (ValueError, OSError):
+        colour = False
+    line = f"\x1b[{sgr}m{text}\x1b[0m\n" if colour else text + "\n"
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    stream.write(line.encode(encoding, "backslashreplace").decode(encoding, "replace"))  # type: ignore[attr-defined]
+    stream.flush()  # type: ignore[attr-defined]
+
+
 def run_interactive(session: Session | None = None, **prompt_kw) -> int:  # type: ignore[no-untyped-def]
-    """The read-eval-print loop.  Only a request to quit (Ctrl-D, :quit) ends it."""
-    if session is None:
-        session = Session(console.make_console(), console.make_console(stderr=True))
+    """The read-eval-print loop.  Only a request to quit (Ctrl-D, :quit) ends it.  What is typed
+    is split into entries (``entries.group``) and each is run in turn; a multi-line entry that
+    fails is followed by ``NOT_ACCEPTED`` (what happened and how to get it back)."""
+    from .entries import group, opens_block
+
+    lazy = LazySession(session)
     # Ctrl-C must stop a long run even if the process was started with SIGINT ignored.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     warned: list[str] = []
@@ -313,21 +333,41 @@ def run_interactive(session: Session | None = None, **prompt_kw) -> int:  # type
     def warn(message: str) -> None:
         if not warned:
             warned.append(message)
-            session.err.print(f"warning: {message}", style="yellow", markup=False)  # type: ignore[union-attr]
+            _say(sys.stderr, f"warning: {message}", "33")
 
     history = make_history(history_path(), warn)
-    prompt = build_prompt(session, history, **prompt_kw)
-    session.out.print("adcalc — automatic differentiation calculator.  :help for help, Ctrl-D to quit.",
-                      style="dim", markup=False)
-    while not session.quit:
+    prompt = build_prompt(lazy, history, **prompt_kw)
+    if session is None:
+        _say(sys.stdout, BANNER, "2")
+        started: list[bool] = []
+
+        def warm_once(_app: object) -> None:
+            if not started:
+                started.append(True)
+                lazy.warm()
+
+        prompt.app.after_render += warm_once
+    else:
+        session.out.print(BANNER, style="dim", markup=False)
+    while True:
         try:
             text = prompt.prompt()
         except KeyboardInterrupt:
             continue  # Ctrl-C at the prompt clears the line
         except EOFError:
             break
-        try:
-            session.execute(text)
-        except KeyboardInterrupt:
-            session.err.print("interrupted — the session is unchanged", style="yellow")  # type: ignore[union-attr]
+        s = lazy.get()
+        for entry, _complete in group(text.split("\n")):
+            try:
+                ok = s.execute(entry)
+            except KeyboardInterrupt:
+                s.err.print("interrupted — the session is unchanged", style="yellow")  # type: ignore[union-attr]
+                break
+            if not ok and "\n" in entry.strip():
+                what = "block" if opens_block(entry.strip()) else "input"
+                s.err.print(NOT_ACCEPTED.format(what=what), style="yellow", markup=False)  # type: ignore[union-attr]
+            if s.quit:
+                break
+        if s.quit:
+            break
     return 0

@@ -20,10 +20,12 @@ from adcalc.errors import AdcalcError, Span, shown
 from adcalc.ops import derivatives as api
 from adcalc.present import plain
 from adcalc.present.plain import value_text
+from adcalc.transform.notes import Warning
 
+from .entries import code
 from .layout import Layout, Located, Origin, Piece, line_column, typed, verbatim
 from .state import SessionState
-from .syntax import DEF_HEADER, NAME, name_problem
+from .syntax import ASSIGN, DEF_HEADER, NAME, empty_assignment, name_problem
 
 
 @dataclass
@@ -56,7 +58,8 @@ class Definitions(SessionState):
         layout = self.layout(typed(self.entry, self.entries, start, end))
         with layout.located(self.entries):
             loaded = api.load(layout.source)
-            r = api.evaluate(loaded, self._point(loaded, {}), strict=self.settings.strict)
+        with self._running(layout, loaded):
+            r = api.evaluate(loaded, self._point(loaded, {}), **self.settings.limits())
         self.out.print(Text(value_text(r.value), style="bold"))
         self._warnings(r.warnings, layout)
 
@@ -67,6 +70,8 @@ class Definitions(SessionState):
             raise self._error("name", problem[0], *where, hint=problem[1])
         if name in self.definitions:
             raise self._error("name", f"'{name}' is one of your functions; choose another variable name", *where)
+        if (m := ASSIGN.match(self.entry)) and not code(m.group(2)).strip():
+            raise empty_assignment(self.entry, m)
         self.variables[name] = self._value_of(expression_start, len(self.entry), name)  # type: ignore[assignment]
         self.out.print(Text(f"{name} = {plain.num(self.variables[name])}"))  # type: ignore[arg-type]
 
@@ -114,9 +119,42 @@ class Definitions(SessionState):
         self._check_header(d.piece)
         trial = dict(self.definitions)
         trial[d.name] = d
-        self._load(self.layout(definitions=trial))  # the whole set must still compile (names, arities, recursion)
+        layout = self.layout(definitions=trial)
+        loaded = self._load(layout)  # the whole set must still compile (names, arities, recursion)
         self.definitions = trial
         self.out.print(Text(f"defined {shown(d.name)}({', '.join(d.params)})"))
+        self._said_when_defined(loaded, layout, {d.name})
+        self._reach_warnings([d.name], layout, loaded)
+
+    def _said_when_defined(self, loaded: api.Loaded, layout: Layout, names: set[str]) -> None:
+        """The warnings of the new definitions themselves (a def hiding a built-in), once."""
+        said = [Warning(kind, message, span) for kind, message, span in loaded.program.warnings
+                if kind == "shadow" and message.split()[1] in names]
+        self._warnings(said, layout, definitions=True)
+
+    def _reach_warnings(self, names: list[str], layout: Layout, loaded: api.Loaded) -> None:
+        """Warn, when a function is defined, about code that never runs (after a return) and
+        about an end of its body that can be reached without a return (``language.reach``);
+        lines are the user's own (of the entry or the file)."""
+        from adcalc.language.reach import findings
+        from adcalc.transform.notes import Warning
+
+        def line(span: Span) -> int:
+            place = layout.place(span, self.entries)
+            return place.span.line if place is not None else span.line
+
+        warnings = []
+        for name in names:
+            for f in findings(loaded.program.functions[name]):
+                if f.kind == "unreachable":
+                    why = (f"it comes after the return on line {line(f.after)}" if f.after is not None
+                           else "a break, continue or return before it always leaves first")
+                    message = f"line {line(f.span)} of {name} never runs: {why}"
+                else:
+                    message = (f"{name} can reach the end of its body without a return (after line "
+                               f"{line(f.span)}); a call that gets there is an error: add a return on every path")
+                warnings.append(Warning("unreachable" if f.kind == "unreachable" else "no_return", message, f.span))
+        self._warnings(warnings, layout)
 
     def _check_header(self, piece: Piece) -> None:
         """A definition's name and parameters: not a word of the command syntax, and the name not
@@ -142,7 +180,7 @@ class Definitions(SessionState):
         from adcalc.language.sources import read_file
 
         if not path:
-            raise AdcalcError("usage", ":load needs a file name", hint=":load samples/newton_sqrt.ad")
+            raise AdcalcError("usage", ":load needs a file name", hint=":load FILE (a file of def blocks)")
         try:
             text = read_file(path)
         except AdcalcError as e:  # no excerpt: the file's text could not be read
@@ -150,7 +188,7 @@ class Definitions(SessionState):
         program = self._load(Layout([verbatim(text, text, self.entries, path, 1)])).program
         if "<main>" in program.functions:
             raise Located("usage", f"{path} has top-level statements; :load takes files of definitions",
-                          program.functions["<main>"].span, f"use it as a target instead: eval {path}", text, path)
+                          program.functions["<main>"].span, f"run it as a program instead: eval {path}", text, path)
         defs = [f for name, f in program.functions.items() if name != "<main>"]
         if not defs:
             raise AdcalcError("usage", f"{path} has no definitions to load")
@@ -164,7 +202,10 @@ class Definitions(SessionState):
             piece = verbatim(block, text, self.entries, path, start, f.name)
             self._check_header(piece)
             trial[f.name] = Definition(f.name, f.params, block, piece.origin)
-        self._load(self.layout(definitions=trial))
+        layout = self.layout(definitions=trial)
+        loaded = self._load(layout)
         self.definitions = trial
         self.out.print(Text(f"loaded {', '.join(shown(f.name) for f in defs)} from {shown(path)}"))
+        self._said_when_defined(loaded, layout, {f.name for f in defs})
+        self._reach_warnings([f.name for f in defs], layout, loaded)
 

@@ -4,7 +4,9 @@ Contract: ``DerivativeCommands`` is a part of ``Session``.  The command is the r
 (``adcalc.front.commands``): its clauses are its options that have a ``clause`` word, its session
 settings (``:mode``, ``:trace``) the options that have a ``setting``; they fill the same ``Call``
 the command line fills, and the command's runner computes the result, shown by
-``adcalc.present.render``.  The target is a function of the session or any expression; the point
+``adcalc.present.render``.  The target is a function of the session, a program file (``eval
+prog.ad``: a name ending in ``.ad`` or a path that exists, as on the command line) or any
+expression; the point
 (``at``) defaults to the session's variables and its values may be expressions over them.  A
 clause the command does not take is ignored; a required clause that is missing is a ``usage``
 error with an example.  A count (``order``) is a whole number from 1 to 100, as on the command
@@ -20,9 +22,10 @@ from rich.text import Text
 from adcalc.errors import AdcalcError
 from adcalc.front.commands import Call, Command
 from adcalc.language.bindings import parse_number, parse_numbers
+from adcalc.language.sources import looks_like_file
 from adcalc.present import render
 
-from .layout import typed
+from .layout import Layout, Located, typed, verbatim
 from .state import SessionState
 from .syntax import NAME, clause_ranges, top_level_ranges
 
@@ -32,32 +35,60 @@ class DerivativeCommands(SessionState):
 
     def _derivative_command(self, lead: int) -> None:
         entry = self.entry
-        command = self.commands[entry[lead:].split(None, 1)[0]]
-        (t_start, t_end), ranges = clause_ranges(entry, lead + len(command.name), self.commands.clause_words)
+        word = entry[lead:].split(None, 1)[0]
+        command = self.commands[word]
+        (t_start, t_end), ranges = clause_ranges(entry, lead + len(word), self.commands.clause_words)
         target = entry[t_start:t_end].strip()
         if not target:
             raise AdcalcError("syntax", "give a function name or an expression", hint="e.g. grad f at x=1")
         if target in self.definitions:
             layout = self.layout(last=target)
+        elif looks_like_file(target):  # a program file, as on the command line: grad lib/prog.ad at x=1
+            layout = self._file_layout(target)
         else:
             layout = self.layout(typed(entry, self.entries, t_start, t_end))
         loaded = self._load(layout)
         if command.shows == "text":
-            self.out.print(Text(command.runner(Call(loaded))))
+            values = {k: v for k, v in self._clause_values(command, ranges).items() if k != "point"}
+            text = command.runner(Call(loaded, **values))
+            if command.highlight:
+                from rich.syntax import Syntax
+
+                self.out.print(Syntax(text, command.highlight, theme="ansi_dark", background_color="default"),
+                               soft_wrap=True)  # never cut a line of code at the terminal's width
+            else:
+                self.out.print(Text(text))
             return
         values = self._clause_values(command, ranges)
         given = values.pop("point", {})
-        with layout.located(self.entries):
+        if NAME.match(target) and target not in self.definitions and target not in self.variables \
+                and target not in given:  # a function that was never defined (or not accepted)
+            start, end = _trimmed(entry, t_start, t_end)
+            raise self._error("name", f"'{target}' is not one of your functions or variables", start, end,
+                              hint=f"define it first (def {target}(x): … or {target}(x) = …); "
+                                   ":defs lists your functions")
+        with self._running(layout, loaded):
             point = self._point(loaded, given)
             r = command.runner(Call(loaded, point, **values))
         render.render_result(self.out, r, point, target if target in self.definitions else "f")
         self._warnings(r.warnings, layout)
 
+    def _file_layout(self, path: str) -> Layout:
+        """A program file as the whole program (it does not see the session's definitions, as
+        on the command line); errors point into the file."""
+        from adcalc.language.sources import read_file
+
+        try:
+            text = read_file(path)
+        except AdcalcError as e:  # no excerpt: the file's text could not be read
+            raise Located(e.kind, e.message, e.span, e.hint, "", path) from None
+        return Layout([verbatim(text, text, self.entries, path, 1)])
+
     def _clause_values(self, command: Command, ranges: dict[str, tuple[int, int]]) -> dict[str, object]:
         """The ``Call`` fields from the clauses (in the order of the command's options) and the
-        session's settings; the limits are the session's strictness."""
+        session's settings; the limits are the session's (``:strict``, ``:max-steps`` …)."""
         s = self.settings
-        values: dict[str, object] = {"limits": {"strict": s.strict}}
+        values: dict[str, object] = {"limits": s.limits()}
         for option in command.options:
             field, clause = option.field, option.clause
             if field is None:

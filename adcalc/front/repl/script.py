@@ -1,6 +1,8 @@
 """The REPL without a terminal (``adcalc repl < session.txt`` or a pipe): plain lines in,
-results out, exit status 1 if any input failed.  Blocks end at an empty line or at the next
-line that starts at column 1 (other than ``elif``/``else``).  An error's position is in the
+results out, exit status 1 if any input failed.  Each line is its own input unless it opens a
+block or a bracket (``entries``): a block ends at an empty line or at the next line that starts at
+column 1 (other than ``elif``/``else``), and an incomplete line (``1 +``) is reported without
+swallowing the line after it.  An error's position is in the
 input's own lines (``1:9`` is the input's first line), never counted across the session."""
 
 from __future__ import annotations
@@ -10,37 +12,15 @@ from typing import TextIO
 
 from adcalc.present import console, messages
 
-from .session import BLOCK_START, Session
+from .entries import group
+from .session import Session
 
 
-def inputs(lines: Iterable[str], session: Session) -> Iterator[str]:
-    """Group physical lines into complete inputs."""
-    buf: list[str] = []
-    for raw in lines:
-        line = raw.rstrip("\r\n")
-        if buf:
-            in_block = bool(BLOCK_START.match(buf[0])) or buf[0].rstrip().endswith(":")
-            starts_fresh = line[:1] not in ("", " ", "\t") and not line.lstrip().startswith(("elif", "else", "#"))
-            if in_block and (not line.strip() or starts_fresh):
-                yield "\n".join(buf) + "\n"
-                buf = []
-                if not line.strip():
-                    continue
-            else:
-                buf.append(line)
-                if not in_block and session.status("\n".join(buf))[0] != "incomplete":
-                    yield "\n".join(buf)
-                    buf = []
-                continue
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        buf = [line]
-        state, _ = session.status(line)
-        if state != "incomplete":
-            yield line
-            buf = []
-    if buf:
-        yield "\n".join(buf) + "\n"
+def inputs(lines: Iterable[str], session: Session | None = None) -> Iterator[str]:
+    """Group physical lines into inputs (``entries.group``): each line is its own input unless
+    it opens a block or a bracket; a block still open at the end of the input is run as it is."""
+    for text, _complete in group(lines):
+        yield text
 
 
 def run_script(stream: TextIO, session: Session | None = None) -> int:

@@ -37,6 +37,7 @@ derivative commands), ``settings`` (the ``:`` commands and ``:help``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -51,10 +52,11 @@ from adcalc.rules.registry import CONSTANTS
 
 from .definitions import Definition, Definitions
 from .derivatives import DerivativeCommands
+from .entries import BLOCK_START
 from .layout import Located
 from .settings import SESSION_COMMANDS, SessionCommands
 from .state import Settings
-from .syntax import ASSIGN, BLOCK_START, ONE_LINE_DEF, clause_ranges, entry_text, input_status, split_clauses
+from .syntax import ASSIGN, ONE_LINE_DEF, clause_ranges, entry_text, input_status, split_clauses
 
 __all__ = ["BLOCK_START", "SESSION_COMMANDS", "Definition", "Session", "Settings", "clause_ranges", "split_clauses"]
 
@@ -98,6 +100,8 @@ class Session(Definitions, DerivativeCommands, SessionCommands):
             return True
         except AdcalcError as e:
             text, label = (e.text, e.label) if isinstance(e, Located) else (entry, None)
+            if e.hint:
+                e.hint = repl_hint(e.hint)
             messages.render_error(self.err, e, text, label)  # type: ignore[arg-type]
             return False
         except RecursionError:
@@ -131,6 +135,25 @@ class Session(Definitions, DerivativeCommands, SessionCommands):
         return sorted(set(FUNCTIONS) | set(CONSTANTS) | set(self.variables) | set(self.definitions)
                       | set(self.commands.repl_names) | set(self.commands.clause_words) | set(SESSION_COMMANDS)
                       | KEYWORDS | RESERVED)
+
+
+# A hint written for the command line, as the REPL says it: every hint names something that works
+# here (the command line's options are the REPL's clauses and settings).
+_HINTS = ((re.compile(r"see `adcalc --help` for the functions"), ":help lists the functions"),
+          (re.compile(r"run without --trace"), "turn the trace off (:trace off)"),
+          (re.compile(r"--max-memory (\d\S*)"), r":max-memory \1"),
+          (re.compile(r"--(max-steps|max-depth|max-memory)\b"), lambda m: f":{m.group(1)} "
+           + ("SIZE" if m.group(1) == "max-memory" else "N")),
+          (re.compile(r"--(at|dir|cot|wrt) ([^\s,]+(?:,[^\s,]+)*)"),
+           lambda m: f"{m.group(1)} {', '.join(m.group(2).split(','))}"),
+          (re.compile(r"--(at|dir|cot|wrt)\b"), r"\1"))
+
+
+def repl_hint(hint: str) -> str:
+    """``hint`` with the command line's options written as the REPL's clauses and settings."""
+    for pattern, replacement in _HINTS:
+        hint = pattern.sub(replacement, hint)  # type: ignore[arg-type]
+    return hint
 
 
 def _write(stream: object, text: str) -> None:

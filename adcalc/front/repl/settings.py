@@ -1,5 +1,6 @@
 """The REPL's session commands (``:help :vars :defs :load :reset :quit``) and settings
-(``:mode :trace :digits :strict``), and the ``:help`` text.
+(``:mode :trace :digits :strict``, and the run limits ``:max-steps :max-depth :max-memory``), and
+the ``:help`` text.
 
 Contract: ``SessionCommands`` is a part of ``Session`` (it works on the session's state);
 ``_session_command(text)`` runs one ``:word [arg]`` input through the table ``HANDLERS``; an
@@ -22,28 +23,54 @@ from .state import SessionState, Settings
 _HEAD = """\
 Type an expression to see its value; bind variables and define functions:
   x = 2                          f(x, y) = exp(2*x) + x*y^2 + cos(y)
-  def g(x):                      (a multi-line block: an empty line ends it)
-      if x > 0:
-          return x * x
+  def g(x):                      (a multi-line block: an empty line ends it; Backspace in the
+      if x > 0:                   indentation goes back one level; a line that never runs or a
+          return x * x            missing return is warned about when you define it)
       return -x
+Each line is its own input unless it opens a block or a bracket; pasted lines run one by one.
 
 Derivatives (the point defaults to your variables; `at` overrides them):
 """
 _TAIL = """\
-  (f may be any expression: grad sin(x)*y at x=1, y=2)
+  (f may be any expression: grad sin(x)*y at x=1, y=2, or a program file: eval prog.ad at x=1)
 
 Arrays: v = [1, 2, 3]   A = [[1, 2], [3, 4]]   A @ v   v[0]   v[1:]   sum(v^2)   max(A, axis=0)
   grad sum(v * w) at w=[1, 0, 2]                 (see README: Arrays)
 
+Python as you write it (see README: The language):
+  x^2 if x > 0 else -x     (x > 0) * x     where(v > 0, sqrt(v), 0)     7 % 3   -7 // 2   int(x)   round(x)
+  True  False   not/and/or as values   for v in [a, b]:   for row in A:   for i in range(len(v)):
+  constants at the top of a program file are read by its functions; docstrings are ignored
+  relu(x) = (x > 0) * x          grad sum(where(v > 0, sqrt(v), 0)) at v=[0, 1, 4]   (the unchosen
+                                 branch's cotangent is exactly 0: no nan from sqrt'(0))
+
+Functions:
+{functions}
 Session:
   :vars  :defs  :load FILE  :reset  :quit (or Ctrl-D)
   :mode forward|reverse   :trace on|off   :digits N   :strict on|off
-Keys: Tab completes, Ctrl-R searches history, Ctrl-C clears the line or stops a long run."""
+  :max-steps N   :max-depth N   :max-memory SIZE      (the run limits: --max-steps … on the command line)
+Keys: Tab completes, Ctrl-R searches history, ↑ brings back an input (one that failed, to fix it),
+  Esc or Ctrl-C clears the input you are editing, Ctrl-C stops a long run."""
 _WIDTHS = (31, 16, 25)  # the columns of the commands' table: example, gloss, example (then gloss)
 
 
 def _cell(text: str, width: int) -> str:
     return text.ljust(width) if len(text) < width else text + " "
+
+
+def functions_text(width: int = 96) -> str:
+    """The built-in functions and constants, wrapped (read off the registry)."""
+    from adcalc.rules.registry import BUILTIN_NAMES, CONSTANTS
+
+    words = sorted(BUILTIN_NAMES) + [f"{c} (constant)" for c in sorted(CONSTANTS)]
+    lines, line = [], " "
+    for w in words:
+        if len(line) + len(w) + 1 > width:
+            lines.append(line)
+            line = " "
+        line += " " + w
+    return "\n".join([*lines, line]) + "\n"
 
 
 def help_text(commands: Registry) -> str:
@@ -56,7 +83,7 @@ def help_text(commands: Registry) -> str:
         if right:
             row += _cell(right[0].usage, _WIDTHS[2]) + right[0].gloss
         rows.append("  " + row + "\n")
-    return _HEAD + "".join(rows) + _TAIL
+    return _HEAD + "".join(rows) + _TAIL.replace("{functions}", functions_text())
 
 
 class SessionCommands(SessionState):
@@ -109,6 +136,44 @@ class SessionCommands(SessionState):
     def _strict(self, arg: str) -> None:
         self._setting("strict", arg)
 
+    def _max_steps(self, arg: str) -> None:
+        self._limit("max_steps", arg)
+
+    def _max_depth(self, arg: str) -> None:
+        self._limit("max_depth", arg)
+
+    def _max_memory(self, arg: str) -> None:
+        self._limit("max_memory", arg)
+
+    def _limit(self, name: str, arg: str) -> None:
+        """``:max-steps N``, ``:max-depth N`` (whole numbers from 1) and ``:max-memory SIZE``
+        (``8G``, ``512M``): the run limits the command line sets with ``--max-steps`` …"""
+        from adcalc.transform import budget
+
+        word = ":" + name.replace("_", "-")
+        defaults = {"max_steps": budget.DEFAULT_MAX_STEPS, "max_depth": budget.DEFAULT_MAX_DEPTH,
+                    "max_memory": budget.DEFAULT_MAX_MEMORY}
+        def said(value: int) -> str:
+            return f"{value:,} bytes ({value / 1024 ** 3:g} GiB)" if name == "max_memory" else f"{value:,}"
+
+        if not arg:
+            value = getattr(self.settings, name)
+            self.out.print(Text(f"{name.replace('_', '-')} = {said(defaults[name] if value is None else value)}"
+                                + (" (the default)" if value is None else "")))
+            return
+        if name == "max_memory":
+            try:
+                value = budget.parse_size(arg)
+            except ValueError as e:
+                raise AdcalcError("usage", f"{word}: {e}", hint=f"e.g. {word} 8G") from None
+        else:
+            if not arg.isascii() or not arg.isdigit() or len(arg.lstrip("0")) > 15 or int(arg) < 1:
+                raise AdcalcError("usage", f"{word} takes a whole number of at least 1",
+                                  hint=f"e.g. {word} {defaults[name] * 10}")
+            value = int(arg)
+        setattr(self.settings, name, value)
+        self.out.print(Text(f"{name.replace('_', '-')} = {said(value)}"))
+
     def _setting(self, name: str, arg: str) -> None:
         s = self.settings
         if not arg:
@@ -136,6 +201,7 @@ class SessionCommands(SessionState):
 # Every session command and the method that runs it with the command's argument, in the order
 # completion and suggestions list them (``:load`` is ``Definitions._load_file``).
 HANDLERS = {":help": "_help", ":vars": "_vars", ":defs": "_defs", ":load": "_load_file", ":reset": "_reset",
-            ":quit": "_quit", ":mode": "_mode", ":trace": "_trace", ":digits": "_digits", ":strict": "_strict"}
+            ":quit": "_quit", ":mode": "_mode", ":trace": "_trace", ":digits": "_digits", ":strict": "_strict",
+            ":max-steps": "_max_steps", ":max-depth": "_max_depth", ":max-memory": "_max_memory"}
 ALIASES = {":q": "_quit"}
 SESSION_COMMANDS = tuple(HANDLERS)

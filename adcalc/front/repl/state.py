@@ -11,6 +11,9 @@ the entry (``_value_of``) and show warnings where they arose (``_warnings``).  T
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from rich.console import Console
@@ -35,6 +38,15 @@ class Settings:
     trace: bool = False
     digits: int = 12
     strict: bool = False
+    max_steps: int | None = None  # the run limits (None: the defaults of adcalc.transform.budget)
+    max_depth: int | None = None
+    max_memory: int | None = None
+
+    def limits(self) -> dict[str, object]:
+        """The run limits and strictness, as keyword arguments of the API (the command line's
+        ``--strict --max-steps --max-depth --max-memory``)."""
+        return {"strict": self.strict, "max_steps": self.max_steps, "max_depth": self.max_depth,
+                "max_memory": self.max_memory}
 
 
 @dataclass
@@ -70,6 +82,17 @@ class SessionState:
         with layout.located(self.entries):
             return api.load(layout.source)
 
+    @contextmanager
+    def _running(self, layout: Layout, loaded: api.Loaded) -> Iterator[None]:
+        """Run ``loaded`` (of ``layout``): errors come out in the user's text (``Layout.located``),
+        and a function that reached the end of its body without a return is named, at the last
+        line that ran before it (``language.reach``)."""
+        with layout.located(self.entries):
+            try:
+                yield
+            except AdcalcError as e:
+                raise _fell_off(e, loaded) from None
+
     def _point(self, loaded: api.Loaded, given: dict[str, float]) -> dict[str, float]:
         point = dict(given)
         for name in loaded.inputs:
@@ -84,9 +107,13 @@ class SessionState:
         inputs = set(loaded.inputs)  # a set: one look-up per name keeps many inputs linear
         return {**{n: point[n] for n in loaded.inputs}, **{n: v for n, v in given.items() if n not in inputs}}
 
-    def _warnings(self, warnings: list[Warning], layout: Layout) -> None:
-        """Each warning at its place in the user's text (see ``Layout.place``)."""
+    def _warnings(self, warnings: list[Warning], layout: Layout, definitions: bool = False) -> None:
+        """Each warning at its place in the user's text (see ``Layout.place``).  A definition's own
+        warning (a ``def`` hiding a built-in: kind "shadow") is said once, when it is defined
+        (``definitions``), not again by every later input."""
         for w in warnings:
+            if (w.kind == "shadow") != definitions:
+                continue
             place = layout.place(w.span, self.entries) if w.span is not None else None
             if place is None:  # nowhere in the user's text: no excerpt
                 messages.render_warnings(self.err, [w], "" if w.span else self.entry, "<expression>")  # type: ignore[arg-type]
@@ -102,8 +129,29 @@ class SessionState:
             raise self._error("syntax", f"{what}: the expression is missing", start, end + 1, hint="e.g. x = 2")
         with layout.located(self.entries):
             loaded = api.load(layout.source)
-            value = api.evaluate(loaded, self._point(loaded, {}), strict=self.settings.strict).value
+        with self._running(layout, loaded):
+            value = api.evaluate(loaded, self._point(loaded, {}), **self.settings.limits()).value
         return one_value(value, what)
+
+
+_FELL_OFF = re.compile(r"(the program|function \S+) reached its end without a return")
+
+
+def _fell_off(e: AdcalcError, loaded: api.Loaded) -> AdcalcError:
+    """``e``, or when it says a function reached its end without a return: the same error naming
+    the function, at the last statement before the end on a path without a return."""
+    if e.kind != "type" or e.span is None or not _FELL_OFF.fullmatch(e.message):
+        return e
+    from adcalc.language.reach import findings
+
+    program = loaded.program
+    for fn in (*program.functions.values(), program.main):
+        if fn.span == e.span:
+            last = next((f.span for f in findings(fn) if f.kind == "falls_off"), None)
+            if last is not None:
+                return AdcalcError("type", f"{fn.name} reached the end of its body without a return: nothing "
+                                   "returns after this line", last, hint=f"add a return on every path of {fn.name}")
+    return e
 
 
 def one_value(value: object, what: str) -> object:

@@ -23,9 +23,9 @@ from adcalc.language.parser import parse
 from adcalc.rules.registry import BUILTIN_NAMES as FUNCTIONS
 from adcalc.rules.registry import CONSTANTS
 
+from .entries import code, depth, opens_block
 from .layout import line_column
 
-BLOCK_START = re.compile(r"^\s*(def|if|while|for|elif|else)\b")
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 ONE_LINE_DEF = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(([^()]*)\)\s*=(?!=)(.*)$", re.S)
 ASSIGN = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)(.*)$", re.S)
@@ -33,32 +33,34 @@ DEF_HEADER = re.compile(r"\s*def\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(([^)]*)\)")
 
 
 def input_status(text: str, commands: Registry = REGISTRY) -> tuple[str, AdcalcError | None]:
-    """``complete``, ``incomplete`` (an open block or bracket) or ``error``."""
+    """``complete``, ``incomplete`` (an open block or bracket) or ``error``.  Only an open block or
+    bracket is incomplete: ``1 +`` and ``x =`` are errors (each line is its own entry)."""
     stripped = text.strip()
     if not stripped or stripped.startswith(":"):
         return "complete", None
-    depth = 0
-    for ch in _code(text):
-        if ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-    if depth > 0:
+    if depth(text) > 0:
         return "incomplete", None
     lines = text.split("\n")
-    if BLOCK_START.match(lines[0]) or lines[0].rstrip().endswith(":"):
+    if opens_block(text):
         if not (len(lines) > 1 and lines[-1].strip() == ""):
             return "incomplete", None  # a block ends with an empty line
     word = stripped.split(None, 1)[0]
+    if (m := ASSIGN.match(text)) and not code(m.group(2)).strip() and word not in commands.repl_names:
+        return "error", empty_assignment(text, m)
     if word in commands.repl_names or ONE_LINE_DEF.match(text) or ASSIGN.match(text):
         return "complete", None  # checked when run
     try:
         parse(stripped)  # syntax only: names are resolved (with the session's definitions) when run
     except AdcalcError as e:
-        if getattr(e, "at_end", False):
-            return "incomplete", None
         return "error", _shifted(e, text[:len(text) - len(text.lstrip())])
     return "complete", None
+
+
+def empty_assignment(text: str, m: re.Match[str]) -> AdcalcError:
+    """``x =`` with nothing on the right: an incomplete assignment, at the ``=``."""
+    name, equals = m.group(1), m.start(2) - 1
+    return AdcalcError("syntax", f"incomplete assignment: nothing after '=' to give {name}",
+                       span(text, equals, equals + 1), hint=f"give it a value, e.g. {name} = 2")
 
 
 def entry_text(text: str) -> str:
@@ -118,11 +120,6 @@ def top_level_ranges(text: str, start: int, end: int) -> list[tuple[int, int]]:
             item = i + 1
     items.append((item, end))
     return [r for r in items if text[r[0]:r[1]].strip()] or [(start, end)]
-
-
-def _code(text: str) -> str:
-    """Text without comments (for bracket counting)."""
-    return "\n".join(line.split("#", 1)[0] for line in text.split("\n"))
 
 
 @lru_cache(maxsize=8)

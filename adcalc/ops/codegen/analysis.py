@@ -1,0 +1,92 @@
+"""What the adjoint program needs to know about a function's names (static analysis of the IR).
+
+Contract: ``assignments(fn)`` counts the places that assign each name (a parameter counts once)
+and lists the names assigned inside a loop; ``needed(fn)`` are the names some partial reads, so
+the backward sweep needs their values; ``used_once(fn)`` are the temporaries one step defines
+and one argument of one later step reads (their adjoint is assigned, never accumulated).
+"""
+
+from __future__ import annotations
+
+import re
+
+from adcalc.language import ir
+from adcalc.ops.codegen import templates as T
+
+
+def assignments(fn: ir.Function) -> tuple[dict[str, int], set[str]]:
+    """How many places assign each name (parameters count once), and the names assigned in a loop."""
+    count: dict[str, int] = dict.fromkeys(fn.params, 1)
+    in_loop: set[str] = set()
+    for ins in fn.code:
+        outs: tuple = ()
+        if isinstance(ins, ir.Eqn):
+            outs = (ins.out,)
+        elif isinstance(ins, ir.Move):
+            outs = (ins.name,)
+        elif isinstance(ins, ir.CallFn):
+            outs = ins.outs
+        elif isinstance(ins, ir.ForNext):
+            outs = (ins.var,)
+            in_loop.add(ins.var)
+        for o in outs:
+            count[o] = count.get(o, 0) + 1
+            if getattr(ins, "loops", ()):
+                in_loop.add(o)
+    return count, in_loop
+
+
+def needed(fn: ir.Function) -> set[str]:
+    """Names whose value a partial reads (the backward sweep needs them)."""
+    need: set[str] = set()
+    for ins in fn.code:
+        if isinstance(ins, ir.Eqn):
+            args = [a.name if isinstance(a, ir.Var) else T.lit(a.value) for a in ins.args]
+            for i in range(len(args)):
+                text = T.partial(ins.prim, i, args)
+                for a in ins.args:
+                    if isinstance(a, ir.Var) and T.constant_partial(text) is None and a.name in _words(text):
+                        need.add(a.name)
+    return need
+
+
+def used_once(fn: ir.Function) -> set[str]:
+    """Temporaries defined by one step and read by one argument of one later step: their adjoint
+    has exactly one contribution, so it is assigned, never accumulated or cleared."""
+    defs: dict[str, int] = {}
+    uses: dict[str, int] = {}
+    eqn_uses: dict[str, int] = {}
+    for ins in fn.code:
+        reads: tuple = ()
+        if isinstance(ins, ir.Eqn):
+            if not ins.user_var:
+                defs[ins.out] = defs.get(ins.out, 0) + 1
+            else:
+                defs[ins.out] = defs.get(ins.out, 0) + 2
+            reads = ins.args
+            for a in ins.args:
+                if isinstance(a, ir.Var):
+                    eqn_uses[a.name] = eqn_uses.get(a.name, 0) + 1
+        elif isinstance(ins, ir.Move):
+            defs[ins.name] = defs.get(ins.name, 0) + 2
+            reads = (ins.value,)
+        elif isinstance(ins, ir.CallFn):
+            for o in ins.outs:
+                defs[o] = defs.get(o, 0) + 2
+            reads = ins.args
+        elif isinstance(ins, ir.Cmp):
+            reads = (ins.a, ins.b)
+        elif isinstance(ins, ir.Return):
+            reads = ins.values
+        elif isinstance(ins, ir.ForInit):
+            reads = (ins.start, ins.stop, ins.step)
+        elif isinstance(ins, ir.ForNext):
+            defs[ins.var] = defs.get(ins.var, 0) + 2
+        for a in reads:
+            if isinstance(a, ir.Var):
+                uses[a.name] = uses.get(a.name, 0) + 1
+    return {n for n, d in defs.items() if d == 1 and uses.get(n) == 1 and eqn_uses.get(n) == 1}
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))

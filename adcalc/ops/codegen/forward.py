@@ -1,0 +1,307 @@
+"""Generated primal and forward-mode (tangent) code for one function.
+
+Contract: ``primal_function(fn, ...)`` writes ``def name(x1, …, xn)`` computing the function's
+value with the same IEEE operations, in the same order, as the interpreter's eval mode;
+``jvp_function`` writes ``def name_jvp(x1, …, xn, dx1, …, dxn)`` returning ``(value, tangent)``:
+each primal line is followed by its tangent line ``dv = Σᵢ ∂ᵢ·dxᵢ`` with the partials of
+``templates`` and the interpreter's zero rule (a product with an exact zero factor is 0, so
+``0·inf`` never makes a nan: ``(p * dx if p and dx else 0.0)``); tangents that are exactly zero
+(values that do not depend on an input) are left out.  Control flow is the program's own
+(``adcalc.ops.codegen.structure``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from adcalc.language import ir
+from adcalc.ops.codegen import structure as st
+from adcalc.ops.codegen import templates as T
+from adcalc.ops.codegen.names import Names
+
+
+class Writer:
+    """Lines of Python with indentation; records the prelude helpers the text uses."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.depth = 1
+        self.helpers: set[str] = set()
+        self.last_comment = ""
+
+    def line(self, text: str, comment: str = "", note: str = "") -> None:
+        """One line; ``comment`` (the source line a step comes from) is written above it when it
+        changes, ``note`` (how the step reads in the documents' notation) after it."""
+        self.helpers |= T.helpers(text)
+        pad = "    " * self.depth
+        if comment and comment != self.last_comment:
+            self.last_comment = comment
+            self.lines.append(f"{pad}# {comment}")
+        self.lines.append(pad + text + (f"  # {note}" if note else ""))
+
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+_PARENS = re.compile(r"[()]")
+
+
+def bare(text: str) -> str:
+    """``(a + b)`` → ``a + b`` when the outer parentheses enclose the whole text."""
+    if not (text.startswith("(") and text.endswith(")")):
+        return text
+    depth = 0
+    end = len(text) - 1
+    for m in _PARENS.finditer(text):
+        depth += 1 if m.group() == "(" else -1
+        if depth == 0 and m.start() < end:
+            return text
+    return text[1:-1]
+
+
+def notation(ins: ir.Eqn, args: list[str], code: str) -> str:
+    """The step as the documents write it (``exp(v1)``), when the code reads differently."""
+    if " if " not in code:
+        return ""
+    from adcalc.rules.registry import describe
+
+    return describe(ins.prim, args, ins.params)
+
+
+def atom(names: Names, a: ir.Atom) -> str:
+    return names[a.name] if isinstance(a, ir.Var) else T.lit(a.value)
+
+
+def printable(text: str) -> str:
+    """``text`` as printable ASCII: every other character escaped (``\\r``, ``\\x00``, ``\\u03c0``), so
+    nothing the user wrote can end a comment line or reach the generated code as code."""
+    out = []
+    for ch in text:
+        if " " <= ch <= "~":
+            out.append(ch)
+        else:
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return "".join(out)
+
+
+def where(ins: object, source_lines: list[str]) -> str:
+    """The comment naming the source line an instruction came from."""
+    span = getattr(ins, "span", None)
+    if span is None or not source_lines or not 1 <= span.line <= len(source_lines):
+        return ""
+    text = source_lines[span.line - 1].strip()
+    text = text if len(text) <= 60 else text[:57] + "..."
+    return printable(f"line {span.line}: {text}")
+
+
+def active_names(fn: ir.Function, params_active: bool = True) -> set[str]:
+    """Names that may depend on an input (flow-insensitive: active anywhere, active everywhere)."""
+    active = set(fn.params) if params_active else set()
+    changed = True
+    while changed:
+        changed = False
+        for ins in fn.code:
+            if isinstance(ins, ir.Eqn):
+                outs, args = (ins.out,), ins.args
+            elif isinstance(ins, ir.Move):
+                outs, args = (ins.name,), (ins.value,)
+            elif isinstance(ins, ir.CallFn):
+                outs, args = ins.outs, ins.args
+            else:
+                continue
+            if any(isinstance(a, ir.Var) and a.name in active for a in args):
+                for o in outs:
+                    if o not in active:
+                        active.add(o)
+                        changed = True
+    return active
+
+
+def compare_text(names: Names, cmp: ir.Cmp, holds: bool) -> str:
+    text = f"{atom(names, cmp.a)} {cmp.op} {atom(names, cmp.b)}"
+    return text if holds else f"not ({text})"
+
+
+def range_args(names: Names, init: ir.ForInit) -> str:
+    """``range``'s arguments: whole literals as they are, anything else checked by ``_whole``."""
+    def bound(a: ir.Atom, what: str) -> str:
+        if isinstance(a, ir.Const) and a.value == a.value and abs(a.value) < 2.0 ** 53 and a.value == int(a.value):
+            return str(int(a.value))
+        return f"_whole({atom(names, a)}, {what!r})"
+
+    start, stop, step = bound(init.start, "start"), bound(init.stop, "stop"), bound(init.step, "step")
+    if step == "1":
+        return stop if start == "0" else f"{start}, {stop}"
+    return f"{start}, {stop}, {step}"
+
+
+def for_header(names: Names, item: st.For, via: str | None = None) -> str:
+    return f"for {via or names[item.next.var]} in map(float, range({range_args(names, item.init)})):"
+
+
+def statements(w: Writer, seq: st.Seq, names: Names, stmt: Callable[[object], None],
+               ret: Callable[[st.Return], None], src: list[str]) -> None:
+    """Write ``seq`` with the program's control flow; ``stmt`` writes one step, ``ret`` a return."""
+    if not seq:
+        w.line("pass")
+    for item in seq:
+        if isinstance(item, st.Stmt):
+            stmt(item.ins)
+        elif isinstance(item, st.If):
+            then, orelse, holds = item.then, item.orelse, item.when
+            if not then:
+                then, orelse, holds = orelse, then, not holds
+            w.line(f"if {compare_text(names, item.test, holds)}:", where(item.test, src))
+            w.depth += 1
+            statements(w, then, names, stmt, ret, src)
+            w.depth -= 1
+            if orelse:
+                w.line("else:")
+                w.depth += 1
+                statements(w, orelse, names, stmt, ret, src)
+                w.depth -= 1
+        elif isinstance(item, st.For):
+            w.line(for_header(names, item), where(item.init, src))
+            w.depth += 1
+            statements(w, item.body, names, stmt, ret, src)
+            w.depth -= 1
+        elif isinstance(item, st.While):
+            head = item.body[0] if len(item.body) == 1 else None
+            if isinstance(head, st.If) and [type(x) for x in head.then] == [st.Break]:
+                w.line(f"while {compare_text(names, head.test, not head.when)}:", where(head.test, src))
+                body = head.orelse
+            elif isinstance(head, st.If) and [type(x) for x in head.orelse] == [st.Break]:
+                w.line(f"while {compare_text(names, head.test, head.when)}:", where(head.test, src))
+                body = head.then
+            else:
+                w.line("while True:")
+                body = item.body
+            w.depth += 1
+            statements(w, body, names, stmt, ret, src)
+            w.depth -= 1
+        elif isinstance(item, st.Break):
+            w.line("break")
+        elif isinstance(item, st.Continue):
+            w.line("continue")
+        elif isinstance(item, st.Return):
+            ret(item)
+        elif isinstance(item, st.Raise):
+            w.line(f"raise ValueError({'reached the end of ' + names.fn_label + ' without a return'!r})")
+
+
+def call_text(func: str, args: list[str]) -> str:
+    return f"{func}({', '.join(args)})"
+
+
+def unpack(outs: list[str], vector: bool) -> str:
+    if len(outs) == 1 and not vector:
+        return outs[0]
+    return ", ".join(outs) + ("," if len(outs) == 1 else "")
+
+
+def returned(values: list[str], vector: bool) -> str:
+    return values[0] if len(values) == 1 and not vector else "[" + ", ".join(values) + "]"
+
+
+def primal_function(fn: ir.Function, pyname: str, funcs: dict[str, tuple[str, ir.Function]],
+                    src: list[str]) -> tuple[str, set[str]]:
+    """``def pyname(params)``: the value (see the module docstring).  ``funcs``: IR name →
+    (Python name, function) of every function of the program."""
+    names = Names(fn)
+    names.fn_label = "the program" if fn.name == "<main>" else f"function {fn.name}"
+    w = Writer()
+
+    def stmt(ins: object) -> None:
+        if isinstance(ins, ir.Eqn):
+            args = [atom(names, a) for a in ins.args]
+            code = bare(T.value(ins.prim, args))
+            w.line(f"{names[ins.out]} = {code}", where(ins, src), notation(ins, args, code))
+        elif isinstance(ins, ir.Move):
+            w.line(f"{names[ins.name]} = {atom(names, ins.value)}", where(ins, src))
+        elif isinstance(ins, ir.CallFn):
+            callee, cfn = funcs[ins.func]
+            w.line(f"{unpack([names[o] for o in ins.outs], cfn.vector)} = "
+                   f"{call_text(callee, [atom(names, a) for a in ins.args])}", where(ins, src))
+
+    def ret(item: st.Return) -> None:
+        w.line(f"return {returned([atom(names, v) for v in item.ins.values], fn.vector)}", where(item.ins, src))
+
+    statements(w, st.structure(fn), names, stmt, ret, src)
+    params = ", ".join(names[p] for p in fn.params)
+    return f"def {pyname}({params}):\n{w.text()}", w.helpers
+
+
+def tangent_term(partial: str, dt: str, w: Writer, scratch: list[int]) -> str | None:
+    """The term ∂·dt with the zero rule; None when it is exactly zero."""
+    c = T.constant_partial(partial)
+    if c is not None:
+        if c == 0.0:
+            return None
+        if c == 1.0:
+            return dt
+        if c == -1.0:
+            return f"-{dt}"
+        return f"{T.lit(c)} * {dt}"
+    p = partial
+    if not (p.isidentifier()):
+        scratch[0] += 1
+        p = f"_p{scratch[0]}"
+        w.line(f"{p} = {bare(partial)}")
+    return f"({p} * {dt} if {p} and {dt} else 0.0)"
+
+
+def jvp_function(fn: ir.Function, pyname: str, funcs: dict[str, tuple[str, ir.Function]],
+                 src: list[str]) -> tuple[str, set[str]]:
+    """``def pyname(params, tangents)`` → ``(value, tangent)`` (see the module docstring)."""
+    names = Names(fn)
+    names.fn_label = "the program" if fn.name == "<main>" else f"function {fn.name}"
+    active = active_names(fn)
+    w = Writer()
+
+    def tangent_of(a: ir.Atom) -> str | None:
+        return names.tangent(a.name) if isinstance(a, ir.Var) and a.name in active else None
+
+    def stmt(ins: object) -> None:
+        if isinstance(ins, ir.Eqn):
+            args = [atom(names, a) for a in ins.args]
+            out = names[ins.out]
+            if ins.out not in active:
+                code = bare(T.value(ins.prim, args))
+                w.line(f"{out} = {code}", where(ins, src), notation(ins, args, code))
+                return
+            in_place = any(isinstance(a, ir.Var) and a.name == ins.out for a in ins.args)
+            code = bare(T.value(ins.prim, args))
+            w.line(f"{'_v' if in_place else out} = {code}", where(ins, src), notation(ins, args, code))
+            scratch = [0]
+            terms = []
+            for i, a in enumerate(ins.args):
+                dt = tangent_of(a)
+                if dt is not None:
+                    term = tangent_term(T.partial(ins.prim, i, args), dt, w, scratch)
+                    if term is not None:
+                        terms.append(term)
+            w.line(f"{names.tangent(ins.out)} = {' + '.join(terms) if terms else '0.0'}")
+            if in_place:
+                w.line(f"{out} = _v")
+        elif isinstance(ins, ir.Move):
+            w.line(f"{names[ins.name]} = {atom(names, ins.value)}", where(ins, src))
+            if ins.name in active:
+                w.line(f"{names.tangent(ins.name)} = {tangent_of(ins.value) or '0.0'}")
+        elif isinstance(ins, ir.CallFn):
+            callee, cfn = funcs[ins.func]
+            outs = [names[o] for o in ins.outs]
+            douts = [names.tangent(o) for o in ins.outs]
+            args = [atom(names, a) for a in ins.args] + [tangent_of(a) or "0.0" for a in ins.args]
+            w.line(f"({unpack(outs, cfn.vector)}), ({unpack(douts, cfn.vector)}) = "
+                   f"{call_text(callee + '_jvp', args)}", where(ins, src))
+
+    def ret(item: st.Return) -> None:
+        values = item.ins.values
+        w.line(f"return {returned([atom(names, v) for v in values], fn.vector)}, "
+               f"{returned([tangent_of(v) or '0.0' for v in values], fn.vector)}", where(item.ins, src))
+
+    statements(w, st.structure(fn), names, stmt, ret, src)
+    params = [names[p] for p in fn.params] + [names.tangent(p) for p in fn.params]
+    return f"def {pyname}_jvp({', '.join(params)}):\n{w.text()}", w.helpers

@@ -1,0 +1,265 @@
+"""The run-time helpers of generated code: the language's IEEE value rules, as plain Python.
+
+Contract: every function here imports nothing but ``math`` and computes, operation for
+operation, what its rule in ``adcalc.rules`` computes on floats (nan outside the domain, ±inf at
+poles and on overflow, never an exception), so generated code reproduces the interpreter bit for
+bit.  ``tests/test_codegen_rules.py`` checks each helper against its registry rule on special and
+random points.  The generator copies the source of the helpers a module uses into that module
+(``helper_source``): generated code runs where adcalc is not installed.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+
+INF = math.inf
+NAN = math.nan
+
+
+def _div(x: float, y: float) -> float:
+    try:
+        return x / y
+    except ZeroDivisionError:
+        if x != x or x == 0.0:
+            return math.nan
+        return math.copysign(math.inf, x) * math.copysign(1.0, y)
+
+
+def _pow(x: float, y: float) -> float:
+    try:
+        return math.pow(x, y)
+    except OverflowError:
+        if x < 0 and y == int(y) and int(y) % 2 == 1:
+            return -math.inf
+        return math.inf
+    except ValueError:
+        if x == 0.0 and y < 0:
+            if y == int(y) and int(y) % 2 == 1:
+                return math.copysign(math.inf, x)
+            return math.inf
+        return math.nan
+
+
+def _guarded(f, x: float, overflow: float | None = math.inf) -> float:
+    try:
+        return f(x)
+    except ValueError:
+        return math.nan
+    except OverflowError:
+        return math.copysign(math.inf, x) if overflow is None else overflow
+
+
+def _sqrt(x: float) -> float:
+    return math.sqrt(x) if x >= 0.0 else _guarded(math.sqrt, x)
+
+
+def _exp(x: float) -> float:
+    return math.exp(x) if x < 709.0 else _guarded(math.exp, x)
+
+
+def _expm1(x: float) -> float:
+    return math.expm1(x) if x < 709.0 else _guarded(math.expm1, x)
+
+
+def _sin(x: float) -> float:
+    return math.sin(x) if x - x == 0.0 else _guarded(math.sin, x)
+
+
+def _cos(x: float) -> float:
+    return math.cos(x) if x - x == 0.0 else _guarded(math.cos, x)
+
+
+def _tan(x: float) -> float:
+    return math.tan(x) if x - x == 0.0 else _guarded(math.tan, x)
+
+
+def _asin(x: float) -> float:
+    return _guarded(math.asin, x)
+
+
+def _acos(x: float) -> float:
+    return _guarded(math.acos, x)
+
+
+def _sinh(x: float) -> float:
+    return _guarded(math.sinh, x, None)
+
+
+def _cosh(x: float) -> float:
+    return _guarded(math.cosh, x)
+
+
+def _acosh(x: float) -> float:
+    return _guarded(math.acosh, x)
+
+
+def _log_of(f, x: float) -> float:
+    if x > 0.0:
+        return f(x)
+    if x == 0.0:
+        return -math.inf
+    return math.nan
+
+
+def _log(x: float) -> float:
+    return math.log(x) if x > 0.0 else _log_of(math.log, x)
+
+
+def _log2(x: float) -> float:
+    return _log_of(math.log2, x)
+
+
+def _log10(x: float) -> float:
+    return _log_of(math.log10, x)
+
+
+def _log1p(x: float) -> float:
+    if x > -1.0:
+        return math.log1p(x)
+    return -math.inf if x == -1.0 else math.nan
+
+
+def _atanh(x: float) -> float:
+    if -1.0 < x < 1.0:
+        return math.atanh(x)
+    if x == 1.0 or x == -1.0:
+        return math.copysign(math.inf, x)
+    return math.nan
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    if x != x:
+        return math.nan
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def _softplus(x: float) -> float:
+    if x != x:
+        return math.nan
+    if x == math.inf:
+        return math.inf
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def _max(*xs: float) -> float:
+    m = xs[0]
+    for z in xs:
+        if z != z:
+            return math.nan
+        m = m if m >= z else z
+    return m
+
+
+def _min(*xs: float) -> float:
+    m = xs[0]
+    for z in xs:
+        if z != z:
+            return math.nan
+        m = m if m <= z else z
+    return m
+
+
+def _extreme_weight(i: int, largest: bool, *xs: float) -> float:
+    """∂max/∂xᵢ (∂min/∂xᵢ): 1/k when xᵢ is one of k tied extremes, else 0; nan with a nan."""
+    if any(x != x for x in xs):
+        return math.nan
+    extreme = max(xs) if largest else min(xs)
+    return (1.0 if xs[i] == extreme else 0.0) / sum(1 for x in xs if x == extreme)
+
+
+def _hypot(x: float, y: float) -> float:
+    try:
+        return math.hypot(x, y)
+    except OverflowError:
+        return math.inf
+
+
+def _sign(x: float) -> float:
+    if x > 0.0:
+        return 1.0
+    if x < 0.0:
+        return -1.0
+    return x
+
+
+def _step(x: float) -> float:
+    if x > 0.0:
+        return 1.0
+    if x < 0.0:
+        return 0.0
+    return 0.5 if x == 0.0 else math.nan
+
+
+def _floor(x: float) -> float:
+    return x if x - x != 0.0 else float(math.floor(x))
+
+
+def _ceil(x: float) -> float:
+    return x if x - x != 0.0 else float(math.ceil(x))
+
+
+def _rounded(f, x: float) -> float:
+    return x if x - x != 0.0 else float(f(x))
+
+
+def _whole(v: float, what: str) -> int:
+    """A range() bound: a whole number, as the interpreter requires."""
+    if v != v or v in (math.inf, -math.inf) or v != int(v):
+        raise ValueError(f"range() needs whole numbers, but its {what} is {v!r}")
+    return int(v)
+
+
+def _resume(it, seed: tuple, start: tuple) -> tuple:
+    """Run the backward sweep of a generated ``_name_rev`` generator: the inputs' adjoints."""
+    try:
+        it.send((seed, start))
+    except StopIteration as done:
+        return done.value
+    raise RuntimeError("the backward sweep did not finish")
+
+
+def _call_back(it, seed: tuple, cells: tuple) -> None:
+    """A call's backward sweep: each argument's adjoint cell (None for a constant) goes in as the
+    callee's starting adjoint and comes back with the callee's contributions added; a node that
+    arrives in two arguments starts once and gets the other's contributions added after."""
+    seen: set[int] = set()
+    start = []
+    for c in cells:
+        if c is None or id(c) in seen:
+            start.append(0.0)
+        else:
+            seen.add(id(c))
+            start.append(c[0])
+    done: set[int] = set()
+    for c, v in zip(cells, _resume(it, seed, tuple(start))):
+        if c is None:
+            continue
+        if id(c) in done:
+            c[0] += v
+        else:
+            done.add(id(c))
+            c[0] = v
+
+
+# Which helpers each helper calls (copied along with it)
+_NEEDS = {"_call_back": ("_resume",),
+          "_sqrt": ("_guarded",), "_exp": ("_guarded",), "_expm1": ("_guarded",), "_sin": ("_guarded",),
+          "_cos": ("_guarded",), "_tan": ("_guarded",), "_asin": ("_guarded",), "_acos": ("_guarded",),
+          "_sinh": ("_guarded",), "_cosh": ("_guarded",), "_acosh": ("_guarded",), "_log": ("_log_of",),
+          "_log2": ("_log_of",), "_log10": ("_log_of",)}
+
+
+def helper_source(names: set[str]) -> str:
+    """The source of the named helpers (and those they call), in this module's order."""
+    wanted = set(names)
+    for n in list(wanted):
+        wanted.update(_NEEDS.get(n, ()))
+    parts = []
+    for name, fn in globals().items():
+        if name in wanted and callable(fn) and name.startswith("_") and inspect.isfunction(fn):
+            parts.append(inspect.getsource(fn).rstrip())
+    return "\n\n\n".join(parts)

@@ -1,0 +1,212 @@
+"""How each elementwise primitive reads as Python: its value and its partials, as expressions.
+
+Contract: ``value(name, args)`` and ``partial(name, i, args)`` return Python expression text over
+the argument expressions ``args`` (names or float literals) that computes, operation for
+operation, the registry's ``value`` and ``partials[i]`` on floats (``adcalc.rules``), using only
+``math`` and the helpers of ``adcalc.ops.codegen.prelude``.  They are a second writing of the
+rules, so ``tests/test_codegen_rules.py`` checks every registered elementwise primitive's
+templates against its rule, bit for bit, on special and random points.  ``helpers(text)`` names
+the prelude helpers an expression uses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from adcalc.errors import AdcalcError
+
+Args = Sequence[str]
+
+
+def _num(a: str) -> float | None:
+    """The value of a literal argument (None for a name)."""
+    try:
+        return float(a)
+    except ValueError:
+        return None
+
+
+def lit(v: float) -> str:
+    """A float as Python source (exact: repr round-trips)."""
+    if v != v:
+        return "math.nan"
+    if v in (float("inf"), float("-inf")):
+        return "math.inf" if v > 0 else "-math.inf"
+    return repr(float(v))
+
+
+def _atom(a: str) -> bool:
+    return a.isidentifier() or _num(a) is not None
+
+
+def _div(a: str, b: str) -> str:
+    c = _num(b)
+    if c is not None and c != 0.0 and c == c:
+        return f"({a} / {b})"  # a non-zero literal divisor cannot raise: the same IEEE quotient
+    if _atom(a) and _atom(b):
+        return f"({a} / {b} if {b} else _div({a}, {b}))"  # a non-zero (or nan) divisor cannot raise
+    return f"_div({a}, {b})"
+
+
+def _fast(helper: str, fast: str, safe: str) -> Callable[[Args], str]:
+    """``helper(a)``, or inline ``fast(a)`` where the condition ``safe(a)`` says the math function
+    cannot raise (the same call the helper makes, without a Python call around it)."""
+    def text(args: Args) -> str:
+        a = args[0]
+        if not _atom(a):
+            return f"{helper}({a})"
+        return f"({fast.format(a)} if {safe.format(a)} else {helper}({a}))"
+
+    return text
+
+
+def _pow_value(a: Args) -> str:
+    x, y = a
+    c = _num(y)
+    if c is not None and _atom(x) and c == int(c) and 0.0 < c <= 4.0:
+        return f"(math.pow({x}, {y}) if -1e60 < {x} < 1e60 else _pow({x}, {y}))"  # no overflow, no domain error
+    return f"_pow({x}, {y})"
+
+
+def _sq(a: str) -> str:
+    return f"({a} * {a})"
+
+
+def _unsigned(a: str) -> str:
+    return f"({a} + 0.0)"
+
+
+def _call(fn: str) -> Callable[[Args], str]:
+    return lambda a: f"{fn}({', '.join(a)})"
+
+
+def _pow_dx(a: Args) -> str:
+    x, y = a
+    c = _num(y)
+    if c is not None:
+        return "0.0" if c == 0.0 else f"({y} * _pow({_unsigned(x)}, {lit(c - 1.0)}))"
+    return f"(0.0 if {y} == 0.0 else {y} * _pow({_unsigned(x)}, {y} - 1.0))"
+
+
+def _pow_dy(a: Args) -> str:
+    x, y = a
+    return f"(0.0 if {x} == 0.0 and {y} > 0.0 else _pow({x}, {y}) * _log({x}))"
+
+
+def _hypot_d(i: int) -> Callable[[Args], str]:
+    return lambda a: f"(0.0 if {a[0]} == 0.0 and {a[1]} == 0.0 else {_div(a[i], f'_hypot({a[0]}, {a[1]})')})"
+
+
+def _extreme(largest: bool) -> Callable[[int, Args], str]:
+    return lambda i, a: f"_extreme_weight({i}, {largest}, {', '.join(a)})"
+
+
+# name → (value, (partial₀, partial₁, …)); a partial is a function of the argument texts
+_ONE, _MINUS_ONE, _ZERO = (lambda a: "1.0"), (lambda a: "-1.0"), (lambda a: "0.0")
+TABLE: dict[str, tuple[Callable[[Args], str], tuple[Callable[[Args], str], ...]]] = {
+    "add": (lambda a: f"({a[0]} + {a[1]})", (_ONE, _ONE)),
+    "sub": (lambda a: f"({a[0]} - {a[1]})", (_ONE, _MINUS_ONE)),
+    "mul": (lambda a: f"({a[0]} * {a[1]})", (lambda a: a[1], lambda a: a[0])),
+    "div": (lambda a: _div(a[0], a[1]),
+            (lambda a: _div("1.0", _unsigned(a[1])), lambda a: f"(-{_div(_div(a[0], a[1]), a[1])})")),
+    "neg": (lambda a: f"(-{a[0]})", (_MINUS_ONE,)),
+    "pow": (_pow_value, (_pow_dx, _pow_dy)),
+    "exp": (_fast("_exp", "math.exp({0})", "{0} < 709.0"), (_fast("_exp", "math.exp({0})", "{0} < 709.0"),)),
+    "expm1": (_call("_expm1"), (_call("_exp"),)),
+    "log": (_fast("_log", "math.log({0})", "{0} > 0.0"), (lambda a: _div("1.0", _unsigned(a[0])),)),
+    "log2": (_call("_log2"), (lambda a: _div("1.0", f"({_unsigned(a[0])} * {lit(0.6931471805599453)})"),)),
+    "log10": (_call("_log10"), (lambda a: _div("1.0", f"({_unsigned(a[0])} * {lit(2.302585092994046)})"),)),
+    "log1p": (_call("_log1p"), (lambda a: _div("1.0", f"(1.0 + {a[0]})"),)),
+    "sqrt": (_fast("_sqrt", "math.sqrt({0})", "{0} >= 0.0"), (lambda a: _div("0.5", _unsigned(f"_sqrt({a[0]})")),)),
+    "cbrt": (_call("math.cbrt"), (lambda a: _div("1.0", f"(3.0 * {_sq(f'math.cbrt({a[0]})')})"),)),
+    "sin": (_fast("_sin", "math.sin({0})", "{0} - {0} == 0.0"), (_fast("_cos", "math.cos({0})", "{0} - {0} == 0.0"),)),
+    "cos": (_fast("_cos", "math.cos({0})", "{0} - {0} == 0.0"),
+            (lambda a: f"(-{_fast('_sin', 'math.sin({0})', '{0} - {0} == 0.0')(a)})",)),
+    "tan": (_call("_tan"), (lambda a: f"(1.0 + {_sq(f'_tan({a[0]})')})",)),
+    "asin": (_call("_asin"), (lambda a: _div("1.0", f"_sqrt(1.0 - {_sq(a[0])})"),)),
+    "acos": (_call("_acos"), (lambda a: f"(-{_div('1.0', f'_sqrt(1.0 - {_sq(a[0])})')})",)),
+    "atan": (_call("math.atan"), (lambda a: _div("1.0", f"(1.0 + {_sq(a[0])})"),)),
+    "atan2": (_call("math.atan2"), (lambda a: _div(a[1], f"({_sq(a[1])} + {_sq(a[0])})"),
+                                    lambda a: f"(-{_div(a[0], f'({_sq(a[1])} + {_sq(a[0])})')})")),
+    "sinh": (_call("_sinh"), (_call("_cosh"),)),
+    "cosh": (_call("_cosh"), (_call("_sinh"),)),
+    "tanh": (_call("math.tanh"), (lambda a: f"(1.0 - {_sq(f'math.tanh({a[0]})')})",)),
+    "asinh": (_call("math.asinh"), (lambda a: _div("1.0", f"_sqrt({_sq(a[0])} + 1.0)"),)),
+    "acosh": (_call("_acosh"), (lambda a: _div("1.0", f"(_sqrt({a[0]} - 1.0) * _sqrt({a[0]} + 1.0))"),)),
+    "atanh": (_call("_atanh"), (lambda a: _div("1.0", f"(1.0 - {_sq(a[0])})"),)),
+    "sigmoid": (_call("_sigmoid"), (lambda a: f"(_sigmoid({a[0]}) * (1.0 - _sigmoid({a[0]})))",)),
+    "softplus": (_call("_softplus"), (_call("_sigmoid"),)),
+    "erf": (_call("math.erf"), (lambda a: f"({lit(1.1283791670955126)} * _exp(-{_sq(a[0])}))",)),
+    "erfc": (_call("math.erfc"), (lambda a: f"({lit(-1.1283791670955126)} * _exp(-{_sq(a[0])}))",)),
+    "abs": (_call("math.fabs"), (_call("_sign"),)),
+    "hypot": (_call("_hypot"), (_hypot_d(0), _hypot_d(1))),
+    "sign": (_call("_sign"), (_ZERO,)),
+    "floor": (_call("_floor"), (_ZERO,)),
+    "ceil": (_call("_ceil"), (_ZERO,)),
+    "step": (_call("_step"), (_ZERO,)),
+}
+_COMPARISONS = {"lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "==", "ne": "!="}
+for _name, _op in _COMPARISONS.items():
+    TABLE[_name] = ((lambda op: lambda a: f"(1.0 if {a[0]} {op} {a[1]} else 0.0)")(_op), (_ZERO, _ZERO))
+
+
+def _floordiv(a: Args) -> str:
+    return f"(_div({a[0]}, {a[1]}) if {a[1]} == 0.0 else {a[0]} // {a[1]})"
+
+
+def _rounding(fn: str) -> Callable[[Args], str]:
+    return lambda a: (f"(float({fn}({a[0]})) if {a[0]} - {a[0]} == 0.0 else {a[0]})" if _atom(a[0])
+                      else f"_rounded({fn}, {a[0]})")
+
+
+TABLE.update({
+    "where": (lambda a: f"({a[1]} if {a[0]} != 0.0 else {a[2]})",
+              (_ZERO, lambda a: f"(1.0 if {a[0]} != 0.0 else 0.0)", lambda a: f"(0.0 if {a[0]} != 0.0 else 1.0)")),
+    "floordiv": (_floordiv, (_ZERO, _ZERO)),
+    "mod": (lambda a: f"(math.nan if {a[1]} == 0.0 else {a[0]} % {a[1]})", (_ONE, lambda a: f"(-{_floordiv(a)})")),
+    "int": (_rounding("math.trunc"), (_ZERO,)),
+    "round": (_rounding("round"), (_ZERO,)),
+})
+EXTREMES = {"max": ("_max", _extreme(True)), "min": ("_min", _extreme(False))}
+
+
+def _missing(name: str) -> AdcalcError:
+    from adcalc.rules.registry import REGISTRY
+
+    if name in REGISTRY and not REGISTRY[name].elementwise:
+        return AdcalcError("type", f"code generation handles programs of numbers only so far, and {name} "
+                           "works on arrays", hint="run it with the interpreter (eval, grad, jvp, vjp, jacobian)")
+    return AdcalcError("type", f"code generation does not know the primitive {name!r} yet",
+                       hint="run it with the interpreter (eval, grad, jvp, …)")
+
+
+def value(name: str, args: Args) -> str:
+    """Python text computing ``name(args)`` as the registry's value rule does."""
+    if name in EXTREMES:
+        return f"{EXTREMES[name][0]}({', '.join(args)})"
+    if name not in TABLE:
+        raise _missing(name)
+    return TABLE[name][0](args)
+
+
+def partial(name: str, i: int, args: Args) -> str:
+    """Python text computing ∂name/∂(argument i) at ``args`` as the registry's rule does."""
+    if name in EXTREMES:
+        return EXTREMES[name][1](i, args)
+    if name not in TABLE:
+        raise _missing(name)
+    return TABLE[name][1][i](args)
+
+
+def constant_partial(text: str) -> float | None:
+    """The value of a partial that does not depend on the point (``"1.0"``), else None."""
+    return _num(text)
+
+
+_HELPER = re.compile(r"\b(_[a-z0-9_]+)\(")
+
+
+def helpers(text: str) -> set[str]:
+    """The prelude helpers ``text`` calls."""
+    return set(_HELPER.findall(text))

@@ -1,0 +1,95 @@
+"""Generated code's speed: µs per scalar operation of compiled gradients, against plain Python.
+
+Run by hand (never in the test suite):  python bench/codegen.py [--repeat 7]
+
+For each workload: the same program as plain Python floats (the floor), adcalc's generated
+value code (``adcalc.compile(...).value``), its generated gradient (``.grad``: one forward sweep
+with PUSH and one backward sweep with POP), its generated J·v (``.jvp``), and the interpreter's
+reverse gradient (``adcalc.grad``).  "µs/op" divides by the executed primitive operations (the
+IR's steps).  Generation time is ``adcalc.compile`` from text to callable (parse, lower, write the
+module, compile it), per 1,000 IR instructions.  Medians of ``--repeat`` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import platform
+import statistics
+import sys
+import time
+
+import adcalc
+
+
+def recurrence(k: int) -> tuple[str, dict, int, object]:
+    src = f"def rec(x, h, a):\n    for k in range({k}):\n        x = x + h*sin(x)*a\n    return x"
+
+    def plain(x: float, h: float, a: float) -> float:
+        for _ in range(k):
+            x = x + h * math.sin(x) * a
+        return x
+
+    return src, {"x": 0.5, "h": 0.01, "a": 1.3}, 4 * k, plain
+
+
+def rosenbrock(n: int) -> tuple[str, dict, int, object]:
+    """Rosenbrock over n scalar inputs, one term per line (the straight-line form)."""
+    names = [f"x{i}" for i in range(1, n + 1)]
+    lines = [f"def rosen({', '.join(names)}):", "    s = 0"]
+    for i in range(n - 1):
+        lines.append(f"    s = s + 100*({names[i + 1]} - {names[i]}^2)^2 + (1 - {names[i]})^2")
+    lines.append("    return s")
+    src = "\n".join(lines)
+    ns: dict = {"math": math}
+    body = "\n".join(f"    s = s + 100*(x[{i + 1}] - x[{i}]**2)**2 + (1 - x[{i}])**2" for i in range(n - 1))
+    exec(f"def plain(*x):\n    s = 0.0\n{body}\n    return s", ns)  # noqa: S102 - the benchmark's own text
+    return src, {nm: 0.5 + 0.001 * i for i, nm in enumerate(names)}, 8 * (n - 1), ns["plain"]
+
+
+def median(fn: object, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()  # type: ignore[operator]
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def measure(name: str, src: str, point: dict, ops: int, plain: object, repeat: int) -> str:
+    from adcalc.ops.codegen import compiled
+
+    compiled._CACHE.clear()
+    t = time.perf_counter()
+    c = adcalc.compile(src)
+    gen = time.perf_counter() - t
+    n_ir = sum(len(f.code) for f in adcalc.load(src).program.functions.values())
+    xs = [point[n] for n in c.inputs]
+    dx = [1.0] + [0.0] * (len(xs) - 1)
+    t_plain = median(lambda: plain(*xs), repeat)  # type: ignore[operator]
+    t_value = median(lambda: c.value(*xs), repeat)
+    t_grad = median(lambda: c.grad(*xs), repeat)
+    t_jvp = median(lambda: c.jvp(xs, dx), repeat)
+    loaded = adcalc.load(src)
+    t_interp = median(lambda: adcalc.grad(loaded, point), max(1, repeat // 3))
+    us = 1e6 / ops
+    return (f"{name:24s} {ops:8d} {gen * 1e3:8.1f} {gen * 1e6 / n_ir:8.1f} {t_plain * us:8.3f} {t_value * us:8.3f} "
+            f"{t_grad * us:8.3f} {t_grad / t_plain:10.1f} {t_jvp * us:8.3f} {t_interp * us:8.3f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    print(f"Python {platform.python_version()} on {platform.machine()}, adcalc {adcalc.__version__}")
+    print(f"{'workload':24s} {'ops':>8s} {'gen ms':>8s} {'ms/1k IR':>8s} {'plain':>8s} {'value':>8s} "
+          f"{'grad':>8s} {'grad/plain':>10s} {'jvp':>8s} {'interp':>8s}   (µs/op)")
+    for name, workload in [("recurrence K=1e4", recurrence(10_000)), ("recurrence K=1e5", recurrence(100_000)),
+                           ("rosenbrock n=10", rosenbrock(10)), ("rosenbrock n=100", rosenbrock(100)),
+                           ("rosenbrock n=1000", rosenbrock(1000))]:
+        print(measure(name, *workload, args.repeat))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
