@@ -92,7 +92,6 @@ def flat_position(shape: tuple[int, ...], key: tuple[int, ...]) -> int:
     return flat
 
 
-
 def _index_value(args: Sequence[object], params: tuple) -> object:
     x = args[0]
     r = x[build_key(x, params, args[1:])]
