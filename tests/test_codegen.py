@@ -348,3 +348,41 @@ def test_repl_code_shows_the_module_of_the_mode_in_force() -> None:
         want = adcalc_cmd("codegen", fn, "--mode", mode).stdout.rstrip("\n")
         assert want in shown
     assert shown.index("def _f_rev(") < shown.index("def f_jvp(")
+
+
+def _test_programs() -> list[tuple[str, str]]:
+    """Every program written in the suite's program and language tests (their string literals
+    that adcalc loads as a program of numbers with inputs)."""
+    import ast as pyast
+
+    found: dict[str, str] = {}
+    for name in ("test_programs.py", "test_python_constructs.py", "test_element_reads.py", "test_hard_points.py"):
+        path = ROOT / "tests" / name
+        if not path.exists():
+            continue
+        for node in pyast.walk(pyast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, pyast.Constant) and isinstance(node.value, str) and "\n" in node.value \
+                    and ("return" in node.value) and "[" not in node.value and len(node.value) < 2000:
+                try:
+                    loaded = D.load(node.value)
+                except AdcalcError:
+                    continue
+                if loaded.program.inputs:
+                    found.setdefault(node.value, f"{name}:{node.lineno}")
+    return [(where, src) for src, where in found.items()]
+
+
+@pytest.mark.parametrize(("where", "src"), _test_programs(), ids=lambda v: v if ":" in str(v)[:40] else "")
+def test_every_test_program_matches_the_interpreter(where: str, src: str) -> None:
+    names = list(D.load(src).program.inputs)
+    compared = 0
+    for base in (0.7, -1.3, 2.0, 0.0):
+        point = {n: base + 0.25 * k for k, n in enumerate(names)}
+        try:
+            adcalc.grad(src, point) if D.load(src).program.n_outputs == 1 else adcalc.evaluate(src, point)
+        except AdcalcError:
+            continue  # the interpreter refuses this point (a limit, a type error): nothing to compare
+        assert compare(src, point) == [], (where, point)
+        compared += 1
+    if not compared:
+        pytest.skip("the interpreter refuses every point tried (an error test's program)")
