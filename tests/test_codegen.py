@@ -214,6 +214,13 @@ def test_module_runs_without_adcalc_passes_ruff_and_is_deterministic(tmp_path: P
     assert ruff.returncode == 0, ruff.stdout
 
 
+def test_check_of_a_source_without_inputs_needs_no_point() -> None:
+    r = adcalc_cmd("codegen", "2 + 3", "--check")
+    assert r.returncode == 0 and r.stdout.rstrip().endswith("agrees with the interpreter at this point"), r.stderr
+    ns = load_module(r.stdout)
+    assert ns["f"]() == 5.0 and ns["f_grad"]() == (5.0, ())
+
+
 def test_inputs_order_and_def_names(tmp_path: Path) -> None:
     r = adcalc_cmd("codegen", "def rosenbrock(x, y):\n    return 100*(y - x^2)^2 + (1 - x)^2",
                    "--inputs", "y,x", "--check", "--at", "x=-1.2,y=1")

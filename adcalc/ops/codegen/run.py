@@ -90,8 +90,9 @@ def codegen(source: object, mode: str, inputs: str | None, output: str | None, c
     text = generate(loaded.program, mode, order, label="adcalc codegen")  # type: ignore[attr-defined]
     note = ""
     if check_it:
-        if not point:
-            raise AdcalcError("usage", "--check needs the point to check at", hint="add --at x=…")
+        if not point and loaded.program.inputs:  # type: ignore[attr-defined]
+            raise AdcalcError("usage", "--check needs the point to check at",
+                              hint="add --at " + ",".join(f"{n}=…" for n in loaded.program.inputs))  # type: ignore
         diffs = check(loaded, text, point, mode)
         if diffs:
             raise AdcalcError("check", "the generated code differs from the interpreter: " + "; ".join(diffs),
