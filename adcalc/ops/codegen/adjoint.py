@@ -17,7 +17,7 @@ from adcalc.language import ir
 from adcalc.ops.codegen import exits as ex
 from adcalc.ops.codegen import structure as st
 from adcalc.ops.codegen import templates as T
-from adcalc.ops.codegen.analysis import assignments, needed, used_once
+from adcalc.ops.codegen.analysis import assignments, needed, used_once, useful
 from adcalc.ops.codegen.forward import (
     Writer,
     active_names,
@@ -38,10 +38,10 @@ class _Adjoint:
         self.fn, self.funcs, self.src = fn, funcs, src
         self.names = Names(fn, {"S"})
         self.names.fn_label = "the program" if fn.name == "<main>" else f"function {fn.name}"
-        self.active = active_names(fn)
+        self.active = active_names(fn) & useful(fn)
         count, in_loop = assignments(fn)
         self.single = {n for n, c in count.items() if c == 1 and n not in in_loop}
-        self.restore = {n for n in needed(fn) if n not in self.single}
+        self.restore = {n for n in needed(fn, self.active) if n not in self.single}
         self.once = used_once(fn) - set(fn.params)
         # Copies (y = x) make two names denote one node, whose adjoint is one sum in the
         # interpreter: such names keep their adjoint in a shared cell (a one-element list),

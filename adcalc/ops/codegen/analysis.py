@@ -36,17 +36,45 @@ def assignments(fn: ir.Function) -> tuple[dict[str, int], set[str]]:
     return count, in_loop
 
 
-def needed(fn: ir.Function) -> set[str]:
-    """Names whose value a partial reads (the backward sweep needs them)."""
+def useful(fn: ir.Function) -> set[str]:
+    """Names whose value can reach what the function returns (a condition's temporaries cannot:
+    their tangents and adjoints are always zero, so no code is written for them)."""
+    out = {v.name for ins in fn.code if isinstance(ins, ir.Return) for v in ins.values if isinstance(v, ir.Var)}
+    changed = True
+    while changed:
+        changed = False
+        for ins in fn.code:
+            if isinstance(ins, ir.Eqn):
+                outs, args = (ins.out,), ins.args
+            elif isinstance(ins, ir.Move):
+                outs, args = (ins.name,), (ins.value,)
+            elif isinstance(ins, ir.CallFn):
+                outs, args = ins.outs, ins.args
+            else:
+                continue
+            if any(o in out for o in outs):
+                for a in args:
+                    if isinstance(a, ir.Var) and a.name not in out:
+                        out.add(a.name)
+                        changed = True
+    return out
+
+
+def needed(fn: ir.Function, active: set[str]) -> set[str]:
+    """Names whose value a partial the adjoint program computes reads (the backward sweep needs
+    them): the partials of input-dependent steps with respect to input-dependent arguments."""
     need: set[str] = set()
     for ins in fn.code:
-        if isinstance(ins, ir.Eqn):
+        if isinstance(ins, ir.Eqn) and ins.out in active:
             args = [a.name if isinstance(a, ir.Var) else T.lit(a.value) for a in ins.args]
-            for i in range(len(args)):
+            for i, arg in enumerate(ins.args):
+                if not (isinstance(arg, ir.Var) and arg.name in active):
+                    continue
                 text = T.partial(ins.prim, i, args)
-                for a in ins.args:
-                    if isinstance(a, ir.Var) and T.constant_partial(text) is None and a.name in _words(text):
-                        need.add(a.name)
+                if T.constant_partial(text) is not None:
+                    continue
+                words = _words(text)
+                need.update(a.name for a in ins.args if isinstance(a, ir.Var) and a.name in words)
     return need
 
 

@@ -265,7 +265,9 @@ def jvp_function(fn: ir.Function, pyname: str, funcs: dict[str, tuple[str, ir.Fu
     """``def pyname(params, tangents)`` → ``(value, tangent)`` (see the module docstring)."""
     names = Names(fn)
     names.fn_label = "the program" if fn.name == "<main>" else f"function {fn.name}"
-    active = active_names(fn)
+    from adcalc.ops.codegen.analysis import useful
+
+    active = active_names(fn) & useful(fn)
     w = Writer()
 
     def tangent_of(a: ir.Atom) -> str | None:

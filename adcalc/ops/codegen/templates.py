@@ -19,8 +19,13 @@ from adcalc.errors import AdcalcError
 Args = Sequence[str]
 
 
+_SPECIAL = {"math.nan": float("nan"), "math.inf": float("inf"), "-math.inf": float("-inf")}
+
+
 def _num(a: str) -> float | None:
-    """The value of a literal argument (None for a name)."""
+    """The value of a literal argument (None for a name or an expression)."""
+    if a in _SPECIAL:
+        return _SPECIAL[a]
     try:
         return float(a)
     except ValueError:
@@ -64,7 +69,7 @@ def _fast(helper: str, fast: str, safe: str) -> Callable[[Args], str]:
 def _pow_value(a: Args) -> str:
     x, y = a
     c = _num(y)
-    if c is not None and _atom(x) and c == int(c) and 0.0 < c <= 4.0:
+    if c is not None and _atom(x) and 0.0 < c <= 4.0 and c == int(c):
         return f"(math.pow({x}, {y}) if -1e60 < {x} < 1e60 else _pow({x}, {y}))"  # no overflow, no domain error
     return f"_pow({x}, {y})"
 
@@ -191,12 +196,24 @@ def value(name: str, args: Args) -> str:
 
 
 def partial(name: str, i: int, args: Args) -> str:
-    """Python text computing ∂name/∂(argument i) at ``args`` as the registry's rule does."""
+    """Python text computing ∂name/∂(argument i) at ``args`` as the registry's rule does; a
+    partial that reads only literal arguments is that number (``x / 2``: ∂/∂x is ``0.5``)."""
     if name in EXTREMES:
-        return EXTREMES[name][1](i, args)
-    if name not in TABLE:
+        text = EXTREMES[name][1](i, args)
+    elif name not in TABLE:
         raise _missing(name)
-    return TABLE[name][1][i](args)
+    else:
+        text = TABLE[name][1][i](args)
+    if _num(text) is None and not (_WORD.findall(text) and set(_WORD.findall(text)) & {a for a in args if
+                                                                                       a.isidentifier()}):
+        from adcalc.rules.registry import REGISTRY
+
+        # The template reads no variable argument, and it equals the rule everywhere
+        # (tests/test_codegen_rules.py), so the rule at these literals is its value.
+        value = REGISTRY[name].partials[i](*[_num(a) if _num(a) is not None else 1.0 for a in args])
+        if type(value) is float:
+            return lit(value)
+    return text
 
 
 def constant_partial(text: str) -> float | None:
@@ -205,6 +222,7 @@ def constant_partial(text: str) -> float | None:
 
 
 _HELPER = re.compile(r"\b(_[a-z0-9_]+)\(")
+_WORD = re.compile(r"(?<![.\w])[A-Za-z_][A-Za-z0-9_]*")
 
 
 def helpers(text: str) -> set[str]:
