@@ -109,6 +109,26 @@ def test_control_flow_calls_and_recursion(point: dict[str, float]) -> None:
     assert compare(CONTROL, point) == []
 
 
+LOOP_VARIABLE_REASSIGNED = """
+def g(a, b):
+    return a * b + sin(b)
+def f(x, y):
+    for i1 in range(3):
+        y *= (i1 + x) * i1 + 1
+        i1 = g(x, y)
+        y = y + i1 * 0.1
+    return y * x
+"""
+
+
+@pytest.mark.parametrize("point", [{"x": 0.7, "y": 0.3}, {"x": 1.5, "y": -0.5}])
+def test_a_loop_variable_given_an_input_dependent_value(point: dict[str, float]) -> None:
+    """Each iteration's counter is a new constant: its tangent is 0 and no cotangent reaches it
+    (found by a hostile sweep: the tangent was read before it was set, and the adjoint of the
+    previous iteration's value leaked into the counter's)."""
+    assert compare(LOOP_VARIABLE_REASSIGNED, point) == []
+
+
 def test_vector_output_and_where_like_zero_rule() -> None:
     # sqrt'(0) = inf times a zero cotangent or a zero tangent: nothing flows, as in the interpreter
     src = "[sqrt(x) * 0 + y, max(x, y), hypot(x, y)]"

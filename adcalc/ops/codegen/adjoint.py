@@ -294,7 +294,7 @@ class _Adjoint:
             leaves = any(isinstance(x, ex.LoopExit) for x in item.body)
             if item.kind == "for":
                 var = item.item.next.var
-                pre = [_Assign(var)] if var in self.restore or var in self.celled else []
+                pre = [_Assign(var)] if var in self.restore or var in self.celled or var in self.active else []
                 if leaves:
                     fw.line(f"{counter} = 0")
                     pre.insert(0, _Count(counter))
@@ -347,6 +347,8 @@ class _Adjoint:
                 fw.line(f"_push({self.cell(item.var)})")
                 fw.line(f"{self.cell(item.var)} = [0.0]")
                 undo.insert(0, f"{self.cell(item.var)} = _pop()")
+            elif item.var in self.active:  # the counter is a new node no cotangent reaches: drop what came
+                undo.insert(0, f"{self.names.adjoint(item.var)} = 0.0")
             self.pending.append(undo)
 
     def write(self, pyname: str) -> tuple[str, set[str]]:

@@ -173,6 +173,8 @@ def statements(w: Writer, seq: st.Seq, names: Names, stmt: Callable[[object], No
         elif isinstance(item, st.For):
             w.line(for_header(names, item), where(item.init, src))
             w.depth += 1
+            if item.next.var in getattr(names, "with_tangent", ()):  # the counter is a new, constant value
+                w.line(f"{names.tangent(item.next.var)} = 0.0")
             statements(w, item.body, names, stmt, ret, src)
             w.depth -= 1
         elif isinstance(item, st.While):
@@ -268,6 +270,7 @@ def jvp_function(fn: ir.Function, pyname: str, funcs: dict[str, tuple[str, ir.Fu
     from adcalc.ops.codegen.analysis import useful
 
     active = active_names(fn) & useful(fn)
+    names.with_tangent = active
     w = Writer()
 
     def tangent_of(a: ir.Atom) -> str | None:
