@@ -172,7 +172,7 @@ def _expr(depth: int, names: tuple[str, ...] = ("x", "y", "s", "i")) -> st.Searc
 @st.composite
 def programs(draw: st.DrawFn) -> str:
     e = _expr(2)
-    exit_stmt = draw(st.sampled_from(["break", "continue", "return s", "s = s * 0.5"]))
+    exit_stmt = draw(st.sampled_from(["break", "continue", "return s", "s = s * 0.5", "i = s + x"]))
     return "\n".join([
         "def h(a, b):",
         f"    return {draw(_expr(2, ('a', 'b')))}",
