@@ -413,3 +413,77 @@ def test_every_test_program_matches_the_interpreter(where: str, src: str) -> Non
         compared += 1
     if not compared:
         pytest.skip("the interpreter refuses every point tried (an error test's program)")
+
+
+# ---- what a hostile sweep found (each failed before its fix) ------------------------------------------
+
+SWEEP = {
+    "a called function overwrites its parameter": (
+        "def g(a):\n    a = 1\n    return a\ndef f(x):\n    return g(x) + x*x", {"x": 3.0}),
+    "a helper updates its parameter in place": (
+        "def step(x, h):\n    x = x + h*sin(x)\n    return x\ndef f(x, h):\n    y = step(x, h)\n    return y*x",
+        {"x": 1.2, "h": 0.5}),
+    "an infinite constant partial": ("x + y/0", {"x": 1.0, "y": 1.0}),
+    "inputs named nan and inf": ("nan*x + inf*2 + sin(inf)*inf", {"nan": 2.0, "x": 3.0, "inf": 0.5}),
+    "inputs named like the entry points": ("ybar*2 + f_vjp*it + value", {"ybar": 1.5, "f_vjp": 2.0, "it": 3.0,
+                                                                        "value": 0.5}),
+    "a loop whose body is an if that continues": ("def f(x):\n    s = x\n    for i in range(3):\n        if x > 2:\n"
+                                                  "            continue\n    return s * x", {"x": 3.0}),
+}
+
+
+@pytest.mark.parametrize("case", list(SWEEP))
+def test_sweep_findings_match_the_interpreter(case: str) -> None:
+    src, point = SWEEP[case]
+    assert compare(src, point) == []
+    r = adcalc_cmd("codegen", src, "--check", "--at", ",".join(f"{k}={v}" for k, v in point.items()))
+    assert r.returncode == 0, r.stderr
+
+
+def test_every_module_passes_pyflakes_and_pycodestyle_errors(tmp_path: Path) -> None:
+    """ruff's classic default rules (E4, E7, E9, F) on the module of every scalar sample and of the
+    control-flow programs: no unused import, no unused variable, nothing undefined."""
+    sources = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "samples").glob("*.ad"))
+               if "[" not in p.read_text(encoding="utf-8").split("# @at")[-1].split("\n")[0]]
+    sources += [CONTROL, LOOP_VARIABLE_REASSIGNED, *(src for src, _ in SWEEP.values())]
+    for k, src in enumerate(sources):
+        try:
+            text = generate(D.load(src).program)
+        except AdcalcError:
+            continue  # an array sample
+        (tmp_path / f"m{k}.py").write_text(text, encoding="utf-8")
+    ruff = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated", "--select",
+                           "E4,E7,E9,F", str(tmp_path)], capture_output=True, text=True)
+    assert ruff.returncode == 0, ruff.stdout
+
+
+def test_output_paths_that_would_lose_something_are_refused(tmp_path: Path) -> None:
+    prog = tmp_path / "prog.ad"
+    prog.write_text("return x*2\n", encoding="utf-8")
+    r = adcalc_cmd("codegen", str(prog), "-o", str(prog))
+    assert r.returncode == 1 and "is the program file itself" in " ".join(r.stderr.split())
+    assert prog.read_text(encoding="utf-8") == "return x*2\n"
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    r = adcalc_cmd("codegen", "x*2", "-o", str(fifo))  # would block forever waiting for a reader
+    assert r.returncode == 1 and "not a regular file" in " ".join(r.stderr.split())
+    r = adcalc_cmd("codegen", "x*2", "-o", str(tmp_path / "bad\x1b[31m.py"))
+    assert r.returncode == 0 and "\x1b" not in r.stdout and "\\x1b" in r.stdout
+
+
+def test_python_limits_are_clear_errors() -> None:
+    loops = "".join("    " * k + f"for i{k} in range(1):\n" for k in range(1, 23))
+    src = "def f(x):\n    s = x\n" + loops + "    " * 23 + "s = s + x\n    return s"
+    r = adcalc_cmd("codegen", src)
+    assert r.returncode == 1 and "deeper than Python allows" in " ".join(r.stderr.split())
+    assert "Traceback" not in r.stderr
+    deep = "def f(n, x):\n    if n <= 0:\n        return x\n    return f(n - 1, x) * 1.0"
+    with pytest.raises(AdcalcError) as info:
+        adcalc.compile(deep).grad(5000.0, 1.0)
+    assert info.value.kind == "limit"
+
+
+def test_code_in_the_repl_ignores_functions_f_does_not_call() -> None:
+    r = subprocess.run([sys.executable, "-m", "adcalc", "repl"], input="h(x) = sum(x)\nf(x, y) = x*y\ncode f\n",
+                       capture_output=True, text=True, timeout=120)
+    assert "def f(x, y):" in r.stdout and "error" not in r.stdout + r.stderr

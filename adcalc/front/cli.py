@@ -138,7 +138,7 @@ def _value(option: Option, given: Any) -> Any:
 
 def call_of(command: Command, args: argparse.Namespace, text: str) -> Call:
     """The runner's values, parsed from the command line in the order of the command's options."""
-    values: dict[str, Any] = {"source": text}
+    values: dict[str, Any] = {"source": text, "path": getattr(args, "source", None)}
     for option in command.options:
         if option.field is not None and option.kind != "source":
             values[option.field] = _value(option, getattr(args, option.dest))

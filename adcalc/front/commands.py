@@ -96,6 +96,7 @@ class Call(NamedTuple):
     inputs: str | None = None  # codegen: the inputs' order, "x,y"
     output: str | None = None  # codegen: the file to write
     check: bool = False  # codegen: compare the generated code with the interpreter
+    path: str | None = None  # the program file SOURCE named, if it named one
 
 
 class Command(NamedTuple):
@@ -274,7 +275,7 @@ def _codegen(c: Call) -> str:
     """The derivative code as a Python module: printed, or written to ``-o FILE``."""
     from adcalc.ops.codegen.run import codegen
 
-    return codegen(c.source, c.mode or "both", c.inputs, c.output, c.check, c.point)
+    return codegen(c.source, c.mode or "both", c.inputs, c.output, c.check, c.point, c.path)
 
 
 def _repl(args: object) -> int:

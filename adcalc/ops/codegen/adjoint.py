@@ -13,11 +13,13 @@ the program's functions run their own generators, so recursion needs nothing mor
 
 from __future__ import annotations
 
+import re
+
 from adcalc.language import ir
 from adcalc.ops.codegen import exits as ex
 from adcalc.ops.codegen import structure as st
 from adcalc.ops.codegen import templates as T
-from adcalc.ops.codegen.analysis import assignments, needed, used_once, useful
+from adcalc.ops.codegen.analysis import assignments, live, needed, prune, used_once, useful
 from adcalc.ops.codegen.forward import (
     Writer,
     active_names,
@@ -30,13 +32,13 @@ from adcalc.ops.codegen.forward import (
     unpack,
     where,
 )
-from adcalc.ops.codegen.names import Names
+from adcalc.ops.codegen.names import Names, module_names
 
 
 class _Adjoint:
     def __init__(self, fn: ir.Function, funcs: dict, src: list[str]):
         self.fn, self.funcs, self.src = fn, funcs, src
-        self.names = Names(fn, {"S"})
+        self.names = Names(fn, module_names(funcs))
         self.names.fn_label = "the program" if fn.name == "<main>" else f"function {fn.name}"
         self.active = active_names(fn) & useful(fn)
         count, in_loop = assignments(fn)
@@ -46,14 +48,17 @@ class _Adjoint:
         # Copies (y = x) make two names denote one node, whose adjoint is one sum in the
         # interpreter: such names keep their adjoint in a shared cell (a one-element list),
         # created where a node is made, shared by a copy, and restored on the way back.
+        kept = live(fn)
         self.celled = {n for ins in fn.code if isinstance(ins, ir.Move) and isinstance(ins.value, ir.Var)
-                       and ins.value.name in self.active for n in (ins.name, ins.value.name)}
+                       and ins.name in kept and ins.value.name in self.active for n in (ins.name, ins.value.name)}
         # a call's arguments and results too: the callee's adjoints come back into the cells
         self.celled |= {n for ins in fn.code if isinstance(ins, ir.CallFn)
                         for n in (*ins.outs, *(a.name for a in ins.args if isinstance(a, ir.Var)))
                         if n in self.active}
+        # a parameter the function assigns again: its first node's adjoint starts from the caller's
+        self.celled |= {p for p in fn.params if p not in self.single and p in self.active}
         self.once -= self.celled
-        self.body, self.flags = ex.complete(st.structure(fn))
+        self.body, self.flags = ex.complete(prune(st.structure(fn), kept))
         self.fw, self.bw = Writer(), Writer()
         self.bw.depth = 0
         self.calls = 0
@@ -386,6 +391,7 @@ class _Adjoint:
         for f in self.flags:  # a flag nothing tests is left out
             if not any(f in t and not t.strip().startswith(f"{f} = ") for t in lines):
                 lines = [t for t in lines if not t.strip().startswith(f"{f} = ")]
+        lines = _drop_unread_adjoints(lines)
         if not any("_push(" in t for t in lines):
             lines = [t for t in lines if t.strip() not in ("S = []", "_push, _pop = S.append, S.pop")]
         fw.lines = lines
@@ -393,6 +399,26 @@ class _Adjoint:
         if self.calls:
             helpers |= {"_resume", "_call_back"}
         return f"def _{pyname}_rev({', '.join(params)}):\n{fw.text()}", helpers
+
+
+_ASSIGNED = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*_bar) = ")
+_WORDS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _drop_unread_adjoints(lines: list[str]) -> list[str]:
+    """Leave out ``v_bar = …`` where nothing reads ``v_bar`` (a value whose step has no partial
+    to pass it on, as ``v1 = y * 0``): the same numbers, and no unused variable in the module."""
+    count: dict[str, int] = {}
+    for line in lines:
+        for w in _WORDS.findall(line.split("  #")[0]):
+            count[w] = count.get(w, 0) + 1
+    out = []
+    for line in lines:
+        m = _ASSIGNED.match(line)
+        if m and count.get(m.group(1)) == 1:
+            continue
+        out.append(line)
+    return out
 
 
 _Push = type("_Push", (tuple,), {"value": property(lambda s: s[0]), "__new__": lambda c, v: tuple.__new__(c, (v,))})

@@ -40,10 +40,33 @@ def useful(fn: ir.Function) -> set[str]:
     """Names whose value can reach what the function returns (a condition's temporaries cannot:
     their tangents and adjoints are always zero, so no code is written for them)."""
     out = {v.name for ins in fn.code if isinstance(ins, ir.Return) for v in ins.values if isinstance(v, ir.Var)}
+    return _backwards(fn, out)
+
+
+def live(fn: ir.Function) -> set[str]:
+    """Names whose value the function's result or its control flow reads (returns, conditions,
+    range bounds, calls' arguments), directly or through other steps: a step that writes only
+    other names is dead code, and generated code leaves it out (the same result)."""
+    out: set[str] = set()
+    for ins in fn.code:
+        reads: tuple = ()
+        if isinstance(ins, ir.Return):
+            reads = ins.values
+        elif isinstance(ins, ir.Cmp):
+            reads = (ins.a, ins.b)
+        elif isinstance(ins, ir.ForInit):
+            reads = (ins.start, ins.stop, ins.step)
+        elif isinstance(ins, ir.CallFn):
+            reads = ins.args
+        out.update(a.name for a in reads if isinstance(a, ir.Var))
+    return _backwards(fn, out)
+
+
+def _backwards(fn: ir.Function, out: set[str]) -> set[str]:
     changed = True
     while changed:
         changed = False
-        for ins in fn.code:
+        for ins in reversed(fn.code):
             if isinstance(ins, ir.Eqn):
                 outs, args = (ins.out,), ins.args
             elif isinstance(ins, ir.Move):
@@ -57,6 +80,26 @@ def useful(fn: ir.Function) -> set[str]:
                     if isinstance(a, ir.Var) and a.name not in out:
                         out.add(a.name)
                         changed = True
+    return out
+
+
+def prune(seq: list, keep: set[str]) -> list:
+    """``seq`` (``structure``'s statements) without the steps that write only names not in ``keep``."""
+    from adcalc.ops.codegen import structure as st
+
+    out = []
+    for item in seq:
+        if isinstance(item, st.Stmt) and isinstance(item.ins, (ir.Eqn, ir.Move)):
+            name = item.ins.out if isinstance(item.ins, ir.Eqn) else item.ins.name
+            if name not in keep:
+                continue
+        elif isinstance(item, st.If):
+            item = st.If(item.test, item.when, prune(item.then, keep), prune(item.orelse, keep))
+        elif isinstance(item, st.For):
+            item = st.For(item.init, item.next, prune(item.body, keep))
+        elif isinstance(item, st.While):
+            item = st.While(item.head, prune(item.body, keep))
+        out.append(item)
     return out
 
 

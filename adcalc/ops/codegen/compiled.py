@@ -21,6 +21,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 
 from adcalc.errors import AdcalcError
+from adcalc.ops.codegen.run import run_generated
 
 _CACHE: OrderedDict[tuple, CompiledFunction] = OrderedDict()
 _LOCK = threading.Lock()
@@ -50,7 +51,7 @@ class CompiledFunction:
         return [_number(v, f"{what}: the value of '{name}'") for name, v in zip(self.inputs, x)]
 
     def value(self, *x: float) -> float | list[float]:
-        return self._f(*self._args(x, "value"))  # type: ignore[no-any-return]
+        return run_generated(self._f, *self._args(x, "value"))  # type: ignore[return-value]
 
     def grad(self, *x: float) -> tuple[float, ...]:
         return self.value_and_grad(*x)[1]
@@ -59,19 +60,26 @@ class CompiledFunction:
         if self._grad is None:
             raise AdcalcError("type", "grad needs a scalar output, and this source has several",
                               hint="use vjp with one weight per output")
-        return self._grad(*self._args(x, "grad"))  # type: ignore[no-any-return]
+        return run_generated(self._grad, *self._args(x, "grad"))  # type: ignore[return-value]
 
     def jvp(self, x: Sequence[float], dx: Sequence[float]) -> tuple[object, object]:
-        return self._jvp(*self._args(x, "jvp"), *self._args(dx, "jvp's direction"))  # type: ignore[no-any-return]
+        return run_generated(self._jvp, *self._args(_sequence(x, "jvp's x"), "jvp"),  # type: ignore[return-value]
+                             *self._args(_sequence(dx, "jvp's direction"), "jvp's direction"))
 
     def vjp(self, x: Sequence[float], ybar: float | Sequence[float]) -> tuple[object, tuple[float, ...]]:
-        xs = self._args(x, "vjp")
+        xs = self._args(_sequence(x, "vjp's x"), "vjp")
         n = self._ns["N_OUTPUTS"]
         weights = list(ybar) if isinstance(ybar, (list, tuple)) else [ybar]
         if len(weights) != n or (not self._scalar and not isinstance(ybar, (list, tuple))):
             raise AdcalcError("usage", f"vjp's cotangent needs {n} weight{'s' if n != 1 else ''}, one per output")
         ws = [_number(w, "vjp's cotangent") for w in weights]
-        return self._vjp(*xs, ws[0] if self._scalar else ws)  # type: ignore[no-any-return]
+        return run_generated(self._vjp, *xs, ws[0] if self._scalar else ws)  # type: ignore[return-value]
+
+
+def _sequence(v: object, what: str) -> Sequence[object]:
+    if isinstance(v, (list, tuple)) or (hasattr(v, "shape") and hasattr(v, "tolist")):
+        return list(v)  # type: ignore[call-overload]
+    raise AdcalcError("type", f"{what} must be a list of numbers, one per input, got {type(v).__name__}")
 
 
 def _number(v: object, what: str) -> float:
@@ -91,8 +99,9 @@ def compile(source: str, inputs: Sequence[str] | None = None) -> CompiledFunctio
 
     if not isinstance(source, str):
         raise AdcalcError("type", f"source must be a string of adcalc text, got {type(source).__name__}")
-    if inputs is not None and (isinstance(inputs, str) or not all(isinstance(n, str) for n in inputs)):
-        raise AdcalcError("type", "inputs must be a list of names, like ['x', 'y']")
+    if inputs is not None and (not isinstance(inputs, (list, tuple)) or not all(isinstance(n, str) for n in inputs)):
+        raise AdcalcError("type", "inputs must be a list of names, like ['x', 'y'] (a list or tuple: its order is "
+                          "the order of the positional arguments)")
     key = (source, tuple(inputs) if inputs is not None else None)
     with _LOCK:
         hit = _CACHE.get(key)

@@ -19,7 +19,8 @@ from collections.abc import Callable
 from adcalc.language import ir
 from adcalc.ops.codegen import structure as st
 from adcalc.ops.codegen import templates as T
-from adcalc.ops.codegen.names import Names
+from adcalc.ops.codegen.analysis import live, prune
+from adcalc.ops.codegen.names import Names, module_names
 
 
 class Writer:
@@ -42,7 +43,37 @@ class Writer:
         self.lines.append(pad + text + (f"  # {note}" if note else ""))
 
     def text(self) -> str:
-        return "\n".join(self.lines)
+        return "\n".join(fill_empty_blocks(self.lines))
+
+
+_ASSIGNED = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*) = ")
+_WORDS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def drop_unread(lines: list[str], candidates: set[str]) -> list[str]:
+    """Leave out ``v = …`` for a ``v`` among ``candidates`` (tangents, adjoints) that no other line
+    reads: the same numbers, and no unused variable in the module."""
+    count: dict[str, int] = {}
+    for line in lines:
+        for w in _WORDS.findall(line.split("  #")[0]):
+            count[w] = count.get(w, 0) + 1
+    return [line for line in lines
+            if not ((m := _ASSIGNED.match(line)) and m.group(1) in candidates and count.get(m.group(1)) == 1)]
+
+
+def fill_empty_blocks(lines: list[str]) -> list[str]:
+    """``pass`` in every block whose body came out empty (or comments only)."""
+    out: list[str] = []
+    for k, line in enumerate(lines):
+        out.append(line)
+        body = line.split("  #")[0].rstrip()
+        if not body.endswith(":") or body.lstrip().startswith("#"):
+            continue
+        indent = len(line) - len(line.lstrip())
+        nxt = next((t for t in lines[k + 1:] if t.strip() and not t.lstrip().startswith("#")), None)
+        if nxt is None or len(nxt) - len(nxt.lstrip()) <= indent:
+            out.append(" " * (indent + 4) + "pass")
+    return out
 
 
 _PARENS = re.compile(r"[()]")
@@ -127,7 +158,12 @@ def active_names(fn: ir.Function, params_active: bool = True) -> set[str]:
     return active
 
 
+_NEGATED = {"==": "!=", "!=": "=="}  # exact even with nan (not for < <= > >=: nan compares false)
+
+
 def compare_text(names: Names, cmp: ir.Cmp, holds: bool) -> str:
+    if not holds and cmp.op in _NEGATED:
+        return f"{atom(names, cmp.a)} {_NEGATED[cmp.op]} {atom(names, cmp.b)}"
     text = f"{atom(names, cmp.a)} {cmp.op} {atom(names, cmp.b)}"
     return text if holds else f"not ({text})"
 
@@ -152,13 +188,21 @@ def for_header(names: Names, item: st.For, via: str | None = None) -> str:
 def statements(w: Writer, seq: st.Seq, names: Names, stmt: Callable[[object], None],
                ret: Callable[[st.Return], None], src: list[str]) -> None:
     """Write ``seq`` with the program's control flow; ``stmt`` writes one step, ``ret`` a return."""
-    if not seq:
+    start = len(w.lines)
+    _statements(w, seq, names, stmt, ret, src)
+    if all(line.lstrip().startswith("#") for line in w.lines[start:]):
         w.line("pass")
+
+
+def _statements(w: Writer, seq: st.Seq, names: Names, stmt: Callable[[object], None],
+                ret: Callable[[st.Return], None], src: list[str]) -> None:
     for item in seq:
         if isinstance(item, st.Stmt):
             stmt(item.ins)
         elif isinstance(item, st.If):
             then, orelse, holds = item.then, item.orelse, item.when
+            if not then and not orelse:
+                continue  # a test with nothing to do either way (a loop's `if …: continue` at its end)
             if not then:
                 then, orelse, holds = orelse, then, not holds
             w.line(f"if {compare_text(names, item.test, holds)}:", where(item.test, src))
@@ -219,7 +263,7 @@ def primal_function(fn: ir.Function, pyname: str, funcs: dict[str, tuple[str, ir
                     src: list[str]) -> tuple[str, set[str]]:
     """``def pyname(params)``: the value (see the module docstring).  ``funcs``: IR name →
     (Python name, function) of every function of the program."""
-    names = Names(fn)
+    names = Names(fn, module_names(funcs))
     names.fn_label = "the program" if fn.name == "<main>" else f"function {fn.name}"
     w = Writer()
 
@@ -238,7 +282,7 @@ def primal_function(fn: ir.Function, pyname: str, funcs: dict[str, tuple[str, ir
     def ret(item: st.Return) -> None:
         w.line(f"return {returned([atom(names, v) for v in item.ins.values], fn.vector)}", where(item.ins, src))
 
-    statements(w, st.structure(fn), names, stmt, ret, src)
+    statements(w, prune(st.structure(fn), live(fn)), names, stmt, ret, src)
     params = ", ".join(names[p] for p in fn.params)
     return f"def {pyname}({params}):\n{w.text()}", w.helpers
 
@@ -253,6 +297,8 @@ def tangent_term(partial: str, dt: str, w: Writer, scratch: list[int]) -> str | 
             return dt
         if c == -1.0:
             return f"-{dt}"
+        if c - c != 0.0:  # an infinite or nan partial: a zero tangent still contributes nothing
+            return f"({T.lit(c)} * {dt} if {dt} else 0.0)"
         return f"{T.lit(c)} * {dt}"
     p = partial
     if not (p.isidentifier()):
@@ -265,7 +311,7 @@ def tangent_term(partial: str, dt: str, w: Writer, scratch: list[int]) -> str | 
 def jvp_function(fn: ir.Function, pyname: str, funcs: dict[str, tuple[str, ir.Function]],
                  src: list[str]) -> tuple[str, set[str]]:
     """``def pyname(params, tangents)`` → ``(value, tangent)`` (see the module docstring)."""
-    names = Names(fn)
+    names = Names(fn, module_names(funcs))
     names.fn_label = "the program" if fn.name == "<main>" else f"function {fn.name}"
     from adcalc.ops.codegen.analysis import useful
 
@@ -315,6 +361,7 @@ def jvp_function(fn: ir.Function, pyname: str, funcs: dict[str, tuple[str, ir.Fu
         w.line(f"return {returned([atom(names, v) for v in values], fn.vector)}, "
                f"{returned([tangent_of(v) or '0.0' for v in values], fn.vector)}", where(item.ins, src))
 
-    statements(w, st.structure(fn), names, stmt, ret, src)
+    statements(w, prune(st.structure(fn), live(fn)), names, stmt, ret, src)
+    w.lines = drop_unread(w.lines, set(names.tangents.values()) - {names.tangent(p) for p in fn.params})
     params = [names[p] for p in fn.params] + [names.tangent(p) for p in fn.params]
     return f"def {pyname}_jvp({', '.join(params)}):\n{w.text()}", w.helpers

@@ -18,7 +18,7 @@ from adcalc.errors import AdcalcError
 from adcalc.language import ir
 from adcalc.ops.codegen.adjoint import adjoint_function
 from adcalc.ops.codegen.forward import jvp_function, primal_function, printable
-from adcalc.ops.codegen.names import Names
+from adcalc.ops.codegen.names import Names, module_names
 from adcalc.ops.codegen.prelude import helper_source
 
 MODES = ("forward", "reverse", "both")
@@ -61,6 +61,19 @@ def _function_names(program: ir.Program) -> dict[str, tuple[str, ir.Function]]:
     return out
 
 
+def _called_from(program: ir.Program) -> set[str]:
+    """The functions the main function calls, directly or not (itself included)."""
+    seen = {program.main.name}
+    todo = [program.main]
+    while todo:
+        fn = todo.pop()
+        for ins in fn.code:
+            if isinstance(ins, ir.CallFn) and ins.func not in seen:
+                seen.add(ins.func)
+                todo.append(program.functions[ins.func])
+    return seen
+
+
 def _ordered(main: ir.Function, inputs: list[str] | None) -> ir.Function:
     if inputs is None:
         return main
@@ -90,9 +103,12 @@ def generate(program: ir.Program, mode: str = "both", inputs: list[str] | None =
     mname = funcs[program.main.name][0]
     funcs[program.main.name] = (mname, main_ir)
     src = program.source.split("\n")
+    reachable = _called_from(program)
     parts: list[str] = []
     helpers: set[str] = set()
-    for _name, (pyname, fn) in funcs.items():
+    for name, (pyname, fn) in funcs.items():
+        if name not in reachable:  # a session function this program never calls
+            continue
         pieces = [primal_function(fn, pyname, funcs, src)]
         if mode in ("forward", "both"):
             pieces.append(jvp_function(fn, pyname, funcs, src))
@@ -101,7 +117,7 @@ def generate(program: ir.Program, mode: str = "both", inputs: list[str] | None =
         for text, used in pieces:
             parts.append(text)
             helpers |= used
-    main_names = Names(main_ir)
+    main_names = Names(main_ir, module_names(funcs))
     params = [main_names[p] for p in main_ir.params]
     args = ", ".join(params)
     entries: list[str] = []
@@ -135,4 +151,5 @@ def generate(program: ir.Program, mode: str = "both", inputs: list[str] | None =
     aliases.append(f"INPUTS = {tuple(main_ir.params)!r}")
     aliases.append(f"N_OUTPUTS = {main_ir.n_outputs}")
     tail = "\n\n\n" + "\n".join(aliases)
-    return f"{doc}\n\nimport math\n\n\n{body}{tail}\n"
+    imports = "import math\n\n\n" if "math." in body else ""
+    return f"{doc}\n\n{imports}{body}{tail}\n"

@@ -47,6 +47,15 @@ def ir_names(fn: ir.Function) -> list[str]:
     return list(seen)
 
 
+def module_names(funcs: dict) -> set[str]:
+    """Every name a generated module defines at its top level (``funcs``: IR name → (Python name,
+    function)): a program's variable must never shadow one of them."""
+    out = {"f", "f_jvp", "f_vjp", "f_grad", "INPUTS", "N_OUTPUTS", "S", "ybar", "it", "value"}
+    for pyname, _ in funcs.values():
+        out |= {pyname, f"{pyname}_jvp", f"{pyname}_vjp", f"{pyname}_grad", f"_{pyname}_rev"}
+    return out
+
+
 class Names:
     def __init__(self, fn: ir.Function, reserved: set[str] = frozenset()):
         self.used: set[str] = set(_TAKEN) | set(reserved)

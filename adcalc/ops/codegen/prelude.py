@@ -21,7 +21,7 @@ def _div(x: float, y: float) -> float:
     try:
         return x / y
     except ZeroDivisionError:
-        if x != x or x == 0.0:
+        if math.isnan(x) or x == 0.0:
             return math.nan
         return math.copysign(math.inf, x) * math.copysign(1.0, y)
 
@@ -131,14 +131,14 @@ def _atanh(x: float) -> float:
 def _sigmoid(x: float) -> float:
     if x >= 0.0:
         return 1.0 / (1.0 + math.exp(-x))
-    if x != x:
+    if math.isnan(x):
         return math.nan
     z = math.exp(x)
     return z / (1.0 + z)
 
 
 def _softplus(x: float) -> float:
-    if x != x:
+    if math.isnan(x):
         return math.nan
     if x == math.inf:
         return math.inf
@@ -148,24 +148,24 @@ def _softplus(x: float) -> float:
 def _max(*xs: float) -> float:
     m = xs[0]
     for z in xs:
-        if z != z:
+        if math.isnan(z):
             return math.nan
-        m = m if m >= z else z
+        m = max(m, z)  # m unless z > m: as m if m >= z else z
     return m
 
 
 def _min(*xs: float) -> float:
     m = xs[0]
     for z in xs:
-        if z != z:
+        if math.isnan(z):
             return math.nan
-        m = m if m <= z else z
+        m = min(m, z)  # m unless z < m: as m if m <= z else z
     return m
 
 
 def _extreme_weight(i: int, largest: bool, *xs: float) -> float:
     """∂max/∂xᵢ (∂min/∂xᵢ): 1/k when xᵢ is one of k tied extremes, else 0; nan with a nan."""
-    if any(x != x for x in xs):
+    if any(math.isnan(x) for x in xs):
         return math.nan
     extreme = max(xs) if largest else min(xs)
     return (1.0 if xs[i] == extreme else 0.0) / sum(1 for x in xs if x == extreme)

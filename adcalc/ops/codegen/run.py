@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from adcalc.errors import AdcalcError
+from adcalc.errors import AdcalcError, shown
 
 
 def load_module(text: str) -> dict[str, object]:
@@ -21,7 +21,12 @@ def load_module(text: str) -> dict[str, object]:
     the generator writes; its namespace.  The one place adcalc executes code it did not ship."""
     from adcalc.ops.codegen.safety import check_module
 
-    code = check_module(text)
+    try:
+        code = check_module(text)
+    except (SyntaxError, RecursionError, MemoryError) as e:  # Python's own limits on nesting
+        raise AdcalcError("limit", "the generated code nests its blocks deeper than Python allows "
+                          f"({getattr(e, 'msg', None) or type(e).__name__})",
+                          hint="run this program with the interpreter (adcalc grad, jvp, vjp …)") from None
     namespace: dict[str, object] = {"__name__": "adcalc_generated"}
     exec(code, namespace)  # noqa: S102 - adcalc's own generated code, checked by safety.check_module
     return namespace
@@ -54,14 +59,14 @@ def check(source: object, text: str, point: Mapping[str, object], modes: str = "
     point = {n: point[n] for n in order}
     diffs: list[str] = []
     value = D.evaluate(loaded, point).value
-    got = ns["f"](*xs)  # type: ignore[operator]
+    got = run_generated(ns["f"], *xs)
     if not _same(got, value):
         diffs.append(f"value: generated {got!r}, interpreter {value!r}")
     if modes in ("forward", "both"):
         for j, n in enumerate(order):
             unit = [1.0 if k == j else 0.0 for k in range(len(order))]
             want = D.jvp(loaded, point, dict(zip(order, unit))).tangent
-            _, tangent = ns["f_jvp"](*xs, *unit)  # type: ignore[operator]
+            _, tangent = run_generated(ns["f_jvp"], *xs, *unit)  # type: ignore[misc]
             if not _same(tangent, want):
                 diffs.append(f"f_jvp along {n}: generated {tangent!r}, forward mode {want!r}")
     if modes in ("reverse", "both"):
@@ -70,16 +75,34 @@ def check(source: object, text: str, point: Mapping[str, object], modes: str = "
         for i in range(n_out):
             w = [1.0 if k == i else 0.0 for k in range(n_out)]
             want = D.vjp(loaded, point, w)
-            _, bars = ns["f_vjp"](*xs, w if vector or n_out > 1 else 1.0)  # type: ignore[operator]
+            _, bars = run_generated(ns["f_vjp"], *xs, w if vector or n_out > 1 else 1.0)  # type: ignore[misc]
             wanted = [want.cotangent_result[n] for n in order]
             if not _same(list(bars), wanted):
                 diffs.append(f"f_vjp of output {i}: generated {list(bars)!r}, reverse mode {wanted!r}")
+        if "f_grad" in ns and not vector and n_out == 1:
+            want = D.grad(loaded, point)
+            _, bars = run_generated(ns["f_grad"], *xs)  # type: ignore[misc]
+            if not _same(list(bars), [want.gradient[n] for n in order]):
+                diffs.append(f"f_grad: generated {list(bars)!r}, reverse mode {want.gradient!r}")
     return diffs
+
+
+def run_generated(fn: object, *args: object) -> object:
+    """Call a generated entry point; what it raises becomes an ``AdcalcError``: Python's stack
+    (deep recursion) a ``limit``, a run-time error of the program (a range bound that is not
+    whole, the end of a function without a return) a ``type`` error, as in the interpreter."""
+    try:
+        return fn(*args)  # type: ignore[operator]
+    except RecursionError:
+        raise AdcalcError("limit", "the generated code's calls nest deeper than Python's stack allows",
+                          hint="run deep recursions with the interpreter (its --max-depth)") from None
+    except (ValueError, ArithmeticError) as e:
+        raise AdcalcError("type", f"the generated code stopped: {e}") from None
 
 
 
 def codegen(source: object, mode: str, inputs: str | None, output: str | None, check_it: bool,
-            point: Mapping[str, object]) -> str:
+            point: Mapping[str, object], source_path: str | None = None) -> str:
     """``adcalc codegen``: the module's text (and, with ``check_it``, a last line saying the check
     passed), or, with ``output``, the module written there and a line saying so."""
     from adcalc.ops import derivatives
@@ -88,6 +111,7 @@ def codegen(source: object, mode: str, inputs: str | None, output: str | None, c
     loaded = derivatives.load(source) if isinstance(source, str) else source
     order = [n.strip() for n in inputs.split(",") if n.strip()] if inputs is not None else None
     text = generate(loaded.program, mode, order, label="adcalc codegen")  # type: ignore[attr-defined]
+    load_module(text)  # what is printed or written compiles (a clear error for Python's limits)
     note = ""
     if check_it:
         if not point and loaded.program.inputs:  # type: ignore[attr-defined]
@@ -100,10 +124,32 @@ def codegen(source: object, mode: str, inputs: str | None, output: str | None, c
         note = "# check: the generated code agrees with the interpreter at this point"
     if output is None:
         return text.rstrip("\n") + ("\n" + note if note else "")
+    write_module(output, text, source_path)
+    return f"wrote {shown(output)} ({text.count(chr(10))} lines)" + ("\n" + note if note else "")
+
+
+def write_module(output: str, text: str, source_path: str | None) -> None:
+    """Write the module to ``output``: a regular file (new or replaced), never a FIFO, a device or
+    a folder, and never the program file it was generated from."""
+    import os
+    import stat
+
+    try:
+        st = os.stat(output)
+    except FileNotFoundError:
+        st = None
+    except OSError as e:
+        raise AdcalcError("input", f"cannot write {shown(output)}: {e.strerror or e}") from None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        raise AdcalcError("input", f"cannot write {shown(output)}: it is not a regular file",
+                          hint="give the path of a new or existing .py file")
+    if st is not None and source_path is not None and os.path.exists(source_path) \
+            and os.path.samefile(output, source_path):
+        raise AdcalcError("input", f"{shown(output)} is the program file itself; writing the module there would "
+                          "replace your program", hint="give another name, e.g. -o program_ad.py")
     try:
         with open(output, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
     except OSError as e:
-        raise AdcalcError("input", f"cannot write {output}: {e.strerror or e}",
+        raise AdcalcError("input", f"cannot write {shown(output)}: {e.strerror or e}",
                           hint="give a path in a folder you can write to") from None
-    return f"wrote {output} ({text.count(chr(10))} lines)" + ("\n" + note if note else "")

@@ -19,6 +19,7 @@ from adcalc.errors import AdcalcError
 Args = Sequence[str]
 
 
+_NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _SPECIAL = {"math.nan": float("nan"), "math.inf": float("inf"), "-math.inf": float("-inf")}
 
 
@@ -26,10 +27,9 @@ def _num(a: str) -> float | None:
     """The value of a literal argument (None for a name or an expression)."""
     if a in _SPECIAL:
         return _SPECIAL[a]
-    try:
-        return float(a)
-    except ValueError:
+    if not _NUMBER.fullmatch(a):  # a name (even one float() reads: inf, nan) or an expression
         return None
+    return float(a)
 
 
 def lit(v: float) -> str:
@@ -96,11 +96,24 @@ def _pow_dx(a: Args) -> str:
 
 def _pow_dy(a: Args) -> str:
     x, y = a
+    c = _num(x)
+    if c is not None and c != 0.0:
+        return f"(_pow({x}, {y}) * _log({x}))"
+    if c is not None:
+        return f"(0.0 if {y} > 0.0 else _pow({x}, {y}) * _log({x}))"
     return f"(0.0 if {x} == 0.0 and {y} > 0.0 else _pow({x}, {y}) * _log({x}))"
 
 
 def _hypot_d(i: int) -> Callable[[Args], str]:
-    return lambda a: f"(0.0 if {a[0]} == 0.0 and {a[1]} == 0.0 else {_div(a[i], f'_hypot({a[0]}, {a[1]})')})"
+    def text(a: Args) -> str:
+        tests = [f"{v} == 0.0" for v in a if _num(v) is None]
+        literal_zero = all(_num(v) in (None, 0.0) for v in a)  # every literal argument is 0
+        rest = _div(a[i], f"_hypot({a[0]}, {a[1]})")
+        if not literal_zero:
+            return rest
+        return f"(0.0 if {' and '.join(tests)} else {rest})" if tests else "0.0"
+
+    return text
 
 
 def _extreme(largest: bool) -> Callable[[int, Args], str]:
@@ -157,7 +170,24 @@ for _name, _op in _COMPARISONS.items():
 
 
 def _floordiv(a: Args) -> str:
+    c = _num(a[1])
+    if c is not None:  # a literal divisor decides the rule's branch now
+        return f"_div({a[0]}, {a[1]})" if c == 0.0 else f"({a[0]} // {a[1]})"
     return f"(_div({a[0]}, {a[1]}) if {a[1]} == 0.0 else {a[0]} // {a[1]})"
+
+
+def _mod(a: Args) -> str:
+    c = _num(a[1])
+    if c is not None:
+        return "math.nan" if c == 0.0 else f"({a[0]} % {a[1]})"
+    return f"(math.nan if {a[1]} == 0.0 else {a[0]} % {a[1]})"
+
+
+def _where(a: Args) -> str:
+    c = _num(a[0])
+    if c is not None:
+        return a[1] if c != 0.0 else a[2]
+    return f"({a[1]} if {a[0]} != 0.0 else {a[2]})"
 
 
 def _rounding(fn: str) -> Callable[[Args], str]:
@@ -166,10 +196,10 @@ def _rounding(fn: str) -> Callable[[Args], str]:
 
 
 TABLE.update({
-    "where": (lambda a: f"({a[1]} if {a[0]} != 0.0 else {a[2]})",
+    "where": (_where,
               (_ZERO, lambda a: f"(1.0 if {a[0]} != 0.0 else 0.0)", lambda a: f"(0.0 if {a[0]} != 0.0 else 1.0)")),
     "floordiv": (_floordiv, (_ZERO, _ZERO)),
-    "mod": (lambda a: f"(math.nan if {a[1]} == 0.0 else {a[0]} % {a[1]})", (_ONE, lambda a: f"(-{_floordiv(a)})")),
+    "mod": (_mod, (_ONE, lambda a: f"(-{_floordiv(a)})")),
     "int": (_rounding("math.trunc"), (_ZERO,)),
     "round": (_rounding("round"), (_ZERO,)),
 })
