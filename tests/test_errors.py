@@ -49,6 +49,8 @@ def error(source: str, point: dict | None = None) -> AdcalcError:
         ("sum(x)", "type", 1, 1, "needs an array"),
         ("[[1, 2], [3, 4]] @ [1, 2, 3]", "shape", 1, 1, "do not match"),
         ("sum([1, 2], axis=x)", "type", 1, 18, "whole-number literal"),
+        ("sum([1, 2], axis=1e999)", "type", 1, 18, "whole-number literal"),  # inf: found by the long fuzz
+        ("sum([1, 2], axis=-1e999)", "type", 1, 19, "whole-number literal"),
         ("sum([1, 2], axis=1)", "shape", 1, 1, "out of range"),
         ("sin(x, axis=0)", "arity", 1, 8, "no keyword"),
         ("sum([1, 2], axes=0)", "arity", 1, 13, "unknown keyword"),

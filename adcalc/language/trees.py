@@ -89,7 +89,7 @@ def literal_axis(node: Tree | Token) -> int:
         node = node.children[1]
     if isinstance(node, Tree) and node.data == "number":
         value = float(node.children[0])
-        if value == int(value):
+        if value - value == 0.0 and value == int(value):  # finite (1e999 is inf: no axis) and whole
             return sign * int(value)
     raise AdcalcError("type", "an axis must be a whole-number literal such as 0, 1 or -1", span_of(node),
                       hint="the shape of the result depends on it, so it cannot be computed")
