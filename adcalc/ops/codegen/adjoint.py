@@ -19,10 +19,9 @@ from adcalc.language import ir
 from adcalc.ops.codegen import exits as ex
 from adcalc.ops.codegen import structure as st
 from adcalc.ops.codegen import templates as T
-from adcalc.ops.codegen.analysis import assignments, live, needed, prune, used_once, useful
+from adcalc.ops.codegen.analysis import active_names, assignments, live, needed, prune, used_once, useful
 from adcalc.ops.codegen.forward import (
     Writer,
-    active_names,
     atom,
     bare,
     compare_text,

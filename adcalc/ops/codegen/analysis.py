@@ -19,14 +19,8 @@ def assignments(fn: ir.Function) -> tuple[dict[str, int], set[str]]:
     count: dict[str, int] = dict.fromkeys(fn.params, 1)
     in_loop: set[str] = set()
     for ins in fn.code:
-        outs: tuple = ()
-        if isinstance(ins, ir.Eqn):
-            outs = (ins.out,)
-        elif isinstance(ins, ir.Move):
-            outs = (ins.name,)
-        elif isinstance(ins, ir.CallFn):
-            outs = ins.outs
-        elif isinstance(ins, ir.ForNext):
+        outs = flow(ins)[0]
+        if isinstance(ins, ir.ForNext):
             outs = (ins.var,)
             in_loop.add(ins.var)
         for o in outs:
@@ -62,19 +56,39 @@ def live(fn: ir.Function) -> set[str]:
     return _backwards(fn, out)
 
 
-def _backwards(fn: ir.Function, out: set[str]) -> set[str]:
+def flow(ins: object) -> tuple[tuple, tuple]:
+    """(names a step writes, atoms it reads) for the steps that carry values: Eqn, Move, CallFn."""
+    if isinstance(ins, ir.Eqn):
+        return (ins.out,), ins.args
+    if isinstance(ins, ir.Move):
+        return (ins.name,), (ins.value,)
+    if isinstance(ins, ir.CallFn):
+        return ins.outs, ins.args
+    return (), ()
+
+
+def active_names(fn: ir.Function) -> set[str]:
+    """Names that may depend on an input (flow-insensitive: active anywhere, active everywhere)."""
+    active = set(fn.params)
     changed = True
     while changed:
         changed = False
+        for ins in fn.code:
+            outs, args = flow(ins)
+            if any(isinstance(a, ir.Var) and a.name in active for a in args):
+                for o in outs:
+                    if o not in active:
+                        active.add(o)
+                        changed = True
+    return active
+
+
+def _backwards(fn: ir.Function, out: set[str]) -> set[str]:
+    changed = True
+    while changed:  # backwards: one pass settles straight-line code, loops take a few more
+        changed = False
         for ins in reversed(fn.code):
-            if isinstance(ins, ir.Eqn):
-                outs, args = (ins.out,), ins.args
-            elif isinstance(ins, ir.Move):
-                outs, args = (ins.name,), (ins.value,)
-            elif isinstance(ins, ir.CallFn):
-                outs, args = ins.outs, ins.args
-            else:
-                continue
+            outs, args = flow(ins)
             if any(o in out for o in outs):
                 for a in args:
                     if isinstance(a, ir.Var) and a.name not in out:

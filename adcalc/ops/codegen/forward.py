@@ -19,7 +19,7 @@ from collections.abc import Callable
 from adcalc.language import ir
 from adcalc.ops.codegen import structure as st
 from adcalc.ops.codegen import templates as T
-from adcalc.ops.codegen.analysis import live, prune
+from adcalc.ops.codegen.analysis import active_names, live, prune, useful
 from adcalc.ops.codegen.names import Names, module_names
 
 
@@ -133,29 +133,6 @@ def _line_comment(number: int, line: str) -> str:
     text = line.strip()
     text = text if len(text) <= 60 else text[:57] + "..."
     return printable(f"line {number}: {text}")
-
-
-def active_names(fn: ir.Function, params_active: bool = True) -> set[str]:
-    """Names that may depend on an input (flow-insensitive: active anywhere, active everywhere)."""
-    active = set(fn.params) if params_active else set()
-    changed = True
-    while changed:
-        changed = False
-        for ins in fn.code:
-            if isinstance(ins, ir.Eqn):
-                outs, args = (ins.out,), ins.args
-            elif isinstance(ins, ir.Move):
-                outs, args = (ins.name,), (ins.value,)
-            elif isinstance(ins, ir.CallFn):
-                outs, args = ins.outs, ins.args
-            else:
-                continue
-            if any(isinstance(a, ir.Var) and a.name in active for a in args):
-                for o in outs:
-                    if o not in active:
-                        active.add(o)
-                        changed = True
-    return active
 
 
 _NEGATED = {"==": "!=", "!=": "=="}  # exact even with nan (not for < <= > >=: nan compares false)
@@ -313,8 +290,6 @@ def jvp_function(fn: ir.Function, pyname: str, funcs: dict[str, tuple[str, ir.Fu
     """``def pyname(params, tangents)`` → ``(value, tangent)`` (see the module docstring)."""
     names = Names(fn, module_names(funcs))
     names.fn_label = "the program" if fn.name == "<main>" else f"function {fn.name}"
-    from adcalc.ops.codegen.analysis import useful
-
     active = active_names(fn) & useful(fn)
     names.with_tangent = active
     w = Writer()
