@@ -92,8 +92,10 @@ def _ordered(main: ir.Function, inputs: list[str] | None) -> ir.Function:
 
 
 def generate(program: ir.Program, mode: str = "both", inputs: list[str] | None = None,
-             label: str = "a source") -> str:
-    """The module's text (see the module docstring)."""
+             label: str = "a source", guard: bool = False) -> str:
+    """The module's text (see the module docstring).  ``guard`` (``adcalc.compile``): every
+    ``while`` iteration first calls ``_guard()``, a name the module does not define — the caller
+    supplies it (``compiled``'s step budget)."""
     from adcalc import __version__
 
     if mode not in MODES:
@@ -109,11 +111,11 @@ def generate(program: ir.Program, mode: str = "both", inputs: list[str] | None =
     for name, (pyname, fn) in funcs.items():
         if name not in reachable:  # a session function this program never calls
             continue
-        pieces = [primal_function(fn, pyname, funcs, src)]
+        pieces = [primal_function(fn, pyname, funcs, src, guard)]
         if mode in ("forward", "both"):
-            pieces.append(jvp_function(fn, pyname, funcs, src))
+            pieces.append(jvp_function(fn, pyname, funcs, src, guard))
         if mode in ("reverse", "both"):
-            pieces.append(adjoint_function(fn, pyname, funcs, src))
+            pieces.append(adjoint_function(fn, pyname, funcs, src, guard))
         for text, used in pieces:
             parts.append(text)
             helpers |= used
