@@ -1,7 +1,8 @@
 """``adcalc.compile``: a source's generated value, forward and reverse code, ready to call.
 
 Contract: ``compile(source, inputs=None)`` returns a ``CompiledFunction`` whose methods run the
-module ``adcalc.ops.codegen.module.generate`` wrote for the source — no interpreter in the loop:
+code ``adcalc.ops.codegen.module.generate`` writes for the source — no interpreter in the loop
+(the value and reverse code at once; the forward code on the first ``jvp``):
 
 - ``value(*x)`` → the value (a float, or a list for a vector result);
 - ``grad(*x)`` → the gradient as a tuple (scalar outputs); ``value_and_grad(*x)`` → both;
@@ -53,17 +54,35 @@ def _guard(n: int = 1) -> None:
 class CompiledFunction:
     """The generated entry points of one source (see the module docstring)."""
 
-    def __init__(self, text: str, namespace: dict, inputs: tuple[str, ...], scalar: bool,
+    def __init__(self, program: object, order: list[str] | None, namespace: dict, scalar: bool,
                  max_steps: int = DEFAULT_MAX_STEPS):
-        self.code = text  # the generated module's text
-        self.inputs = inputs
+        self.inputs: tuple[str, ...] = tuple(namespace["INPUTS"])  # type: ignore[arg-type]
         self.max_steps = max_steps
-        self._ns = namespace
+        self._program, self._order = program, order
+        self._ns = namespace  # the value and reverse code; the forward code is written on first use
         self._f = namespace["f"]
-        self._jvp = namespace["f_jvp"]
+        self._jvp: object = None
         self._vjp = namespace["f_vjp"]
         self._grad = namespace.get("f_grad")
         self._scalar = scalar
+        self._text: str | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def code(self) -> str:
+        """The text of the whole module (value, forward and reverse code), as ``adcalc.compile`` runs it."""
+        if self._text is None:
+            self._text = _generate(self._program, "both", self._order)
+        return self._text
+
+    def _forward(self) -> object:
+        """``f_jvp``, generated and compiled on the first call that needs it (most callers want
+        only gradients: ``adcalc.compile`` writes the reverse code alone first)."""
+        if self._jvp is None:
+            with self._lock:
+                if self._jvp is None:
+                    self._jvp = _load(_generate(self._program, "forward", self._order))["f_jvp"]
+        return self._jvp
 
     def __repr__(self) -> str:
         return f"<adcalc compiled function of ({', '.join(self.inputs)})>"
@@ -97,7 +116,7 @@ class CompiledFunction:
         return self._run(self._grad, *self._args(x, "grad"))  # type: ignore[return-value]
 
     def jvp(self, x: Sequence[float], dx: Sequence[float]) -> tuple[object, object]:
-        return self._run(self._jvp, *self._args(_sequence(x, "jvp's x"), "jvp"),  # type: ignore[return-value]
+        return self._run(self._forward(), *self._args(_sequence(x, "jvp's x"), "jvp"),  # type: ignore[return-value]
                              *self._args(_sequence(dx, "jvp's direction"), "jvp's direction"))
 
     def vjp(self, x: Sequence[float], ybar: float | Sequence[float]) -> tuple[object, tuple[float, ...]]:
@@ -130,8 +149,6 @@ def compile(source: str, inputs: Sequence[str] | None = None,  # noqa: A001 - th
     """The generated code of ``source``, compiled once per (source, inputs, max_steps); a call runs at most
     ``max_steps`` loop iterations."""
     from adcalc.ops import derivatives
-    from adcalc.ops.codegen.module import generate
-    from adcalc.ops.codegen.run import load_module
 
     if not isinstance(source, str):
         raise AdcalcError("type", f"source must be a string of adcalc text, got {type(source).__name__}")
@@ -146,15 +163,26 @@ def compile(source: str, inputs: Sequence[str] | None = None,  # noqa: A001 - th
         if hit is not None:
             _CACHE.move_to_end(key)
             return hit
-    loaded = derivatives.load(source)
-    program = loaded.program
-    text = generate(program, "both", list(inputs) if inputs is not None else None, label="adcalc.compile", guard=True)
-    namespace = load_module(text)
-    namespace["_guard"] = _guard
-    order = tuple(namespace["INPUTS"])  # type: ignore[arg-type]
-    fn = CompiledFunction(text, namespace, order, not program.vector_output and program.n_outputs == 1, max_steps)
+    program = derivatives.load(source).program
+    order = list(inputs) if inputs is not None else None
+    namespace = _load(_generate(program, "reverse", order))
+    fn = CompiledFunction(program, order, namespace, not program.vector_output and program.n_outputs == 1, max_steps)
     with _LOCK:
         _CACHE[key] = fn
         while len(_CACHE) > _KEEP:
             _CACHE.popitem(last=False)
     return fn
+
+
+def _generate(program: object, mode: str, order: list[str] | None) -> str:
+    from adcalc.ops.codegen.module import generate
+
+    return generate(program, mode, order, label="adcalc.compile", guard=True)  # type: ignore[arg-type]
+
+
+def _load(text: str) -> dict:
+    from adcalc.ops.codegen.run import load_module
+
+    namespace = load_module(text)
+    namespace["_guard"] = _guard
+    return namespace
