@@ -36,7 +36,7 @@ from adcalc.ops.codegen.names import Names, module_names
 
 
 class _Adjoint:
-    def __init__(self, fn: ir.Function, funcs: dict, src: list[str], guard: bool = False):
+    def __init__(self, fn: ir.Function, funcs: dict, src: list[str], guard: bool = False, called: bool = True):
         self.fn, self.funcs, self.src = fn, funcs, src
         self.guard = guard
         self.names = Names(fn, module_names(funcs))
@@ -57,7 +57,10 @@ class _Adjoint:
                         for n in (*ins.outs, *(a.name for a in ins.args if isinstance(a, ir.Var)))
                         if n in self.active}
         # a parameter the function assigns again: its first node's adjoint starts from the caller's
-        self.celled |= {p for p in fn.params if p not in self.single and p in self.active}
+        # (a function only the entry points call starts from zeros, where a plain local does: the
+        # backward sweep leaves in it the first node's adjoint)
+        if called:
+            self.celled |= {p for p in fn.params if p not in self.single and p in self.active}
         self.once -= self.celled
         self.body, self.flags = ex.complete(prune(st.structure(fn), kept))
         self.fw, self.bw = Writer(), Writer()
@@ -435,7 +438,8 @@ _Assign = type("_Assign", (tuple,), {"var": property(lambda s: s[0]), "__new__":
 
 
 def adjoint_function(fn: ir.Function, pyname: str, funcs: dict, src: list[str],
-                     guard: bool = False) -> tuple[str, set[str]]:
+                     guard: bool = False, called: bool = True) -> tuple[str, set[str]]:
     """``def _pyname_rev(params)``: the generator described in the module docstring (``guard``:
-    every ``while`` iteration of its forward sweep first calls ``_guard()``)."""
-    return _Adjoint(fn, funcs, src, guard).write(pyname)
+    every loop iteration of its forward sweep counts against the budget, see ``module``;
+    ``called``: a function of the program calls it, so its sweep may start from non-zero adjoints)."""
+    return _Adjoint(fn, funcs, src, guard, called).write(pyname)

@@ -106,6 +106,7 @@ def generate(program: ir.Program, mode: str = "both", inputs: list[str] | None =
     funcs[program.main.name] = (mname, main_ir)
     src = program.source.split("\n")
     reachable = _called_from(program)
+    callees = {ins.func for _, fn in funcs.values() for ins in fn.code if isinstance(ins, ir.CallFn)}
     parts: list[str] = []
     helpers: set[str] = set()
     for name, (pyname, fn) in funcs.items():
@@ -115,7 +116,7 @@ def generate(program: ir.Program, mode: str = "both", inputs: list[str] | None =
         if mode in ("forward", "both"):
             pieces.append(jvp_function(fn, pyname, funcs, src, guard))
         if mode in ("reverse", "both"):
-            pieces.append(adjoint_function(fn, pyname, funcs, src, guard))
+            pieces.append(adjoint_function(fn, pyname, funcs, src, guard, called=name in callees))
         for text, used in pieces:
             parts.append(text)
             helpers |= used
