@@ -181,9 +181,7 @@ class _Adjoint:
                 guarded.append(f"    {b} += {g} * _p")
         if not (guarded or direct):
             return
-        from adcalc.rules.registry import describe
-
-        bw.line(f"# {self.names[ins.out]} = {describe(ins.prim, args, ins.params)}")
+        bw.line(f"# {self.names[ins.out]} = {T.describe(ins.prim, args, ins.params)}")
         # ±1 partials need no test: adding ȳ = 0 changes nothing (an adjoint is never -0)
         needs_guard = any(not (t.endswith(f"+= {g}") or t.endswith(f"-= {g}")) for t in guarded)
         if needs_guard:

@@ -6,7 +6,10 @@ code ``adcalc.ops.codegen.module.generate`` writes for the source — no interpr
 
 - ``value(*x)`` → the value (a float, or a list for a vector result);
 - ``grad(*x)`` → the gradient as a tuple (scalar outputs); ``value_and_grad(*x)`` → both;
-- ``jvp(x, dx)`` → ``(value, tangent)``; ``vjp(x, ybar)`` → ``(value, adjoints)``.
+- ``jvp(x, dx)`` → ``(value, tangent)``; ``vjp(x, ybar)`` → ``(value, adjoints)``;
+- ``hvp(x, v)`` → ∇²f(x)·v and ``hessian(*x)`` → the rows of ∇²f(x) (scalar outputs): the
+  reverse code of the program's forward transformation (reverse-over-forward, generated on the
+  first call; ``tangents``), equal to the interpreter's forward-over-reverse within rounding.
 
 ``x`` are the inputs in the order ``inputs`` (default: a ``def``'s parameters, else their order
 of first appearance, as ``adcalc ir`` prints).  Results equal the interpreter's (README: Code
@@ -62,6 +65,7 @@ class CompiledFunction:
         self._ns = namespace  # the value and reverse code; the forward code is written on first use
         self._f = namespace["f"]
         self._jvp: object = None
+        self._hvp: object = None
         self._vjp = namespace["f_vjp"]
         self._grad = namespace.get("f_grad")
         self._scalar = scalar
@@ -96,6 +100,40 @@ class CompiledFunction:
             raise AdcalcError("limit", f"the compiled code ran more than {self.max_steps:,} loop iterations "
                               "in one call",
                               hint="check the loop's condition, or compile with a larger max_steps=") from None
+
+    def _second(self) -> object:
+        """The Hessian code's ``f_vjp``, generated and compiled on the first call that needs it."""
+        if self._hvp is None:
+            from adcalc.ops.codegen.module import generate_hvp
+
+            if not self._scalar:
+                raise AdcalcError("type", "hvp and hessian need a scalar output, and this source has several",
+                                  hint="compile one output at a time")
+            with self._lock:
+                if self._hvp is None:
+                    text = generate_hvp(self._program, self._order, label="adcalc.compile", guard=True)  # type: ignore
+                    self._hvp = _load(text)["f_vjp"]
+        return self._hvp
+
+    def hvp(self, x: Sequence[float], v: Sequence[float]) -> tuple[float, ...]:
+        """∇²f(x)·v, one forward and one backward sweep of generated code."""
+        xs = self._args(_sequence(x, "hvp's x"), "hvp")
+        vs = self._args(_sequence(v, "hvp's direction"), "hvp's direction")
+        fn = self._second()
+        _, bars = self._run(fn, *xs, *vs, [0.0, 1.0])  # type: ignore[misc]
+        return tuple(bars[: len(xs)])
+
+    def hessian(self, *x: float) -> list[list[float]]:
+        """∇²f(x) as rows, one hvp per input."""
+        xs = self._args(x, "hessian")
+        fn = self._second()
+        n = len(xs)
+        rows = []
+        for j in range(n):
+            unit = [1.0 if k == j else 0.0 for k in range(n)]
+            _, bars = self._run(fn, *xs, *unit, [0.0, 1.0])  # type: ignore[misc]
+            rows.append(list(bars[:n]))
+        return rows
 
     def _args(self, x: Sequence[object], what: str) -> list[float]:
         if len(x) != len(self.inputs):

@@ -97,9 +97,7 @@ def notation(ins: ir.Eqn, args: list[str], code: str) -> str:
     """The step as the documents write it (``exp(v1)``), when the code reads differently."""
     if " if " not in code:
         return ""
-    from adcalc.rules.registry import describe
-
-    return describe(ins.prim, args, ins.params)
+    return T.describe(ins.prim, args, ins.params)
 
 
 def atom(names: Names, a: ir.Atom) -> str:

@@ -156,3 +156,17 @@ def generate(program: ir.Program, mode: str = "both", inputs: list[str] | None =
     tail = "\n\n\n" + "\n".join(aliases)
     imports = "import math\n\n\n" if "math." in body else ""
     return f"{doc}\n\n{imports}{body}{tail}\n"
+
+
+def generate_hvp(program: ir.Program, inputs: list[str] | None = None, label: str = "a source",
+                 guard: bool = False) -> str:
+    """The module of the Hessian-vector product: the reverse code of the program's forward
+    transformation (``tangents.jvp_program``), reverse-over-forward.  Its ``f_vjp(x₁ … xₙ,
+    dx₁ … dxₙ, ybar)``, with ``ybar`` 0 for the values and w for the tangents, gives in its first
+    n adjoints (w·∇²y)·dx."""
+    from adcalc.ops.codegen.tangents import jvp_program
+
+    ordered = program._replace(main=_ordered(program.main, inputs))
+    if program.main.name in program.functions:
+        ordered = ordered._replace(functions={**program.functions, program.main.name: ordered.main})
+    return generate(jvp_program(ordered), "reverse", None, label=label, guard=guard)
