@@ -263,3 +263,43 @@ def test_api_errors_are_adcalc_errors() -> None:
         sparse_jacobian("[x]", {"x": 1.0}, dense="yes")
     with pytest.raises(AdcalcError):
         sparse_hessian("x*y", {"x": 1.0})
+
+
+def _array_hvp_available() -> bool:
+    try:
+        higher.hvp("sum(x^2)", {"x": [1.0, 2.0]}, {"x": [1.0, 0.0]})
+    except AdcalcError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _array_hvp_available(), reason="waits for Hessian-vector products of array programs "
+                    "(issue #19's arrays half, another branch)")
+def test_array_rosenbrock_hessian_is_tridiagonal_in_three_sweeps() -> None:
+    from scipy.optimize import rosen_hess
+
+    x = np.linspace(-0.5, 1.5, 50)
+    h = sparse_hessian("sum(100*(x[1:] - x[:-1]^2)^2 + (1 - x[:-1])^2)", {"x": x}, dense=True)
+    assert pattern_of(h) == {(i, j) for i in range(50) for j in range(50) if abs(i - j) <= 1}
+    assert h.colors == 3
+    assert np.allclose(h.dense, rosen_hess(x), rtol=1e-14, atol=1e-12)
+
+
+def test_array_hessian_pattern_before_any_hvp() -> None:
+    """The pattern of array programs does not need array hvp: Rosenbrock in array form and as a loop
+    of element reads give the tridiagonal pattern and 3 star colours; prod's pattern has no diagonal."""
+    from adcalc.ops.driver import bind, limits_of, resolve
+    from adcalc.ops.sparse import pattern
+    from adcalc.transform.pattern import bits
+
+    for src in ("sum(100*(x[1:] - x[:-1]^2)^2 + (1 - x[:-1])^2)",
+                "s = 0\nfor i in range(len(x) - 1):\n    s += 100*(x[i+1] - x[i]^2)^2 + (1 - x[i])^2\nreturn s"):
+        loaded = resolve(src)
+        names, values, _ = bind(loaded, {"x": np.linspace(0.5, 1.5, 40)})
+        _, _, inter, _ = pattern(loaded, names, values, True, False, limits_of(None, None))
+        assert [set(bits(s)) for s in inter] == [{j for j in (i - 1, i, i + 1) if 0 <= j < 40} for i in range(40)]
+        assert max(star_coloring(inter)) + 1 == 3
+    loaded = resolve("prod(x)")
+    names, values, _ = bind(loaded, {"x": [1.0, 2.0, 3.0]})
+    _, _, inter, _ = pattern(loaded, names, values, True, False, limits_of(None, None))
+    assert [set(bits(s)) for s in inter] == [{1, 2}, {0, 2}, {0, 1}]  # ∂²(xyz)/∂x² = 0
