@@ -41,7 +41,8 @@ def main() -> None:
     for n in (1_000, 10_000):
         u = {"u": np.sin(np.linspace(0.0, 3.0, n))}
         ts, r = best(lambda u=u: sparse_jacobian(DIFFUSION, u))
-        line = f"diffusion Jacobian n={n:,}: --sparse {ts * 1e3:8.1f} ms, {r.sweeps} sweeps, {len(r.nonzeros):,} nonzeros"
+        line = (f"diffusion Jacobian n={n:,}: --sparse {ts * 1e3:8.1f} ms, {r.sweeps} sweeps, "
+                f"{len(r.nonzeros):,} nonzeros")
         if n <= 1_000:
             td, d = best(lambda u=u: derivatives.jacobian(DIFFUSION, u, mode="forward"), 1)
             dense = np.array(d.jacobian)

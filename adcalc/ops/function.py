@@ -16,8 +16,10 @@ Contract (``f = adcalc.function(source, inputs=None, shapes=None)``):
   ``f.hess(x)`` → the (n, n) Hessian; ``f.hessp(x, p)`` → H·p (1-D); ``f.jac(x)`` → the (m, n)
   Jacobian (rows: output entries, columns: x's entries).  Every result is a new NumPy array.
 - Backend: the compiled code of ``adcalc.compile`` when the source compiles and every input is
-  a number; the interpreter otherwise (arrays, or a source codegen refuses).  The choice is made
-  once, in ``DiffFunction._compiled``; the numbers are the same either way (README: Code generation).
+  a number; the interpreter otherwise (arrays, or a source codegen refuses) and for the first
+  call (generating a large program's code takes longer than one interpreted call: an optimiser's
+  second call pays for it once).  The choice is made once, in ``DiffFunction._compiled``; the
+  numbers are the same either way (README: Code generation).
 - Bad ``x`` or ``p`` raises ``AdcalcError``; an ``f`` may be shared by threads.
 """
 
@@ -49,6 +51,7 @@ class DiffFunction:
         self._lock = threading.Lock()
         self._shapes: list[tuple[int, ...]] | None = None  # per input, () for a number
         self._backend: object = _UNSET
+        self._calls = 0  # calls before the backend was chosen
         if shapes is not None:
             self._shapes = _given_shapes(self.inputs, shapes)
 
@@ -106,8 +109,11 @@ class DiffFunction:
         """The one place the backend is chosen: ``adcalc.compile``'s functions when the source
         compiles and every input is a number, else None (the interpreter)."""
         if self._backend is _UNSET:
-            if self._shapes is None:
-                return None  # not known before the first call: decided then
+            with self._lock:
+                self._calls += 1
+                calls = self._calls
+            if self._shapes is None or calls < 2:
+                return None  # the first call runs the interpreter: a one-off call never pays for generating code
             backend = None
             if all(s == () for s in self._shapes):
                 from adcalc.ops.codegen.compiled import compile as compile_source
