@@ -303,3 +303,36 @@ def test_array_hessian_pattern_before_any_hvp() -> None:
     names, values, _ = bind(loaded, {"x": [1.0, 2.0, 3.0]})
     _, _, inter, _ = pattern(loaded, names, values, True, False, limits_of(None, None))
     assert [set(bits(s)) for s in inter] == [{1, 2}, {0, 2}, {0, 1}]  # ∂²(xyz)/∂x² = 0
+
+
+ALEAF = st.sampled_from(["x[0:6]", "x[1:7]", "x[2:8]", "y[0:6]", "y[2:8][::-1]", "x[3]", "M @ y[1:7]", "0.5"])
+
+
+def _aexpr(children: st.SearchStrategy) -> st.SearchStrategy:
+    return st.one_of(
+        st.tuples(children, st.sampled_from(["+", "-", "*"]), children).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+        st.tuples(st.sampled_from(["sin", "cos", "exp"]), children).map(lambda t: f"{t[0]}(0.3*{t[1]})"),
+        children.map(lambda e: f"({e})^2"),
+        children.map(lambda e: f"sum({e} + 0*y[0:6]) * x[0:6]"),
+        st.tuples(children, children).map(lambda t: f"max({t[0]}, {t[1]})"),
+        st.tuples(children, children).map(lambda t: f"where({t[0]} > 0.9, {t[1]}, 0.5)"))
+
+
+AEXPR = st.recursive(ALEAF, _aexpr, max_leaves=8)
+BANDED = "[" + ", ".join("[" + ", ".join(str((i + j) % 3) if abs(i - j) <= 1 else "0" for j in range(6)) + "]"
+                         for i in range(6)) + "]"
+
+
+@settings(max_examples=100, deadline=None)
+@given(AEXPR, st.lists(st.floats(0.1, 1.9), min_size=16, max_size=16))
+def test_random_array_programs_compressed_jacobian_equals_dense(expr: str, values: list) -> None:
+    src = f"M = {BANDED}\nreturn {expr} + 0*x[0:6]"
+    point = {"x": values[:8], "y": values[8:]}
+    r = sparse_jacobian(src, point, dense=True)
+    dense = adcalc.jacobian(src, point, mode="forward").jacobian
+    assert r.dense == dense
+    full = np.array(dense)
+    outside = [(i, j) for i in range(full.shape[0]) for j in range(full.shape[1]) if (i, j) not in pattern_of(r)]
+    assert all(full[i, j] == 0.0 for i, j in outside)
+    rows = [sum(1 << j for i2, j in r.nonzeros if i2 == i) for i in range(full.shape[0])]
+    assert is_distance1(rows, r.coloring)

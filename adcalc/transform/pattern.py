@@ -128,6 +128,8 @@ class PatternMode(Mode):
             return Pat(out, d) if d else out
         if not isinstance(d, np.ndarray):
             d = np.full(np.shape(out), d, dtype=object)
+        elif d.shape != np.shape(out):  # an argument broadcast against a larger one: one set per element
+            d = _objects(np.broadcast_to(d, np.shape(out)), np.shape(out))
         return Pat(out, d) if any(d.flat) else out
 
     def _elementwise(self, prim: Primitive, deps: list, partials: Sequence[object], out: object) -> object:
