@@ -112,6 +112,22 @@ def test_tridiagonal_hessian_of_rosenbrock_in_three_sweeps() -> None:
     assert np.allclose(h.dense, rosen_hess(np.array(list(pt.values()))), rtol=1e-14, atol=1e-12)
 
 
+def test_arrowhead_jacobians() -> None:
+    # rows i ≥ 1 are x0·xᵢ (columns 0 and i), row 0 is x0²: column 0 full, plus the diagonal
+    n = 7
+    x = np.arange(1.0, n + 1)
+    r = sparse_jacobian("out = x * x[0]\nout[0] = x[0]^2\nreturn out", {"x": x})
+    assert pattern_of(r) == {(0, 0)} | {(i, 0) for i in range(1, n)} | {(i, i) for i in range(1, n)}
+    assert r.colors == 2  # column 0, and every other column (no row holds two of them)
+    # by hand: ∂(x0·xᵢ)/∂x0 = xᵢ, ∂/∂xᵢ = x0; ∂x0²/∂x0 = 2x0
+    assert r.dense == [[2.0] + [0.0] * (n - 1)] + [[x[i]] + [x[0] if j == i else 0.0 for j in range(1, n)]
+                                                   for i in range(1, n)]
+    # with a full row as well (Σx on top) every pair of columns shares a row: n colours, no saving
+    r = sparse_jacobian("out = x * x[0]\nout[0] = sum(x)\nreturn out", {"x": x})
+    assert r.colors == n and r.dense == adcalc.jacobian("out = x * x[0]\nout[0] = sum(x)\nreturn out",
+                                                         {"x": x}, mode="forward").jacobian
+
+
 def test_dense_patterns_need_one_colour_per_column() -> None:
     h = sparse_hessian("(a + b + c)^2", {"a": 1.0, "b": 2.0, "c": 3.0})
     assert pattern_of(h) == {(i, j) for i in range(3) for j in range(3)} and h.colors == 3
