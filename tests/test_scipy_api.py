@@ -65,6 +65,20 @@ def test_the_compiled_code_serves_scalar_programs_and_matches_scipy() -> None:
     assert value == f(x) and np.array_equal(g, f.grad(x))
 
 
+def test_hess_and_hessp_run_the_compiled_hessian_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    from adcalc.ops import higher
+
+    f = adcalc.function(rosen_source(6))
+    x = np.linspace(-1.0, 2.0, 6)
+    f(x)
+    f(x)  # the backend is chosen
+    monkeypatch.setattr(higher, "hessian", lambda *a, **k: pytest.fail("the interpreter's Hessian ran"))
+    monkeypatch.setattr(higher, "hvp", lambda *a, **k: pytest.fail("the interpreter's hvp ran"))
+    assert np.allclose(f.hess(x), optimize.rosen_hess(x), rtol=1e-13, atol=0)
+    p = np.sin(np.arange(6.0))
+    assert np.allclose(f.hessp(x, p), optimize.rosen_hess_prod(x, p), rtol=1e-13, atol=1e-12)
+
+
 def test_array_inputs_flat_row_major_match_scipy() -> None:
     f = adcalc.function(ARRAY_ROSEN)  # one input: x is that array
     x = np.linspace(-1.0, 2.0, 7)

@@ -19,7 +19,9 @@ Contract (``f = adcalc.function(source, inputs=None, shapes=None)``):
   a number; the interpreter otherwise (arrays, or a source codegen refuses) and for the first
   call (generating a large program's code takes longer than one interpreted call: an optimiser's
   second call pays for it once).  The choice is made once, in ``DiffFunction._compiled``; the
-  numbers are the same either way (README: Code generation).
+  numbers are the same either way (README: Code generation).  ``hess``/``hessp`` run the
+  compiled Hessian code (reverse over forward) when it can be generated: equal to the
+  interpreter's forward-over-reverse Hessian to rounding, not bit for bit.
 - Bad ``x`` or ``p`` raises ``AdcalcError``; an ``f`` may be shared by threads.
 """
 
@@ -146,18 +148,30 @@ class DiffFunction:
     def grad(self, x: Sequence[float]) -> object:
         return self.value_and_grad(x)[1]
 
+    def _second(self) -> object | None:
+        """The compiled functions when they also have Hessian code (reverse over forward), else None."""
+        c = self._compiled()
+        return c if c is not None and c.has_hessian() else None  # type: ignore[attr-defined]
+
     def hess(self, x: Sequence[float]) -> object:
         from adcalc.ops.higher import hessian
         from adcalc.rules.registry import np
 
         a = self._flat(x)
+        c = self._second()
+        if c is not None:
+            return np.array(c.hessian(*a.tolist()), dtype=float).reshape(a.size, a.size)  # type: ignore[attr-defined]
         return np.array(hessian(self.loaded, self._point(a)).hessian, dtype=float).reshape(a.size, a.size)
 
     def hessp(self, x: Sequence[float], p: Sequence[float]) -> object:
         from adcalc.ops.higher import hvp
+        from adcalc.rules.registry import np
 
         a = self._flat(x)
         d = self._flat(p, "p")
+        c = self._second()
+        if c is not None:
+            return np.array(c.hvp(a.tolist(), d.tolist()), dtype=float)  # type: ignore[attr-defined]
         r = hvp(self.loaded, self._point(a), self._point(d))
         return _joined(r.hvp, self.inputs)
 

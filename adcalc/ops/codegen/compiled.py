@@ -115,6 +115,17 @@ class CompiledFunction:
                     self._hvp = _load(text)["f_vjp"]
         return self._hvp
 
+    def has_hessian(self) -> bool:
+        """Whether the Hessian code can be generated for this source (generating it if not yet):
+        False for a vector output or a primitive whose partial the forward transformation cannot
+        write yet — ``hvp``/``hessian`` would raise the reason."""
+        if self._hvp is None:
+            try:
+                self._second()
+            except AdcalcError:
+                return False
+        return True
+
     def hvp(self, x: Sequence[float], v: Sequence[float]) -> tuple[float, ...]:
         """∇²f(x)·v, one forward and one backward sweep of generated code."""
         xs = self._args(_sequence(x, "hvp's x"), "hvp")
