@@ -112,7 +112,7 @@ def hessians(repeat: int) -> str:
         calls = 2000 if len(xs) < 5 else 200
         compiled = median(lambda c=c, xs=xs, calls=calls: [c.hessian(*xs) for _ in range(calls)], repeat) / calls
         ordered = {n: point[n] for n in c.inputs}
-        interp = median(lambda: [higher.hessian(src, ordered) for _ in range(20)], repeat) / 20
+        interp = median(lambda s=src, o=ordered: [higher.hessian(s, o) for _ in range(20)], repeat) / 20
         rows.append(f"{label:32s} {len(xs):3d} {gen * 1e3:8.1f} {compiled * 1e6:12.1f} {interp * 1e6:15.1f}")
     return "\n".join(rows)
 
