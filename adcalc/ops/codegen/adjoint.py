@@ -147,6 +147,8 @@ class _Adjoint:
             b = self.bar(a)
             if b is None or i == skip:
                 continue
+            if ins.prim == "index" and i == 0:  # x̄[i] += ȳ: into the element of the input's adjoint
+                b += T.element_key(args)
             p = partials[i]
             c = T.constant_partial(p)
             if isinstance(a, ir.Var) and a.name in self.once:  # its only contribution, never skipped

@@ -69,6 +69,9 @@ class CompiledFunction:
         self._vjp = namespace["f_vjp"]
         self._grad = namespace.get("f_grad")
         self._scalar = scalar
+        from adcalc.ops.codegen.elements import array_inputs
+
+        self._arrays = frozenset(array_inputs(program))  # type: ignore[arg-type]
         self._text: str | None = None
         self._lock = threading.Lock()
 
@@ -135,7 +138,10 @@ class CompiledFunction:
         return tuple(bars[: len(xs)])
 
     def hessian(self, *x: float) -> list[list[float]]:
-        """∇²f(x) as rows, one hvp per input."""
+        """∇²f(x) as rows, one hvp per input (inputs that are numbers; hvp takes arrays too)."""
+        if self._arrays:
+            raise AdcalcError("type", "hessian takes inputs that are numbers, and this source has array inputs",
+                              hint="use hvp(x, v) with one direction per column, or adcalc.hessian")
         xs = self._args(x, "hessian")
         fn = self._second()
         n = len(xs)
@@ -150,7 +156,8 @@ class CompiledFunction:
         if len(x) != len(self.inputs):
             raise AdcalcError("usage", f"{what} takes {len(self.inputs)} input value"
                               f"{'s' if len(self.inputs) != 1 else ''} ({', '.join(self.inputs)}), got {len(x)}")
-        return [_number(v, f"{what}: the value of '{name}'") for name, v in zip(self.inputs, x)]
+        return [v if name in self._arrays else _number(v, f"{what}: the value of '{name}'")  # type: ignore
+                for name, v in zip(self.inputs, x)]  # an array input is checked by the generated code
 
     def value(self, *x: float) -> float | list[float]:
         return self._run(self._f, *self._args(x, "value"))  # type: ignore[return-value]

@@ -327,6 +327,8 @@ def jvp_function(fn: ir.Function, pyname: str, funcs: dict[str, tuple[str, ir.Fu
             for i, a in enumerate(ins.args):
                 dt = tangent_of(a)
                 if dt is not None:
+                    if ins.prim == "index" and i == 0:  # the element's tangent: dx[i]
+                        dt += T.element_key(args)
                     term = tangent_term(T.partial(ins.prim, i, args), dt, w, scratch)
                     if term is not None:
                         terms.append(term)

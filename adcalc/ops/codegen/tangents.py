@@ -15,7 +15,8 @@ partial is again the registry's.  Partials that branch on a value are written he
 language's own ``where`` (``pow``, ``hypot``), and partials that are piecewise constant
 (``max``/``min`` weights, ``where``'s choice) become one opaque step ``partial:NAME:I`` whose own
 derivative is 0 (``templates`` writes its value).  Control flow, calls and loops are kept: a
-loop counter's tangent is 0 in every iteration.
+loop counter's tangent is 0 in every iteration; an element read ``x[i]`` of an array input has
+the tangent ``dx[i]`` (the direction's array, read at the same index).
 """
 
 from __future__ import annotations
@@ -164,7 +165,13 @@ def _function(fn: ir.Function, fresh: _Fresh) -> ir.Function:
 
     code: list = []  # every step that sets a name sets its tangent too, so none needs a start value
     for k, ins in enumerate(fn.code):
-        if isinstance(ins, ir.Eqn):
+        if isinstance(ins, ir.Eqn) and ins.prim in ("index", "len"):
+            if ins.prim == "index":  # an element's tangent is the tangent array's element: dx[i]
+                code.append(ins._replace(out=tangent[ins.out], args=(dot(ins.args[0]), *ins.args[1:])))
+            else:
+                code.append(ir.Move(tangent[ins.out], _const(0.0), ins.span, ins.loops))
+            code.append(ins)
+        elif isinstance(ins, ir.Eqn):
             prim = REGISTRY.get(ins.prim)
             if prim is None or not prim.elementwise:
                 raise AdcalcError("type", "the Hessian code handles programs of numbers only so far",
