@@ -87,7 +87,7 @@ class Call(NamedTuple):
     point: Mapping[str, object] = {}
     direction: Mapping[str, object] | None = None
     cotangent: list[float] | None = None
-    wrt: str | None = None
+    wrt: str | None = None  # the inputs to differentiate, "x,y" (None: every input)
     order: int | None = None
     mode: str | None = None
     trace: bool = False
@@ -196,6 +196,9 @@ DIR = Option("--dir", "bindings", {"required": True, "metavar": "NAME=VALUE,..."
 COT = Option("--cot", "numbers", {"required": True, "metavar": "W1,W2,...",
                                   "help": "the cotangent w (one per output)"},
              field="cotangent", clause="cot", example="cot 1, 0")
+WRT = Option("--wrt", "name", {"metavar": "NAME,...", "help": "differentiate only these inputs, in this order (the "
+                               "other --at inputs are constants; default: every input)"}, field="wrt", clause="wrt",
+             example="wrt x, y")
 TRACE = Option("--trace", "flag", {"action": "store_true", "help": "show the Wengert list with tangents/adjoints"},
                field="trace", setting="trace")
 
@@ -215,37 +218,38 @@ def _evaluate(c: Call) -> object:
 def _grad(c: Call) -> object:
     from adcalc.ops import derivatives
 
-    return derivatives.grad(c.source, c.point, mode=c.mode or "reverse", trace=c.trace, **c.limits)  # type: ignore[arg-type]
+    return derivatives.grad(c.source, c.point, mode=c.mode or "reverse", trace=c.trace, wrt=c.wrt,
+                           **c.limits)  # type: ignore[arg-type]
 
 
 def _jvp(c: Call) -> object:
     from adcalc.ops import derivatives
 
-    return derivatives.jvp(c.source, c.point, c.direction, trace=c.trace, **c.limits)  # type: ignore[arg-type]
+    return derivatives.jvp(c.source, c.point, c.direction, trace=c.trace, wrt=c.wrt, **c.limits)  # type: ignore[arg-type]
 
 
 def _vjp(c: Call) -> object:
     from adcalc.ops import derivatives
 
-    return derivatives.vjp(c.source, c.point, c.cotangent, trace=c.trace, **c.limits)  # type: ignore[arg-type]
+    return derivatives.vjp(c.source, c.point, c.cotangent, trace=c.trace, wrt=c.wrt, **c.limits)  # type: ignore[arg-type]
 
 
 def _jacobian(c: Call) -> object:
     from adcalc.ops import derivatives
 
-    return derivatives.jacobian(c.source, c.point, mode=c.mode, **c.limits)  # type: ignore[arg-type]
+    return derivatives.jacobian(c.source, c.point, mode=c.mode, wrt=c.wrt, **c.limits)  # type: ignore[arg-type]
 
 
 def _hessian(c: Call) -> object:
     from adcalc.ops import higher
 
-    return higher.hessian(c.source, c.point, **c.limits)  # type: ignore[arg-type]
+    return higher.hessian(c.source, c.point, wrt=c.wrt, **c.limits)  # type: ignore[arg-type]
 
 
 def _hvp(c: Call) -> object:
     from adcalc.ops import higher
 
-    return higher.hvp(c.source, c.point, c.direction, **c.limits)  # type: ignore[arg-type]
+    return higher.hvp(c.source, c.point, c.direction, wrt=c.wrt, **c.limits)  # type: ignore[arg-type]
 
 
 def _deriv(c: Call) -> object:
@@ -258,7 +262,7 @@ def _deriv(c: Call) -> object:
 def _check(c: Call) -> object:
     from adcalc.ops.checks import check
 
-    return check(c.source, c.point, delta=c.delta, **c.limits)  # type: ignore[arg-type]
+    return check(c.source, c.point, delta=c.delta, wrt=c.wrt, **c.limits)  # type: ignore[arg-type]
 
 
 def _ir(c: Call) -> str:
@@ -342,35 +346,35 @@ REGISTRY = Registry((
              'adcalc eval "-x^2" --at x=3', 'adcalc eval --at x=3 -- "-x^2"'),
             _evaluate, repl=ReplHelp("eval f at x=3", "value", 8)),
     Command("grad", "the gradient of a scalar SOURCE (reverse mode by default)",
-            (SOURCE, AT, _mode("differentiation mode (default: reverse)", "mode"), TRACE),
+            (SOURCE, AT, WRT, _mode("differentiation mode (default: reverse)", "mode"), TRACE),
             (_QUICK, _QUICK + " --mode forward --trace", 'adcalc grad "sin(x^2+1)" --at x=1.5 --trace --json',
              'adcalc grad "sum(W * (A + b))" --at "A=[[1,2],[3,4]],b=[10,20],W=[[1,-2],[3,1]]"',
              'adcalc grad "-2*x" --at x=3'),
             _grad, featured=(0, 1, 3), repl=ReplHelp("grad f at x=1, y=2", "gradient", 0)),
-    Command("jvp", "the Jacobian-vector product J·v (one forward sweep)", (SOURCE, AT, DIR, TRACE),
-            ('adcalc jvp "[x*y, sin(x)]" --at x=1,y=2 --dir x=1,y=0',),
+    Command("jvp", "the Jacobian-vector product J·v (one forward sweep)", (SOURCE, AT, WRT, DIR, TRACE),
+            ('adcalc jvp "[x*y, sin(x)]" --at x=1,y=2 --dir x=1,y=0',
+             'adcalc jvp "A @ x" --at "A=[[1,2],[3,4]],x=[1,1]" --wrt x --dir "x=[1,0]"'),
             _jvp, repl=ReplHelp("jvp f at x=1, y=2 dir x=1, y=0", "J·v", 2)),
-    Command("vjp", "the vector-Jacobian product wᵀJ (one reverse sweep)", (SOURCE, AT, COT, TRACE),
+    Command("vjp", "the vector-Jacobian product wᵀJ (one reverse sweep)", (SOURCE, AT, WRT, COT, TRACE),
             ('adcalc vjp "[x*y, sin(x)]" --at x=1,y=2 --cot 1,0.5 --trace',),
             _vjp, repl=ReplHelp("vjp h cot 1, 0.5", "wᵀJ", 3)),
     Command("jacobian", "the full Jacobian (the mode needing fewer sweeps by default)",
-            (SOURCE, AT, _mode("differentiation mode (default: the one needing fewer sweeps)", None)),
+            (SOURCE, AT, WRT, _mode("differentiation mode (default: the one needing fewer sweeps)", None)),
             ('adcalc jacobian "[r*cos(t), r*sin(t)]" --at r=2,t=0.5',
              'adcalc jacobian "A @ v" --at "A=[[1,2],[3,4]],v=[1,-1]"',
              'adcalc jacobian "[x+y+z, x*y*z]" --at x=1,y=2,z=3 --mode forward'),
             _jacobian, featured=(0,), repl=ReplHelp("jacobian h at x=1", "Jacobian", 1)),
-    Command("hessian", "the Hessian of a scalar SOURCE (forward-over-reverse)", (SOURCE, AT),
+    Command("hessian", "the Hessian of a scalar SOURCE (forward-over-reverse)", (SOURCE, AT, WRT),
             ('adcalc hessian "exp(2*x1) + x1*x2^2 + cos(x2)" --at x1=1,x2=2',),
             _hessian, repl=ReplHelp("hessian f", "Hessian", 4)),
-    Command("hvp", "the Hessian-vector product H·v, without forming H", (SOURCE, AT, DIR),
+    Command("hvp", "the Hessian-vector product H·v, without forming H", (SOURCE, AT, WRT, DIR),
             ('adcalc hvp "100*(y - x^2)^2 + (1 - x)^2" --at x=-1.2,y=1 --dir x=1,y=0',),
             _hvp, repl=ReplHelp("hvp f dir x=1, y=0", "H·v", 5)),
     Command("deriv", "1st…K-th derivatives along an input or a direction (one Taylor-mode sweep)",
             (SOURCE, AT,
-             Option("--wrt", "name", {"metavar": "NAME", "help": "differentiate along this input"},
-                    field="wrt", clause="wrt", group="along"),
-             DIR._replace(argparse={"metavar": "NAME=VALUE,...", "help": "differentiate along this direction"},
-                          group="along"),
+             WRT._replace(argparse={"metavar": "NAME[,...]", "help": "along this input (one name); with --dir, the "
+                                    "inputs the direction covers (the others are constants)"}, example="wrt x"),
+             DIR._replace(argparse={"metavar": "NAME=VALUE,...", "help": "differentiate along this direction"}),
              Option("--order", "count", {"type": positive_int, "required": True, "metavar": "K",
                                          "help": "the highest derivative (1 to 100)"},
                     field="order", clause="order", repl_default=1, example="order 3"),
@@ -380,7 +384,7 @@ REGISTRY = Registry((
              'adcalc deriv "x*y^2" --at x=1,y=2 --dir x=1,y=1 --order 3'),
             _deriv, repl=ReplHelp("deriv f wrt x order 5", "Taylor mode", 6)),
     Command("check", "compare forward AD, reverse AD and finite differences (exit 1 if they disagree)",
-            (SOURCE, AT, Option("--delta", "number", {
+            (SOURCE, AT, WRT, Option("--delta", "number", {
                 "type": positive_number, "metavar": "D",
                 "help": "the step of each entry's central and one-sided differences (default: ε^(1/3) and ε^(1/2) "
                         "times max(1, |x|)); the step sweep is the same either way"}, field="delta")),

@@ -11,14 +11,15 @@ round-off (small δ).  For vector functions it adds the dot-product test
 
 A check passes when forward and reverse agree to ``AD_TOLERANCE`` (relative) and, for every
 entry, some central difference of the sweep agrees with AD to ``FD_TOLERANCE`` relative to
-max(1, |AD|).  The tolerances are part of the output.
+max(1, |AD|).  The tolerances are part of the output.  ``wrt`` checks only those inputs (columns
+in its order); the point's other inputs are constants.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from adcalc.errors import AdcalcError
@@ -26,6 +27,7 @@ from adcalc.ops import validate
 from adcalc.ops.derivatives import evaluate, jacobian, jvp, vjp
 from adcalc.ops.driver import Loaded, bind, resolve
 from adcalc.ops.results import result_type
+from adcalc.ops.wrt import select
 from adcalc.rules.shapes import entries as flat_entries
 
 EPS = 2.0**-52
@@ -89,7 +91,7 @@ def _values(loaded: Loaded, point: dict[str, float], m: int, limits: Mapping[str
 
 
 def check(source: str | Loaded, point: Mapping[str, float], *, delta: float | None = None,
-          **limits: object) -> CheckResult:
+          wrt: str | Sequence[str] | None = None, **limits: object) -> CheckResult:
     """Every entry of the Jacobian by forward AD, reverse AD and finite differences (module
     docstring).  ``delta``: the step of the entry's central and one-sided differences (a number
     > 0; None: the steps that balance truncation against round-off, ε^(1/3) and ε^(1/2) times
@@ -97,8 +99,9 @@ def check(source: str | Loaded, point: Mapping[str, float], *, delta: float | No
     validate.arguments("check", locals())
     loaded = resolve(source)
     names, values, warnings = bind(loaded, point, allow_arrays=False)
-    fwd = jacobian(loaded, values, mode="forward", **limits)  # type: ignore[arg-type]
-    rev = jacobian(loaded, values, mode="reverse", **limits)  # type: ignore[arg-type]
+    names = select(names, values, wrt)
+    fwd = jacobian(loaded, values, mode="forward", wrt=names, **limits)  # type: ignore[arg-type]
+    rev = jacobian(loaded, values, mode="reverse", wrt=names, **limits)  # type: ignore[arg-type]
     m = len(fwd.jacobian)
     base = _values(loaded, dict(values), m, limits)
     entries: list[Entry] = []
@@ -130,8 +133,8 @@ def check(source: str | Loaded, point: Mapping[str, float], *, delta: float | No
         rng = random.Random(SEED)
         v = {n: rng.gauss(0.0, 1.0) for n in names}
         w = [rng.gauss(0.0, 1.0) for _ in range(m)]
-        jv = flat_entries(jvp(loaded, values, v, **limits).tangent)  # type: ignore[arg-type]
-        wj = vjp(loaded, values, w, **limits).cotangent_result  # type: ignore[arg-type]
+        jv = flat_entries(jvp(loaded, values, v, wrt=names, **limits).tangent)  # type: ignore[arg-type]
+        wj = vjp(loaded, values, w, wrt=names, **limits).cotangent_result  # type: ignore[arg-type]
         left = sum(a * b for a, b in zip(jv, w))  # type: ignore[arg-type]
         right = sum(v[n] * wj[n] for n in names)
         err = rel_error(left, right)

@@ -7,13 +7,17 @@ Contract (the math):
 - ``hvp(src, point, v)``: the same with one tangent v: H·v without forming H (cost ≈ a few
   gradients, independent of n).
 - ``deriv(src, point, wrt=… | direction=…, order=K)``: one forward sweep of truncated Taylor
-  series; returns dᵏ/dtᵏ f(x + t·v) at t = 0 for k = 1 … K.
+  series; returns dᵏ/dtᵏ f(x + t·v) at t = 0 for k = 1 … K.  ``wrt`` alone names one input (v is
+  its unit vector); with a direction, ``wrt`` lists the inputs the direction covers (the others
+  are constants).
+- ``wrt`` (``adcalc.ops.wrt``) on hessian and hvp: only those inputs, in that order, are
+  differentiated (the Hessian's rows and columns, the direction's entries); the others are constants.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from adcalc.errors import AdcalcError
 from adcalc.ops import validate
@@ -30,6 +34,7 @@ from adcalc.ops.driver import (
     used_inputs,
 )
 from adcalc.ops.results import DerivResult, HessianResult, HvpResult
+from adcalc.ops.wrt import names_of, select
 from adcalc.rules.registry import primal
 from adcalc.transform.forward import Dual
 from adcalc.transform.graph import Graph
@@ -47,14 +52,15 @@ def _tangents(v: object, width: int) -> tuple:
 def _forward_over_reverse(loaded: Loaded, names: list[str], values: dict[str, float],
                           seeds: dict[str, tuple[float, ...]], strict: bool, limits) -> tuple:
     used = used_inputs(loaded, names)
-    boxed = {n: Dual(values[n], seeds[n]) for n in names}
+    boxed = {**values, **{n: Dual(values[n], seeds[n]) for n in names}}  # the inputs not in names: constants
     mode = BoxedReverseMode(strict)
     outs = run_mode(loaded, mode, names, boxed, limits, False)  # type: ignore[arg-type]
     adj = mode.gradient(outs, [1.0])
     return mode, outs, read_adjoints(names, used, adj)  # type: ignore[arg-type]
 
 
-def hessian(source: str | Loaded, point: Mapping[str, float], *, strict: bool = False,
+def hessian(source: str | Loaded, point: Mapping[str, float], *, wrt: str | Sequence[str] | None = None,
+            strict: bool = False,
             max_steps: int | None = None, max_depth: int | None = None,
         max_memory: int | None = None) -> HessianResult:
     """The Hessian of a scalar source (one forward-over-reverse sweep with n tangents)."""
@@ -62,6 +68,7 @@ def hessian(source: str | Loaded, point: Mapping[str, float], *, strict: bool = 
     loaded = resolve(source)
     check_scalar(loaded, "hessian")
     names, values, warnings = bind(loaded, point, allow_arrays=False)
+    names = select(names, values, wrt)
     n = len(names)
     seeds = {name: tuple(1.0 if j == i else 0.0 for j in range(n)) for i, name in enumerate(names)}
     limits = limits_of(max_steps, max_depth, max_memory)
@@ -74,13 +81,15 @@ def hessian(source: str | Loaded, point: Mapping[str, float], *, strict: bool = 
 
 
 def hvp(source: str | Loaded, point: Mapping[str, float], direction: Mapping[str, float], *,
-        strict: bool = False, max_steps: int | None = None, max_depth: int | None = None,
+        wrt: str | Sequence[str] | None = None, strict: bool = False, max_steps: int | None = None,
+        max_depth: int | None = None,
         max_memory: int | None = None) -> HvpResult:
     """H·v: one forward-over-reverse sweep with the single tangent v (H is never formed)."""
     validate.arguments("hvp", locals())
     loaded = resolve(source)
     check_scalar(loaded, "hvp")
     names, values, warnings = bind(loaded, point, allow_arrays=False)
+    names = select(names, values, wrt)
     check_direction(names, values, direction)
     seeds = {name: (float(direction[name]),) for name in names}
     limits = limits_of(max_steps, max_depth, max_memory)
@@ -91,7 +100,7 @@ def hvp(source: str | Loaded, point: Mapping[str, float], direction: Mapping[str
                      {name: _tangents(adjoints[name], 1)[0] for name in names})
 
 
-def deriv(source: str | Loaded, point: Mapping[str, float], *, wrt: str | None = None,
+def deriv(source: str | Loaded, point: Mapping[str, float], *, wrt: str | Sequence[str] | None = None,
           direction: Mapping[str, float] | None = None, order: int = 1, strict: bool = False, trace: bool = False,
           max_steps: int | None = None, max_depth: int | None = None,
         max_memory: int | None = None) -> DerivResult:
@@ -99,19 +108,21 @@ def deriv(source: str | Loaded, point: Mapping[str, float], *, wrt: str | None =
     validate.arguments("deriv", locals())
     loaded = resolve(source)
     names, values, warnings = bind(loaded, point, allow_arrays=False)
-    if (wrt is None) == (direction is None):
-        if wrt is None and len(names) == 1:
-            wrt = names[0]
-        else:
-            raise AdcalcError("input", "give exactly one of wrt (an input name) or a direction",
-                              hint="--wrt x, or --dir x=1,y=0")
-    if wrt is not None:
-        if wrt not in values:
-            raise AdcalcError("input", f"'{wrt}' is not an input of the point ({', '.join(names)})")
-        dvec = {n: (1.0 if n == wrt else 0.0) for n in names}
-    else:
-        check_direction(names, values, direction)  # type: ignore[arg-type]
-        dvec = {n: float(direction[n]) for n in names}  # type: ignore[index]
+    listed = names_of(wrt)
+    if direction is None:
+        if listed is None and len(names) == 1:
+            listed = names
+        elif listed is None or len(listed) != 1:
+            raise AdcalcError("input", "give exactly one of wrt (an input name) or a direction" if listed is None
+                              else f"wrt lists {len(listed)} inputs but no direction says how to move them",
+                              hint="--wrt x, or --dir x=1,y=0, or --wrt x,y with --dir x=1,y=2 (the other inputs "
+                                   "constant)")
+        along = select(names, values, listed)[0]
+        dvec = {n: (1.0 if n == along else 0.0) for n in names}
+    else:  # the direction covers the inputs of wrt (every input without it); the others are constants
+        names = select(names, values, listed)
+        check_direction(names, values, direction)
+        dvec = {n: float(direction[n]) for n in names}
     used = used_inputs(loaded, names)
     mode = TaylorMode([dvec[n] for n in used], order, strict)
     graph = Graph("taylor", names) if trace else None
