@@ -26,6 +26,7 @@ from adcalc.ops.driver import (
     bind,
     check_direction,
     check_scalar,
+    has_arrays,
     limits_of,
     read_adjoints,
     resolve,
@@ -34,6 +35,7 @@ from adcalc.ops.driver import (
     used_inputs,
 )
 from adcalc.ops.results import DerivResult, HessianResult, HvpResult
+from adcalc.ops.secondorder import direction_seeds, hessian_arrays, hvp_arrays
 from adcalc.ops.wrt import names_of, select
 from adcalc.rules.registry import primal
 from adcalc.transform.forward import Dual
@@ -63,15 +65,17 @@ def hessian(source: str | Loaded, point: Mapping[str, float], *, wrt: str | Sequ
             strict: bool = False,
             max_steps: int | None = None, max_depth: int | None = None,
         max_memory: int | None = None) -> HessianResult:
-    """The Hessian of a scalar source (one forward-over-reverse sweep with n tangents)."""
+    """The Hessian of a scalar source (one forward-over-reverse sweep with n tangents); of every
+    output entry of a vector-valued one, and through arrays (``adcalc.ops.secondorder``)."""
     validate.arguments("hessian", locals())
     loaded = resolve(source)
-    check_scalar(loaded, "hessian")
-    names, values, warnings = bind(loaded, point, allow_arrays=False)
+    names, values, warnings = bind(loaded, point)
     names = select(names, values, wrt)
+    limits = limits_of(max_steps, max_depth, max_memory)
+    if loaded.program.vector_output or has_arrays(loaded, values):
+        return hessian_arrays(loaded, names, values, warnings, strict, limits)
     n = len(names)
     seeds = {name: tuple(1.0 if j == i else 0.0 for j in range(n)) for i, name in enumerate(names)}
-    limits = limits_of(max_steps, max_depth, max_memory)
     mode, outs, adjoints = _forward_over_reverse(loaded, names, values, seeds, strict, limits)
     gradient = {name: primal(adjoints[name]) for name in names}
     h = [list(_tangents(adjoints[name], n)) for name in names]
@@ -88,11 +92,14 @@ def hvp(source: str | Loaded, point: Mapping[str, float], direction: Mapping[str
     validate.arguments("hvp", locals())
     loaded = resolve(source)
     check_scalar(loaded, "hvp")
-    names, values, warnings = bind(loaded, point, allow_arrays=False)
+    names, values, warnings = bind(loaded, point)
     names = select(names, values, wrt)
     check_direction(names, values, direction)
-    seeds = {name: (float(direction[name]),) for name in names}
     limits = limits_of(max_steps, max_depth, max_memory)
+    if has_arrays(loaded, values):
+        dvec = direction_seeds(names, values, direction)
+        return hvp_arrays(loaded, names, values, dvec, warnings, strict, limits)
+    seeds = {name: (float(direction[name]),) for name in names}
     mode, outs, adjoints = _forward_over_reverse(loaded, names, values, seeds, strict, limits)
     return HvpResult(primal(mode.primal(outs[0])), names, "forward-over-reverse", 1, warnings + mode.warnings, None,
                      {name: primal(adjoints[name]) for name in names},
