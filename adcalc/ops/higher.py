@@ -43,6 +43,7 @@ from adcalc.transform.graph import Graph
 from adcalc.transform.record import Rec, Recorder
 from adcalc.transform.reverse import BoxedReverseMode
 from adcalc.transform.taylor import TaylorMode
+from adcalc.transform.taylorarrays import ArrayTaylorMode
 
 MAX_ORDER = 100
 
@@ -111,10 +112,12 @@ def deriv(source: str | Loaded, point: Mapping[str, float], *, wrt: str | Sequen
           direction: Mapping[str, float] | None = None, order: int = 1, strict: bool = False, trace: bool = False,
           max_steps: int | None = None, max_depth: int | None = None,
         max_memory: int | None = None) -> DerivResult:
-    """The 1st … K-th derivatives along one input (``wrt``) or a direction, in one Taylor sweep."""
+    """The 1st … K-th derivatives along one input (``wrt``) or a direction, in one Taylor sweep
+    (with arrays: ``adcalc.transform.taylorarrays``; a derivative of an array output is an array)."""
     validate.arguments("deriv", locals())
     loaded = resolve(source)
-    names, values, warnings = bind(loaded, point, allow_arrays=False)
+    names, values, warnings = bind(loaded, point)
+    arrays = has_arrays(loaded, values)
     listed = names_of(wrt)
     if direction is None:
         if listed is None and len(names) == 1:
@@ -125,13 +128,17 @@ def deriv(source: str | Loaded, point: Mapping[str, float], *, wrt: str | Sequen
                               hint="--wrt x, or --dir x=1,y=0, or --wrt x,y with --dir x=1,y=2 (the other inputs "
                                    "constant)")
         along = select(names, values, listed)[0]
-        dvec = {n: (1.0 if n == along else 0.0) for n in names}
+        if type(values[along]) is not float:
+            raise AdcalcError("input", f"'{along}' is an array: say how it moves with a direction",
+                              hint=f"--dir {along}=[…] (its shape), with --wrt {along} to hold the other inputs "
+                                   "constant")
+        dvec: dict[str, object] = {n: (1.0 if n == along else 0.0 * values[n]) for n in names}  # type: ignore[operator]
     else:  # the direction covers the inputs of wrt (every input without it); the others are constants
         names = select(names, values, listed)
         check_direction(names, values, direction)
-        dvec = {n: float(direction[n]) for n in names}
+        dvec = direction_seeds(names, values, direction) if arrays else {n: float(direction[n]) for n in names}
     used = used_inputs(loaded, names)
-    mode = TaylorMode([dvec[n] for n in used], order, strict)
+    mode = (ArrayTaylorMode if arrays else TaylorMode)([dvec[n] for n in used], order, strict)  # type: ignore[arg-type]
     graph = Graph("taylor", names) if trace else None
     runner = Recorder(mode, graph) if graph is not None else mode
     outs = run_mode(loaded, runner, names, values, limits_of(max_steps, max_depth, max_memory), trace)
