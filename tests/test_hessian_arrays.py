@@ -242,3 +242,29 @@ def test_every_differentiable_array_primitive_has_a_second_order_rule() -> None:
     from adcalc.rules.registry import ARRAY_PRIMITIVES
 
     assert [n for n, p in ARRAY_PRIMITIVES.items() if p.vjp is not None and not supported(p)] == []
+
+
+def test_hessians_of_array_programs_from_threads() -> None:
+    import threading
+
+    points = [np.array([-1.2 + 0.1 * k, 1.0, 0.5 - 0.2 * k, 2.0]) for k in range(6)]
+    got: dict[int, bool] = {}
+
+    def work(k: int) -> None:
+        r = higher.hessian(ROSEN, {"x": points[k]})
+        got[k] = bool(np.allclose(r.hessian, rosen_hessian(points[k]), rtol=1e-15, atol=1e-12))
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got == {k: True for k in range(6)}
+
+
+def test_kinks_and_non_finite_values_are_reported_as_in_the_scalar_path() -> None:
+    r = higher.hessian("sum(abs(x) * x)", {"x": [0.0, 1.0]})
+    assert r.hessian == [[0.0, 0.0], [0.0, 2.0]] and [w.kind for w in r.warnings] == ["kink"]  # (|x|x)'' = 2 sign x
+    p = cli("hessian", "sum(sqrt(x))", "--at", "x=[0,1]")
+    assert p.returncode == 0 and "RuntimeWarning" not in p.stderr and "sqrt is not differentiable here" in p.stderr
+    assert ["x[0]", "inf", "-inf", "0"] in [line.split() for line in p.stdout.splitlines()]

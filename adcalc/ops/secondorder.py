@@ -85,7 +85,8 @@ def hessian_arrays(loaded: Loaded, names: list[str], values: dict[str, object], 
     gradients, hessians = [], []
     for o, p in zip(outs, primals):
         for e in range(size(p)):
-            need(limits, 32 * n * n * (len(hessians) + 1), f"{len(hessians) + 1} Hessians of {n:,} × {n:,} entries")
+            count = f"{len(hessians) + 1} Hessians" if hessians else "a Hessian"
+            need(limits, 32 * n * n * (len(hessians) + 1), f"{count} of {n:,} × {n:,} entries")
             if type(p) is float:
                 weight: object = 1.0
             else:

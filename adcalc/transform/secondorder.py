@@ -135,8 +135,11 @@ class SecondOrderMode(Mode):
             boxed = [Box(p, t) if t is not None else p for p, t in zip(primals, tangents)]
             with np.errstate(all="ignore"):
                 ds = [prim.partials[i](*boxed) if d is not None else None for i, d in enumerate(partials)]
-            t = tangent_of(out, [(d, tangents[i]) for i, d in enumerate(partials) if d is not None])
+                t = tangent_of(out, [(d, tangents[i]) for i, d in enumerate(partials) if d is not None])
             pull = self._elementwise_pull(ds, [np.shape(p) for p in primals], np.ndim(out))
+        self.budget.need(8 * self.width * int(np.size(out)), site.span,  # the step's tangents, kept with its pull
+                         f"{prim.name} with {self.width:,} tangent directions (one per input entry)")
+        self.budget.hold_arrays((t,), site.span, f"the Hessian's tangents of {prim.name}")
         self.tape.append((tuple(a.index if type(a) is HNode and tangents[i] is not None else -1  # type: ignore[union-attr]
                                 for i, a in enumerate(args)), pull))
         return HNode(len(self.tape) - 1, out, t)
