@@ -38,9 +38,9 @@ def main() -> None:
         for n in sizes:
             x = np.linspace(-1.0, 1.5, n)
             v = np.ones(n)
-            h = best(lambda: higher.hessian(src, {"x": x}), 1 if n >= 300 else 3)
-            g = best(lambda: adcalc.grad(src, {"x": x}))
-            p = best(lambda: higher.hvp(src, {"x": x}, {"x": v}))
+            h = best(lambda s=src, x=x: higher.hessian(s, {"x": x}), 1 if n >= 300 else 3)
+            g = best(lambda s=src, x=x: adcalc.grad(s, {"x": x}))
+            p = best(lambda s=src, x=x, v=v: higher.hvp(s, {"x": x}, {"x": v}))
             print(f"| {form} | {n:,} | {h * 1e3:,.1f} | {g * 1e3:,.2f} | {h / g:,.0f} | {p * 1e3:,.2f} |")
 
 

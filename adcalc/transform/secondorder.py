@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 
 from adcalc.errors import AdcalcError
 from adcalc.language.ir import Eqn
-from adcalc.rules.indexing import Scatter
+from adcalc.rules.indexing import Scatter, element_key, flat_position
 from adcalc.rules.registry import G, Primitive, np
 from adcalc.rules.second import second, supported
 from adcalc.rules.shapes import lift, mul0, scalar_result, unbroadcast
@@ -104,6 +104,7 @@ class SecondOrderMode(Mode):
         self.seeds = [np.asarray(s, dtype=float) for s in seeds]
         self.width = int(self.seeds[0].shape[0]) if self.seeds else 0
         self.tape: list[tuple[tuple[int, ...], Callable[..., list] | None]] = []
+        self.shapes: dict[int, tuple[int, ...]] = {}  # array nodes read element by element: their shapes
 
     def input(self, index: int, name: str, value: object) -> object:
         self.tape.append(((), None))
@@ -115,6 +116,20 @@ class SecondOrderMode(Mode):
 
     def active(self, v: object) -> bool:
         return type(v) is HNode
+
+    def element(self, prim: Primitive, x: object, subscripts: Sequence[object], site: Eqn) -> object:
+        """``x[i]`` of an input-dependent array: a scalar node whose pull adds into one entry of the
+        array's adjoint (O(k), not an array per read); anything else the general step."""
+        if type(x) is HNode and type(x.value) is not float:  # type: ignore[union-attr]
+            key = element_key(x.value, subscripts)  # type: ignore[union-attr]
+            if key is not None:
+                r = x.value.item(key)  # type: ignore[union-attr]
+                if r - r == 0.0:
+                    position = flat_position(x.value.shape, key)  # type: ignore[union-attr]
+                    self.shapes[x.index] = x.value.shape  # type: ignore[union-attr]
+                    self.tape.append(((x.index,), lambda g, gt: [Element(position, g, gt)]))  # type: ignore[union-attr]
+                    return HNode(len(self.tape) - 1, r, x.tangent[(slice(None), *key)].copy())  # type: ignore[union-attr]
+        return self.applyn(prim, [x, *subscripts], site)
 
     def combine(self, prim: Primitive, args: Sequence[object], primals: Sequence[object], active: Sequence[bool],
                 out: object, partials: Sequence[object] | None, site: Eqn) -> object:
@@ -195,8 +210,11 @@ class SecondOrderMode(Mode):
         return pull
 
     def sweep(self, seeds: dict[int, Pair]) -> list[Pair | None]:
-        """The pairs (x̄, x̄̇) of every node for the output seeds ``{node: (ȳ, ȳ̇)}`` (one sweep)."""
+        """The pairs (x̄, x̄̇) of every node for the output seeds ``{node: (ȳ, ȳ̇)}`` (one sweep).
+        An element read's cotangent is added in place into its array's adjoint, which the sweep
+        then owns (allocated or copied by it, never a rule's array)."""
         adj: list[Pair | None] = [None] * len(self.tape)
+        owned: set[int] = set()
         for node, pair in seeds.items():
             adj[node] = pair if adj[node] is None else _add(adj[node], pair)  # type: ignore[arg-type]
         with np.errstate(all="ignore"):
@@ -206,9 +224,44 @@ class SecondOrderMode(Mode):
                 if pair is None or pull is None:
                     continue
                 for p, ct in zip(parents, pull(*pair)):
-                    if p >= 0 and ct is not None:
-                        adj[p] = ct if adj[p] is None else _add(adj[p], ct)  # type: ignore[arg-type]
+                    if p < 0 or ct is None:
+                        continue
+                    if type(ct) is Element:
+                        if p not in owned:
+                            adj[p] = self._own(adj[p], p)
+                            owned.add(p)
+                        ct.add_into(adj[p])  # type: ignore[arg-type]
+                    elif adj[p] is None:
+                        adj[p] = ct
+                    else:
+                        adj[p] = _add(adj[p], ct)  # type: ignore[arg-type]
+                        owned.add(p)  # a sum is a new array
         return adj
+
+    def _own(self, pair: Pair | None, node: int) -> Pair:
+        """A pair of fresh arrays the sweep may write into: zeros, or a copy of ``pair``."""
+        shape = self.shapes[node]
+        if pair is None:
+            return np.zeros(shape), np.zeros((self.width,) + shape)
+        value = np.array(pair[0], dtype=float)
+        tangent = np.zeros((self.width,) + shape) if pair[1] is None else np.array(pair[1], dtype=float)
+        return value, tangent
+
+
+class Element:
+    """The cotangent pair of one element read ``x[i]``: added into entry ``position`` (row-major)
+    of the array's adjoint and of each of its tangents."""
+
+    __slots__ = ("position", "value", "tangent")
+
+    def __init__(self, position: int, value: object, tangent: object | None):
+        self.position, self.value, self.tangent = position, value, tangent
+
+    def add_into(self, pair: Pair) -> None:
+        value, tangent = pair
+        value.reshape(-1)[self.position] += self.value  # type: ignore[union-attr]
+        if self.tangent is not None:
+            tangent.reshape(tangent.shape[0], -1)[:, self.position] += self.tangent  # type: ignore[union-attr]
 
 
 def _dense(ct: object) -> object:
