@@ -199,3 +199,18 @@ def test_constants_are_not_differentiated_even_through_a_kink() -> None:
     r = adcalc.grad("x*abs(c) + x^2", {"x": 1.5, "c": 0.0}, wrt="x")
     assert r.gradient == {"x": 3.0} and not [w for w in r.warnings if w.kind == "kink"]
     assert close(adcalc.grad("x*abs(c)", {"x": 1.5, "c": -2.0}, wrt="x").gradient["x"], 2.0)
+
+
+@pytest.mark.parametrize("clause, message, caret_under", [
+    ("wrt x,, y", "wrt has an empty name", ", y"),  # the second comma ends nothing
+    ("wrt x,", "wrt has an empty name", ","),
+    ("wrt", "wrt lists no input", "wrt"),
+])
+def test_the_repl_points_at_an_empty_wrt_name(clause: str, message: str, caret_under: str) -> None:
+    line = f"grad f at x=3, y=2 {clause}"
+    p = cli("repl", stdin=f"f(x, y) = x^2*y\n{line}\n")
+    assert p.returncode == 1 and "Traceback" not in p.stderr
+    err = p.stderr.splitlines()
+    i = next(k for k, text in enumerate(err) if message in text)
+    assert err[i + 1].strip() == line
+    assert err[i + 2].index("^") == err[i + 1].rindex(caret_under)

@@ -148,11 +148,15 @@ class DerivativeCommands(SessionState):
         caret under the name (``adcalc.ops.wrt`` makes the same checks, without positions)."""
         seen: set[str] = set()
         hint = "list inputs of the point, separated by commas: wrt x or wrt x, y"
-        for start, end in top_level_ranges(self.entry, *where):
-            start, end = _trimmed(self.entry, start, end)
+        if not self.entry[where[0]:where[1]].strip():
+            raise self._error("input", "wrt lists no input", where[0] - 3, where[0], hint=hint)
+        cuts = [where[0] - 1] + [i for i in range(*where) if self.entry[i] == ","] + [where[1]]
+        for before, after in zip(cuts, cuts[1:]):
+            start, end = _trimmed(self.entry, before + 1, after)
             name = self.entry[start:end]
-            if not name:
-                raise self._error("input", "wrt has an empty name", where[0] - 3, where[0], hint=hint)
+            if not name:  # x,, y or a trailing comma: the caret under the comma that ends nothing
+                comma = after if after < where[1] else before
+                raise self._error("input", "wrt has an empty name", comma, comma + 1, hint=hint)
             if name in seen:
                 raise self._error("input", f"wrt lists '{name}' twice", start, end, hint="give each input once")
             if name not in point:
