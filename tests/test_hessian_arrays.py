@@ -268,3 +268,18 @@ def test_kinks_and_non_finite_values_are_reported_as_in_the_scalar_path() -> Non
     p = cli("hessian", "sum(sqrt(x))", "--at", "x=[0,1]")
     assert p.returncode == 0 and "RuntimeWarning" not in p.stderr and "sqrt is not differentiable here" in p.stderr
     assert ["x[0]", "inf", "-inf", "0"] in [line.split() for line in p.stdout.splitlines()]
+
+
+def test_element_reads_mixed_with_whole_array_cotangents() -> None:
+    """x is read element by element and as a whole, in both orders (the sweep adds element
+    cotangents in place into an adjoint it owns, never into a rule's array)."""
+    x = np.array([0.5, -1.0, 2.0])
+    for src in ("x[0] * sum(x^2) + x[2] * x[1]", "s = sum(exp(x))\nfor i in range(3):\n    s += x[i] * x[2 - i]\n"
+                "return s * x[1]"):
+        h = np.array(higher.hessian(src, {"x": x}).hessian)
+        assert np.allclose(h, fd_hessian(src, {"x": x}, "x"), rtol=1e-7, atol=1e-7)
+    # f = x0·Σxᵢ² + x2·x1: H = 2·x0·I + 2(e0 xᵀ + x e0ᵀ) + (e1e2ᵀ + e2e1ᵀ)
+    want = 2 * x[0] * np.eye(3) + 2 * (np.outer(np.eye(3)[0], x) + np.outer(x, np.eye(3)[0]))
+    want[1, 2] += 1
+    want[2, 1] += 1
+    assert np.array_equal(np.array(higher.hessian("x[0] * sum(x^2) + x[2] * x[1]", {"x": x}).hessian), want)

@@ -233,9 +233,8 @@ class SecondOrderMode(Mode):
                         ct.add_into(adj[p])  # type: ignore[arg-type]
                     elif adj[p] is None:
                         adj[p] = ct
-                    else:
+                    else:  # a new value; the tangent is new too, or one side's (ours stays ours if owned)
                         adj[p] = _add(adj[p], ct)  # type: ignore[arg-type]
-                        owned.add(p)  # a sum is a new array
         return adj
 
     def _own(self, pair: Pair | None, node: int) -> Pair:
