@@ -157,7 +157,8 @@ BAD = [  # (call, kind, words in the message)
     (lambda: higher.deriv(SRC, PT, wrt="x", order=2.0), "type", ["order", "whole number", "2.0"]),
     (lambda: higher.deriv(SRC, PT, wrt="x", order=True), "type", ["order", "True (bool)"]),
     (lambda: higher.deriv(SRC, PT, wrt=0), "type", ["wrt", "input name"]),
-    (lambda: higher.deriv(SRC, PT, wrt=["x"]), "type", ["wrt"]),
+    (lambda: higher.deriv(SRC, PT, wrt=["x", 1]), "type", ["wrt", "list of str"]),
+    (lambda: higher.deriv(SRC, PT, wrt=("x", "x"), direction={"x": 1.0}), "input", ["'x' twice"]),
     (lambda: higher.deriv(SRC, PT, wrt="z"), "input", ["'z' is not an input"]),
     # function(...) and its calls
     (lambda: adcalc.function(SRC, inputs="xy"), "type", ["inputs must be a list of input names", "'xy'"]),
@@ -333,11 +334,11 @@ def test_anything_in_any_argument_is_a_result_or_an_adcalc_error(name: str, data
 def test_the_fuzz_reaches_every_argument_of_every_public_function() -> None:
     """The positions come from the signatures, so an argument added later is fuzzed as soon as it exists."""
     limits = {"strict", "max_steps", "max_depth"}
-    expected = {"evaluate": {"source", "point"} | limits, "grad": {"source", "point", "mode", "trace"} | limits,
-                "jvp": {"direction", "trace"} | limits, "vjp": {"cotangent", "trace"} | limits,
-                "jacobian": {"mode"} | limits, "load": {"text"}, "function": {"source", "inputs"},
-                "DiffFunction.__call__": {"x"}, "DiffFunction.grad": {"x"}, "hessian": limits,
-                "hvp": {"direction"} | limits, "deriv": {"wrt", "direction", "order", "trace"} | limits,
+    expected = {"evaluate": {"source", "point"} | limits, "grad": {"source", "point", "mode", "trace", "wrt"} | limits,
+                "jvp": {"direction", "trace", "wrt"} | limits, "vjp": {"cotangent", "trace", "wrt"} | limits,
+                "jacobian": {"mode", "wrt"} | limits, "load": {"text"}, "function": {"source", "inputs"},
+                "DiffFunction.__call__": {"x"}, "DiffFunction.grad": {"x"}, "hessian": {"wrt"} | limits,
+                "hvp": {"direction", "wrt"} | limits, "deriv": {"wrt", "direction", "order", "trace"} | limits,
                 "check": {"source", "point"}}
     for name, args in expected.items():
         assert args <= set(positions(name)), name

@@ -118,7 +118,8 @@ def test_compiled_functions_take_arrays_and_give_the_hvp() -> None:
     ("def g(x):\n    return x[0]\ndef f(x):\n    return g(x) * 2", "read in function g"),
 ])
 def test_what_is_not_element_reads_is_refused_clearly(src: str, message: str) -> None:
-    r = subprocess.run([sys.executable, "-m", "adcalc", "codegen", src], capture_output=True, text=True, timeout=120)
+    r = subprocess.run([sys.executable, "-m", "adcalc", "codegen", src], capture_output=True, text=True, timeout=120,
+                       env={**os.environ, "COLUMNS": "300"})  # one line per message: the phrase is not wrapped
     assert r.returncode == 1 and "Traceback" not in r.stderr and message in r.stderr, r.stderr
 
 

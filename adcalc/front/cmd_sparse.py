@@ -18,6 +18,9 @@ def run_sparse(command: str, c: Any) -> object:
     if not c.sparse:
         raise AdcalcError("usage", f"--dense goes with --sparse: without it, {command} always gives the full matrix",
                           hint=f"adcalc {command} SOURCE --at … --sparse --dense")
+    if c.wrt is not None:
+        raise AdcalcError("usage", f"{command} --sparse differentiates every input of the point; --wrt does not "
+                          "apply to it yet", hint=f"leave out --wrt, or use {command} --wrt … without --sparse")
     if command == "jacobian":
         if c.mode == "reverse":
             raise AdcalcError("usage", "--sparse computes the Jacobian by compressed forward mode (one forward sweep "

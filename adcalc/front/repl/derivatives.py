@@ -11,6 +11,8 @@ expression; the point
 clause the command does not take is ignored; a required clause that is missing is a ``usage``
 error with an example.  A count (``order``) is a whole number from 1 to 100, as on the command
 line; a bad clause value is an error at its own text (the caret under it, not the space before).
+``wrt x, y`` differentiates only those inputs (the command line's ``--wrt``): a name that is
+not an input of the point, or given twice, is an error with its caret under the name.
 """
 
 from __future__ import annotations
@@ -69,6 +71,8 @@ class DerivativeCommands(SessionState):
                                    ":defs lists your functions")
         with self._running(layout, loaded):
             point = self._point(loaded, given)
+            if "wrt" in ranges and any(o.clause == "wrt" for o in command.options):
+                self._check_wrt(ranges["wrt"], point)
             r = command.runner(Call(loaded, point, **values))
         render.render_result(self.out, r, point, target if target in self.definitions else "f")
         self._warnings(r.warnings, layout)
@@ -138,6 +142,27 @@ class DerivativeCommands(SessionState):
             shown = text if len(text) <= 30 else text[:27] + "…"
             raise self._error("input", f"{clause} must be {need}, not {shown}", start, end, hint=hint)
         return int(value)
+
+    def _check_wrt(self, where: tuple[int, int], point: dict[str, object]) -> None:
+        """The ``wrt`` clause's names, each an input of the point and given once: an error has its
+        caret under the name (``adcalc.ops.wrt`` makes the same checks, without positions)."""
+        seen: set[str] = set()
+        hint = "list inputs of the point, separated by commas: wrt x or wrt x, y"
+        if not self.entry[where[0]:where[1]].strip():
+            raise self._error("input", "wrt lists no input", where[0] - 3, where[0], hint=hint)
+        cuts = [where[0] - 1] + [i for i in range(*where) if self.entry[i] == ","] + [where[1]]
+        for before, after in zip(cuts, cuts[1:]):
+            start, end = _trimmed(self.entry, before + 1, after)
+            name = self.entry[start:end]
+            if not name:  # x,, y or a trailing comma: the caret under the comma that ends nothing
+                comma = after if after < where[1] else before
+                raise self._error("input", "wrt has an empty name", comma, comma + 1, hint=hint)
+            if name in seen:
+                raise self._error("input", f"wrt lists '{name}' twice", start, end, hint="give each input once")
+            if name not in point:
+                raise self._error("input", f"wrt: '{name}' is not an input of the point ({', '.join(point)})",
+                                  start, end, hint="name inputs given by at (or the session's variables)")
+            seen.add(name)
 
     def _bindings(self, where: tuple[int, int], what: str) -> dict[str, float]:
         """``entry[where]``, ``x=1, y=2*a``, → numbers; in the REPL a value may be any expression
