@@ -97,6 +97,7 @@ class Call(NamedTuple):
     output: str | None = None  # codegen: the file to write
     check: bool = False  # codegen: compare the generated code with the interpreter
     path: str | None = None  # the program file SOURCE named, if it named one
+    json: bool = False  # --json: a text command answers in JSON (explain)
 
 
 class Command(NamedTuple):
@@ -330,6 +331,8 @@ def _run_batch(args: Any) -> int:
 
 # ---- the registry ---------------------------------------------------------------------------------------
 
+from adcalc.front.cmd_explain import EXPLAIN  # noqa: E402 - its record is built from the options above
+
 _QUICK = 'adcalc grad "exp(2*x1) + x1*x2^2 + cos(x2)" --at x1=1,x2=2'
 
 REGISTRY = Registry((
@@ -425,4 +428,5 @@ REGISTRY = Registry((
             (SOURCE, Option("--debug", "cli", {"action": "store_true"}, hidden=True)),
             ('adcalc ir "exp(2*x1) + x1*x2^2 + cos(x2)"', "echo 'x^2 + 1' | adcalc ir -"),
             _ir, shows="text", common=False, featured=(0,), repl=ReplHelp("ir f", "the Wengert list", 9)),
+    EXPLAIN,
 ))
