@@ -138,9 +138,9 @@ def _value_line(graph: Graph, n: Node) -> tuple[str, str]:
     return head, num(n.value)  # type: ignore[arg-type]
 
 
-def _tangent_terms(graph: Graph, n: Node) -> tuple[str, list[tuple[str, object]]] | None:
-    """The tangent rule ``2·v̇1 + v̇2`` and each term's (partial's text as a number, parent) — None
-    when a partial is not a number (an array rule)."""
+def _tangent_terms(graph: Graph, n: Node) -> tuple[str, list[tuple[str | None, int]]] | None:
+    """The tangent rule ``2·v̇1 + v̇2`` and each term's (the partial as a number — None where the
+    rule writes no factor —, parent) — None when a partial is not a number (an array rule)."""
     edges = graph.edges_into(n.id)
     if not edges or any(not _is_num(e.partial) for e in edges):
         return None
@@ -150,7 +150,7 @@ def _tangent_terms(graph: Graph, n: Node) -> tuple[str, list[tuple[str, object]]
         pt = prim.show_partial(e.position, shown_args(n))
         factor = "" if pt == "1" else ("-" if pt == "-1" else f"{_p(pt) if ' ' in pt else pt}·")
         sym.append(f"{factor}{dot(e.parent)}")
-        terms.append(("1" if pt == "1" else num(e.partial), e.parent))  # type: ignore[arg-type]
+        terms.append((None if pt == "1" else num(e.partial), e.parent))  # type: ignore[arg-type]
     return " + ".join(sym).replace("+ -", "- "), terms
 
 
@@ -190,7 +190,7 @@ def _forward_step(graph: Graph, n: Node, cols: list[str], tangents: bool) -> dic
     question = [lines[0]]
     for j, c in enumerate(cols):
         parents = [(pn, graph.node(p).tangent[j]) for pn, p in terms]  # type: ignore[index]
-        nums = " + ".join(_p(tn) if pn == "1" else f"{_p(pn)}·{_p(tn)}"
+        nums = " + ".join(_p(tn) if pn is None else f"{_p(pn)}·{_p(tn)}"
                           for pn, tn in ((pn, num(t)) for pn, t in parents))  # type: ignore[arg-type]
         along = f" along {shown(c)}" if len(cols) > 1 else ""
         lhs = f"{dot(n.id)}{along} = {sym} = {nums}"
