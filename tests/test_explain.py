@@ -180,3 +180,21 @@ def test_repl_explain_writes_the_page_and_prints_its_path(tmp_path: Path) -> Non
     data = page_data(page)  # the second: the point from the session's variables
     assert data["steps"][-1]["gradient"] == json_of(tmp_path, "grad", "exp(2*x)+x*y^2+cos(y)",
                                                     "--at", "x=0.5,y=3")["gradient"]
+
+
+def test_arrays_constants_and_warnings(tmp_path: Path) -> None:
+    at = "A=[[1,2],[3,4]],b=[10,20],W=[[1,-2],[3,1]]"
+    data = page_data(explain(tmp_path, "sum(W * (A + b))", at))
+    assert data["columns"][:5] == ["A[0, 0]", "A[0, 1]", "A[1, 0]", "A[1, 1]", "b[0]"]
+    # d/dA sum(W*(A+b)) = W, d/db = column sums of W, d/dW = A + b (by hand)
+    assert data["steps"][-1]["gradient"] == {"A": [[1.0, -2.0], [3.0, 1.0]], "b": [4.0, -1.0],
+                                             "W": [[11.0, 22.0], [13.0, 24.0]]}
+    assert all("answers" not in s for s in data["steps"] if s["kind"] == "update")  # no quiz on arrays
+    const = page_data(explain(tmp_path, "2", "x=1"))
+    assert [s["kind"] for s in const["steps"]] == ["result"] and const["steps"][-1]["gradient"] == {"x": 0.0}
+    assert const["warnings"] == ["'x' is bound but the source never uses it (its derivative is 0); is it a typo?"]
+    p = adcalc("explain", "abs(x) + 1", "--at", "x=0", "-o", str(tmp_path / "k.html"), cwd=tmp_path)
+    assert p.returncode == 0 and "\nwarning: |0|: abs is not differentiable here" in p.stdout
+    assert page_data(tmp_path / "k.html")["warnings"][0].startswith("|0|: abs is not differentiable here")
+    nan = page_data(explain(tmp_path, "log(x) * x", "x=-1"))
+    assert nan["steps"][-1]["gradient"] == {"x": "nan"} and nan["nodes"][1]["value"] == "nan"

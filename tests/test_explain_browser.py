@@ -228,3 +228,27 @@ def test_the_page_needs_nothing_but_itself(browser: object, tmp_path: Path) -> N
     p.page.keyboard.press("ArrowRight")
     assert p.step().startswith("Forward sweep · step 2 of") and blocked == [] and p.problems == []
     assert adcalc("explain", "--help", cwd=tmp_path).returncode == 0
+
+
+SAMPLES = {"sin_x2_plus_1": "x=1.5", "piecewise": "x=-3", "newton_sqrt": "a=2", "tiny_network":
+           "w1=0.6,b1=-0.2,w2=1.3,b2=0.1", "kepler": "M=1.2,ecc=0.3",
+           "bias_broadcast": "A=[[1,2,3],[4,5,6]],b=[10,20,30],W=[[1,-2,0.5],[3,1,-1]]"}
+
+
+@pytest.mark.parametrize("name", list(SAMPLES))
+def test_sample_pages_step_to_the_end_and_show_grads_json(browser: object, tmp_path: Path, name: str) -> None:
+    sample = str(Path(__file__).resolve().parent.parent / "samples" / f"{name}.ad")
+    page = explain(tmp_path, sample, SAMPLES[name])
+    want = json_of(tmp_path, "grad", sample, "--at", SAMPLES[name])["gradient"]
+    p = Page(browser, page)
+    total = int(p.page.get_attribute("#slider", "max")) + 1
+    for k in range(2, min(total, 30) + 1):  # the first steps by the → key, then to the end
+        p.page.keyboard.press("ArrowRight")
+        assert f"step {k} of {total}" in p.step().split("\n")[0]
+    p.page.eval_on_selector("#slider", "e => { e.value = e.max; e.dispatchEvent(new Event('input')); }")
+    shown = p.step().split("\n")
+    for input_name, g in want.items():
+        if isinstance(g, float):
+            assert any(line.startswith(f"  ∂f/∂{input_name} = v\u0304") and line.endswith(f" = {g!r}")
+                       for line in shown), shown
+    p.clean()

@@ -75,13 +75,12 @@ def _explain(c: Call) -> str:
     loaded = load(c.source) if isinstance(c.source, str) else c.source
     sweeps = record_sweeps(loaded, c.point, c.mode or "both", c.limits)
     first = sweeps.forward or sweeps.reverse
-    page = render_page(sweeps, _title(c, loaded, list(first.inputs)), loaded.text)  # type: ignore[union-attr]
+    page, data = render_page(sweeps, _title(c, loaded, list(first.inputs)), loaded.text)  # type: ignore[union-attr]
     output = c.output or default_path(loaded.program.main.name)  # type: ignore[attr-defined]
     write_page(output, page, c.path)
     where = os.path.abspath(output)
-    graph = sweeps.graph
-    n_fwd = len(graph.nodes)  # type: ignore[attr-defined]
-    n_bwd = (len(sweeps.reverse.trace.updates) + 1) if sweeps.reverse is not None else 0  # type: ignore[union-attr]
+    kinds = [s["sweep"] for s in data["steps"]]  # type: ignore[attr-defined]
+    n_fwd, n_bwd = kinds.count("forward"), kinds.count("backward")
     warnings = [shown(w.message) for w in first.warnings]  # type: ignore[union-attr]
     if c.json:
         return json.dumps({"path": where, "steps": n_fwd + n_bwd + 1, "forward_steps": n_fwd,

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 from adcalc.errors import AdcalcError
 from adcalc.ops.derivatives import grad, load
-from adcalc.ops.driver import Loaded
+from adcalc.ops.driver import Loaded, check_scalar
 from adcalc.ops.results import GradResult
 
 MAX_STEPS = 2000  # recorded nodes + backward updates that one page steps through
@@ -44,6 +44,7 @@ def record_sweeps(source: str | Loaded, point: Mapping[str, object], mode: str =
     if mode not in MODES:
         raise AdcalcError("usage", f"--mode must be one of {', '.join(MODES)}, not {mode!r}")
     loaded = load(source) if isinstance(source, str) else source
+    check_scalar(loaded, "explain")  # the page explains a gradient
     kw = dict(limits or {})
     forward = grad(loaded, point, mode="forward", trace=True, **kw) if mode != "reverse" else None  # type: ignore
     if forward is not None:

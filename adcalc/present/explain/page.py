@@ -1,6 +1,6 @@
 """The HTML of ``adcalc explain``: one self-contained file (inline SVG, CSS and script; no network).
 
-Contract: ``render_page(sweeps, title, source)`` returns the page's text.  The step data
+Contract: ``render_page(sweeps, title, source)`` returns the page's text and the data it carries.  The step data
 (``steps.page_data``) travel as JSON in a ``<script type="application/json">`` element, with
 ``<``, ``>``, ``&``, U+2028/U+2029 and every control character written as ``\\uXXXX`` escapes,
 so no user text (a name, a comment, a file name) can close the element or become markup; the
@@ -43,12 +43,16 @@ def data_json(data: dict[str, object]) -> str:
     return _escape_json(json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":")))
 
 
-def render_page(sweeps: Sweeps, title: str, source: str) -> str:
-    """The whole page (see the module's contract)."""
+def render_page(sweeps: Sweeps, title: str, source: str) -> tuple[str, dict[str, object]]:
+    """The whole page (see the module's contract) and the data it carries."""
     data = page_data(sweeps, title, source)
     css = (HERE / "page.css").read_text(encoding="utf-8")
     script = (HERE / "page.js").read_text(encoding="utf-8")
     svg = graph_svg(sweeps.graph)  # type: ignore[arg-type]
+    return _html(title, css, svg, data_json(data), script), data
+
+
+def _html(title: str, css: str, svg: str, data: str, script: str) -> str:
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -84,7 +88,7 @@ def render_page(sweeps: Sweeps, title: str, source: str) -> str:
 <ul id="warnings" hidden></ul>
 </section>
 </main>
-<script type="application/json" id="adcalc-data">{data_json(data)}</script>
+<script type="application/json" id="adcalc-data">{data}</script>
 <script>
 {script}</script>
 </body>

@@ -22,6 +22,7 @@ the source) is data here; the page never makes it markup.  No math: every number
 from __future__ import annotations
 
 from adcalc.errors import shown
+from adcalc.ops.driver import labels
 from adcalc.ops.sweeps import Sweeps
 from adcalc.present.plain import num
 from adcalc.present.traces import bar, context_text, definition, partial_of, shown_args, update_text
@@ -66,6 +67,15 @@ def _p(text: str) -> str:
 def _wrap(partial: str) -> str:
     """A partial as a factor, parenthesized as ``update_text`` does (``(-sin(v2))``)."""
     return f"({partial})" if " " in partial or partial.startswith("-") else partial
+
+
+def _literal(text: str) -> bool:
+    """Whether a partial with its numbers is already a number (``(-1)``, ``2``)."""
+    try:
+        float(text.strip("()"))
+    except ValueError:
+        return False
+    return True
 
 
 def _numbers(graph: Graph, node: Node) -> list[str]:
@@ -120,8 +130,14 @@ def columns(graph: Graph) -> list[str]:
     """The names of the tangent directions: an input's name for each unit seed (``x1``)."""
     names = []
     for j, seed in enumerate(graph.seeds):
-        hot = [k for k, v in seed.items() if _is_num(v) and v != 0.0]
-        names.append(hot[0] if len(hot) == 1 and seed[hot[0]] == 1.0 else f"d{j + 1}")
+        hot = [(k, v) for k, v in seed.items() if (v != 0.0 if _is_num(v) else bool(v.any()))]  # type: ignore
+        if len(hot) == 1 and _is_num(hot[0][1]) and hot[0][1] == 1.0:
+            names.append(hot[0][0])
+        elif len(hot) == 1 and not _is_num(hot[0][1]) and hot[0][1].sum() == 1.0:  # type: ignore[union-attr]
+            k, v = hot[0]
+            names.append(labels(k, v)[int(v.argmax())])  # type: ignore[union-attr]
+        else:
+            names.append(f"d{j + 1}")
     return names
 
 
@@ -233,7 +249,7 @@ def _update_step(graph: Graph, u: Update, before: object) -> dict[str, object]:
             product = f"{sign}{_p(src)}"
         else:
             how = f"{bar(u.source)} · {_wrap(partial)} = {_p(src)} · {_wrap(with_numbers)}"
-            if with_numbers != num(value):  # type: ignore[arg-type]
+            if not _literal(with_numbers):
                 how += f" = {_p(src)} · {_p(num(value))}"  # type: ignore[arg-type]
             product = f"{_p(src)} · {_wrap(with_numbers)}"
         contrib_line = f"contribution: {how} = {contribution}"
@@ -268,13 +284,18 @@ def _result_step(sweeps: Sweeps, graph: Graph, cols: list[str]) -> dict[str, obj
     if sweeps.forward is not None:
         lines.append("forward mode: the gradient is the output's tangent, one entry per direction")
         for name, g in sweeps.forward.gradient.items():
-            where = f"{dot(out)} along {shown(name)}" if out is not None and name in cols else "0"
-            lines.append(f"  ∂f/∂{shown(name)} = {where} = {full(g)}")
+            if out is None:
+                lines.append(f"  ∂f/∂{shown(name)} = {full(g)} (the result does not depend on the inputs)")
+            else:
+                along = shown(name) if name in cols else f"each entry of {shown(name)}"
+                lines.append(f"  ∂f/∂{shown(name)} = {dot(out)} along {along} = {full(g)}")
     if sweeps.reverse is not None:
         lines.append("reverse mode: the gradient is read off the inputs' adjoints")
         for name, g in sweeps.reverse.gradient.items():
-            where = bar(by_name[name]) if name in by_name else "0 (not used)"
-            lines.append(f"  ∂f/∂{shown(name)} = {where} = {full(g)}")
+            if name in by_name:
+                lines.append(f"  ∂f/∂{shown(name)} = {bar(by_name[name])} = {full(g)}")
+            else:
+                lines.append(f"  ∂f/∂{shown(name)} = {full(g)} ({shown(name)} is not used)")
     first = sweeps.forward or sweeps.reverse
     return {"sweep": "result", "kind": "result", "node": f"v{out}" if out is not None else None, "edges": [],
             "context": "", "lines": lines, "value": jnum(first.value),  # type: ignore[union-attr]
