@@ -152,6 +152,8 @@ def test_bad_input_is_a_clear_error(tmp_path: Path) -> None:
     fails("x +* 2", "--at", "x=1", says="1:")
     fails("def f(x):\n    s = x\n    for i in range(5000):\n        s = s * x\n    return s\n", "--at", "x=1",
           says="a page steps through at most 2,000")
+    fails("def f(x):\n    for i in range(300000):\n        x = x * 1.5\n    return x\n", "--at", "x=1",
+          says="2:9: this run records far more than the 2,000 steps")  # the trace's own row limit, reworded
     fails(RUNNING, "--at", "x1=1", says="x2")
     if hasattr(os, "mkfifo"):
         os.mkfifo(tmp_path / "fifo")

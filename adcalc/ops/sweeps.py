@@ -46,12 +46,8 @@ def record_sweeps(source: str | Loaded, point: Mapping[str, object], mode: str =
     loaded = load(source) if isinstance(source, str) else source
     check_scalar(loaded, "explain")  # the page explains a gradient
     kw = dict(limits or {})
-    forward = grad(loaded, point, mode="forward", trace=True, **kw) if mode != "reverse" else None  # type: ignore
-    if forward is not None:
-        _check_size(forward.trace)
-    reverse = grad(loaded, point, mode="reverse", trace=True, **kw) if mode != "forward" else None  # type: ignore
-    if reverse is not None:
-        _check_size(reverse.trace)
+    forward = _traced(loaded, point, "forward", kw) if mode != "reverse" else None
+    reverse = _traced(loaded, point, "reverse", kw) if mode != "forward" else None
     if forward is not None and reverse is not None:
         a, b = forward.trace.nodes, reverse.trace.nodes  # type: ignore[attr-defined]
         if len(a) != len(b) or any(x.op != y.op for x, y in zip(a, b)):
@@ -59,9 +55,20 @@ def record_sweeps(source: str | Loaded, point: Mapping[str, object], mode: str =
     return Sweeps(loaded, forward, reverse, mode)
 
 
-def _check_size(graph: object) -> None:
-    n = len(graph.nodes) + len(graph.updates)  # type: ignore[attr-defined]
+HINT = "explain a smaller case (fewer loop iterations), or see every step with adcalc grad --trace"
+
+
+def _traced(loaded: Loaded, point: Mapping[str, object], mode: str, kw: dict[str, object]) -> GradResult:
+    """One traced ``grad``; a run too long for a page is a ``limit`` error saying so."""
+    try:
+        result = grad(loaded, point, mode=mode, trace=True, **kw)  # type: ignore[arg-type]
+    except AdcalcError as e:
+        if e.kind == "limit" and e.message.startswith("the trace would have"):  # the trace's own row limit
+            raise AdcalcError("limit", f"this run records far more than the {MAX_STEPS:,} steps a page steps "
+                              "through", e.span, hint=HINT) from None
+        raise
+    n = len(result.trace.nodes) + len(result.trace.updates)  # type: ignore[attr-defined]
     if n > MAX_STEPS:
         raise AdcalcError("limit", f"this run records {n:,} steps; a page steps through at most {MAX_STEPS:,}",
-                          hint="explain a smaller case (fewer loop iterations), or see every step with "
-                               "adcalc grad --trace")
+                          hint=HINT)
+    return result

@@ -32,7 +32,8 @@ def graph_svg(graph: Graph) -> str:
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="graph" width="{x + BOX_W + 8}" '
              f'height="{TOP * 2 + n * ROW}" viewBox="0 0 {x + BOX_W + 8} {TOP * 2 + n * ROW}" role="img" '
              'aria-label="the computational graph">',
-             '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+             '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" '
+             'markerUnits="userSpaceOnUse" '
              'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" class="arrowhead"/></marker></defs>']
     for e in graph.edges:
         y1 = TOP + (e.parent - 1) * ROW + BOX_H // 2 - 4 + 2 * (e.position % 3)
