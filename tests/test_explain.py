@@ -197,6 +197,10 @@ def test_arrays_constants_and_warnings(tmp_path: Path) -> None:
     assert const["warnings"] == ["'x' is bound but the source never uses it (its derivative is 0); is it a typo?"]
     p = adcalc("explain", "abs(x) + 1", "--at", "x=0", "-o", str(tmp_path / "k.html"), cwd=tmp_path)
     assert p.returncode == 0 and "\nwarning: |0|: abs is not differentiable here" in p.stdout
-    assert page_data(tmp_path / "k.html")["warnings"][0].startswith("|0|: abs is not differentiable here")
-    nan = page_data(explain(tmp_path, "log(x) * x", "x=-1"))
-    assert nan["steps"][-1]["gradient"] == {"x": "nan"} and nan["nodes"][1]["value"] == "nan"
+    kink = page_data(tmp_path / "k.html")
+    assert kink["warnings"][0].startswith("|0|: abs is not differentiable here")
+    assert kink["steps"][1]["node"] == "v2" and kink["steps"][1]["lines"][-1] == "⚠ " + kink["warnings"][0]
+    nan = page_data(explain(tmp_path, "x * 2 + log(x) * x", "x=-1"))  # the warning at the node that made the nan
+    assert nan["steps"][-1]["gradient"] == {"x": "nan"}
+    step = next(s for s in nan["steps"] if "warning" in s)
+    assert step["lines"][0] == "v3 = log(v1) = log(-1) = nan" and step["warning"].startswith("log(-1) = nan")

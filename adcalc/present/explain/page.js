@@ -90,6 +90,10 @@
     return li;
   });
   for (const w of data.warnings) $("warnings").appendChild(el("li", w));
+  steps.forEach((s) => {  // the node a warning (a kink, the first nan) was raised at
+    const g = s.warning && s.sweep === "forward" ? document.getElementById("node-" + s.node) : null;
+    if (g) g.classList.add("warn");
+  });
   $("warnings").hidden = data.warnings.length === 0;
   const slider = $("slider");
   slider.max = String(steps.length - 1);

@@ -209,8 +209,8 @@ def _forward_step(graph: Graph, n: Node, cols: list[str], tangents: bool) -> dic
         nums = " + ".join(_p(tn) if pn is None else f"{_p(pn)}·{_p(tn)}"
                           for pn, tn in ((pn, num(t)) for pn, t in parents))  # type: ignore[arg-type]
         along = f" along {shown(c)}" if len(cols) > 1 else ""
-        lhs = f"{dot(n.id)}{along} = {sym} = {nums}"
-        lines.append(f"{lhs} = {num(tangent[j])}")  # type: ignore[arg-type]
+        lhs, result = f"{dot(n.id)}{along} = {sym} = {nums}", num(tangent[j])  # type: ignore[arg-type]
+        lines.append(lhs if nums == result else f"{lhs} = {result}")
         question.append(f"{lhs} = ?")
     if all(_is_num(t) for t in tangent):
         step["question"] = question
@@ -302,15 +302,32 @@ def _result_step(sweeps: Sweeps, graph: Graph, cols: list[str]) -> dict[str, obj
             "gradient": {k: jnum(v) for k, v in first.gradient.items()}}  # type: ignore[union-attr]
 
 
+def _warned(graph: Graph, warnings: list) -> dict[int, str]:
+    """The node each warning (a kink, the first non-finite value) was raised at: the first node
+    made at its source position by its operation."""
+    out: dict[int, str] = {}
+    for w in warnings:
+        if w.span is None:
+            continue
+        for n in graph.nodes:
+            if n.span == w.span and (w.operation is None or n.op == w.operation) and n.id not in out:
+                out[n.id] = shown(w.message)
+                break
+    return out
+
+
 def page_data(sweeps: Sweeps, title: str, source: str) -> dict[str, object]:
     """Everything the page shows, JSON-ready (see the module's contract)."""
     graph: Graph = sweeps.graph  # type: ignore[assignment]
     cols = columns(sweeps.forward.trace) if sweeps.forward is not None else []  # type: ignore[union-attr]
     steps = [_forward_step(graph, n, cols, sweeps.forward is not None) for n in graph.nodes]
+    first = sweeps.forward or sweeps.reverse
+    for node_id, message in _warned(graph, first.warnings).items():  # type: ignore[union-attr]
+        steps[node_id - 1]["lines"].append(f"⚠ {message}")  # type: ignore[union-attr]
+        steps[node_id - 1]["warning"] = message
     if sweeps.reverse is not None:
         steps += _backward(sweeps.reverse.trace)  # type: ignore[arg-type]
     steps.append(_result_step(sweeps, graph, cols))
-    first = sweeps.forward or sweeps.reverse
     return {
         "title": title, "source": shown(source, newlines=True), "mode": sweeps.mode,
         "inputs": list(first.inputs), "columns": cols,  # type: ignore[union-attr]
