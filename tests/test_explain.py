@@ -204,3 +204,29 @@ def test_arrays_constants_and_warnings(tmp_path: Path) -> None:
     assert nan["steps"][-1]["gradient"] == {"x": "nan"}
     step = next(s for s in nan["steps"] if "warning" in s)
     assert step["lines"][0] == "v3 = log(v1) = log(-1) = nan" and step["warning"].startswith("log(-1) = nan")
+
+
+def test_repl_explain_in_a_terminal(tmp_path: Path) -> None:
+    """The interactive REPL (a pseudo-terminal): ``explain`` is a command word and writes the page."""
+    import sys
+
+    import pexpect
+    from conftest import end_session
+
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path), "TERM": "xterm", "COLUMNS": "200", "LINES": "40",
+           "PROMPT_TOOLKIT_NO_CPR": "1"}
+    child = pexpect.spawn(sys.executable, ["-m", "adcalc"], env=env, cwd=str(tmp_path), encoding="utf-8",
+                          timeout=60, dimensions=(40, 200))
+    try:
+        child.expect("adcalc> ")
+        child.send("g(t) = sin(t^2 + 1)\r")
+        child.expect("defined g")
+        child.send("explain g at t=1.5\r")
+        child.expect(r"wrote (\S+) \((\d+) steps")
+        assert child.match.group(1) == str(tmp_path / "explain-g.html")
+        data = page_data(tmp_path / "explain-g.html")
+        assert int(child.match.group(2)) == len(data["steps"])
+        assert close(data["steps"][-1]["gradient"]["t"], 2 * 1.5 * math.cos(1.5 ** 2 + 1), rel=1e-14)
+        end_session(child)
+    finally:
+        child.close(force=True)
