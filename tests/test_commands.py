@@ -204,7 +204,8 @@ def test_every_result_class_has_a_view_and_a_json_shape_and_every_command_makes_
 
     classes = set(Result.__subclasses__())
     made = set()
-    for name, (argv, _) in SAME.items():
+    sparse = [("jacobian", [*SAME["jacobian"][0], "--sparse"]), ("hessian", [*SAME["hessian"][0], "--sparse"])]
+    for name, (argv, _) in [*SAME.items(), *((n, (a, None)) for n, a in sparse)]:  # --sparse: its own results
         command = REGISTRY[name]
         if command.shows != "result":
             continue

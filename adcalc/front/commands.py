@@ -97,6 +97,8 @@ class Call(NamedTuple):
     output: str | None = None  # codegen: the file to write
     check: bool = False  # codegen: compare the generated code with the interpreter
     path: str | None = None  # the program file SOURCE named, if it named one
+    sparse: bool = False  # jacobian/hessian --sparse: pattern, colouring, compressed sweeps (issue #19)
+    dense: bool = False  # jacobian/hessian --dense: the full matrix as well (with --sparse)
     json: bool = False  # --json: a text command answers in JSON (explain)
 
 
@@ -167,8 +169,6 @@ class Registry:
         return tuple(dict.fromkeys(words))  # type: ignore[arg-type]
 
 
-# ---- option values on the command line: adcalc.front.optiontypes -------------------------------------
-
 # ---- the options -----------------------------------------------------------------------------------
 
 COMMON = (
@@ -199,6 +199,11 @@ COT = Option("--cot", "numbers", {"required": True, "metavar": "W1,W2,...",
              field="cotangent", clause="cot", example="cot 1, 0")
 TRACE = Option("--trace", "flag", {"action": "store_true", "help": "show the Wengert list with tangents/adjoints"},
                field="trace", setting="trace")
+
+SPARSE = (Option("--sparse", "flag", {"action": "store_true", "help": "find the sparsity pattern, colour it and "
+                                      "compute the nonzeros in one sweep per colour"}, field="sparse"),
+          Option("--dense", "flag", {"action": "store_true", "help": "with --sparse: the full matrix too"},
+                 field="dense"))
 
 
 def _mode(help: str, setting: str | None) -> Option:
@@ -234,11 +239,21 @@ def _vjp(c: Call) -> object:
 def _jacobian(c: Call) -> object:
     from adcalc.ops import derivatives
 
+    if c.sparse or c.dense:
+        from adcalc.front.cmd_sparse import run_sparse
+
+        return run_sparse("jacobian", c)
+
     return derivatives.jacobian(c.source, c.point, mode=c.mode, **c.limits)  # type: ignore[arg-type]
 
 
 def _hessian(c: Call) -> object:
     from adcalc.ops import higher
+
+    if c.sparse or c.dense:
+        from adcalc.front.cmd_sparse import run_sparse
+
+        return run_sparse("hessian", c)
 
     return higher.hessian(c.source, c.point, **c.limits)  # type: ignore[arg-type]
 
@@ -357,12 +372,12 @@ REGISTRY = Registry((
             ('adcalc vjp "[x*y, sin(x)]" --at x=1,y=2 --cot 1,0.5 --trace',),
             _vjp, repl=ReplHelp("vjp h cot 1, 0.5", "wᵀJ", 3)),
     Command("jacobian", "the full Jacobian (the mode needing fewer sweeps by default)",
-            (SOURCE, AT, _mode("differentiation mode (default: the one needing fewer sweeps)", None)),
+            (SOURCE, AT, _mode("differentiation mode (default: the one needing fewer sweeps)", None), *SPARSE),
             ('adcalc jacobian "[r*cos(t), r*sin(t)]" --at r=2,t=0.5',
              'adcalc jacobian "A @ v" --at "A=[[1,2],[3,4]],v=[1,-1]"',
              'adcalc jacobian "[x+y+z, x*y*z]" --at x=1,y=2,z=3 --mode forward'),
             _jacobian, featured=(0,), repl=ReplHelp("jacobian h at x=1", "Jacobian", 1)),
-    Command("hessian", "the Hessian of a scalar SOURCE (forward-over-reverse)", (SOURCE, AT),
+    Command("hessian", "the Hessian of a scalar SOURCE (forward-over-reverse)", (SOURCE, AT, *SPARSE),
             ('adcalc hessian "exp(2*x1) + x1*x2^2 + cos(x2)" --at x1=1,x2=2',),
             _hessian, repl=ReplHelp("hessian f", "Hessian", 4)),
     Command("hvp", "the Hessian-vector product H·v, without forming H", (SOURCE, AT, DIR),

@@ -111,8 +111,10 @@ def shape_of(cls: type) -> Callable[[Any], dict[str, object]]:
     """The JSON shape of the result class ``cls`` (KeyError if it has none)."""
     if cls not in SHAPES:
         from adcalc.ops.checks import CheckResult
+        from adcalc.present.sparseview import SHAPES as SPARSE_SHAPES  # sparse Jacobians and Hessians (#19)
 
         SHAPES.setdefault(CheckResult, _check_json)
+        SHAPES.update(SPARSE_SHAPES)
     return SHAPES[cls]
 
 

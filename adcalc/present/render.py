@@ -214,6 +214,8 @@ def view_of(cls: type) -> View:
     """The view of the result class ``cls`` (KeyError if it has none)."""
     if cls not in VIEWS:
         from adcalc.ops.checks import CheckResult
+        from adcalc.present.sparseview import VIEWS as SPARSE_VIEWS  # sparse Jacobians and Hessians (#19)
 
         VIEWS.setdefault(CheckResult, _check_view)
+        VIEWS.update(SPARSE_VIEWS)
     return VIEWS[cls]

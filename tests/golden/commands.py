@@ -142,6 +142,11 @@ def readme() -> None:
     shell(g, 'adcalc vjp "[x*y, sin(x)]" --at x=1,y=2 --cot 1,0.5')
     shell(g, 'adcalc jacobian "[r*cos(t), r*sin(t)]" --at r=2,t=0.5')
     shell(g, 'adcalc hessian "exp(2*x1) + x1*x2^2 + cos(x2)" --at x1=1,x2=2')
+    # jacobian/hessian --sparse (issue #19): the README example, the JSON shape, and the flag errors
+    shell(g, 'adcalc jacobian "u[1:-1] + 0.1*(u[2:] - 2*u[1:-1] + u[:-2])" --at "u=[0,1,4,9,16,25]" --sparse')
+    shell(g, 'adcalc hessian "100*(y - x^2)^2 + (1 - x)^2 + z^2" --at x=1,y=2,z=3 --sparse --json')
+    shell(g, 'adcalc jacobian "[x*y]" --at x=1,y=2 --dense')
+    shell(g, 'adcalc jacobian "[x*y]" --at x=1,y=2 --sparse --mode reverse')
     shell(g, 'adcalc deriv "exp(2*x)" --at x=0 --order 10 --json')
     shell(g, 'adcalc check "x^2 + 3*x + 1" --at x=2')
     shell(g, 'adcalc ir "exp(2*x1) + x1*x2^2 + cos(x2)"')

@@ -92,8 +92,10 @@ def _ordered(main: ir.Function, inputs: list[str] | None) -> ir.Function:
 
 
 def generate(program: ir.Program, mode: str = "both", inputs: list[str] | None = None,
-             label: str = "a source") -> str:
-    """The module's text (see the module docstring)."""
+             label: str = "a source", guard: bool = False) -> str:
+    """The module's text (see the module docstring).  ``guard`` (``adcalc.compile``): every
+    ``while`` iteration first calls ``_guard()``, a name the module does not define — the caller
+    supplies it (``compiled``'s step budget)."""
     from adcalc import __version__
 
     if mode not in MODES:
@@ -104,16 +106,17 @@ def generate(program: ir.Program, mode: str = "both", inputs: list[str] | None =
     funcs[program.main.name] = (mname, main_ir)
     src = program.source.split("\n")
     reachable = _called_from(program)
+    callees = {ins.func for _, fn in funcs.values() for ins in fn.code if isinstance(ins, ir.CallFn)}
     parts: list[str] = []
     helpers: set[str] = set()
     for name, (pyname, fn) in funcs.items():
         if name not in reachable:  # a session function this program never calls
             continue
-        pieces = [primal_function(fn, pyname, funcs, src)]
+        pieces = [primal_function(fn, pyname, funcs, src, guard)]
         if mode in ("forward", "both"):
-            pieces.append(jvp_function(fn, pyname, funcs, src))
+            pieces.append(jvp_function(fn, pyname, funcs, src, guard))
         if mode in ("reverse", "both"):
-            pieces.append(adjoint_function(fn, pyname, funcs, src))
+            pieces.append(adjoint_function(fn, pyname, funcs, src, guard, called=name in callees))
         for text, used in pieces:
             parts.append(text)
             helpers |= used
@@ -153,3 +156,17 @@ def generate(program: ir.Program, mode: str = "both", inputs: list[str] | None =
     tail = "\n\n\n" + "\n".join(aliases)
     imports = "import math\n\n\n" if "math." in body else ""
     return f"{doc}\n\n{imports}{body}{tail}\n"
+
+
+def generate_hvp(program: ir.Program, inputs: list[str] | None = None, label: str = "a source",
+                 guard: bool = False) -> str:
+    """The module of the Hessian-vector product: the reverse code of the program's forward
+    transformation (``tangents.jvp_program``), reverse-over-forward.  Its ``f_vjp(x₁ … xₙ,
+    dx₁ … dxₙ, ybar)``, with ``ybar`` 0 for the values and w for the tangents, gives in its first
+    n adjoints (w·∇²y)·dx."""
+    from adcalc.ops.codegen.tangents import jvp_program
+
+    ordered = program._replace(main=_ordered(program.main, inputs))
+    if program.main.name in program.functions:
+        ordered = ordered._replace(functions={**program.functions, program.main.name: ordered.main})
+    return generate(jvp_program(ordered), "reverse", None, label=label, guard=guard)

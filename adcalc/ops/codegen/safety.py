@@ -26,7 +26,8 @@ BUILTINS = frozenset({"float", "int", "range", "map", "len", "next", "abs", "max
                       "StopIteration"})
 METHODS = frozenset({"append", "pop", "send", "value", "add"})  # S.append, S.pop, it.send, done.value, seen.add
 MATH = frozenset(n for n in dir(math) if not n.startswith("_")) | {"math"}
-MODULE_NAMES = frozenset({"__doc__", "__annotations__", "INPUTS", "N_OUTPUTS", "f", "f_jvp", "f_vjp", "f_grad"})
+MODULE_NAMES = frozenset({"__doc__", "__annotations__", "INPUTS", "N_OUTPUTS", "f", "f_jvp", "f_vjp", "f_grad",
+                          "_guard"})  # _guard: adcalc.compile's step budget, supplied by adcalc (compiled.py)
 _FORBIDDEN_OPS = frozenset(dis.opmap[name] for name in (
     "IMPORT_FROM", "IMPORT_STAR", "LOAD_BUILD_CLASS", "STORE_GLOBAL", "DELETE_GLOBAL", "DELETE_NAME",
     "STORE_ATTR", "DELETE_ATTR", "BEFORE_WITH", "SETUP_WITH", "STORE_NAME") if name in dis.opmap)

@@ -216,8 +216,21 @@ def _missing(name: str) -> AdcalcError:
                        hint="run it with the interpreter (eval, grad, jvp, …)")
 
 
+# Steps only generated code has (``tangents``: the forward transformation written as IR):
+# ``tmul`` is forward mode's zero-rule product ∂·ṫ (0 where either factor is exactly 0, as the
+# interpreter's forward mode and the f_jvp code do), and ``partial:NAME:I`` is ∂ᵢNAME as one
+# step, for partials that are locally constant (max/min weights, where's choice): derivative 0.
+CODEGEN_ONLY = "tmul"
+_OPAQUE = "partial:"
+
+
 def value(name: str, args: Args) -> str:
     """Python text computing ``name(args)`` as the registry's value rule does."""
+    if name == CODEGEN_ONLY:
+        return f"({args[0]} * {args[1]} if {args[0]} and {args[1]} else 0.0)"
+    if name.startswith(_OPAQUE):
+        _, prim, i = name.split(":")
+        return partial(prim, int(i), args)
     if name in EXTREMES:
         return f"{EXTREMES[name][0]}({', '.join(args)})"
     if name not in TABLE:
@@ -228,6 +241,10 @@ def value(name: str, args: Args) -> str:
 def partial(name: str, i: int, args: Args) -> str:
     """Python text computing ∂name/∂(argument i) at ``args`` as the registry's rule does; a
     partial that reads only literal arguments is that number (``x / 2``: ∂/∂x is ``0.5``)."""
+    if name == CODEGEN_ONLY:  # a·b where neither is 0; where one is, both partials' terms are 0·… = 0 anyway
+        return args[1 - i]
+    if name.startswith(_OPAQUE):
+        return "0.0"
     if name in EXTREMES:
         text = EXTREMES[name][1](i, args)
     elif name not in TABLE:
@@ -244,6 +261,18 @@ def partial(name: str, i: int, args: Args) -> str:
         if type(value) is float:
             return lit(value)
     return text
+
+
+def describe(name: str, args: Args, params: tuple = ()) -> str:
+    """How a step reads in a comment: the registry's notation, or a codegen-only step's."""
+    if name == CODEGEN_ONLY:
+        return f"{args[0]}·{args[1]} (0 if either is 0)"
+    if name.startswith(_OPAQUE):
+        _, prim, i = name.split(":")
+        return f"∂{prim}/∂arg{i}({', '.join(args)})"
+    from adcalc.rules.registry import describe as registry_describe
+
+    return registry_describe(name, args, params)
 
 
 def constant_partial(text: str) -> float | None:
