@@ -80,7 +80,7 @@ def _columns(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_registry_lists_each_command_once_in_the_order_of_adcalc_help(capsys) -> None:
     names = [c.name for c in REGISTRY]
     assert names == ["repl", "eval", "grad", "jvp", "vjp", "jacobian", "hessian", "hvp", "deriv", "check", "run",
-                     "codegen", "ir"]
+                     "codegen", "ir", "explain"]
     code, out, _ = _cli(capsys, ["--help"])
     assert code == 0
     listed = [line.split()[0] for line in out.split("COMMAND\n", 1)[1].split("\n\n")[0].splitlines()]

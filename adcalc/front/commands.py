@@ -228,6 +228,8 @@ def _run_batch(args: Any) -> int:
 
 # ---- the registry ---------------------------------------------------------------------------------------
 
+from adcalc.front.cmd_explain import EXPLAIN  # noqa: E402 - its record is built from the options above
+
 _QUICK = 'adcalc grad "exp(2*x1) + x1*x2^2 + cos(x2)" --at x1=1,x2=2'
 
 REGISTRY = Registry((
@@ -325,4 +327,5 @@ REGISTRY = Registry((
             (SOURCE, Option("--debug", "cli", {"action": "store_true"}, hidden=True)),
             ('adcalc ir "exp(2*x1) + x1*x2^2 + cos(x2)"', "echo 'x^2 + 1' | adcalc ir -"),
             _ir, shows="text", common=False, featured=(0,), repl=ReplHelp("ir f", "the Wengert list", 9)),
+    EXPLAIN,
 ))

@@ -76,6 +76,7 @@ class Call(NamedTuple):
     path: str | None = None  # the program file SOURCE named, if it named one
     sparse: bool = False  # jacobian/hessian --sparse: pattern, colouring, compressed sweeps (issue #19)
     dense: bool = False  # jacobian/hessian --dense: the full matrix as well (with --sparse)
+    json: bool = False  # --json: a text command answers in JSON (explain)
 
 
 class Command(NamedTuple):

@@ -900,6 +900,11 @@ def errors() -> None:
     add(g, "deriv", "x^2", "--at", "x=1,y=2", "--order", "2")
     add(g, "deriv", "x^2", "--at", "x=1", "--wrt", "q", "--order", "2")
     add(g, "deriv", "x^2", "--at", "x=1", "--wrt", "x", "--dir", "x=1", "--order", "2")
+    # explain refuses before writing anything (no page is left in the corpus's folder)
+    for argv in (["[x, 2*x]", "--at", "x=1"], ["x +* 2", "--at", "x=1"], ["x * y", "--at", "x=1"],
+                 ["x * y", "--at", "x=1", "--mode", "sideways"], ["[x, 2*x]", "--at", "x=1", "--json"],
+                 ["def f(x):\n    for i in range(3000):\n        x = x * 1.5\n    return x\n", "--at", "x=1"]):
+        add(g, "explain", *argv)
     # usage (exit status 2)
     usage = [
         ["frobnicate"], ["eval"], ["grad", "--at", "x=1"], ["grad", "x", "--at"],

@@ -50,16 +50,9 @@ class DerivativeCommands(SessionState):
         else:
             layout = self.layout(typed(entry, self.entries, t_start, t_end))
         loaded = self._load(layout)
-        if command.shows == "text":
+        if command.shows == "text" and not any(o.kind == "point" and o.clause for o in command.options):
             values = {k: v for k, v in self._clause_values(command, ranges).items() if k != "point"}
-            text = command.runner(Call(loaded, **values))
-            if command.highlight:
-                from rich.syntax import Syntax
-
-                self.out.print(Syntax(text, command.highlight, theme="ansi_dark", background_color="default"),
-                               soft_wrap=True)  # never cut a line of code at the terminal's width
-            else:
-                self.out.print(Text(text))
+            self._show_text(command, command.runner(Call(loaded, **values)))
             return
         values = self._clause_values(command, ranges)
         given = values.pop("point", {})
@@ -74,8 +67,20 @@ class DerivativeCommands(SessionState):
             if "wrt" in ranges and any(o.clause == "wrt" for o in command.options):
                 self._check_wrt(ranges["wrt"], point)
             r = command.runner(Call(loaded, point, **values))
+        if command.shows == "text":  # a text command at a point (explain f at x=1)
+            self._show_text(command, r)
+            return
         render.render_result(self.out, r, point, target if target in self.definitions else "f")
         self._warnings(r.warnings, layout)
+
+    def _show_text(self, command: Command, text: str) -> None:
+        if command.highlight:
+            from rich.syntax import Syntax
+
+            self.out.print(Syntax(text, command.highlight, theme="ansi_dark", background_color="default"),
+                           soft_wrap=True)  # never cut a line of code at the terminal's width
+        else:
+            self.out.print(Text(text))
 
     def _file_layout(self, path: str) -> Layout:
         """A program file as the whole program (it does not see the session's definitions, as
