@@ -78,7 +78,7 @@ def _jacobian_json(r: Any) -> dict[str, object]:
     if r.arrays:
         out["rows"], out["columns"] = r.rows, r.columns
         out["layout"] = ("rows are the output entries and columns the input entries, arrays flattened in "
-                         "row-major (C) order, inputs in --at order")
+                         "row-major (C) order, inputs in --wrt (else --at) order")
     return out
 
 
