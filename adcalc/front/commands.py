@@ -24,7 +24,8 @@ Option kinds (how each front end turns the option's text into a value): ``source
 ``paths`` (positionals), ``point`` (NAME=VALUE for every input: ``--at`` / ``at``), ``bindings``
 (NAME=VALUE pairs: a direction), ``numbers`` (a list of numbers), ``name`` (an input's name),
 ``count`` (a whole number), ``number`` (one number, by its argparse type), ``choice`` (one of its
-choices), ``flag`` (on or off) and ``cli`` (used by the command line itself, never passed to a runner).
+choices), ``flag`` (on or off), ``cli`` (used by the command line itself, never passed to a runner)
+and ``range`` (NAME=LO:HI, ``adcalc.front.cmd_plot.parse_range``; in the REPL it follows the target).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from typing import Any, NamedTuple
 
 from adcalc.front.optiontypes import positive_int, positive_number, seconds, size
 
-KINDS = ("source", "paths", "point", "bindings", "numbers", "name", "count", "number", "choice", "flag", "cli")
+KINDS = ("source", "paths", "point", "bindings", "numbers", "name", "count", "number", "choice", "flag", "cli", "range")
 CLAUSE_KINDS = ("point", "bindings", "numbers", "name", "count")  # the kinds the REPL reads from a clause
 SHOWS = ("result", "text", "itself")
 
@@ -97,6 +98,11 @@ class Call(NamedTuple):
     output: str | None = None  # codegen: the file to write
     check: bool = False  # codegen: compare the generated code with the interpreter
     path: str | None = None  # the program file SOURCE named, if it named one
+    x_range: tuple | None = None  # plot: (NAME, LO, HI) along which f is drawn
+    y_range: tuple | None = None  # plot: the second input's (NAME, LO, HI), for a surface
+    points: int | None = None  # plot: grid points (per axis)
+    tangent: list[float] | None = None  # plot: [X0], where the tangent line is drawn
+    component: int | None = None  # plot: which output of a vector-valued source (1-based)
 
 
 class Command(NamedTuple):
@@ -330,6 +336,8 @@ def _run_batch(args: Any) -> int:
 
 # ---- the registry ---------------------------------------------------------------------------------------
 
+from adcalc.front.cmd_plot import PLOT  # noqa: E402 - it builds its record from the options above
+
 _QUICK = 'adcalc grad "exp(2*x1) + x1*x2^2 + cos(x2)" --at x1=1,x2=2'
 
 REGISTRY = Registry((
@@ -425,4 +433,5 @@ REGISTRY = Registry((
             (SOURCE, Option("--debug", "cli", {"action": "store_true"}, hidden=True)),
             ('adcalc ir "exp(2*x1) + x1*x2^2 + cos(x2)"', "echo 'x^2 + 1' | adcalc ir -"),
             _ir, shows="text", common=False, featured=(0,), repl=ReplHelp("ir f", "the Wengert list", 9)),
+    PLOT,
 ))

@@ -113,6 +113,10 @@ def shape_of(cls: type) -> Callable[[Any], dict[str, object]]:
         from adcalc.ops.checks import CheckResult
 
         SHAPES.setdefault(CheckResult, _check_json)
+        from adcalc.ops.plotting import PlotResult
+        from adcalc.present.plotview import plot_json
+
+        SHAPES.setdefault(PlotResult, plot_json)
     return SHAPES[cls]
 
 

@@ -216,4 +216,8 @@ def view_of(cls: type) -> View:
         from adcalc.ops.checks import CheckResult
 
         VIEWS.setdefault(CheckResult, _check_view)
+        from adcalc.ops.plotting import PlotResult
+        from adcalc.present.plotview import plot_view
+
+        VIEWS.setdefault(PlotResult, plot_view)
     return VIEWS[cls]
