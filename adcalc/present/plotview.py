@@ -127,11 +127,11 @@ def segments(xs: list[float], ys: list[float], breaks: list[tuple[float, float]]
     cur_y: list[float] = []
     for i, (x, y) in enumerate(zip(xs, ys)):
         broken = i > 0 and any(xs[i - 1] <= b and a <= x for a, b in breaks)
-        if y != y or broken:
+        if y - y != 0.0 or broken:  # nan or ±inf: a gap
             if len(cur_x) > 1:
                 out.append((cur_x, cur_y))
             cur_x, cur_y = [], []
-            if y != y:
+            if y - y != 0.0:
                 continue
         cur_x.append(x)
         cur_y.append(y)

@@ -45,7 +45,7 @@ class NotBatchable(Exception):
 
 def _base(v: object) -> object:
     """The float or array under any number of dual levels."""
-    while type(v) is Dual:
+    while type(v) is GridDual:
         v = v.primal  # type: ignore[union-attr]
     return v
 
@@ -90,21 +90,21 @@ class SweepMode(Mode):
         self.gauges[(id(site), n)] = gauge
 
     def active(self, v: object) -> bool:
-        return type(v) is Dual
+        return type(v) is GridDual
 
     def concrete(self, v: object) -> object:
         b = _base(v)
-        if _is_grid(b) and type(v) is Dual:
+        if _is_grid(b) and type(v) is GridDual:
             raise NotBatchable("a loop bound depends on the swept input")
         return b
 
     def compare(self, fn: Callable[[float, float], bool], a: object, b: object, site: Cmp) -> bool:
         pa, pb = _base(a), _base(b)
         if _is_grid(pa) or _is_grid(pb):
-            if type(a) is Dual or type(b) is Dual:
+            if type(a) is GridDual or type(b) is GridDual:
                 raise NotBatchable("a condition depends on the swept input")
             self.scalar_condition(site, pa, pb)
-        if type(a) is Dual or type(b) is Dual:
+        if type(a) is GridDual or type(b) is GridDual:
             self._record(site, pa - pb)  # type: ignore[operator]
         return fn(pa, pb)
 
@@ -112,9 +112,9 @@ class SweepMode(Mode):
         return self.applyn(prim, [x, *subscripts], site)
 
     def apply(self, prim: Primitive, args: Sequence[object], site: Eqn) -> object:
-        if not any(type(a) is Dual for a in args):
+        if not any(type(a) is GridDual for a in args):
             return Mode.apply(self, prim, args, site)  # nothing depends on the swept input: a constant
-        if not prim.elementwise or any(type(a) is not Dual and _is_grid(a) for a in args):
+        if not prim.elementwise or any(type(a) is not GridDual and _is_grid(a) for a in args):
             if self.batched:
                 raise NotBatchable(f"{prim.name} takes an array")
             raise self.unsupported(site)
@@ -132,37 +132,50 @@ class SweepMode(Mode):
             raise
 
     def _lift(self, prim: Primitive, args: Sequence[object], site: Eqn) -> object:
-        """The primitive on nested duals: the value one level down, then Σᵢ ∂ᵢ·u̇ᵢ."""
-        primals = [a.primal if type(a) is Dual else a for a in args]  # type: ignore[union-attr]
-        nested = any(type(p) is Dual for p in primals)
-        if nested:
-            out = self._lift(prim, primals, site)
-        elif any(_is_grid(p) for p in primals):
-            with np.errstate(all="ignore"):
-                out = array_rule(prim)(*primals)
-        else:
-            out = self.value(prim, primals, site)
-        width = max(len(a.tangent) for a in args if type(a) is Dual)  # type: ignore[union-attr]
-        tangent: list[object] = [0.0] * width
+        return lift(prim, args, lambda p, primals: self.value(p, primals, site))
+
+
+class GridDual(Dual):
+    """A dual whose rules are the sweep's (``lift``): on arrays the registry's ``array_partials``,
+    so a partial evaluated on duals of grid arrays is differentiated by the same rules."""
+
+    __slots__ = ()
+
+    def apply_primitive(self, prim: Primitive, args: Sequence[object]) -> Dual:
+        return lift(prim, args)  # type: ignore[return-value]
+
+
+def lift(prim: Primitive, args: Sequence[object], value: Callable[[Primitive, list], object] | None = None) -> object:
+    """An elementwise primitive on nested duals: its value one level down, then Σᵢ ∂ᵢ·u̇ᵢ with the
+    registry's partials (on grid arrays: ``array_partials`` where a scalar rule branches)."""
+    primals = [a.primal if type(a) is GridDual else a for a in args]  # type: ignore[union-attr]
+    nested = any(type(p) is GridDual for p in primals)
+    grid = not nested and any(_is_grid(p) for p in primals)
+    if nested:
+        out = lift(prim, primals, value)
+    elif grid:
         with np.errstate(all="ignore"):
-            for i, a in enumerate(args):
-                if type(a) is not Dual:
-                    continue
-                if nested:
-                    d = prim.partials[i](*primals)
-                else:
-                    grid = any(_is_grid(p) for p in primals)
-                    d = ((prim.array_partials or prim.partials) if grid else prim.partials)[i](*primals)
-                for j, t in enumerate(a.tangent):  # type: ignore[union-attr]
-                    tangent[j] = _add(tangent[j], _times(d, t))
-        return Dual(out, tuple(tangent))
+            out = array_rule(prim)(*primals)
+    else:
+        out = value(prim, primals) if value is not None else prim.value(*primals)
+    width = max(len(a.tangent) for a in args if type(a) is GridDual)  # type: ignore[union-attr]
+    tangent: list[object] = [0.0] * width
+    rules = (prim.array_partials or prim.partials) if grid else prim.partials
+    with np.errstate(all="ignore"):
+        for i, a in enumerate(args):
+            if type(a) is not GridDual:
+                continue
+            d = rules[i](*primals)
+            for j, t in enumerate(a.tangent):  # type: ignore[union-attr]
+                tangent[j] = _add(tangent[j], _times(d, t))
+    return GridDual(out, tuple(tangent))
 
 
 def _times(d: object, t: object) -> object:
     """d·t where an exact zero factor contributes nothing (the chain rule's convention)."""
     if (type(d) is float and d == 0.0) or (type(t) is float and t == 0.0):
         return 0.0
-    if type(d) is Dual or type(t) is Dual:
+    if type(d) is GridDual or type(t) is GridDual:
         return G.mul(d, t)
     if type(d) is float and type(t) is float:
         return d * t
@@ -180,7 +193,7 @@ def _add(a: object, b: object) -> object:
 def seeded(x: object, depth: int) -> object:
     """``x + ε₁ + … + ε_depth`` as nested duals (depth 0: ``x`` itself)."""
     for _ in range(depth):
-        x = Dual(x, (1.0,))
+        x = GridDual(x, (1.0,))
     return x
 
 
@@ -191,7 +204,7 @@ def components(v: object, depth: int) -> list[object]:
     for k in range(depth + 1):
         c = v
         for level in range(depth):
-            if type(c) is not Dual:
+            if type(c) is not GridDual:
                 c = 0.0 if level < k else c
                 continue
             c = c.tangent[0] if level < k else c.primal  # type: ignore[union-attr]
@@ -238,12 +251,12 @@ def sweep(loaded: Loaded, names: list[str], values: Mapping[str, object], swept:
     def seeds(xs: Mapping[str, object]) -> dict[str, object]:
         if len(keys) == 1:
             return {keys[0]: seeded(xs[keys[0]], depth)}
-        return {k: Dual(xs[k], tuple(1.0 if j == i else 0.0 for j in range(len(keys)))) for i, k in enumerate(keys)}
+        return {k: GridDual(xs[k], tuple(1.0 if j == i else 0.0 for j in range(len(keys)))) for i, k in enumerate(keys)}
 
     def read(out: object) -> list[object]:
         if len(keys) == 1:
             return components(out, depth)
-        t = out.tangent if type(out) is Dual else (0.0,) * len(keys)  # type: ignore[union-attr]
+        t = out.tangent if type(out) is GridDual else (0.0,) * len(keys)  # type: ignore[union-attr]
         return [_base(out), *[_base(c) for c in t]]
 
     reason = ""
