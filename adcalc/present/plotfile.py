@@ -64,7 +64,7 @@ def save(r: Any, path: str) -> None:
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(8, 5.5) if r.ys is None else (7, 6), layout="constrained")
-    with matplotlib.rc_context({"svg.hashsalt": "adcalc", "svg.fonttype": "path"}):
+    with matplotlib.rc_context({"svg.hashsalt": "adcalc", "svg.fonttype": "none"}):
         if r.ys is None:
             _draw_1d(fig, r)
         else:
