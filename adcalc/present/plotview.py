@@ -94,11 +94,12 @@ def plot_view(console: Console, r: Any, point: dict[str, float], head: str) -> N
     colour = console.color_system is not None and not console.no_color
     fixed = "".join(f", {n}={num(v)}" for n, v in r.point.items() if not hasattr(v, "shape"))
     over = f"{r.name} in [{num(r.xs[0])}, {num(r.xs[-1])}]"
+    swept = r.name if r.ys is None else f"{r.name}, {r.y_name}"
+    head = f"{head.split('(')[0]}({swept}{fixed})"  # f(x, a=2): the function, its swept and fixed inputs
     if r.ys is None:
-        console.print(Text(f"{head.split('(')[0]}({r.name}{fixed}) for {over}", style="bold"))
+        console.print(Text(f"{head} for {over}", style="bold"))
     else:
-        console.print(Text(f"{head.split('(')[0]}({r.name}, {r.y_name}{fixed}) for {over}, "
-                           f"{r.y_name} in [{num(r.ys[0])}, {num(r.ys[-1])}]", style="bold"))
+        console.print(Text(f"{head} for {over}, {r.y_name} in [{num(r.ys[0])}, {num(r.ys[-1])}]", style="bold"))
     if r.ys is None:
         if r.file is None:
             chart, legend = chart_1d(r, console.width, colour, head)
