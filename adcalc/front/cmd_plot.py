@@ -101,7 +101,7 @@ PLOT = Command(
             field="y_range"),
      AT._replace(argparse={**AT.argparse, "help": "the values of the other inputs"}),
      Option("--order", "count", {"type": positive_int, "metavar": "K",
-                                 "help": "draw f′ … f⁽ᴷ⁾ too (default 1, at most 10)"},
+                                 "help": "draw f′ … f⁽ᴷ⁾ too (default 1, at most 4)"},
             field="order", clause="order", repl_default=1, example="order 2"),
      Option("--points", "count", {"type": positive_int, "metavar": "N",
                                   "help": "grid points (default 1001; 101 per axis with --y)"}, field="points"),

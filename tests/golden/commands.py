@@ -1128,7 +1128,7 @@ def plot_group() -> None:
     add(g, "plot", "x*y", "--x", "x=0:1", "--y", "x=0:1")
     add(g, "plot", "x*x", "--x", "x=0:1", "-o", "plot.gif")
     add(g, "plot", "x*x", "--x", "x=0:1", "--points", "1")
-    add(g, "plot", "x*x", "--x", "x=0:1", "--order", "11", "--json")
+    add(g, "plot", "x*x", "--x", "x=0:1", "--order", "5", "--json")
     add(g, "plot", "x*x", "--x", "x=0:1", "--tangent", "1,2")
     add(g, "repl", stdin="f(x) = x*x*x - 3*x\nplot f x=-3:3 order 2 tangent 0.5\nplot f x=1:0\nplot f\n")
 

@@ -34,7 +34,7 @@ from adcalc.transform.notes import Warning, fmt_number
 
 MAX_POINTS = 100_000  # one variable
 MAX_POINTS_2D = 1_000  # per axis
-MAX_ORDER = 10  # the batched sweep costs about 3ᴷ primitive rules per step
+MAX_ORDER = 4  # the nested-dual sweep costs about 3ᴷ rules per step (adcalc deriv goes higher at one point)
 DEFAULT_POINTS, DEFAULT_POINTS_2D = 1001, 101
 
 PlotResult = result_type("PlotResult", {
