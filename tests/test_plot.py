@@ -132,6 +132,14 @@ def test_tangent_line_and_its_equation() -> None:
     assert t["equation"] == "y = -0.10819513453 − 2.98238902824·(x − 1.5)"
 
 
+def test_tangent_at_a_kink_says_which_slope_it_drew() -> None:
+    """|x| at 0: the one-sided derivatives are −1 and 1; the line uses abs′(0) = 0 and a warning says so."""
+    p = cli("plot", "abs(x)", "--x", "x=-1:1", "--tangent", "0")
+    assert p.returncode == 0 and "tangent at x = 0: y = 0 + 0·(x)" in p.stdout
+    assert "x = 0 is a kink (f′ from the left -1, from the right 1)" in p.stderr
+    assert "warning" not in cli("plot", "abs(x)", "--x", "x=-1:1", "--tangent", "0.5").stderr
+
+
 def test_other_inputs_fixed_by_at_and_ranges_in_multiples_of_pi() -> None:
     """a·sin(x) with a = 2 over [0, 2π]: max at π/2 (f = 2), min at 3π/2."""
     d = plot_json("a*sin(x)", "--x", "x=0:2*pi", "--at", "a=2")

@@ -166,6 +166,12 @@ def plot(source: str | Loaded, x: tuple[str, float, float], y: tuple[str, float,
     if tangent is not None:
         d = evaluate(tangent, 1)
         tan = {"x": tangent, "value": d[0], "slope": d[1]}
+        sides = _one_sided(loaded, names, values, name, tangent, idx, limits)
+        if sides is not None and sides[0] != sides[1]:  # X0 is a kink: the slope is the convention's
+            warnings.append(Warning("tangent_at_kink", f"{name} = {fmt_number(tangent)} is a kink (f′ from the left "
+                                    f"{fmt_number(sides[0])}, from the right {fmt_number(sides[1])}): the tangent "
+                                    f"line uses the convention's slope {fmt_number(d[1])}",
+                                    details={"left": sides[0], "right": sides[1]}))
     return PlotResult(fl, names, s.method, 1 if s.method == "batched" else n, warnings, None, xs=grid,
                       values=fl, derivatives=[c.tolist() for c in derivs[:order]], critical_points=crit,
                       inflection_points=infl, kinks=kinks, nonfinite=gaps, tangent=tan, method=s.method,

@@ -36,6 +36,7 @@ from adcalc.transform.forward import Dual
 from adcalc.transform.interpreter import Limits
 from adcalc.transform.mode import Mode
 
+CHUNK = 1 << 20  # grid points × 2^depth per batched run
 _BRANCHY = (TypeError, ValueError, AttributeError)  # a rule deciding on a grid-valued number (see NotBatchable)
 
 
@@ -262,9 +263,18 @@ def sweep(loaded: Loaded, names: list[str], values: Mapping[str, object], swept:
     reason = ""
     if batch and not strict:
         try:
-            out, mode = run_at(loaded, names, values, seeds(swept), output, limits, strict, True)
-            cols = [np.broadcast_to(np.asarray(c, dtype=float), (n,)).copy() for c in read(out)]
-            gauges = {k: np.broadcast_to(np.asarray(g, dtype=float), (n,)).copy() for k, g in mode.gauges.items()}
+            parts = []
+            step = max(1, CHUNK >> depth)  # a run holds 2^depth arrays per value: memory stays bounded
+            for start in range(0, n, step):
+                stop = min(n, start + step)
+                out, mode = run_at(loaded, names, values, seeds({k: v[start:stop] for k, v in swept.items()}),
+                                   output, limits, strict, True)
+                size = (stop - start,)
+                parts.append(([np.broadcast_to(np.asarray(c, dtype=float), size) for c in read(out)],
+                              {k: np.broadcast_to(np.asarray(g, dtype=float), size) for k, g in mode.gauges.items()}))
+            cols = [np.concatenate([p[0][j] for p in parts]) for j in range(len(parts[0][0]))]
+            keys_seen = [k for k in parts[0][1] if all(k in p[1] for p in parts)]
+            gauges = {k: np.concatenate([p[1][k] for p in parts]) for k in keys_seen}
             return Sweep(cols, "batched", "", 0, None, None, gauges)
         except NotBatchable as e:
             reason = str(e)
