@@ -234,6 +234,10 @@ def _plot2(loaded: Loaded, names: list[str], values: dict, ranges: list, n: int,
                                                            [h.hessian[j][i], h.hessian[j][j]]]
 
     crit = surface.critical_points(xs.tolist(), ys.tolist(), dx.tolist(), dy.tolist(), hessian_at)
+    if loaded.program.vector_output:
+        warnings.append(Warning("plot_no_critical_points", "the critical points of one output of a vector-valued "
+                                "source are not searched (the Hessian is of scalar sources)",
+                                details={"output": idx + 1}))
     bad = ~np.isfinite(f)
     gaps = [[float(gx[j, i]), float(gy[j, i])] for j, i in zip(*np.nonzero(bad))]
     return PlotResult(f.tolist(), names, s.method, 1 if s.method == "batched" else n * n, warnings, None,
