@@ -271,7 +271,8 @@ def _lists_2d(console: Console, r: Any) -> None:
     from adcalc.present.console import table
 
     if not r.critical_points:
-        console.print(Text("no critical points (∇f = 0) in the rectangle"))
+        if not any(w.kind == "plot_no_critical_points" for w in r.warnings):  # else the warning says why
+            console.print(Text("no critical points (∇f = 0) in the rectangle"))
         return
     t = table(r.name, r.y_name, "f", "kind", "Hessian eigenvalues", title="critical points (∇f = 0)",
               numeric_from=0)

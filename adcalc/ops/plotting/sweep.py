@@ -149,9 +149,19 @@ class GridDual(Dual):
 def lift(prim: Primitive, args: Sequence[object], value: Callable[[Primitive, list], object] | None = None) -> object:
     """An elementwise primitive on nested duals: its value one level down, then Σᵢ ∂ᵢ·u̇ᵢ with the
     registry's partials (on grid arrays: ``array_partials`` where a scalar rule branches)."""
-    primals = [a.primal if type(a) is GridDual else a for a in args]  # type: ignore[union-attr]
-    nested = any(type(p) is GridDual for p in primals)
-    grid = not nested and any(_is_grid(p) for p in primals)
+    primals: list[object] = []
+    nested = grid = False
+    width = 0
+    for a in args:
+        if type(a) is GridDual:
+            width = max(width, len(a.tangent))  # type: ignore[union-attr]
+            a = a.primal  # type: ignore[union-attr]
+        primals.append(a)
+        if type(a) is GridDual:
+            nested = True
+        elif type(a) is not float and _is_grid(a):
+            grid = True
+    grid = grid and not nested
     if nested:
         out = lift(prim, primals, value)
     elif grid:
@@ -159,17 +169,25 @@ def lift(prim: Primitive, args: Sequence[object], value: Callable[[Primitive, li
             out = array_rule(prim)(*primals)
     else:
         out = value(prim, primals) if value is not None else prim.value(*primals)
-    width = max(len(a.tangent) for a in args if type(a) is GridDual)  # type: ignore[union-attr]
     tangent: list[object] = [0.0] * width
     rules = (prim.array_partials or prim.partials) if grid else prim.partials
-    with np.errstate(all="ignore"):
-        for i, a in enumerate(args):
-            if type(a) is not GridDual:
-                continue
-            d = rules[i](*primals)
-            for j, t in enumerate(a.tangent):  # type: ignore[union-attr]
-                tangent[j] = _add(tangent[j], _times(d, t))
+    if grid:
+        with np.errstate(all="ignore"):
+            _accumulate(rules, args, primals, tangent)
+    else:
+        _accumulate(rules, args, primals, tangent)  # floats (math, no NumPy), or duals (each level its own)
     return GridDual(out, tuple(tangent))
+
+
+def _accumulate(rules: Sequence[Callable[..., object]], args: Sequence[object], primals: list[object],
+                tangent: list[object]) -> None:
+    """tangent[j] += ∂ᵢ·u̇ᵢ[j] for every dual argument i."""
+    for i, a in enumerate(args):
+        if type(a) is not GridDual:
+            continue
+        d = rules[i](*primals)
+        for j, t in enumerate(a.tangent):  # type: ignore[union-attr]
+            tangent[j] = _add(tangent[j], _times(d, t))
 
 
 def _times(d: object, t: object) -> object:
