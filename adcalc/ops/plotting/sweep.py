@@ -13,13 +13,15 @@ bound or an array operation on a grid-valued number, or a partial rule that bran
 raises ``NotBatchable``, and ``sweep`` runs the program once per point instead (the same mode on
 floats, so both give the same numbers up to NumPy's vs the C library's last bits).
 
-Contract: ``sweep(loaded, names, values, swept, grid, depth, output, limits, strict)`` returns a
-``Sweep``: the value and derivative arrays (nan at a point where the program failed), the method
+Contract: ``sweep(loaded, names, values, swept, depth, output, limits, strict, batch)`` (``swept``:
+NAME → the grid's coordinates; ``depth`` D; ``output`` the 0-based output) returns a ``Sweep``:
+the value and derivative arrays (nan at a point where the program failed), the method
 (``"batched"`` or ``"per-point"``, and why), the failures (count, first error and where), and the
 kink gauges: for each kink site met (a primitive whose kink is at its argument's zero, or a tie of
 two arguments, or a condition), its gauge (argument, or difference) per grid point — a sign change
-between neighbours brackets a kink.  ``point(loaded, …, x, depth)`` is one scalar run.  Math only:
-nothing here prints.
+between neighbours brackets a kink.  A batched run holds at most ``CHUNK`` grid points × 2ᴰ
+numbers per value (longer grids run in chunks).  ``point(loaded, …, x, depth)`` is one scalar
+run.  Math only: nothing here prints.
 """
 
 from __future__ import annotations
