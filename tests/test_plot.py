@@ -338,6 +338,32 @@ def test_repl_plot_through_a_pipe() -> None:
     assert "Traceback" not in p.stderr
 
 
+def test_repl_plot_on_a_terminal(tmp_path: Path) -> None:
+    import pexpect
+
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path), "TERM": "xterm", "COLUMNS": "100", "LINES": "50",
+           "PROMPT_TOOLKIT_NO_CPR": "1"}
+    child = pexpect.spawn(sys.executable, ["-m", "adcalc"], env=env, cwd=tempfile.gettempdir(), encoding="utf-8",
+                          timeout=60, dimensions=(50, 100))
+    try:
+        child.expect("adcalc> ")
+        child.send("f(x) = x^3 - 3*x\r")
+        child.expect("defined f")
+        child.send("plot f x=-3:3 order 5\r")
+        child.expect("must be a whole number from 1 to 4")
+        child.send("plot f x=-3:3 order 2\r")
+        child.expect("critical points")
+        chart = [line for line in child.before.splitlines() if "┤" in line]
+        assert len(chart) >= 3 and all("\x1b[" in line for line in chart)  # the chart, in colour on a terminal
+        child.expect("inflection points")
+        child.expect("1,001 points · one batched sweep")
+        child.expect("adcalc> ")
+        child.sendcontrol("d")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+
+
 def test_repl_plot_uses_session_variables_for_other_inputs() -> None:
     p = cli(stdin="a = 2\ng(x, a) = a*sin(x)\nplot g x=0:2*pi\n", env={"COLUMNS": "100"})
     assert p.returncode == 0, p.stderr

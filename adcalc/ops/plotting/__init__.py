@@ -111,11 +111,12 @@ def plot(source: str | Loaded, x: tuple[str, float, float], y: tuple[str, float,
         if ranges[1][0] == name:
             raise AdcalcError("input", f"--x and --y both sweep '{name}'", hint="give two different inputs")
     if isinstance(order, bool) or not isinstance(order, int) or not 1 <= order <= MAX_ORDER:
-        raise AdcalcError("input", f"--order must be a whole number from 1 to {MAX_ORDER}")
+        raise AdcalcError("input", f"the order (--order) must be a whole number from 1 to {MAX_ORDER}",
+                          hint="adcalc deriv gives higher derivatives at a point")
     limit = MAX_POINTS if y is None else MAX_POINTS_2D
     n = points if points is not None else (DEFAULT_POINTS if y is None else DEFAULT_POINTS_2D)
     if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= limit:
-        raise AdcalcError("input", f"--points must be a whole number from 2 to {limit:,}"
+        raise AdcalcError("input", f"the number of points (--points) must be a whole number from 2 to {limit:,}"
                           + (" (per axis)" if y is not None else ""))
     if tangent is not None and (y is not None or not math.isfinite(tangent)):
         raise AdcalcError("input", "--tangent takes a finite X0, and only in a plot of one variable")
