@@ -46,8 +46,8 @@ def near(x: float, truth: float, ulps: int = 4) -> bool:
 def test_cubic_critical_points_inflection_and_derivatives() -> None:
     """x³ − 3x: f′ = 3x² − 3 = 0 at ±1, f″ = 6x: max at −1 (f = 2), min at 1 (f = −2), inflection at 0."""
     d = plot_json("x^3 - 3*x", "--x", "x=-3:3", "--order", "2")
-    assert set(d) == {"x", "value", "derivatives", "critical_points", "inflection_points", "kinks", "nonfinite",
-                      "method"}
+    assert set(d) == {"x", "value", "derivatives", "critical_points", "inflection_points", "kinks", "jumps",
+                      "nonfinite", "method"}
     assert d["method"] == "batched"
     xs = d["x"]
     assert len(xs) == 1001 and xs[0] == -3.0 and xs[-1] == 3.0
@@ -153,9 +153,25 @@ def test_a_flat_stretch_is_not_a_thousand_critical_points() -> None:
     assert r.critical_points == [] and r.kinks == []
 
 
+def test_jumps_are_found_and_break_the_curve() -> None:
+    """floor(x) on [−2, 2.1] jumps by 1 at −1, 0, 1 and 2; a branch whose pieces do not meet jumps
+    (x² → 3x at 1: from 1 to 3); neither is a kink, and the chart does not join the pieces."""
+    r = plot("floor(x)", ("x", -2, 2.1))
+    assert [(j["x"], j["left"], j["right"]) for j in r.jumps] == [(-1.0, -2.0, -1.0), (0.0, -1.0, 0.0),
+                                                                   (1.0, 0.0, 1.0), (2.0, 1.0, 2.0)]
+    assert r.kinks == [] and r.critical_points == []
+    (j,) = plot("if x < 1:\n    return x*x\nreturn 3*x\n", ("x", -2, 3)).jumps
+    assert j["x"] == 1.0 and ulp_close(j["left"], 1.0, 2) and ulp_close(j["right"], 3.0, 2)
+    from adcalc.present.plotview import segments
+
+    pieces = segments(r.xs, r.values, [(j["x"], j["x"]) for j in r.jumps])
+    assert len(pieces) == 5 and all(len(set(ys)) == 1 for _, ys in pieces)  # five flat steps, never joined
+
+
 def test_branches_give_kinks_through_one_run_per_point() -> None:
-    """A program whose branch depends on x: per point; its kink at 1 (x² left: 2, 3x − 1 right: 3)."""
-    src = "if x < 1:\n    return x^2\nreturn 3*x - 1\n"
+    """A program whose branch depends on x: per point; its kink at 1 (the pieces meet: x² = 3x − 2 = 1;
+    f′ from the left 2x = 2, from the right 3)."""
+    src = "if x < 1:\n    return x^2\nreturn 3*x - 2\n"
     r = plot(src, ("x", -2, 3))
     assert r.method == "per-point" and "condition" in r.method_reason
     assert r.kinks == [{"x": 1.0, "left": 2.0, "right": 3.0}]

@@ -81,7 +81,7 @@ def save(r: Any, path: str) -> None:
 def _draw_1d(fig: Any, r: Any) -> None:
     ax = fig.add_subplot()
     right = ax.twinx() if r.derivatives else None
-    breaks = [(a, b) for a, b in r.nonfinite] + [(k["x"], k["x"]) for k in r.kinks]
+    breaks = [(a, b) for a, b in r.nonfinite] + [(k["x"], k["x"]) for k in r.kinks + r.jumps]
     styles = ["-", "--", ":", "-.", (0, (1, 3)), (0, (5, 1)), (0, (3, 1, 1, 1))]
     handles = []
     for k, ys in enumerate([r.values, *r.derivatives]):

@@ -12,7 +12,7 @@ Contract:
   file written.  The chart fits the console's width; it carries colour codes only when the
   console does (a terminal, no NO_COLOR).
 - ``plot_json(r)``: the JSON contract (README, ``adcalc plot``): x, value, derivatives,
-  critical_points, inflection_points, kinks, nonfinite, method (+ method_reason when per point),
+  critical_points, inflection_points, kinks, jumps, nonfinite, method (+ method_reason when per point),
   tangent (when asked); two variables: x, y, value and derivatives ([∂f/∂x, ∂f/∂y]) as grids
   [row: y][column: x], critical_points with y, kind and eigenvalues, nonfinite as [x, y] points.
 - ``tangent_equation(t, name)``: the tangent line as text.
@@ -74,6 +74,7 @@ def plot_json(r: Any) -> dict[str, object]:
     if r.ys is None:
         out["inflection_points"] = r.inflection_points
         out["kinks"] = r.kinks
+        out["jumps"] = r.jumps
     out["nonfinite"] = r.nonfinite
     if r.tangent is not None:
         out["tangent"] = {**r.tangent, "equation": tangent_equation(r.tangent, r.name)}
@@ -164,7 +165,7 @@ def chart_1d(r: Any, width: int, colour: bool, head: str = "the program") -> tup
         fig.plot_size(max(24, width - 1), 22 if width >= 60 else 16)
         fig.theme("default" if colour else "colorless")
         fig.legend(active=False)
-        breaks = [(a, b) for a, b in r.nonfinite] + [(k["x"], k["x"]) for k in r.kinks]
+        breaks = [(a, b) for a, b in r.nonfinite] + [(k["x"], k["x"]) for k in r.kinks + r.jumps]
         legend, clipped = [], False
         curves = [r.values, *r.derivatives]
         for k in range(len(curves) - 1, -1, -1):  # f drawn last, over its derivatives
@@ -258,6 +259,11 @@ def _lists_1d(console: Console, r: Any) -> None:
         t = table(r.name, f"{prime(1)} from the left", f"{prime(1)} from the right", title="kinks", numeric_from=0)
         for k in r.kinks:
             t.add_row(num(k["x"]), num(k["left"]), num(k["right"]))
+        t.print(console)
+    if r.jumps:
+        t = table(r.name, "f from the left", "f from the right", title="jumps", numeric_from=0)
+        for j in r.jumps:
+            t.add_row(num(j["x"]), num(j["left"]), num(j["right"]))
         t.print(console)
     if r.nonfinite:
         parts = [num(a) if a == b else num(0.5 * a + 0.5 * b) + f" (±{num(0.5 * (b - a), 2)})"

@@ -5,7 +5,8 @@ points=N, tangent=X0, output=i)`` returns a ``PlotResult``:
 
 - ``xs`` (N grid points, LO and HI included), ``values`` (f there; nan where f is not finite or the
   program fails), ``derivatives`` ([f′ …, f⁽ᴷ⁾], each N values), ``critical_points``,
-  ``inflection_points``, ``kinks``, ``nonfinite`` (see ``adcalc.ops.plotting.features``),
+  ``inflection_points``, ``kinks``, ``jumps`` (x, f from the left and from the right), ``nonfinite``
+  (see ``adcalc.ops.plotting.features``),
   ``tangent`` ({x, value, slope} at X0, or None), ``method`` ("batched" or "per-point") and
   ``method_reason`` (why not batched), ``warnings`` (one for the points where the program failed:
   how many, and the first message);
@@ -40,6 +41,7 @@ DEFAULT_POINTS, DEFAULT_POINTS_2D = 1001, 101
 PlotResult = result_type("PlotResult", {
     "name": lambda: "x", "xs": list, "y_name": lambda: None, "ys": lambda: None, "values": list,
     "derivatives": list, "order": lambda: 1, "critical_points": list, "inflection_points": list, "kinks": list,
+    "jumps": list,
     "nonfinite": list, "tangent": lambda: None, "method": lambda: "batched", "method_reason": lambda: "",
     "point": dict, "output": lambda: None, "source": lambda: "", "file": lambda: None},
     "A plot's grid, f and its derivatives there, and the points to mark (see adcalc.ops.plotting).")
@@ -158,9 +160,10 @@ def plot(source: str | Loaded, x: tuple[str, float, float], y: tuple[str, float,
         if v != v:
             fl[i] = math.nan
     gaps = features.nonfinite(grid, fl, d1, finite_at, value_at)
-    kinks = features.kinks(grid, _gauges(s, loaded, names, values, name, idx, limits, strict),
-                           evaluate, lambda x0: _one_sided(loaded, names, values, name, x0, idx, limits))
-    blocks = [(g[0], g[1]) for g in gaps] + [(k["x"], k["x"]) for k in kinks]
+    gauges = _gauges(s, loaded, names, values, name, idx, limits, strict)
+    kinks, jumps = features.kinks_and_jumps(grid, gauges, evaluate,
+                                            lambda x0: _one_sided(loaded, names, values, name, x0, idx, limits))
+    blocks = [(g[0], g[1]) for g in gaps] + [(k["x"], k["x"]) for k in kinks + jumps]
     crit = features.critical_points(grid, d1, evaluate, blocks)
     infl = features.inflection_points(grid, d2, evaluate, blocks)
     tan = None
@@ -175,13 +178,14 @@ def plot(source: str | Loaded, x: tuple[str, float, float], y: tuple[str, float,
                                     details={"left": sides[0], "right": sides[1]}))
     return PlotResult(fl, names, s.method, 1 if s.method == "batched" else n, warnings, None, xs=grid,
                       values=fl, derivatives=[c.tolist() for c in derivs[:order]], critical_points=crit,
-                      inflection_points=infl, kinks=kinks, nonfinite=gaps, tangent=tan, method=s.method,
+                      inflection_points=infl, kinks=kinks, jumps=jumps, nonfinite=gaps, tangent=tan, method=s.method,
                       method_reason=s.reason, **common)
 
 
 def _gauges(s: object, loaded: Loaded, names: list[str], values: dict, name: str, idx: int, limits: object,
-            strict: bool) -> list[tuple[list[float], object]]:
-    """Each kink site's gauge on the grid, and a function giving it at one x."""
+            strict: bool) -> list[tuple[list[float], object, bool]]:
+    """Each kink or jump site's gauge on the grid, a function giving it at one x, and whether it
+    is a jump site's piece."""
     from adcalc.ops.plotting.sweep import run_at, seeded
 
     def at_fn(key: tuple[int, int]) -> object:
@@ -194,7 +198,7 @@ def _gauges(s: object, loaded: Loaded, names: list[str], values: dict, name: str
             return None if g is None else float(g)  # type: ignore[arg-type]
         return at
 
-    return [(g.tolist(), at_fn(k)) for k, g in s.gauges.items()]  # type: ignore[attr-defined]
+    return [(g.tolist(), at_fn(k), len(k) == 3) for k, g in s.gauges.items()]  # type: ignore[attr-defined]
 
 
 def _one_sided(loaded: Loaded, names: list[str], values: dict, name: str, x0: float, idx: int,

@@ -7,11 +7,13 @@ The math (``g`` is f′ for critical points, f″ for inflection points):
   holds a kink or a non-finite region is not searched: there g changes sign by jumping.
 - **Classification** of a critical point: f″ < 0 max, f″ > 0 min; f″ = 0: by the sign change of f′
   (− to + min, + to − max, none: neither).
-- **Kinks**: a kink site's gauge (``adcalc.ops.plotting.sweep``) changing sign between grid
-  neighbours is bisected down to neighbouring doubles.  Where the gauge is exactly 0 there, the left
-  and right derivatives are the one-sided rules' (``adcalc.transform.onesided``); otherwise (the
-  kink lies between two doubles) they are f′ at those two doubles.  Sides that agree (to 1e-9
-  relative) are no kink (``|x|^2``).
+- **Kinks and jumps**: a kink site's gauge (``adcalc.ops.plotting.sweep``) changing sign between
+  grid neighbours (or a jump site's piece changing: floor, round …) is bisected down to
+  neighbouring doubles.  Where f itself differs across them (by more than 1e-9 relative plus what
+  its slope explains) it is a **jump** (f from the left and from the right).  Else, at a kink
+  site: where the gauge is exactly 0, the left and right derivatives are the one-sided rules'
+  (``adcalc.transform.onesided``); otherwise (the kink lies between two doubles) they are f′ at
+  those two doubles.  Sides that agree (to 1e-9 relative) are no kink (``|x|^2``).
 - **Non-finite regions**: runs of grid points where f is not finite, their ends bisected to
   neighbouring doubles; and poles between grid points — an interval whose secant slope has the
   sign opposite to f′ at both ends (1/x), or where f′ changes sign (1/x², or a smooth extremum),
@@ -147,40 +149,62 @@ def bisect(a: float, b: float, side: Callable[[float], int]) -> tuple[float, flo
     return a, b, False
 
 
-def kinks(xs: list[float], gauges: list[tuple[list[float], Callable[[float], float | None]]], evaluate: Evaluate,
-          one_sided: Callable[[float], tuple[float, float] | None]) -> list[dict[str, float]]:
-    """Kinks: x, left and right derivatives (see the module docstring).  ``gauges``: each site's
-    gauge on the grid and a function giving it at any x (None where the site is not reached)."""
-    out: list[dict[str, float]] = []
-    for grid, at in gauges:
+Gauge = tuple[list[float], Callable[[float], "float | None"], bool]  # on the grid, at any x, a piece?
+
+
+def kinks_and_jumps(xs: list[float], gauges: list[Gauge], evaluate: Evaluate,
+                    one_sided: Callable[[float], tuple[float, float] | None]
+                    ) -> tuple[list[dict[str, float]], list[dict[str, float]]]:
+    """Kinks (x, left and right derivatives) and jumps (x, f from the left and from the right):
+    see the module docstring.  ``gauges``: each site's gauge on the grid, a function giving it at
+    any x (None where the site is not reached), and whether it is a piece (a jump site)."""
+    kinks: list[dict[str, float]] = []
+    jumps: list[dict[str, float]] = []
+    for grid, at, piece in gauges:
         for i in range(len(xs) - 1):
             g0, g1 = grid[i], grid[i + 1]
-            if not (_finite(g0) and _finite(g1)) or not (g0 == 0.0 or (g0 < 0.0) != (g1 < 0.0)) or g1 == 0.0:
+            if not (_finite(g0) and _finite(g1)):
+                continue
+            if piece:
+                if g0 == g1:
+                    continue
+            elif not (g0 == 0.0 or (g0 < 0.0) != (g1 < 0.0)) or g1 == 0.0:
                 continue  # a zero at a grid point is met once, from the interval that starts there
 
-            def side(x: float, at: Callable[[float], float | None] = at) -> int:
+            def side(x: float, at: Callable[[float], float | None] = at, g0: float = g0, piece: bool = piece) -> int:
                 v = at(x)
-                return 2 if v is None or not _finite(v) else (v > 0) - (v < 0)
+                if v is None or not _finite(v):
+                    return 2
+                return (-1 if v == g0 else 1) if piece else (v > 0) - (v < 0)
 
             lo, hi, exact = bisect(xs[i], xs[i + 1], side)
             if 2 in (side(lo), side(hi)):
                 continue
+            x = lo if exact or piece or abs(at(lo) or 0.0) <= abs(at(hi) or 0.0) else hi
+            left_x, right_x = (math.nextafter(x, -math.inf), math.nextafter(x, math.inf)) if exact else (lo, hi)
+            left, right = _safe(evaluate, left_x, 1), _safe(evaluate, right_x, 1)
+            if left is None or right is None:
+                continue
+            slope = max(abs(left[1]), abs(right[1])) if _finite(left[1]) and _finite(right[1]) else math.inf
+            if _finite(left[0]) and _finite(right[0]) and abs(left[0] - right[0]) > \
+                    1e-9 * max(1.0, abs(left[0]), abs(right[0])) + 4 * slope * (right_x - left_x):
+                if not exact:  # between two doubles: name the one that is written shorter (1.0, not 0.9999…)
+                    x = min((lo, hi), key=lambda v: (len(repr(v + 0.0)), abs(v)))
+                if not any(abs(j["x"] - x) <= 1e-12 * max(1.0, abs(x)) for j in jumps):
+                    jumps.append({"x": x + 0.0, "left": left[0], "right": right[0]})
+                continue
+            if piece:
+                continue  # the piece changed, f did not jump (floor(x)·0): nothing to mark
             sides = one_sided(lo) if exact else None
-            if sides is None:
-                left, right = _safe(evaluate, lo, 1), _safe(evaluate, hi, 1)
-                if left is None or right is None:
-                    continue
-                sides = (left[1], right[1])
-            x = lo if exact or abs(at(lo) or 0.0) <= abs(at(hi) or 0.0) else hi
-            left_d, right_d = sides
+            left_d, right_d = sides if sides is not None else (left[1], right[1])
             if left_d != left_d or right_d != right_d:
                 continue  # f is not defined on one side: the end of its domain, not a kink
             if _finite(left_d) and _finite(right_d) and \
                     abs(left_d - right_d) <= 1e-9 * max(1.0, abs(left_d), abs(right_d)):
                 continue
-            if not any(abs(k["x"] - x) <= 1e-12 * max(1.0, abs(x)) for k in out):
-                out.append({"x": x, "left": left_d, "right": right_d})
-    return sorted(out, key=lambda k: k["x"])
+            if not any(abs(k["x"] - x) <= 1e-12 * max(1.0, abs(x)) for k in kinks):
+                kinks.append({"x": x + 0.0, "left": left_d, "right": right_d})
+    return sorted(kinks, key=lambda k: k["x"]), sorted(jumps, key=lambda j: j["x"])
 
 
 def nonfinite(xs: list[float], f: list[float], d1: list[float],

@@ -58,13 +58,16 @@ def _is_grid(v: object) -> bool:
 
 
 def _gauge_kind(prim: Primitive) -> int:
-    """1: a kink where the (single) argument is 0 (abs, sign, step …); 2: a tie of two arguments
-    (max, min); 0: neither (no kink, or kinks elsewhere: floor at every whole number)."""
+    """1: a kink where the (single) argument is 0 (abs, sign, sqrt …); 2: a tie of two arguments
+    (max, min, a comparison); 3: a one-argument primitive whose value jumps at its kinks (floor,
+    ceil, round, int): its value says which piece x is on; 0: none of these."""
     if prim.kink is None or not prim.elementwise:
         return 0
     try:
-        if prim.min_args == 1 and prim.kink(0.0) and not prim.kink(0.5) and not prim.kink(-0.5):
+        if prim.min_args == 1 and prim.kink(0.0) and not any(prim.kink(v) for v in (0.5, -0.5, 1.0, -1.0)):
             return 1
+        if prim.min_args == prim.max_args == 1 and prim.side is not None:
+            return 3
         if prim.min_args == 2 and prim.kink(1.0, 1.0) and not prim.kink(1.0, 2.0) and not prim.kink(2.0, 1.0):
             return 2
     except (TypeError, ValueError):
@@ -87,10 +90,12 @@ class SweepMode(Mode):
         self.gauges: dict[tuple[int, int], object] = {}  # (site, occurrence) → gauge value
         self._seen: dict[int, int] = {}
 
-    def _record(self, site: object, gauge: object) -> None:
+    def _record(self, site: object, gauge: object, piece: bool = False) -> None:
+        """A kink site's gauge (a sign change brackets the kink), or a jump site's piece (``piece``:
+        a change of value brackets the jump), keyed by the site and its occurrence in the run."""
         n = self._seen.get(id(site), 0)
         self._seen[id(site)] = n + 1
-        self.gauges[(id(site), n)] = gauge
+        self.gauges[(id(site), n, "piece") if piece else (id(site), n)] = gauge
 
     def active(self, v: object) -> bool:
         return type(v) is GridDual
@@ -124,11 +129,14 @@ class SweepMode(Mode):
         kind = _GAUGES.get(prim.name)
         if kind is None:
             kind = _GAUGES[prim.name] = _gauge_kind(prim)
-        if kind:
+        if kind in (1, 2):
             bases = [_base(a) for a in args]
             self._record(site, bases[0] if kind == 1 else bases[0] - bases[1])  # type: ignore[operator]
         try:
-            return self._lift(prim, args, site)
+            out = self._lift(prim, args, site)
+            if kind == 3:
+                self._record(site, _base(out), piece=True)
+            return out
         except _BRANCHY as e:
             if self.batched:
                 raise NotBatchable(f"the rule of {prim.name} decides on the value") from e
