@@ -15,7 +15,8 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 _API = {"CompiledFunction", "DiffFunction", "EvalResult", "GradResult", "JacobianResult", "JvpResult", "Loaded",
-        "VjpResult", "compile", "evaluate", "function", "grad", "jacobian", "jvp", "load", "vjp"}
+        "VjpResult", "compile", "evaluate", "function", "grad", "jacobian", "jvp", "load", "vjp",
+        "plot", "PlotResult"}  # plot: adcalc.ops.plotting
 
 _MODULES = {"higher", "checks"}  # ``from adcalc import higher, checks`` (adcalc.ops.higher, adcalc.ops.checks)
 

@@ -38,6 +38,8 @@ SAME = {
     "deriv": (["sin(x*y)", "--at", "x=1,y=2", "--wrt", "y", "--order", "4"], "sin(x*y) at x=1, y=2 wrt y order 4"),
     "check": (["x^2 + 3*x + 1", "--at", "x=2"], "x^2 + 3*x + 1 at x=2"),
     "ir": (["exp(2*x1) + x1*x2^2"], "exp(2*x1) + x1*x2^2"),
+    "plot": (["a*x^3 - 3*x", "--x", "x=-3:3", "--at", "a=1", "--order", "2", "--tangent", "0.5"],
+             "a*x^3 - 3*x x=-3:3 at a=1 order 2 tangent 0.5"),
 }
 
 
@@ -80,7 +82,7 @@ def _columns(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_registry_lists_each_command_once_in_the_order_of_adcalc_help(capsys) -> None:
     names = [c.name for c in REGISTRY]
     assert names == ["repl", "eval", "grad", "jvp", "vjp", "jacobian", "hessian", "hvp", "deriv", "check", "run",
-                     "codegen", "ir", "explain"]
+                     "codegen", "ir", "explain", "plot"]
     code, out, _ = _cli(capsys, ["--help"])
     assert code == 0
     listed = [line.split()[0] for line in out.split("COMMAND\n", 1)[1].split("\n\n")[0].splitlines()]
@@ -157,7 +159,7 @@ def test_every_repl_command_is_recognised_highlighted_completed_and_explained(co
 def test_every_clause_word_is_reserved_and_highlighted() -> None:
     session, buf = _session()
     words = REGISTRY.clause_words
-    assert words == ("at", "wrt", "dir", "cot", "order")  # in order of first appearance (grad has wrt)
+    assert words == ("at", "wrt", "dir", "cot", "order", "tangent")  # in order of first appearance (grad has wrt)
     for word in words:
         assert _styles(session, f"grad f {word} x")[word] == "class:keyword"
         assert not session.execute(f"{word} = 1") and not session.execute(f"g({word}) = 1")
@@ -198,7 +200,7 @@ def test_repl_clauses_fill_the_same_call_as_command_line_options(monkeypatch) ->
 # ---- results: a view and a JSON shape per class ------------------------------------------------------
 
 def test_every_result_class_has_a_view_and_a_json_shape_and_every_command_makes_one(capsys) -> None:
-    from adcalc.ops import checks, higher  # noqa: F401 - every module that defines a result class
+    from adcalc.ops import checks, higher, plotting  # noqa: F401 - every module that defines a result class
     from adcalc.ops.results import Result
     from adcalc.present import jsonout, render
 
@@ -245,12 +247,12 @@ def _taylor() -> Command:
          Option("--terms", "count", {"type": positive_int, "default": 3, "metavar": "K", "help": "how many (3)"},
                 field="order", clause="terms", repl_default=3)),
         ('adcalc taylor "exp(2*x)" --at x=0 --along x',), REGISTRY["deriv"].runner,
-        featured=(0,), repl=ReplHelp("taylor f along x terms 3", "Taylor terms", 11))
+        featured=(0,), repl=ReplHelp("taylor f along x terms 3", "Taylor terms", 13))
 
 
 def test_a_command_added_to_a_copy_of_the_registry_shows_up_everywhere(capsys) -> None:
     commands = REGISTRY.plus(_taylor())
-    assert "taylor" not in REGISTRY and REGISTRY.clause_words == ("at", "wrt", "dir", "cot", "order")
+    assert "taylor" not in REGISTRY and REGISTRY.clause_words == ("at", "wrt", "dir", "cot", "order", "tangent")
 
     # the command line: the subcommand, its help, adcalc --help, and running it
     code, out, _ = _cli(capsys, ["--help"], commands)

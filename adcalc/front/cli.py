@@ -127,6 +127,10 @@ def _value(option: Option, given: Any) -> Any:
     """An option's value for the runner, from what argparse parsed (an empty optional value is absent)."""
     if option.kind == "point":
         return point_of(given)
+    if option.kind == "range":
+        from adcalc.front.cmd_plot import parse_range
+
+        return parse_range(given, option.flag) if given is not None else None
     if option.kind in ("bindings", "numbers"):
         if not given and not option.required:
             return None

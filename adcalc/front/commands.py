@@ -24,7 +24,8 @@ Option kinds (how each front end turns the option's text into a value): ``source
 ``paths`` (positionals), ``point`` (NAME=VALUE for every input: ``--at`` / ``at``), ``bindings``
 (NAME=VALUE pairs: a direction), ``numbers`` (a list of numbers), ``name`` (an input's name),
 ``count`` (a whole number), ``number`` (one number, by its argparse type), ``choice`` (one of its
-choices), ``flag`` (on or off) and ``cli`` (used by the command line itself, never passed to a runner).
+choices), ``flag`` (on or off), ``cli`` (used by the command line itself, never passed to a runner)
+and ``range`` (NAME=LO:HI, ``adcalc.front.cmd_plot.parse_range``; in the REPL it follows the target).
 The record types (``Option``, ``Command``, ``Call``, ``Registry``) are ``adcalc.front.commandtypes``.
 """
 
@@ -229,6 +230,7 @@ def _run_batch(args: Any) -> int:
 # ---- the registry ---------------------------------------------------------------------------------------
 
 from adcalc.front.cmd_explain import EXPLAIN  # noqa: E402 - its record is built from the options above
+from adcalc.front.cmd_plot import PLOT  # noqa: E402 - it builds its record from the options above
 
 _QUICK = 'adcalc grad "exp(2*x1) + x1*x2^2 + cos(x2)" --at x1=1,x2=2'
 
@@ -328,4 +330,5 @@ REGISTRY = Registry((
             ('adcalc ir "exp(2*x1) + x1*x2^2 + cos(x2)"', "echo 'x^2 + 1' | adcalc ir -"),
             _ir, shows="text", common=False, featured=(0,), repl=ReplHelp("ir f", "the Wengert list", 9)),
     EXPLAIN,
+    PLOT,
 ))

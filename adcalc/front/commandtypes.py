@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
-KINDS = ("source", "paths", "point", "bindings", "numbers", "name", "count", "number", "choice", "flag", "cli")
+KINDS = ("source", "paths", "point", "bindings", "numbers", "name", "count", "number", "choice", "flag", "cli", "range")
 CLAUSE_KINDS = ("point", "bindings", "numbers", "name", "count")  # the kinds the REPL reads from a clause
 SHOWS = ("result", "text", "itself")
 
@@ -77,6 +77,11 @@ class Call(NamedTuple):
     sparse: bool = False  # jacobian/hessian --sparse: pattern, colouring, compressed sweeps (issue #19)
     dense: bool = False  # jacobian/hessian --dense: the full matrix as well (with --sparse)
     json: bool = False  # --json: a text command answers in JSON (explain)
+    x_range: tuple | None = None  # plot: (NAME, LO, HI) along which f is drawn
+    y_range: tuple | None = None  # plot: the second input's (NAME, LO, HI), for a surface
+    points: int | None = None  # plot: grid points (per axis)
+    tangent: list[float] | None = None  # plot: [X0], where the tangent line is drawn
+    component: int | None = None  # plot: which output of a vector-valued source (1-based)
 
 
 class Command(NamedTuple):

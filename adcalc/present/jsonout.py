@@ -131,6 +131,10 @@ def shape_of(cls: type) -> Callable[[Any], dict[str, object]]:
 
         SHAPES.setdefault(CheckResult, _check_json)
         SHAPES.update(SPARSE_SHAPES)
+        from adcalc.ops.plotting import PlotResult
+        from adcalc.present.plotview import plot_json
+
+        SHAPES.setdefault(PlotResult, plot_json)
     return SHAPES[cls]
 
 

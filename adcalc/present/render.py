@@ -250,4 +250,8 @@ def view_of(cls: type) -> View:
 
         VIEWS.setdefault(CheckResult, _check_view)
         VIEWS.update(SPARSE_VIEWS)
+        from adcalc.ops.plotting import PlotResult
+        from adcalc.present.plotview import plot_view
+
+        VIEWS.setdefault(PlotResult, plot_view)
     return VIEWS[cls]

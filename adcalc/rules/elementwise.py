@@ -84,6 +84,8 @@ def _minus_one(*_: object) -> float:
 def _pow_dx(x: object, y: object) -> object:
     if type(x) is float and type(y) is float:  # the hot first-order case, same formula on floats
         return 0.0 if y == 0.0 else y * V.pow_(x + 0.0, y - 1.0)
+    if type(y) is float and y == 0.0:
+        return 0.0  # a constant exponent 0: d(x^0)/dx = 0 wherever x is (no y tangent to keep; no test of x)
     if primal(y) == 0.0 and primal(x) == 0.0:
         return 0.0  # d(x^0)/dx = 0 at x = 0 too (elsewhere the formula gives 0 and keeps y's tangent)
     return G.mul(y, G.pow(_unsigned(x), G.sub(y, 1.0)))

@@ -21,6 +21,8 @@ Groups:
   python     Python's constructs (issue #14): conditional expressions, comparisons as values,
              where, % and //, int, round, True/False, keywords, shadowing, module constants,
              docstrings, for over lists and arrays — README's language section among them
+  plot       ``adcalc plot`` (issue #18): terminal charts, heat maps, --json, errors, a REPL session —
+             exact arithmetic only (+ - * / abs sqrt), as in the array group, since the grid runs on NumPy
   repl       REPL sessions fed on standard input
 
 Left out on purpose:
@@ -1148,6 +1150,39 @@ def wrt_and_array_hessians() -> None:
     add(g, "hvp", rosen, "--at", "x=[1,2,3]", "--dir", "x=[1,0]")
 
 
+def plot_group() -> None:
+    """``adcalc plot``: the README's JSON example, charts and lists, surfaces, gaps, kinks, per-point
+    programs, failures under --strict, errors, and a REPL session (exact arithmetic only: see the
+    group's note in the module docstring)."""
+    g = "plot"
+    for line in ('adcalc plot "abs(x - 1)" --x x=-3:3 --points 5 --json',
+                 'adcalc plot "x*x*x - 3*x" --x x=-3:3 --order 2 --tangent 0.5',
+                 'adcalc plot "x*x*x - 3*x" --x x=-3:3 --points 13 --order 2 --json',
+                 'adcalc plot "1/x" --x x=-1:1 --points 9 --json',
+                 'adcalc plot "1/x" --x x=-1:1 --points 8',
+                 'adcalc plot "abs(x - 1) + abs(x + 1)" --x x=-3:3 --points 31',
+                 'adcalc plot "x*x - y*y" --x x=-2:2 --y y=-2:2 --points 9',
+                 'adcalc plot "x*x + y*y" --x x=-1:1 --y y=-1:1 --points 5 --json',
+                 'adcalc plot "[x, x*x - 1]" --x x=-1:2 --points 7 --output 2 --json',
+                 'adcalc plot "a*x*x" --x x=-1:1 --points 5 --at a=2 --json',
+                 'adcalc plot "sqrt(x)" --x x=-1:1 --points 5 --strict',
+                 'adcalc plot "sqrt(x)" --x x=-1:1 --points 5 --strict --json',
+                 "adcalc plot --help"):
+        shell(g, line)
+    add(g, "plot", "if x < 1:\n    return x*x\nreturn 3*x - 1", "--x", "x=-2:3", "--points", "11", "--json")
+    for bad in ("x=2:2", "x=3:1", "z=0:1", "x=0", "x=0:inf", "x=a:b"):
+        add(g, "plot", "x*x", "--x", bad)
+    add(g, "plot", "[x, x*x]", "--x", "x=0:1")
+    add(g, "plot", "[x, x*x]", "--x", "x=0:1", "--output", "3")
+    add(g, "plot", "x*y", "--x", "x=0:1")
+    add(g, "plot", "x*y", "--x", "x=0:1", "--y", "x=0:1")
+    add(g, "plot", "x*x", "--x", "x=0:1", "-o", "plot.gif")
+    add(g, "plot", "x*x", "--x", "x=0:1", "--points", "1")
+    add(g, "plot", "x*x", "--x", "x=0:1", "--order", "5", "--json")
+    add(g, "plot", "x*x", "--x", "x=0:1", "--tangent", "1,2")
+    add(g, "repl", stdin="f(x) = x*x*x - 3*x\nplot f x=-3:3 order 2 tangent 0.5\nplot f x=1:0\nplot f\n")
+
+
 def commands() -> list[dict[str, Any]]:
     """The corpus, in recording order (REPL sessions last: a session's settings must not leak)."""
     global _out
@@ -1164,6 +1199,7 @@ def commands() -> list[dict[str, Any]]:
     errors()
     python_constructs()
     wrt_and_array_hessians()
+    plot_group()
     repl()
     out = _out
     _out = []

@@ -40,6 +40,11 @@ class DerivativeCommands(SessionState):
         word = entry[lead:].split(None, 1)[0]
         command = self.commands[word]
         (t_start, t_end), ranges = clause_ranges(entry, lead + len(word), self.commands.clause_words)
+        extra: dict[str, object] = {}
+        if any(o.kind == "range" for o in command.options):  # plot f x=-2:2: the ranges follow the target
+            from adcalc.front.cmd_plot import repl_ranges
+
+            t_end, extra = repl_ranges(entry, t_start, t_end)  # type: ignore[assignment]
         target = entry[t_start:t_end].strip()
         if not target:
             raise AdcalcError("syntax", "give a function name or an expression", hint="e.g. grad f at x=1")
@@ -63,10 +68,12 @@ class DerivativeCommands(SessionState):
                               hint=f"define it first (def {target}(x): … or {target}(x) = …); "
                                    ":defs lists your functions")
         with self._running(layout, loaded):
-            point = self._point(loaded, given)
+            swept = [v[0] for v in extra.values()]  # type: ignore[index]
+            point = self._point(loaded, {**dict.fromkeys(swept, 0.0), **given})
+            point = {n: v for n, v in point.items() if n not in swept}
             if "wrt" in ranges and any(o.clause == "wrt" for o in command.options):
                 self._check_wrt(ranges["wrt"], point)
-            r = command.runner(Call(loaded, point, **values))
+            r = command.runner(Call(loaded, point, **values, **extra))
         if command.shows == "text":  # a text command at a point (explain f at x=1)
             self._show_text(command, r)
             return

@@ -1,0 +1,48 @@
+"""The README's plots (docs/*.svg) are what ``docs/make_plots.py`` makes now (issue #18)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+sys.path.insert(0, str(DOCS))
+from make_plots import PLOTS  # noqa: E402 - docs/ is not a package
+
+pytest.importorskip("matplotlib")  # the test extra has it; CI tests the files
+
+
+def _texts(path: Path) -> list[str]:
+    """Every text of the picture (title, axis labels, tick labels, legend), in order."""
+    root = ET.parse(path).getroot()
+    return [t.strip() for e in root.iter() if e.tag.endswith("text") for t in ["".join(e.itertext())] if t.strip()]
+
+
+def _version(data: bytes) -> str | None:
+    m = re.search(rb"Matplotlib v([0-9][^,<\s]*)", data)
+    return m.group(1).decode() if m else None
+
+
+def test_the_committed_plots_are_current(tmp_path: Path) -> None:
+    import matplotlib
+
+    subprocess.run([sys.executable, str(DOCS / "make_plots.py"), "--out-dir", str(tmp_path)], check=True,
+                   cwd=ROOT, timeout=300)
+    for name in PLOTS:
+        committed, made = (DOCS / name).read_bytes(), (tmp_path / name).read_bytes()
+        assert _texts(DOCS / name) == _texts(tmp_path / name), name  # the same plot, whatever matplotlib
+        if _version(committed) == matplotlib.__version__:
+            assert committed == made, f"{name} is out of date: run python docs/make_plots.py"
+
+
+def test_the_readme_shows_them() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name, args in PLOTS.items():
+        assert f"](docs/{name})" in readme
+        assert args[0] in readme  # the command that made it is shown beside it
