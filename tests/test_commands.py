@@ -80,7 +80,7 @@ def _columns(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_registry_lists_each_command_once_in_the_order_of_adcalc_help(capsys) -> None:
     names = [c.name for c in REGISTRY]
     assert names == ["repl", "eval", "grad", "jvp", "vjp", "jacobian", "hessian", "hvp", "deriv", "check", "run",
-                     "codegen", "ir"]
+                     "codegen", "ir", "graph"]
     code, out, _ = _cli(capsys, ["--help"])
     assert code == 0
     listed = [line.split()[0] for line in out.split("COMMAND\n", 1)[1].split("\n\n")[0].splitlines()]
@@ -157,8 +157,13 @@ def test_every_repl_command_is_recognised_highlighted_completed_and_explained(co
 def test_every_clause_word_is_reserved_and_highlighted() -> None:
     session, buf = _session()
     words = REGISTRY.clause_words
-    assert words == ("at", "dir", "cot", "wrt", "order")
-    for word in words:
+    assert words == ("at", "dir", "cot", "wrt", "order", "-o")  # -o: graph's output file
+    from adcalc.front.repl.syntax import split_clauses
+
+    # an option-like clause counts only between blanks: x-o and x=-o are expressions
+    assert split_clauses("f at x=1, y=2 -o out.svg") == ("f", {"at": "x=1, y=2", "-o": "out.svg"})
+    assert split_clauses("f at x=y-o") == ("f", {"at": "x=y-o"})
+    for word in (w for w in words if w.isidentifier()):
         assert _styles(session, f"grad f {word} x")[word] == "class:keyword"
         assert not session.execute(f"{word} = 1") and not session.execute(f"g({word}) = 1")
     assert session.variables == {} and session.definitions == {}
@@ -249,7 +254,7 @@ def _taylor() -> Command:
 
 def test_a_command_added_to_a_copy_of_the_registry_shows_up_everywhere(capsys) -> None:
     commands = REGISTRY.plus(_taylor())
-    assert "taylor" not in REGISTRY and REGISTRY.clause_words == ("at", "dir", "cot", "wrt", "order")
+    assert "taylor" not in REGISTRY and REGISTRY.clause_words == ("at", "dir", "cot", "wrt", "order", "-o")
 
     # the command line: the subcommand, its help, adcalc --help, and running it
     code, out, _ = _cli(capsys, ["--help"], commands)

@@ -97,6 +97,8 @@ class Call(NamedTuple):
     output: str | None = None  # codegen: the file to write
     check: bool = False  # codegen: compare the generated code with the interpreter
     path: str | None = None  # the program file SOURCE named, if it named one
+    format: str | None = None  # graph: text, dot, svg or json
+    max_nodes: int | None = None  # graph: draw about this many nodes at most
 
 
 class Command(NamedTuple):
@@ -425,4 +427,5 @@ REGISTRY = Registry((
             (SOURCE, Option("--debug", "cli", {"action": "store_true"}, hidden=True)),
             ('adcalc ir "exp(2*x1) + x1*x2^2 + cos(x2)"', "echo 'x^2 + 1' | adcalc ir -"),
             _ir, shows="text", common=False, featured=(0,), repl=ReplHelp("ir f", "the Wengert list", 9)),
+    __import__("adcalc.front.cmd_graph", fromlist=["GRAPH"]).GRAPH,
 ))

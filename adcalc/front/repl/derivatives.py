@@ -49,8 +49,13 @@ class DerivativeCommands(SessionState):
             layout = self.layout(typed(entry, self.entries, t_start, t_end))
         loaded = self._load(layout)
         if command.shows == "text":
-            values = {k: v for k, v in self._clause_values(command, ranges).items() if k != "point"}
-            text = command.runner(Call(loaded, **values))
+            values = self._clause_values(command, ranges)
+            given = values.pop("point", None)
+            if given is not None:  # a text command run at a point (graph f at x=1): the point as below
+                with self._running(layout, loaded):
+                    text = command.runner(Call(loaded, self._point(loaded, given), **values))
+            else:
+                text = command.runner(Call(loaded, **values))
             if command.highlight:
                 from rich.syntax import Syntax
 
