@@ -5,10 +5,11 @@ from ``adcalc.ops.pictures.record`` or any traced forward/reverse run) and retur
 
 - ``nodes`` (``PNode``): one per Wengert node, ``id`` "v3"; its definition from the registry
   (``2·v1``; an input's is its name), value, tangent (forward: one entry per input entry) or
-  adjoint (reverse), source position, where it ran (``context``: "f#2 › i = 3"), ``role``
-  ("input", "output" or ""), and ``note``: the kink or first non-finite value met there, with
-  its message.  A loop's left-out iterations are one node each, ``id`` "c1" (op "collapsed",
-  ``definition`` "… 9,996 more iterations of the loop at line 4").
+  adjoint (reverse), source position (an input's: the step that first read it), where it ran
+  (``context``: "f#2 › i = 3"), ``role`` ("input", "output" or ""), and ``note``: the kink or
+  first non-finite value met there, with its message.  A loop's left-out iterations are one
+  node, ``id`` "c1" (op "collapsed", ``definition`` "… 9,996 more iterations of the loop at
+  line 4"), with an edge from each recorded node they read.
 - ``edges`` (``PEdge``): parent → child for every input-dependent argument, ``id``
   "edge-v1-v3-p0" (``p``: the child's argument position), the local partial as a number and as
   the registry writes it (``cos(v2)``), and in reverse mode the contribution that flowed along it.
@@ -157,6 +158,7 @@ def picture(graph: Graph, warnings: Sequence[object] = (), columns: Sequence[str
     pic = Picture(graph.mode)
     pic.columns = list(columns) if columns is not None else list(graph.inputs)
     clusters: dict[tuple, Cluster] = {}
+    first_use: dict[int, PNode] = {}
 
     def cluster_of(context: tuple) -> str | None:
         parent = None
@@ -180,6 +182,7 @@ def picture(graph: Graph, warnings: Sequence[object] = (), columns: Sequence[str
         if node.op == "input":
             p.role = "input"
             pic.inputs.append(p.id)
+            first_use[node.id] = p
         pic.add(p)
         if p.cluster is not None:
             clusters[node.context].nodes.append(p.id)
@@ -201,6 +204,11 @@ def picture(graph: Graph, warnings: Sequence[object] = (), columns: Sequence[str
     for before, p in sorted(placed, key=lambda x: x[0], reverse=True):  # in the Wengert order: before its reader
         pic.nodes.insert(before - 1, p)
         pic.by_id[p.id] = p
+    for e in graph.edges:  # an input's position: where the run first used it
+        p = first_use.pop(e.parent, None)
+        if p is not None:
+            span = graph.node(e.child).span
+            p.line, p.column = (span.line, span.column) if span is not None else (None, None)
     contributions = {(u.target, u.source, u.position): u.contribution for u in graph.updates}
     for e in graph.edges:
         child = graph.node(e.child)

@@ -94,7 +94,7 @@ def render_text(pic: Picture, width: int = 80) -> str:
     if len(pic.nodes) > MAX_TEXT_NODES:
         return summary(pic)
     inner = max(20, width - 4)
-    out = header(pic)
+    out = [part for line in header(pic) for part in textwrap.wrap(line, width, subsequent_indent="  ")]
     for k, layer in enumerate(layers(pic)):
         out.append("")
         out.append(f"── layer {k}" + (" (inputs) " if k == 0 else " ") + "─" * max(0, min(width, 40) - 12 - k // 10))
@@ -128,4 +128,4 @@ def summary(pic: Picture) -> str:
     for n in pic.nodes:
         if n.note is not None:
             lines.append(f"⚠ {n.id} = {shown(n.definition)}: {shown(n.note)}")
-    return "\n".join(lines)
+    return "\n".join(part for line in lines for part in textwrap.wrap(line, 80, subsequent_indent="  "))
