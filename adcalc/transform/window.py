@@ -26,14 +26,14 @@ _HELD = -(10 ** 15)  # held-aside node ids are _HELD - k (k ≥ 0); left-out one
 
 
 class _Held:
-    """The latest left-out unit of one group: its key and (node, rec, tape slot, edges) entries."""
+    """The latest left-out unit of one group: its key and its steps, as the run made them
+    (primitive, argument values, result, site, context); made into nodes only if put back."""
 
-    __slots__ = ("unit", "entries")
+    __slots__ = ("unit", "steps")
 
     def __init__(self, unit: object):
         self.unit = unit
-        # (node, rec, tape slot, {position: parent Rec}, [(edge, parent Rec)])
-        self.entries: list[tuple[Node, Rec, int | None, dict[int, Rec], list[tuple[Edge, Rec]]]] = []
+        self.steps: list[tuple[Primitive, Sequence[object], Rec, object, tuple]] = []
 
 
 class WindowRecorder(Recorder):
@@ -46,7 +46,6 @@ class WindowRecorder(Recorder):
         self.decided: dict[object, int] = {}  # unit → 0 (recorded) or its group (left out)
         self.groups: dict[object, int] = {}  # group key → 1-based index into graph.collapsed
         self.held: dict[int, _Held] = {}  # group → its held-aside unit
-        self.held_group: dict[int, int] = {}  # held node id → group
         self.n_held = 0
 
     # ---- which unit a step belongs to ---------------------------------------------------------
@@ -97,31 +96,25 @@ class WindowRecorder(Recorder):
         old = self.held.get(g)
         c = self.graph.collapsed[g - 1]
         if old is not None:
-            for node, rec, _, _, _ in old.entries:
+            active = self.mode.active  # type: ignore[attr-defined]
+            for _, args, rec, _, _ in old.steps:
                 rec.node = -g
-                del self.held_group[node.id]
-            c.nodes += len(old.entries)
+                for a in args:  # the recorded values the left-out steps read
+                    if type(a) is Rec and a.node > 0 and active(a.inner):  # type: ignore[union-attr]
+                        c.sources[a.node] = None  # type: ignore[union-attr]
+            c.nodes += len(old.steps)
         c.units += 1
         self.held[g] = _Held(key)
 
     def _promote_all(self) -> None:
-        """Put every held unit back into the graph, numbered from the next id in the order the steps
-        ran; their arguments and edges then read each parent's final id (or its left-out group)."""
-        entries = sorted((e for held in self.held.values() for e in held.entries), key=lambda e: -e[0].id)
+        """Put every held unit back into the graph, as nodes numbered from the next id in the order
+        the steps ran (so each parent is numbered before its child)."""
+        steps = sorted((step for held in self.held.values() for step in held.steps), key=lambda st: -st[2].node)
         for g in self.held:
             self.graph.collapsed[g - 1].units -= 1
         self.held.clear()
-        self.held_group.clear()
-        for node, rec, _, _, _ in entries:
-            node.id = rec.node = len(self.graph.nodes) + 1
-            self.graph.nodes.append(node)
-        for node, _, k, parents, edges in entries:
-            node.args = tuple(_final(parents[i]) if i in parents else a for i, a in enumerate(node.args))
-            for e, parent in edges:
-                e.parent, e.child = parent.node, node.id
-                self.graph.edges.append(e)
-            if k is not None:
-                self.slot[k] = node.id
+        for prim, args, rec, site, context in steps:
+            self._record(prim, args, rec, site, context)
 
     def finish(self) -> None:
         """Put every held unit back (the last iteration of each long loop); call once the run ends."""
@@ -131,56 +124,42 @@ class WindowRecorder(Recorder):
     def _step(self, prim: Primitive, args: Sequence[object], result: object, site: object) -> Rec:
         context = self.where(site)
         g = self._group_of(site, context)
-        if not g and any(type(a) is Rec and a.node <= _HELD for a in args):  # type: ignore[union-attr]
+        if g:  # held aside as it is; a node only if it is put back
+            rec = Rec(result, _HELD - self.n_held)
+            self.n_held += 1
+            self.held[g].steps.append((prim, args, rec, site, context))
+            return rec
+        if self.held and any(type(a) is Rec and a.node <= _HELD for a in args):  # type: ignore[union-attr]
             self._promote_all()  # a recorded step reads a held value: the held units go back first
+        return self._record(prim, args, Rec(result, 0), site, context)
+
+    def _record(self, prim: Primitive, args: Sequence[object], rec: Rec, site: object, context: tuple) -> Rec:
+        """The step as a node of the graph (numbered next) with an edge per input-dependent argument."""
+        mode = self.mode
         shown = tuple(self._arg(site.args[i], a) for i, a in enumerate(args))  # type: ignore[attr-defined]
         var = site.out if site.user_var else None  # type: ignore[attr-defined]
-        node, rec, k = self._make(result, prim.name, shown, site.params, site.span, var,  # type: ignore
-                                  context if isinstance(context, tuple) else (), g)
-        mode = self.mode
+        node = Node(len(self.graph.nodes) + 1, prim.name, shown, site.params, mode.primal(rec.inner),  # type: ignore
+                    site.span, var, context if isinstance(context, tuple) else (),  # type: ignore[attr-defined]
+                    mode.active(rec.inner))  # type: ignore[attr-defined]
+        rec.node = node.id
+        if mode.name == "forward":  # type: ignore[attr-defined]
+            node.tangent = tangent_at(mode, rec.inner, node.value, None)
+        elif mode.name == "reverse":  # type: ignore[attr-defined]
+            k = mode.node(rec.inner)  # type: ignore[attr-defined]
+            if k is not None:
+                self.slot[k] = node.id
+        self.graph.nodes.append(node)
         partials = partials_at(prim, [self.primal(a) for a in args]) if prim.elementwise else None
-        edges = []
         for i, a in enumerate(args):
             if type(a) is Rec and mode.active(a.inner):  # type: ignore[attr-defined]
                 d = partials[i] if partials is not None else None
-                edges.append((Edge(a.node, node.id, i, d if type(d) is float else None), a))  # type: ignore
-        if g:
-            sources = self.graph.collapsed[g - 1].sources
-            for a in args:
-                if type(a) is Rec and a.node > 0 and mode.active(a.inner):  # type: ignore[attr-defined]
-                    sources[a.node] = None  # type: ignore[union-attr]
-            parents = {i: a for i, a in enumerate(args) if type(a) is Rec and a.node <= _HELD}  # type: ignore
-            self.held[g].entries.append((node, rec, k, parents, edges))  # type: ignore[arg-type]
-            self.held_group[node.id] = g
-        else:
-            self.graph.edges.extend(e for e, _ in edges)
+                self.graph.edges.append(Edge(a.node, node.id, i, d if type(d) is float else None))  # type: ignore
         return rec
 
     def _arg(self, site_arg: object, value: object) -> Arg:
-        if type(value) is Rec and -len(self.graph.collapsed) <= value.node < 0:  # type: ignore[union-attr]
+        if type(value) is Rec and value.node < 0:  # type: ignore[union-attr]
             return Arg("collapsed", node=-value.node)  # type: ignore[union-attr]
         return arg_of(site_arg, value, self.primal(value))
-
-    def _make(self, inner: object, op: str, args: tuple, params: tuple, span: object, var: str | None,
-              context: tuple, g: int) -> tuple[Node, Rec, int | None]:
-        mode = self.mode
-        if g:
-            node_id = _HELD - self.n_held
-            self.n_held += 1
-        else:
-            node_id = len(self.graph.nodes) + 1
-        node = Node(node_id, op, args, params, mode.primal(inner), span, var, context,  # type: ignore
-                    mode.active(inner))  # type: ignore[attr-defined]
-        k = None
-        if mode.name == "forward":  # type: ignore[attr-defined]
-            node.tangent = tangent_at(mode, inner, node.value, None)
-        elif mode.name == "reverse":  # type: ignore[attr-defined]
-            k = mode.node(inner)  # type: ignore[attr-defined]
-            if k is not None and not g:
-                self.slot[k] = node.id
-        if not g:
-            self.graph.nodes.append(node)
-        return node, Rec(inner, node_id), k
 
     def sweep_observer(self) -> Callable[[int, int, int, object, object], None]:
         """Updates between recorded nodes only (a left-out step's updates are not kept)."""
@@ -194,7 +173,3 @@ class WindowRecorder(Recorder):
 
         return on_update
 
-
-def _final(parent: Rec) -> Arg:
-    """A held node's argument once the held units are back: its parent's id, or its left-out group."""
-    return Arg("node", node=parent.node) if parent.node > 0 else Arg("collapsed", node=-parent.node)

@@ -256,9 +256,10 @@ def _mark(pic: Picture, graph: Graph, warnings: Sequence[object]) -> None:
             break
 
 
-def node_lines(pic: Picture, n: PNode) -> list[str]:
+def node_lines(pic: Picture, n: PNode, note_width: int | None = 48) -> list[str]:
     """A node's label, line by line: ``v3 = 2·v1`` (input/output marked), ``= 2``, the tangent
-    ``v̇ = (2, 0)`` or adjoint ``v̄ = 7.389``, and its note."""
+    ``v̇ = (2, 0)`` or adjoint ``v̄ = 7.389``, and its note wrapped at ``note_width`` columns
+    (None: without the note)."""
     if n.op == "collapsed":
         return [n.definition]
     mark = " (input)" if n.role == "input" else (" (output)" if n.role == "output" else "")
@@ -268,8 +269,11 @@ def node_lines(pic: Picture, n: PNode) -> list[str]:
         lines.append("v\u0307 = " + (t[0] if len(t) == 1 else "(" + ", ".join(t) + ")"))
     elif pic.mode == "reverse":
         lines.append("v\u0304 = " + short(n.adjoint if n.adjoint is not None else 0.0))
-    if n.note is not None:
-        lines.append(("⚠ kink: " if n.note_kind == "kink" else "⚠ ") + n.note)
+    if n.note is not None and note_width is not None:
+        import textwrap
+
+        lines.extend(textwrap.wrap(("⚠ kink: " if n.note_kind == "kink" else "⚠ ") + n.note, note_width,
+                                   break_on_hyphens=False, subsequent_indent="  "))
     return lines
 
 

@@ -99,7 +99,7 @@ def _size(lines: list[str]) -> tuple[float, float]:
 
 
 def _grandalf(pic: Picture) -> str:
-    from grandalf.graphs import Edge, Graph, Vertex
+    from grandalf.graphs import Edge, Vertex
     from grandalf.layouts import SugiyamaLayout
 
     labels = {n.id: node_lines(pic, n) for n in pic.nodes}
@@ -113,9 +113,8 @@ def _grandalf(pic: Picture) -> str:
         g_edge = Edge(vertices[e.source], vertices[e.target], data=e.id)
         g_edge.view = _View()
         edges.append(g_edge)
-    graph = Graph(list(vertices.values()), edges)
     offset = 0.0
-    for part in graph.C:
+    for part in _parts(list(vertices.values()), edges):
         sug = SugiyamaLayout(part)
         sug.xspace, sug.yspace = 30, 60
         sug.init_all()
@@ -158,6 +157,31 @@ def _grandalf(pic: Picture) -> str:
         out.append(_node_svg(n, labels[n.id], boxes[n.id]))
     out.append("</svg>")
     return "\n".join(out) + "\n"
+
+
+def _parts(vertices: list, edges: list) -> list:
+    """The graph's connected parts as grandalf graphs, vertices and edges in the picture's order
+    (``grandalf.graphs.Graph`` collects a part's edges in a ``set``, whose order — by memory
+    address — would change the layout from run to run)."""
+    from grandalf.graphs import graph_core
+
+    part_of = {id(v): i for i, v in enumerate(vertices)}
+
+    def find(i: int) -> int:
+        while part_of[id(vertices[i])] != i:
+            i = part_of[id(vertices[i])]
+        return i
+
+    for e in edges:
+        a, b = find(part_of[id(e.v[0])]), find(part_of[id(e.v[1])])
+        if a != b:
+            part_of[id(vertices[max(a, b)])] = min(a, b)
+    groups: dict[int, tuple[list, list]] = {}
+    for i, v in enumerate(vertices):
+        groups.setdefault(find(i), ([], []))[0].append(v)
+    for e in edges:
+        groups[find(part_of[id(e.v[0])])][1].append(e)
+    return [graph_core(vs, es) for vs, es in groups.values()]
 
 
 def _edge_of(pic: Picture, edge_id: str):  # noqa: ANN202 - a PEdge

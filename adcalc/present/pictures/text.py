@@ -40,9 +40,7 @@ def layers(pic: Picture) -> list[list[PNode]]:
 
 
 def _lines(pic: Picture, n: PNode, inner: int) -> list[str]:
-    lines = [shown(line) for line in node_lines(pic, n)]
-    if n.note is not None:
-        lines = lines[:-1]  # the note is wrapped below
+    lines = [shown(line) for line in node_lines(pic, n, note_width=None)]  # the note is wrapped below
     if n.context:
         lines.append("in " + shown(n.context))
     for e in pic.edges:
@@ -128,4 +126,5 @@ def summary(pic: Picture) -> str:
     for n in pic.nodes:
         if n.note is not None:
             lines.append(f"⚠ {n.id} = {shown(n.definition)}: {shown(n.note)}")
-    return "\n".join(part for line in lines for part in textwrap.wrap(line, 80, subsequent_indent="  "))
+    return "\n".join(part for line in lines
+                     for part in textwrap.wrap(line, 80, subsequent_indent="  ", break_on_hyphens=False))
