@@ -291,6 +291,56 @@ def test_a_long_loop_collapses_past_max_nodes(tmp_path: Path) -> None:
     assert "more iterations of the loop at line 3" in text.stdout
 
 
+LOOP_CALLS = """def sq(t):
+    return t * t
+
+def f(x):
+    s = x
+    for i in range(1000):
+        s = s + 0.001 * sq(sin(s))
+    return s
+"""
+RECURSION = """def p(x, n):
+    if n <= 0:
+        return x
+    return x * p(x, n - 1) + 1
+
+def f(x):
+    return p(x, 900)
+"""
+
+
+def test_repeated_calls_and_recursion_collapse_too(tmp_path: Path) -> None:
+    prog = tmp_path / "calls.ad"
+    prog.write_text(LOOP_CALLS)
+    pic = graph_json(str(prog), "--at", "x=0.5")
+    boxes = {n["definition"].split(" more ")[1]: int(n["definition"].split()[1].replace(",", ""))
+             for n in pic["nodes"] if n["op"] == "collapsed"}
+    assert set(boxes) == {"iterations of the loop at line 6", "calls of sq"}
+    contexts = [n["context"] for n in pic["nodes"] if n["op"] not in ("input", "collapsed")]
+    iterations = {c for c in contexts if c.startswith("i = ")}  # f is the program: its loop is at the top
+    calls = {part for c in contexts for part in c.split(" › ") if part.startswith("sq#")}
+    assert len(iterations) + boxes["iterations of the loop at line 6"] == 1000
+    assert len(calls) + boxes["calls of sq"] == 1000
+    assert len(pic["nodes"]) <= 200 + 8 and pic["nodes"][0]["adjoint"] == grad_json(str(prog), "--at", "x=0.5")[
+        "gradient"]["x"]
+    prog.write_text(RECURSION)  # 901 nested calls, 2,703 nodes in all
+    pic = graph_json(str(prog), "--at", "x=0.5")
+    (box,) = [n for n in pic["nodes"] if n["op"] == "collapsed"]
+    m = re.fullmatch(r"… ([0-9,]+) more calls of p", box["definition"])
+    drawn = {part for n in pic["nodes"] for part in n["context"].split(" › ") if part.startswith("p#")}
+    assert m and len(drawn) + int(m.group(1)) == 900  # p#901 (n = 0) only returns x: no node
+    # every call begun before the window filled is drawn whole (its multiply and add come after the
+    # recursion returns): 3 nodes a call, so at most 3 × 200, never the whole 2,703
+    assert len(pic["nodes"]) <= 3 * 200 + 10
+    x = 0.5  # p(x, n) = x·p(x, n-1) + 1, p(x, 0) = x: the derivative by the same recursion
+    p, dp = x, 1.0
+    for _ in range(900):
+        p, dp = x * p + 1, p + x * dp
+    out = by_id(pic)[pic["outputs"][0]]
+    assert close(out["value"], p) and close(pic["nodes"][0]["adjoint"], dp)
+
+
 # ---- the drawings ---------------------------------------------------------------------------------
 
 LAYOUTS = ["grandalf", pytest.param("graphviz", marks=pytest.mark.skipif(

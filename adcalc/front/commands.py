@@ -334,6 +334,8 @@ def _run_batch(args: Any) -> int:
 
 _QUICK = 'adcalc grad "exp(2*x1) + x1*x2^2 + cos(x2)" --at x1=1,x2=2'
 
+from adcalc.front.cmd_graph import GRAPH  # noqa: E402 - it builds its record from the options above
+
 REGISTRY = Registry((
     Command("repl", "the interactive calculator (also: adcalc with no arguments)", (),
             ("adcalc", "adcalc repl < session.txt"), _repl, shows="itself", common=False,
@@ -427,5 +429,5 @@ REGISTRY = Registry((
             (SOURCE, Option("--debug", "cli", {"action": "store_true"}, hidden=True)),
             ('adcalc ir "exp(2*x1) + x1*x2^2 + cos(x2)"', "echo 'x^2 + 1' | adcalc ir -"),
             _ir, shows="text", common=False, featured=(0,), repl=ReplHelp("ir f", "the Wengert list", 9)),
-    __import__("adcalc.front.cmd_graph", fromlist=["GRAPH"]).GRAPH,
+    GRAPH,
 ))

@@ -46,47 +46,49 @@ class WindowRecorder(Recorder):
         self.decided: dict[object, int] = {}  # unit → 0 (recorded) or its group (left out)
         self.groups: dict[object, int] = {}  # group key → 1-based index into graph.collapsed
         self.held: dict[int, _Held] = {}  # group → its held-aside unit
+        self.calls_left: dict[int, set[int]] = {}  # a function's group → the numbers of its calls left out
         self.n_held = 0
 
     # ---- which unit a step belongs to ---------------------------------------------------------
-    def _unit(self, site: object, context: tuple) -> tuple[object, object, tuple] | None:
-        """(unit key, group key, the group's context), or None for a step that is always recorded."""
-        calls = tuple(p for p in context if p[0] == "call")
-        inner = context[len(calls):]
+    def _candidates(self, site: object, context: tuple) -> list[tuple[object, tuple, tuple]]:
+        """The units a step may be left out with, outermost first: each repeated call it runs in
+        (``f#2``, …; group: the function) and each loop iteration of its frame (group: the loop),
+        as (unit key, group key, the group's context)."""
+        n_calls = 0
+        while n_calls < len(context) and context[n_calls][0] == "call":
+            n_calls += 1
+        out: list[tuple[object, tuple, tuple]] = [
+            (context[:j + 1], ("call", context[j][1]), context[:j]) for j in range(n_calls) if context[j][2] > 1]
         ids = getattr(site, "loops", ())
-        if inner and ids:
-            fn = calls[-1][1] if calls else self.main
-            return (calls, ids[0], inner[0]), ("loop", calls, fn, ids[0]), calls
-        if calls and calls[-1][2] > 1:
-            return calls, ("call", calls[:-1], calls[-1][1]), calls[:-1]
-        return None
+        fn = context[n_calls - 1][1] if n_calls else self.main
+        for k in range(min(len(ids), len(context) - n_calls)):
+            out.append(((context[:n_calls + k + 1], ids[k]), ("loop", context[:n_calls], fn, ids[k]),
+                        context[:n_calls]))
+        return out
 
-    def _group_of(self, site: object, context: tuple) -> int:
-        """0 when the step is recorded, else its group (a new unit is left out once the window is full)."""
-        unit = self._unit(site, context)
-        if unit is None:
-            return 0
-        key, group_key, where = unit
-        g = self.decided.get(key)
-        if g is None:
-            g = 0
-            if len(self.graph.nodes) >= self.max_nodes:
-                g = self.groups.get(group_key, 0)
-                if not g:
-                    g = self._new_group(group_key, where)
-            self.decided[key] = g
+    def _group_of(self, site: object, context: tuple) -> tuple[int, object]:
+        """(0, None) when the step is recorded, else (its group, its unit): the outermost of its
+        units that is left out — a unit begun once the window is full is."""
+        for key, group_key, where in self._candidates(site, context):
+            g = self.decided.get(key)
+            if g is None:
+                g = 0
+                if len(self.graph.nodes) >= self.max_nodes:
+                    g = self.groups.get(group_key) or self._new_group(group_key, where)
+                    self._start_unit(g, key)
+                self.decided[key] = g
             if g:
-                self._start_unit(g, key)
-        return g
+                return g, key
+        return 0, None
 
     def _new_group(self, group_key: tuple, where: tuple) -> int:
-        kind, _, fn, ident = group_key
-        if kind == "loop":
-            info = self.loops.get((fn, ident))
-            span = getattr(info, "span", None)
+        if group_key[0] == "loop":
+            _, _, fn, ident = group_key
+            span = getattr(self.loops.get((fn, ident)), "span", None)
             c = Collapsed("loop", fn, getattr(span, "line", None), getattr(span, "column", None), where)
         else:
-            c = Collapsed("call", ident, None, None, where)
+            c = Collapsed("call", group_key[1], None, None, where)
+            self.calls_left[len(self.graph.collapsed) + 1] = set()
         self.graph.collapsed.append(c)
         g = self.groups[group_key] = len(self.graph.collapsed)
         return g
@@ -94,24 +96,37 @@ class WindowRecorder(Recorder):
     def _start_unit(self, g: int, key: object) -> None:
         """A new left-out unit of group ``g``: the one held so far is dropped (counted), this one held."""
         old = self.held.get(g)
-        c = self.graph.collapsed[g - 1]
         if old is not None:
-            active = self.mode.active  # type: ignore[attr-defined]
-            for _, args, rec, _, _ in old.steps:
-                rec.node = -g
-                for a in args:  # the recorded values the left-out steps read
-                    if type(a) is Rec and a.node > 0 and active(a.inner):  # type: ignore[union-attr]
-                        c.sources[a.node] = None  # type: ignore[union-attr]
-            c.nodes += len(old.steps)
-        c.units += 1
+            self._drop(g, old.steps, old.unit)
+        if g not in self.calls_left:  # a loop's group counts its iterations (a function's: its dropped calls)
+            self.graph.collapsed[g - 1].units += 1
         self.held[g] = _Held(key)
+
+    def _drop(self, g: int, steps: list, unit: object) -> None:
+        """Left-out steps (of ``unit``) for good: their values read as group ``g``; counted; the
+        recorded values they read noted; a function's group counts the calls, from the unit's down."""
+        c = self.graph.collapsed[g - 1]
+        active = self.mode.active  # type: ignore[attr-defined]
+        calls = self.calls_left.get(g)
+        depth = len(unit) - 1 if calls is not None else 0  # type: ignore[arg-type]  # a call unit: its context
+        for _, args, rec, _, context in steps:
+            rec.node = -g
+            for a in args:  # the recorded values the left-out steps read
+                if type(a) is Rec and a.node > 0 and active(a.inner):  # type: ignore[union-attr]
+                    c.sources[a.node] = None  # type: ignore[union-attr]
+            if calls is not None:  # a function's group counts its calls
+                calls.update(p[2] for p in context[depth:] if p[0] == "call" and p[1] == c.function)
+        c.nodes += len(steps)
+        if calls is not None:
+            c.units = len(calls)
 
     def _promote_all(self) -> None:
         """Put every held unit back into the graph, as nodes numbered from the next id in the order
         the steps ran (so each parent is numbered before its child)."""
         steps = sorted((step for held in self.held.values() for step in held.steps), key=lambda st: -st[2].node)
-        for g in self.held:
-            self.graph.collapsed[g - 1].units -= 1
+        for g, held in self.held.items():
+            if held.steps and g not in self.calls_left:  # (a function's group counts only dropped calls)
+                self.graph.collapsed[g - 1].units -= 1
         self.held.clear()
         for prim, args, rec, site, context in steps:
             self._record(prim, args, rec, site, context)
@@ -123,11 +138,18 @@ class WindowRecorder(Recorder):
     # ---- the steps ------------------------------------------------------------------------------
     def _step(self, prim: Primitive, args: Sequence[object], result: object, site: object) -> Rec:
         context = self.where(site)
-        g = self._group_of(site, context)
-        if g:  # held aside as it is; a node only if it is put back
+        g, unit = self._group_of(site, context)
+        if g:  # held aside as it is (a node only if it is put back), or left out at once
             rec = Rec(result, _HELD - self.n_held)
             self.n_held += 1
-            self.held[g].steps.append((prim, args, rec, site, context))
+            held, step = self.held[g], (prim, args, rec, site, context)
+            if held.unit == unit and len(held.steps) < self.max_nodes:
+                held.steps.append(step)
+            else:  # a step of an earlier unit, or a unit too big to hold: left out
+                if held.unit == unit:
+                    self._drop(g, held.steps, unit)
+                    held.unit, held.steps = None, []
+                self._drop(g, [step], unit)
             return rec
         if self.held and any(type(a) is Rec and a.node <= _HELD for a in args):  # type: ignore[union-attr]
             self._promote_all()  # a recorded step reads a held value: the held units go back first
