@@ -369,6 +369,16 @@ def test_svg_names_every_node_and_edge(source: str, point: dict, layout: str) ->
         assert c["id"] in groups
 
 
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+def test_a_picture_graphviz_cannot_draw_is_drawn_by_grandalf() -> None:
+    # 200 nodes of Newton steps in 30 clusters: dot 2.43 fails ("trouble in init_rank") or takes minutes
+    g = adcalc.graph((ROOT / "samples" / "kepler.ad").read_text(), {"M": 1.2, "ecc": 0.3})
+    r = cli("graph", "samples/kepler.ad", "--at", "M=1.2,ecc=0.3", "--format", "svg", timeout=300)
+    assert r.returncode == 0 and r.stdout == g.svg(layout="grandalf")
+    with pytest.raises(adcalc.AdcalcError, match="Graphviz"):
+        g.svg(layout="graphviz")
+
+
 def test_the_cli_writes_svg_dot_and_text_files(tmp_path: Path) -> None:
     for name, check in (("g.svg", lambda s: ET.fromstring(s).tag == f"{SVG}svg"),
                         ("g.dot", lambda s: s.startswith("digraph adcalc {") and 'id="edge-v2-v7-p0"' in s),
@@ -441,6 +451,10 @@ def test_bad_requests_are_clear_errors(tmp_path: Path) -> None:
     assert r.returncode == 1 and "scalar" in r.stderr and "Traceback" not in r.stderr
     fwd = graph_json("[x*y, x]", "--at", "x=1,y=2", "--mode", "forward")
     assert fwd["outputs"] == ["v3", "v1"]
+    r = cli("graph", "[x*y, x]", "--at", "x=1,y=2", "--mode", "forward", "--json")  # --json: --format json
+    assert r.returncode == 0 and json.loads(r.stdout) == fwd
+    r = cli("graph", "x +", "--at", "x=1", "--json")  # an error as JSON too
+    assert r.returncode == 1 and json.loads(r.stdout)["error"]["kind"] == "syntax"
     r = cli("graph", "x +", "--at", "x=1")
     assert r.returncode == 1 and "1:4" in r.stderr and "^" in r.stderr
     r = cli("graph", "x", "--at", "x=1", "-o", str(tmp_path / "a\x1bb.svg"))

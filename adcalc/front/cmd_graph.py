@@ -4,10 +4,10 @@ Contract: ``GRAPH`` is the command's record for the registry (``adcalc.front.com
 its runner records the run (``adcalc.ops.pictures.record``: forward or reverse mode, at most
 about ``--max-nodes`` nodes), builds the picture (``adcalc.present.pictures.model``) and returns
 its drawing in ``--format`` — ``text`` (the default; with ``-o FILE`` the format is the file's
-extension when it is .svg, .dot, .gv, .json or .txt), ``dot``, ``svg`` or ``json`` — or, with ``-o
-FILE``, writes it there (a regular file, new or replaced; never a FIFO, a device, a folder or
-the program file itself) and returns a line saying so.  In the REPL: ``graph f at x=1, y=2``
-draws the text; ``graph f at x=1 -o f.svg`` writes the file.
+extension when it is .svg, .dot, .gv, .json or .txt; ``--json`` is ``--format json``), ``dot``,
+``svg`` or ``json`` — or, with ``-o FILE``, writes it there (a regular file, new or replaced; never
+a FIFO, a device, a folder or the program file itself) and returns a line saying so.  In the
+REPL: ``graph f at x=1, y=2`` draws the text; ``graph f at x=1 -o f.svg`` writes the file.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ def write_file(output: str, text: str, source_path: str | None) -> None:
 def _graph(c: Call) -> str:
     from adcalc.ops.pictures import DEFAULT_MAX_NODES, record
 
-    fmt = format_for(c.format, c.output)
+    fmt = format_for(c.format or ("json" if c.json else None), c.output)
     run = record(c.source, c.point, mode=c.mode or "reverse",  # type: ignore[arg-type]
                  max_nodes=c.max_nodes or DEFAULT_MAX_NODES, **c.limits)  # type: ignore[arg-type]
     text = draw(run, fmt)

@@ -99,6 +99,7 @@ class Call(NamedTuple):
     path: str | None = None  # the program file SOURCE named, if it named one
     format: str | None = None  # graph: text, dot, svg or json
     max_nodes: int | None = None  # graph: draw about this many nodes at most
+    json: bool = False  # --json given (a text command may answer in JSON: graph)
 
 
 class Command(NamedTuple):

@@ -5,9 +5,10 @@ can be inlined in HTML) showing what ``model.node_lines``/``edge_lines`` say.  W
 drew it, every node is a ``<g id="node-v3">`` (a left-out loop ``node-c1``), every edge a
 ``<g id="edge-v1-v3-p0">`` (``p``: the child's argument position), every cluster a ``<g
 id="cluster1">``; nodes also carry the classes ``node`` and ``input``/``output``/``note``, edges
-``edge``.  ``layout``: "graphviz" (``dot -Tsvg``; an error if it is not on PATH), "grandalf"
-(grandalf's Sugiyama layered layout; this module only writes the SVG elements at the positions
-it gives), or None: Graphviz when ``dot`` is on PATH, else grandalf.  The grandalf drawing is the
+``edge``.  ``layout``: "graphviz" (``dot -Tsvg``; an error if it is not on PATH, fails or takes over 2
+minutes), "grandalf" (grandalf's Sugiyama layered layout; this module only writes the SVG
+elements at the positions it gives), or None: Graphviz when ``dot`` is on PATH and draws the
+picture within ``AUTO_SECONDS``, else grandalf.  The grandalf drawing is the
 same bytes for the same picture on every machine (no fonts are measured: text is monospace,
 sized by its number of characters).  All text is XML-escaped, control characters shown as
 ``\\uXXXX``.
@@ -29,6 +30,8 @@ CHAR = 6.7
 LINE = 14
 PAD = 8
 GAP = 40  # between the graph's separate parts
+AUTO_SECONDS = 20  # Graphviz's dot can take minutes (or fail: "trouble in init_rank") on a few hundred
+# labelled nodes in clusters; then grandalf draws the picture instead
 
 
 def esc(text: str) -> str:
@@ -55,25 +58,30 @@ def _num(x: float) -> str:
 
 def render_svg(pic: Picture, layout: str | None = None) -> str:
     """The picture as SVG (see the module docstring)."""
-    if layout is None:
-        layout = "graphviz" if shutil.which("dot") else "grandalf"
+    if layout is None:  # Graphviz when it is installed and draws the picture in good time, else grandalf
+        if shutil.which("dot"):
+            try:
+                return _graphviz(pic, AUTO_SECONDS)
+            except AdcalcError:
+                pass
+        layout = "grandalf"
     if layout == "graphviz":
-        return _graphviz(pic)
+        return _graphviz(pic, 120)
     if layout != "grandalf":
         raise AdcalcError("usage", f"unknown layout {layout!r}", hint="use graphviz or grandalf")
     return _grandalf(pic)
 
 
-def _graphviz(pic: Picture) -> str:
+def _graphviz(pic: Picture, seconds: float) -> str:
     exe = shutil.which("dot")
     if exe is None:
         raise AdcalcError("input", "Graphviz's dot is not on PATH", hint="install Graphviz, or use the grandalf layout")
     try:
         done = subprocess.run([exe, "-Tsvg"], input=render_dot(pic).encode("utf-8"), capture_output=True,
-                              timeout=120, check=False)
+                              timeout=seconds, check=False)
     except subprocess.TimeoutExpired:
-        raise AdcalcError("limit", "Graphviz took more than 2 minutes to lay the picture out",
-                          hint="lower --max-nodes") from None
+        raise AdcalcError("limit", f"Graphviz took more than {seconds:g} seconds to lay the picture out",
+                          hint="lower --max-nodes, or use the grandalf layout") from None
     if done.returncode != 0:
         raise AdcalcError("input", "Graphviz could not draw the picture: "
                           + esc(done.stderr.decode("utf-8", "replace").strip()[:300]))
@@ -134,8 +142,9 @@ def _grandalf(pic: Picture) -> str:
     y0 = min(b[1] for b in everything) - PAD
     x1 = max(b[2] for b in everything) + PAD
     y1 = max(b[3] for b in everything) + PAD
+    edge_of = {e.id: e for e in pic.edges}
     for e in edges:  # edge labels may reach past the boxes
-        for line in edge_lines(pic, _edge_of(pic, e.data)):
+        for line in edge_lines(pic, edge_of[e.data]):
             x1 = max(x1, _mid(e.view.points)[0] + 4 + width_of(line) * CHAR + PAD)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{_num(x1 - x0)}" height="{_num(y1 - y0)}" '
            f'viewBox="{_num(x0)} {_num(y0)} {_num(x1 - x0)} {_num(y1 - y0)}" font-family="monospace" '
@@ -150,7 +159,7 @@ def _grandalf(pic: Picture) -> str:
                    f'{esc(c.label)}</text></g>')
     seen: dict[tuple[str, str], int] = {}
     for e in edges:
-        edge = _edge_of(pic, e.data)
+        edge = edge_of[e.data]
         k = seen[(edge.source, edge.target)] = seen.get((edge.source, edge.target), -1) + 1
         out.append(_edge_svg(pic, edge, e.view.points, boxes, k))
     for n in pic.nodes:
@@ -182,13 +191,6 @@ def _parts(vertices: list, edges: list) -> list:
     for e in edges:
         groups[find(part_of[id(e.v[0])])][1].append(e)
     return [graph_core(vs, es) for vs, es in groups.values()]
-
-
-def _edge_of(pic: Picture, edge_id: str):  # noqa: ANN202 - a PEdge
-    for e in pic.edges:
-        if e.id == edge_id:
-            return e
-    raise KeyError(edge_id)
 
 
 def _mid(points: list[tuple[float, float]], at: float = 0.6) -> tuple[float, float]:
