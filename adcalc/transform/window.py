@@ -43,42 +43,48 @@ class WindowRecorder(Recorder):
                  main: str):
         super().__init__(mode, graph)
         self.max_nodes, self.loops, self.main = max_nodes, loops, main
-        self.decided: dict[object, int] = {}  # unit → 0 (recorded) or its group (left out)
+        self.current: dict[object, tuple[object, int]] = {}  # slot → (its latest unit, 0 or its group)
         self.groups: dict[object, int] = {}  # group key → 1-based index into graph.collapsed
         self.held: dict[int, _Held] = {}  # group → its held-aside unit
         self.calls_left: dict[int, set[int]] = {}  # a function's group → the numbers of its calls left out
         self.n_held = 0
 
     # ---- which unit a step belongs to ---------------------------------------------------------
-    def _candidates(self, site: object, context: tuple) -> list[tuple[object, tuple, tuple]]:
+    def _candidates(self, site: object, context: tuple) -> list[tuple[object, object, tuple, tuple]]:
         """The units a step may be left out with, outermost first: each repeated call it runs in
         (``f#2``, …; group: the function) and each loop iteration of its frame (group: the loop),
-        as (unit key, group key, the group's context)."""
+        as (slot, unit, group key, the group's context).  A slot — a function called from one
+        place of the call tree, a loop in one iteration of its enclosing loops — runs its units one
+        after another, so only its latest unit's decision is kept: memory stays bounded."""
         n_calls = 0
         while n_calls < len(context) and context[n_calls][0] == "call":
             n_calls += 1
-        out: list[tuple[object, tuple, tuple]] = [
-            (context[:j + 1], ("call", context[j][1]), context[:j]) for j in range(n_calls) if context[j][2] > 1]
+        out: list[tuple[object, object, tuple, tuple]] = [
+            ((context[:j], context[j][1]), context[:j + 1], ("call", context[j][1]), context[:j])
+            for j in range(n_calls) if context[j][2] > 1]
         ids = getattr(site, "loops", ())
         fn = context[n_calls - 1][1] if n_calls else self.main
         for k in range(min(len(ids), len(context) - n_calls)):
-            out.append(((context[:n_calls + k + 1], ids[k]), ("loop", context[:n_calls], fn, ids[k]),
-                        context[:n_calls]))
+            out.append(((context[:n_calls + k], ids[k]), context[n_calls + k],
+                        ("loop", context[:n_calls], fn, ids[k]), context[:n_calls]))
         return out
 
     def _group_of(self, site: object, context: tuple) -> tuple[int, object]:
         """(0, None) when the step is recorded, else (its group, its unit): the outermost of its
         units that is left out — a unit begun once the window is full is."""
-        for key, group_key, where in self._candidates(site, context):
-            g = self.decided.get(key)
-            if g is None:
+        current = self.current
+        for slot, unit, group_key, where in self._candidates(site, context):
+            latest = current.get(slot)
+            if latest is not None and latest[0] == unit:
+                g = latest[1]
+            else:
                 g = 0
                 if len(self.graph.nodes) >= self.max_nodes:
                     g = self.groups.get(group_key) or self._new_group(group_key, where)
-                    self._start_unit(g, key)
-                self.decided[key] = g
+                    self._start_unit(g, (slot, unit))
+                current[slot] = (unit, g)
             if g:
-                return g, key
+                return g, (slot, unit)
         return 0, None
 
     def _new_group(self, group_key: tuple, where: tuple) -> int:
@@ -108,7 +114,7 @@ class WindowRecorder(Recorder):
         c = self.graph.collapsed[g - 1]
         active = self.mode.active  # type: ignore[attr-defined]
         calls = self.calls_left.get(g)
-        depth = len(unit) - 1 if calls is not None else 0  # type: ignore[arg-type]  # a call unit: its context
+        depth = len(unit[1]) - 1 if calls is not None else 0  # type: ignore[index]  # a call unit: its context
         for _, args, rec, _, context in steps:
             rec.node = -g
             for a in args:  # the recorded values the left-out steps read
