@@ -7,7 +7,8 @@ value code (``adcalc.compile(...).value``), its generated gradient (``.grad``: o
 with PUSH and one backward sweep with POP), its generated J·v (``.jvp``), and the interpreter's
 reverse gradient (``adcalc.grad``).  "µs/op" divides by the executed primitive operations (the
 IR's steps).  Generation time is ``adcalc.compile`` from text to callable (parse, lower, write the
-module, compile it), per 1,000 IR instructions.  Medians of ``--repeat`` runs.
+module, compile it), per 1,000 IR instructions.  Then the compiled Hessian (``.hessian``) against
+the interpreter's.  Medians of ``--repeat`` runs.
 """
 
 from __future__ import annotations
@@ -88,7 +89,32 @@ def main() -> None:
                            ("rosenbrock n=10", rosenbrock(10)), ("rosenbrock n=100", rosenbrock(100)),
                            ("rosenbrock n=1000", rosenbrock(1000))]:
         print(measure(name, *workload, args.repeat))
+    print()
+    print(hessians(args.repeat))
     sys.stdout.flush()
+
+
+def hessians(repeat: int) -> str:
+    """The compiled Hessian (generated reverse-over-forward code, one sweep pair per input) against
+    the interpreter's forward-over-reverse Hessian, µs per whole Hessian."""
+    from adcalc.ops import higher
+
+    rows = [f"{'Hessian of':32s} {'n':>3s} {'gen ms':>8s} {'compiled µs':>12s} {'interpreter µs':>15s}"]
+    for label, src, point in [
+        ("the running example", "exp(2*x1) + x1*x2^2 + cos(x2)", {"x1": 1.0, "x2": 2.0}),
+        ("rosenbrock n=10 (straight line)", *rosenbrock(10)[:2]),
+    ]:
+        c = adcalc.compile(src)
+        xs = [point[n] for n in c.inputs]
+        t = time.perf_counter()
+        c.hessian(*xs)  # generates and compiles the Hessian code
+        gen = time.perf_counter() - t
+        calls = 2000 if len(xs) < 5 else 200
+        compiled = median(lambda c=c, xs=xs, calls=calls: [c.hessian(*xs) for _ in range(calls)], repeat) / calls
+        ordered = {n: point[n] for n in c.inputs}
+        interp = median(lambda s=src, o=ordered: [higher.hessian(s, o) for _ in range(20)], repeat) / 20
+        rows.append(f"{label:32s} {len(xs):3d} {gen * 1e3:8.1f} {compiled * 1e6:12.1f} {interp * 1e6:15.1f}")
+    return "\n".join(rows)
 
 
 if __name__ == "__main__":

@@ -80,7 +80,7 @@ def _columns(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_registry_lists_each_command_once_in_the_order_of_adcalc_help(capsys) -> None:
     names = [c.name for c in REGISTRY]
     assert names == ["repl", "eval", "grad", "jvp", "vjp", "jacobian", "hessian", "hvp", "deriv", "check", "run",
-                     "codegen", "ir", "graph"]
+                     "codegen", "ir", "explain", "graph"]
     code, out, _ = _cli(capsys, ["--help"])
     assert code == 0
     listed = [line.split()[0] for line in out.split("COMMAND\n", 1)[1].split("\n\n")[0].splitlines()]
@@ -157,7 +157,8 @@ def test_every_repl_command_is_recognised_highlighted_completed_and_explained(co
 def test_every_clause_word_is_reserved_and_highlighted() -> None:
     session, buf = _session()
     words = REGISTRY.clause_words
-    assert words == ("at", "dir", "cot", "wrt", "order", "-o")  # -o: graph's output file
+    # in order of first appearance (grad has wrt); -o: graph's output file
+    assert words == ("at", "wrt", "dir", "cot", "order", "-o")
     from adcalc.front.repl.syntax import split_clauses
 
     # an option-like clause counts only between blanks: x-o and x=-o are expressions
@@ -209,7 +210,8 @@ def test_every_result_class_has_a_view_and_a_json_shape_and_every_command_makes_
 
     classes = set(Result.__subclasses__())
     made = set()
-    for name, (argv, _) in SAME.items():
+    sparse = [("jacobian", [*SAME["jacobian"][0], "--sparse"]), ("hessian", [*SAME["hessian"][0], "--sparse"])]
+    for name, (argv, _) in [*SAME.items(), *((n, (a, None)) for n, a in sparse)]:  # --sparse: its own results
         command = REGISTRY[name]
         if command.shows != "result":
             continue
@@ -254,7 +256,7 @@ def _taylor() -> Command:
 
 def test_a_command_added_to_a_copy_of_the_registry_shows_up_everywhere(capsys) -> None:
     commands = REGISTRY.plus(_taylor())
-    assert "taylor" not in REGISTRY and REGISTRY.clause_words == ("at", "dir", "cot", "wrt", "order", "-o")
+    assert "taylor" not in REGISTRY and REGISTRY.clause_words == ("at", "wrt", "dir", "cot", "order", "-o")
 
     # the command line: the subcommand, its help, adcalc --help, and running it
     code, out, _ = _cli(capsys, ["--help"], commands)

@@ -201,3 +201,18 @@ def test_cli_json_shapes_for_higher_derivatives(capsys) -> None:
     out = json.loads(capsys.readouterr().out)
     assert out["ok"] is True and out["entries"][0]["forward"] == 6.0 and len(out["entries"][0]["sweep"]) == 12
     assert out["tolerances"]["finite_difference"] == 1e-6
+
+
+@pytest.mark.parametrize("command", [["hessian"], ["hvp", "--dir", "x=1,y=0"], ["grad"], ["deriv", "--wrt", "x",
+                                                                                         "--order", "2"]])
+def test_a_variable_read_before_it_is_set_is_a_name_error_in_every_mode(command: list[str]) -> None:
+    """Found by the compiled-Hessian tests: a loop variable of an empty loop read after it reached
+    the Hessian's duals as None and escaped as an AttributeError (grad said it clearly)."""
+    import subprocess
+    import sys
+
+    src = "def f(x, y):\n    for i in range(0):\n        x = x + 1\n    return x * sin(where(x > 0, x, i))"
+    r = subprocess.run([sys.executable, "-m", "adcalc", command[0], src, "--at", "x=0,y=0", *command[1:]],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert "'i' has no value here" in r.stderr and "4:" in r.stderr

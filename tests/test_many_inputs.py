@@ -70,7 +70,7 @@ def test_function_with_many_inputs_and_a_repeated_name() -> None:
     names = _names(N)
     f = adcalc.function(" + ".join(f"{n}*{n}" for n in names), inputs=names[::-1])
     x = [float(i % 3) for i in range(N)]
-    assert f.grad(x) == [2.0 * v for v in x]
+    assert f.grad(x).tolist() == [2.0 * v for v in x]
     with pytest.raises(AdcalcError) as e:
         adcalc.function(" + ".join(names), inputs=names + ["x1234"])
     assert e.value.kind == "input" and "names 'x1234' twice" in e.value.message

@@ -144,7 +144,7 @@ def call_of(command: Command, args: argparse.Namespace, text: str) -> Call:
             values[option.field] = _value(option, getattr(args, option.dest))
     if command.common:
         values["limits"] = limits_of(args)
-        values["json"] = bool(args.json)
+        values["json"] = args.json
     return Call(**values)
 
 

@@ -113,4 +113,4 @@ GRAPH = Command(
      'adcalc graph "sin(x^2 + 1)" --at x=1.5 --mode forward',
      "adcalc graph samples/piecewise.ad --at x=0 -o piecewise.svg",
      'adcalc graph "x*y + sin(x)" --at x=1,y=2 --format json'),
-    _graph, shows="text", featured=(0,), repl=ReplHelp("graph f at x=1, y=2", "the computational graph", 11))
+    _graph, shows="text", featured=(0,), repl=ReplHelp("graph f at x=1, y=2", "the computational graph", 13))

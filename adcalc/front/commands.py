@@ -25,149 +25,25 @@ Option kinds (how each front end turns the option's text into a value): ``source
 (NAME=VALUE pairs: a direction), ``numbers`` (a list of numbers), ``name`` (an input's name),
 ``count`` (a whole number), ``number`` (one number, by its argparse type), ``choice`` (one of its
 choices), ``flag`` (on or off) and ``cli`` (used by the command line itself, never passed to a runner).
+The record types (``Option``, ``Command``, ``Call``, ``Registry``) are ``adcalc.front.commandtypes``.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
+from adcalc.front.commandtypes import (  # noqa: F401 - the registry's types, imported from here by the front ends
+    CLAUSE_KINDS,
+    KINDS,
+    SHOWS,
+    Call,
+    Command,
+    Option,
+    Registry,
+    ReplHelp,
+)
 from adcalc.front.optiontypes import positive_int, positive_number, seconds, size
-
-KINDS = ("source", "paths", "point", "bindings", "numbers", "name", "count", "number", "choice", "flag", "cli")
-CLAUSE_KINDS = ("point", "bindings", "numbers", "name", "count")  # the kinds the REPL reads from a clause
-SHOWS = ("result", "text", "itself")
-
-
-class Option(NamedTuple):
-    """One option of a command.  ``flag`` is its command-line spelling (``--dir``; a positional's
-    destination, ``source``, has no dashes); ``argparse`` the keyword arguments of
-    ``add_argument``; ``field`` the ``Call`` field its value fills.  In the REPL the value comes
-    from the clause ``clause`` (``dir x=1, y=0``) or from the session setting ``setting``
-    (``:trace on``); with neither, the REPL does not offer it.  ``repl_default`` is the REPL's
-    value when the clause is absent (the clause is then optional even where the command line
-    requires the option); ``example`` is the clause as the REPL's hint writes it.  Options with
-    the same ``group`` are mutually exclusive; a ``hidden`` option is left out of ``--help``."""
-
-    flag: str
-    kind: str
-    argparse: Mapping[str, Any]
-    field: str | None = None
-    clause: str | None = None
-    setting: str | None = None
-    group: str | None = None
-    repl_default: object = None
-    example: str = ""
-    hidden: bool = False
-
-    @property
-    def dest(self) -> str:
-        """The attribute argparse stores the value in (``--max-steps`` → ``max_steps``)."""
-        return self.argparse.get("dest") or self.flag.lstrip("-").replace("-", "_")
-
-    @property
-    def required(self) -> bool:
-        return bool(self.argparse.get("required", False))
-
-
-class ReplHelp(NamedTuple):
-    """How the REPL's ``:help`` shows a command: an example of its use, a gloss, and its slot in
-    the two-column table (filled row by row, lowest slot first)."""
-
-    usage: str
-    gloss: str
-    slot: int
-
-
-class Call(NamedTuple):
-    """The parsed values a runner works on (the same from the command line and from the REPL)."""
-
-    source: object  # adcalc text, or a Loaded (the REPL loads the session's program once)
-    point: Mapping[str, object] = {}
-    direction: Mapping[str, object] | None = None
-    cotangent: list[float] | None = None
-    wrt: str | None = None
-    order: int | None = None
-    mode: str | None = None
-    trace: bool = False
-    limits: Mapping[str, object] = {}
-    delta: float | None = None
-    inputs: str | None = None  # codegen: the inputs' order, "x,y"
-    output: str | None = None  # codegen: the file to write
-    check: bool = False  # codegen: compare the generated code with the interpreter
-    path: str | None = None  # the program file SOURCE named, if it named one
-    format: str | None = None  # graph: text, dot, svg or json
-    max_nodes: int | None = None  # graph: draw about this many nodes at most
-    json: bool = False  # --json given (a text command may answer in JSON: graph)
-
-
-class Command(NamedTuple):
-    """One command.  ``summary`` is its line in ``adcalc --help`` (and, with a full stop, the
-    description of ``adcalc NAME --help`` unless ``description`` is given); ``options`` come in
-    the order ``--help`` lists them; ``examples`` are the epilog of ``adcalc NAME --help``, and
-    those at the indices ``featured`` are also shown by ``adcalc --help``.  ``common``: it takes
-    the shared options (``--json``, ``--strict``, the limits, ``--debug``).  ``repl``: how the
-    REPL's ``:help`` shows it (None: a command of the command line only)."""
-
-    name: str
-    summary: str
-    options: tuple[Option, ...]
-    examples: tuple[str, ...]
-    runner: Callable[[Any], Any]
-    shows: str = "result"
-    common: bool = True
-    featured: tuple[int, ...] = ()
-    repl: ReplHelp | None = None
-    description: str | None = None
-    repl_name: str | None = None  # the REPL's word for it, when not its name (codegen → code)
-    highlight: str | None = None  # a text command's language, for the REPL's syntax colours
-
-    def clauses(self) -> tuple[Option, ...]:
-        """The options the REPL takes as clauses, in order."""
-        return tuple(o for o in self.options if o.clause)
-
-
-class Registry:
-    """The commands, in order; looked up by name.  ``plus`` gives a copy with one more command."""
-
-    def __init__(self, commands: tuple[Command, ...]):
-        names = [c.name for c in commands]
-        if len(set(names)) != len(names):
-            raise ValueError(f"a command is defined twice: {names}")
-        for c in commands:
-            bad = [o.flag for o in c.options if o.kind not in KINDS
-                   or ((o.clause or o.setting) and o.field is None) or (o.clause and o.kind not in CLAUSE_KINDS)]
-            if bad or c.shows not in SHOWS or (c.repl is not None and c.shows == "itself"):
-                raise ValueError(f"{c.name}: an option's kind, field or clause ({bad}), or its output ({c.shows}), "
-                                 "is not one the front ends know")
-        self.commands = tuple(commands)
-        self._by_name = {c.name: c for c in commands}
-        self._by_name.update({c.repl_name: c for c in commands if c.repl_name})
-
-    def __iter__(self) -> Iterator[Command]:
-        return iter(self.commands)
-
-    def __getitem__(self, name: str) -> Command:
-        return self._by_name[name]
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._by_name
-
-    def plus(self, command: Command) -> Registry:
-        return Registry((*self.commands, command))
-
-    @property
-    def repl_names(self) -> tuple[str, ...]:
-        """The REPL's derivative commands (the words an input may start with), in order."""
-        return tuple(c.repl_name or c.name for c in self.commands if c.repl is not None)
-
-    @property
-    def clause_words(self) -> tuple[str, ...]:
-        """Every clause word of the REPL's commands, in order of first appearance."""
-        words = (o.clause for c in self.commands if c.repl is not None for o in c.clauses())
-        return tuple(dict.fromkeys(words))  # type: ignore[arg-type]
-
 
 # ---- option values on the command line: adcalc.front.optiontypes -------------------------------------
 
@@ -199,8 +75,16 @@ DIR = Option("--dir", "bindings", {"required": True, "metavar": "NAME=VALUE,..."
 COT = Option("--cot", "numbers", {"required": True, "metavar": "W1,W2,...",
                                   "help": "the cotangent w (one per output)"},
              field="cotangent", clause="cot", example="cot 1, 0")
+WRT = Option("--wrt", "name", {"metavar": "NAME,...", "help": "differentiate only these inputs, in this order (the "
+                               "other --at inputs are constants; default: every input)"}, field="wrt", clause="wrt",
+             example="wrt x, y")
 TRACE = Option("--trace", "flag", {"action": "store_true", "help": "show the Wengert list with tangents/adjoints"},
                field="trace", setting="trace")
+
+SPARSE = (Option("--sparse", "flag", {"action": "store_true", "help": "find the sparsity pattern, colour it and "
+                                      "compute the nonzeros in one sweep per colour"}, field="sparse"),
+          Option("--dense", "flag", {"action": "store_true", "help": "with --sparse: the full matrix too"},
+                 field="dense"))
 
 
 def _mode(help: str, setting: str | None) -> Option:
@@ -218,37 +102,48 @@ def _evaluate(c: Call) -> object:
 def _grad(c: Call) -> object:
     from adcalc.ops import derivatives
 
-    return derivatives.grad(c.source, c.point, mode=c.mode or "reverse", trace=c.trace, **c.limits)  # type: ignore[arg-type]
+    return derivatives.grad(c.source, c.point, mode=c.mode or "reverse", trace=c.trace, wrt=c.wrt,
+                           **c.limits)  # type: ignore[arg-type]
 
 
 def _jvp(c: Call) -> object:
     from adcalc.ops import derivatives
 
-    return derivatives.jvp(c.source, c.point, c.direction, trace=c.trace, **c.limits)  # type: ignore[arg-type]
+    return derivatives.jvp(c.source, c.point, c.direction, trace=c.trace, wrt=c.wrt, **c.limits)  # type: ignore[arg-type]
 
 
 def _vjp(c: Call) -> object:
     from adcalc.ops import derivatives
 
-    return derivatives.vjp(c.source, c.point, c.cotangent, trace=c.trace, **c.limits)  # type: ignore[arg-type]
+    return derivatives.vjp(c.source, c.point, c.cotangent, trace=c.trace, wrt=c.wrt, **c.limits)  # type: ignore[arg-type]
 
 
 def _jacobian(c: Call) -> object:
     from adcalc.ops import derivatives
 
-    return derivatives.jacobian(c.source, c.point, mode=c.mode, **c.limits)  # type: ignore[arg-type]
+    if c.sparse or c.dense:
+        from adcalc.front.cmd_sparse import run_sparse
+
+        return run_sparse("jacobian", c)
+
+    return derivatives.jacobian(c.source, c.point, mode=c.mode, wrt=c.wrt, **c.limits)  # type: ignore[arg-type]
 
 
 def _hessian(c: Call) -> object:
     from adcalc.ops import higher
 
-    return higher.hessian(c.source, c.point, **c.limits)  # type: ignore[arg-type]
+    if c.sparse or c.dense:
+        from adcalc.front.cmd_sparse import run_sparse
+
+        return run_sparse("hessian", c)
+
+    return higher.hessian(c.source, c.point, wrt=c.wrt, **c.limits)  # type: ignore[arg-type]
 
 
 def _hvp(c: Call) -> object:
     from adcalc.ops import higher
 
-    return higher.hvp(c.source, c.point, c.direction, **c.limits)  # type: ignore[arg-type]
+    return higher.hvp(c.source, c.point, c.direction, wrt=c.wrt, **c.limits)  # type: ignore[arg-type]
 
 
 def _deriv(c: Call) -> object:
@@ -261,7 +156,7 @@ def _deriv(c: Call) -> object:
 def _check(c: Call) -> object:
     from adcalc.ops.checks import check
 
-    return check(c.source, c.point, delta=c.delta, **c.limits)  # type: ignore[arg-type]
+    return check(c.source, c.point, delta=c.delta, wrt=c.wrt, **c.limits)  # type: ignore[arg-type]
 
 
 def _ir(c: Call) -> str:
@@ -333,9 +228,10 @@ def _run_batch(args: Any) -> int:
 
 # ---- the registry ---------------------------------------------------------------------------------------
 
-_QUICK = 'adcalc grad "exp(2*x1) + x1*x2^2 + cos(x2)" --at x1=1,x2=2'
+from adcalc.front.cmd_explain import EXPLAIN  # noqa: E402 - its record is built from the options above
+from adcalc.front.cmd_graph import GRAPH  # noqa: E402 - the same
 
-from adcalc.front.cmd_graph import GRAPH  # noqa: E402 - it builds its record from the options above
+_QUICK = 'adcalc grad "exp(2*x1) + x1*x2^2 + cos(x2)" --at x1=1,x2=2'
 
 REGISTRY = Registry((
     Command("repl", "the interactive calculator (also: adcalc with no arguments)", (),
@@ -347,35 +243,37 @@ REGISTRY = Registry((
              'adcalc eval "-x^2" --at x=3', 'adcalc eval --at x=3 -- "-x^2"'),
             _evaluate, repl=ReplHelp("eval f at x=3", "value", 8)),
     Command("grad", "the gradient of a scalar SOURCE (reverse mode by default)",
-            (SOURCE, AT, _mode("differentiation mode (default: reverse)", "mode"), TRACE),
+            (SOURCE, AT, WRT, _mode("differentiation mode (default: reverse)", "mode"), TRACE),
             (_QUICK, _QUICK + " --mode forward --trace", 'adcalc grad "sin(x^2+1)" --at x=1.5 --trace --json',
              'adcalc grad "sum(W * (A + b))" --at "A=[[1,2],[3,4]],b=[10,20],W=[[1,-2],[3,1]]"',
              'adcalc grad "-2*x" --at x=3'),
             _grad, featured=(0, 1, 3), repl=ReplHelp("grad f at x=1, y=2", "gradient", 0)),
-    Command("jvp", "the Jacobian-vector product J·v (one forward sweep)", (SOURCE, AT, DIR, TRACE),
-            ('adcalc jvp "[x*y, sin(x)]" --at x=1,y=2 --dir x=1,y=0',),
+    Command("jvp", "the Jacobian-vector product J·v (one forward sweep)", (SOURCE, AT, WRT, DIR, TRACE),
+            ('adcalc jvp "[x*y, sin(x)]" --at x=1,y=2 --dir x=1,y=0',
+             'adcalc jvp "A @ x" --at "A=[[1,2],[3,4]],x=[1,1]" --wrt x --dir "x=[1,0]"'),
             _jvp, repl=ReplHelp("jvp f at x=1, y=2 dir x=1, y=0", "J·v", 2)),
-    Command("vjp", "the vector-Jacobian product wᵀJ (one reverse sweep)", (SOURCE, AT, COT, TRACE),
+    Command("vjp", "the vector-Jacobian product wᵀJ (one reverse sweep)", (SOURCE, AT, WRT, COT, TRACE),
             ('adcalc vjp "[x*y, sin(x)]" --at x=1,y=2 --cot 1,0.5 --trace',),
             _vjp, repl=ReplHelp("vjp h cot 1, 0.5", "wᵀJ", 3)),
     Command("jacobian", "the full Jacobian (the mode needing fewer sweeps by default)",
-            (SOURCE, AT, _mode("differentiation mode (default: the one needing fewer sweeps)", None)),
+            (SOURCE, AT, WRT, _mode("differentiation mode (default: the one needing fewer sweeps)", None),
+             *SPARSE),
             ('adcalc jacobian "[r*cos(t), r*sin(t)]" --at r=2,t=0.5',
              'adcalc jacobian "A @ v" --at "A=[[1,2],[3,4]],v=[1,-1]"',
              'adcalc jacobian "[x+y+z, x*y*z]" --at x=1,y=2,z=3 --mode forward'),
             _jacobian, featured=(0,), repl=ReplHelp("jacobian h at x=1", "Jacobian", 1)),
-    Command("hessian", "the Hessian of a scalar SOURCE (forward-over-reverse)", (SOURCE, AT),
-            ('adcalc hessian "exp(2*x1) + x1*x2^2 + cos(x2)" --at x1=1,x2=2',),
+    Command("hessian", "the Hessian of SOURCE (forward-over-reverse; one per output of a vector SOURCE)",
+            (SOURCE, AT, WRT, *SPARSE), ('adcalc hessian "exp(2*x1) + x1*x2^2 + cos(x2)" --at x1=1,x2=2',
+                                'adcalc hessian "sum((A @ x - b)^2)" --at "A=[[1,2],[3,4]],x=[1,1],b=[1,2]" --wrt x'),
             _hessian, repl=ReplHelp("hessian f", "Hessian", 4)),
-    Command("hvp", "the Hessian-vector product H·v, without forming H", (SOURCE, AT, DIR),
+    Command("hvp", "the Hessian-vector product H·v, without forming H", (SOURCE, AT, WRT, DIR),
             ('adcalc hvp "100*(y - x^2)^2 + (1 - x)^2" --at x=-1.2,y=1 --dir x=1,y=0',),
             _hvp, repl=ReplHelp("hvp f dir x=1, y=0", "H·v", 5)),
     Command("deriv", "1st…K-th derivatives along an input or a direction (one Taylor-mode sweep)",
             (SOURCE, AT,
-             Option("--wrt", "name", {"metavar": "NAME", "help": "differentiate along this input"},
-                    field="wrt", clause="wrt", group="along"),
-             DIR._replace(argparse={"metavar": "NAME=VALUE,...", "help": "differentiate along this direction"},
-                          group="along"),
+             WRT._replace(argparse={"metavar": "NAME[,...]", "help": "along this input (one name); with --dir, the "
+                                    "inputs the direction covers (the others are constants)"}, example="wrt x"),
+             DIR._replace(argparse={"metavar": "NAME=VALUE,...", "help": "differentiate along this direction"}),
              Option("--order", "count", {"type": positive_int, "required": True, "metavar": "K",
                                          "help": "the highest derivative (1 to 100)"},
                     field="order", clause="order", repl_default=1, example="order 3"),
@@ -385,7 +283,7 @@ REGISTRY = Registry((
              'adcalc deriv "x*y^2" --at x=1,y=2 --dir x=1,y=1 --order 3'),
             _deriv, repl=ReplHelp("deriv f wrt x order 5", "Taylor mode", 6)),
     Command("check", "compare forward AD, reverse AD and finite differences (exit 1 if they disagree)",
-            (SOURCE, AT, Option("--delta", "number", {
+            (SOURCE, AT, WRT, Option("--delta", "number", {
                 "type": positive_number, "metavar": "D",
                 "help": "the step of each entry's central and one-sided differences (default: ε^(1/3) and ε^(1/2) "
                         "times max(1, |x|)); the step sweep is the same either way"}, field="delta")),
@@ -430,5 +328,6 @@ REGISTRY = Registry((
             (SOURCE, Option("--debug", "cli", {"action": "store_true"}, hidden=True)),
             ('adcalc ir "exp(2*x1) + x1*x2^2 + cos(x2)"', "echo 'x^2 + 1' | adcalc ir -"),
             _ir, shows="text", common=False, featured=(0,), repl=ReplHelp("ir f", "the Wengert list", 9)),
+    EXPLAIN,
     GRAPH,
 ))

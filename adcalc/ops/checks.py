@@ -11,21 +11,24 @@ round-off (small δ).  For vector functions it adds the dot-product test
 
 A check passes when forward and reverse agree to ``AD_TOLERANCE`` (relative) and, for every
 entry, some central difference of the sweep agrees with AD to ``FD_TOLERANCE`` relative to
-max(1, |AD|).  The tolerances are part of the output.
+max(1, |AD|).  The tolerances are part of the output.  ``wrt`` checks only those inputs (columns
+in its order); the point's other inputs are constants.  Array inputs are checked entry by entry
+(each entry labelled as a Jacobian's column, ``x[1]``), array outputs row-major.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from adcalc.errors import AdcalcError
 from adcalc.ops import validate
 from adcalc.ops.derivatives import evaluate, jacobian, jvp, vjp
-from adcalc.ops.driver import Loaded, bind, resolve
+from adcalc.ops.driver import Loaded, bind, resolve, size
 from adcalc.ops.results import result_type
+from adcalc.ops.wrt import select
 from adcalc.rules.shapes import entries as flat_entries
 
 EPS = 2.0**-52
@@ -88,29 +91,49 @@ def _values(loaded: Loaded, point: dict[str, float], m: int, limits: Mapping[str
         return [math.nan] * m
 
 
+def _moved(value: object, entry: int, offset: float) -> object:
+    """``value`` with its entry ``entry`` (row-major) moved by ``offset`` (a copy for an array)."""
+    if type(value) is float:
+        return value + offset
+    moved = value.copy()  # type: ignore[attr-defined]
+    moved.reshape(-1)[entry] += offset
+    return moved
+
+
+def _gauss(rng: random.Random, like: object) -> object:
+    """A random direction with the shape of ``like`` (a number or an array)."""
+    if type(like) is float:
+        return rng.gauss(0.0, 1.0)
+    from adcalc.rules.registry import np
+
+    return np.array([rng.gauss(0.0, 1.0) for _ in range(like.size)]).reshape(like.shape)  # type: ignore[attr-defined]
+
+
 def check(source: str | Loaded, point: Mapping[str, float], *, delta: float | None = None,
-          **limits: object) -> CheckResult:
+          wrt: str | Sequence[str] | None = None, **limits: object) -> CheckResult:
     """Every entry of the Jacobian by forward AD, reverse AD and finite differences (module
     docstring).  ``delta``: the step of the entry's central and one-sided differences (a number
     > 0; None: the steps that balance truncation against round-off, ε^(1/3) and ε^(1/2) times
     max(1, |x|)); the sweep is the same either way."""
     validate.arguments("check", locals())
     loaded = resolve(source)
-    names, values, warnings = bind(loaded, point, allow_arrays=False)
-    fwd = jacobian(loaded, values, mode="forward", **limits)  # type: ignore[arg-type]
-    rev = jacobian(loaded, values, mode="reverse", **limits)  # type: ignore[arg-type]
+    names, values, warnings = bind(loaded, point)
+    names = select(names, values, wrt)
+    fwd = jacobian(loaded, values, mode="forward", wrt=names, **limits)  # type: ignore[arg-type]
+    rev = jacobian(loaded, values, mode="reverse", wrt=names, **limits)  # type: ignore[arg-type]
     m = len(fwd.jacobian)
     base = _values(loaded, dict(values), m, limits)
     entries: list[Entry] = []
 
-    def at(name: str, offset: float) -> list[float]:
-        return _values(loaded, {**values, name: values[name] + offset}, m, limits)
+    def at(name: str, entry: int, offset: float) -> list[float]:
+        return _values(loaded, {**values, name: _moved(values[name], entry, offset)}, m, limits)
 
-    for j, name in enumerate(names):
-        scale = max(1.0, abs(values[name]))
+    columns = [(name, e) for name in names for e in range(size(values[name]))]  # arrays: entry by entry
+    for j, ((name, e), label) in enumerate(zip(columns, fwd.columns)):
+        scale = max(1.0, abs(flat_entries(values[name])[e]))
         hc, hs = (EPS ** (1 / 3) * scale, EPS**0.5 * scale) if delta is None else (float(delta), float(delta))
-        plus_c, minus_c, plus_s = at(name, hc), at(name, -hc), at(name, hs)
-        sweep_points = [(d, at(name, d), at(name, -d)) for d in SWEEP]
+        plus_c, minus_c, plus_s = at(name, e, hc), at(name, e, -hc), at(name, e, hs)
+        sweep_points = [(d, at(name, e, d), at(name, e, -d)) for d in SWEEP]
         for i in range(m):
             ad_f, ad_r = fwd.jacobian[i][j], rev.jacobian[i][j]
             central = (plus_c[i] - minus_c[i]) / (2 * hc)
@@ -123,17 +146,17 @@ def check(source: str | Loaded, point: Mapping[str, float], *, delta: float | No
             best = min([s.central_error for s in steps] + [rel_error(ad_r, central)])
             fr = rel_error(ad_r, ad_f)
             ok = fr <= AD_TOLERANCE and best <= FD_TOLERANCE
-            entries.append(Entry(i, name, ad_f, ad_r, central, one_sided, fr, rel_error(ad_r, central),
+            entries.append(Entry(i, label, ad_f, ad_r, central, one_sided, fr, rel_error(ad_r, central),
                                  rel_error(ad_r, one_sided), best, steps, ok, hc, hs))
     dot = None
     if m > 1 and names:
         rng = random.Random(SEED)
-        v = {n: rng.gauss(0.0, 1.0) for n in names}
+        v = {n: _gauss(rng, values[n]) for n in names}
         w = [rng.gauss(0.0, 1.0) for _ in range(m)]
-        jv = flat_entries(jvp(loaded, values, v, **limits).tangent)  # type: ignore[arg-type]
-        wj = vjp(loaded, values, w, **limits).cotangent_result  # type: ignore[arg-type]
+        jv = flat_entries(jvp(loaded, values, v, wrt=names, **limits).tangent)  # type: ignore[arg-type]
+        wj = vjp(loaded, values, w, wrt=names, **limits).cotangent_result  # type: ignore[arg-type]
         left = sum(a * b for a, b in zip(jv, w))  # type: ignore[arg-type]
-        right = sum(v[n] * wj[n] for n in names)
+        right = sum(a * b for n in names for a, b in zip(flat_entries(v[n]), flat_entries(wj[n])))
         err = rel_error(left, right)
         dot = {"seed": SEED, "v": v, "w": w, "jv_dot_w": left, "v_dot_jtw": right, "rel_error": err,
                "ok": err <= DOT_TOLERANCE}

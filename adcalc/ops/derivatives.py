@@ -9,6 +9,9 @@ Contract:
   inputs in point order (``JacobianResult.rows`` / ``columns`` label each entry).  Every input of the source
   must be bound; binding a name the source never uses is allowed: its derivative is exactly 0
   and a warning ("unused") names it.
+- ``wrt`` (names, or one string "x,y"; see ``adcalc.ops.wrt``) differentiates only those inputs,
+  in that order — result keys, Jacobian columns, a jvp's direction and the trace's input nodes
+  are exactly them —; the point's other inputs are constants.  None: every input, point order.
 - Results carry ``value`` (a float, or a list for vector-valued sources), the derivative,
   ``warnings`` (first non-finite value, kinks hit, unused bindings), ``mode``, ``sweeps``, and
   the ``trace`` when ``trace=True``.  Traced and untraced runs give identical numbers.
@@ -50,6 +53,7 @@ from adcalc.ops.driver import (
 )
 from adcalc.ops.kinks import attach_one_sided
 from adcalc.ops.results import EvalResult, GradResult, JacobianResult, JvpResult, Result, VjpResult
+from adcalc.ops.wrt import select
 from adcalc.rules.shapes import entries
 from adcalc.transform.mode import EvalMode
 
@@ -70,13 +74,15 @@ def evaluate(source: str | Loaded, point: Mapping[str, float] | None = None, *, 
 
 
 def grad(source: str | Loaded, point: Mapping[str, float], *, mode: str = "reverse", strict: bool = False,
-         trace: bool = False, max_steps: int | None = None, max_depth: int | None = None,
+         trace: bool = False, wrt: str | Sequence[str] | None = None,
+        max_steps: int | None = None, max_depth: int | None = None,
         max_memory: int | None = None) -> GradResult:
     """The gradient of a scalar source at ``point`` (reverse mode: one sweep; forward: one per input)."""
     validate.arguments("grad", locals())
     loaded = resolve(source)
     check_scalar(loaded, "grad")
     names, values, warnings = bind(loaded, point)
+    names = select(names, values, wrt)
     limits = limits_of(max_steps, max_depth, max_memory)
     if mode == "forward":
         seeds = unit_seeds(names, values, limits)
@@ -97,12 +103,13 @@ def grad(source: str | Loaded, point: Mapping[str, float], *, mode: str = "rever
 
 
 def jvp(source: str | Loaded, point: Mapping[str, float], direction: Mapping[str, float], *,
-        strict: bool = False, trace: bool = False, max_steps: int | None = None,
+        strict: bool = False, trace: bool = False, wrt: str | Sequence[str] | None = None, max_steps: int | None = None,
         max_depth: int | None = None, max_memory: int | None = None) -> JvpResult:
     """J·v: the directional derivative along ``direction`` (one forward sweep)."""
     validate.arguments("jvp", locals())
     loaded = resolve(source)
     names, values, warnings = bind(loaded, point)
+    names = select(names, values, wrt)
     check_direction(names, values, direction)
     dvec: dict[str, object] = {}
     seeds: list[object] = []
@@ -127,12 +134,14 @@ def jvp(source: str | Loaded, point: Mapping[str, float], direction: Mapping[str
 
 
 def vjp(source: str | Loaded, point: Mapping[str, float], cotangent: Sequence[float], *, strict: bool = False,
-        trace: bool = False, max_steps: int | None = None, max_depth: int | None = None,
+        trace: bool = False, wrt: str | Sequence[str] | None = None,
+        max_steps: int | None = None, max_depth: int | None = None,
         max_memory: int | None = None) -> VjpResult:
     """wᵀJ: the cotangent ``w`` (one weight per output) pulled back to the inputs (one reverse sweep)."""
     validate.arguments("vjp", locals())
     loaded = resolve(source)
     names, values, warnings = bind(loaded, point)
+    names = select(names, values, wrt)
     w = [float(c) for c in cotangent]
     limits = limits_of(max_steps, max_depth, max_memory)
     r = run_reverse(loaded, names, values, strict, trace, limits)
@@ -161,7 +170,8 @@ def _outputs_value(loaded: Loaded, primals: list) -> object:
 
 
 def jacobian(source: str | Loaded, point: Mapping[str, float], *, mode: str | None = None,
-             strict: bool = False, max_steps: int | None = None, max_depth: int | None = None,
+             strict: bool = False, wrt: str | Sequence[str] | None = None,
+        max_steps: int | None = None, max_depth: int | None = None,
         max_memory: int | None = None) -> JacobianResult:
     """The m×n Jacobian (rows: outputs, columns: inputs in point order).
 
@@ -170,6 +180,7 @@ def jacobian(source: str | Loaded, point: Mapping[str, float], *, mode: str | No
     validate.arguments("jacobian", locals())
     loaded = resolve(source)
     names, values, warnings = bind(loaded, point)
+    names = select(names, values, wrt)
     n = sum(size(values[nm]) for nm in names)
     limits = limits_of(max_steps, max_depth, max_memory)
     arrays = has_arrays(loaded, values)

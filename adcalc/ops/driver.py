@@ -181,16 +181,21 @@ def used_inputs(loaded: Loaded, names: Sequence[str]) -> list[str]:
 
 
 def check_direction(names: list[str], values: Mapping[str, float], direction: Mapping[str, float]) -> None:
-    """A direction must give exactly the point's inputs."""
+    """A direction must give exactly the differentiated inputs ``names`` (those ``wrt`` chose)."""
     missing = [n for n in names if n not in direction]
     extra = [n for n in direction if n not in values]
-    if missing or extra:
+    held = [n for n in direction if n in values and n not in names]
+    if missing or extra or held:
         parts = []
         if missing:
             parts.append(f"no direction for {', '.join(missing)}")
         if extra:
             parts.append(f"{', '.join(extra)} in the direction but not in the point")
-        raise AdcalcError("input", "; ".join(parts), hint="the direction must give every input of the point")
+        if held:
+            parts.append(f"{', '.join(held)} in the direction but held constant (not in wrt)")
+        hint = ("the direction must give every input of the point" if len(names) == len(values)
+                else f"the direction must give exactly the inputs of wrt: {', '.join(names)}")
+        raise AdcalcError("input", "; ".join(parts), hint=hint)
 
 
 def check_scalar(loaded: Loaded, what: str) -> None:
@@ -201,10 +206,11 @@ def check_scalar(loaded: Loaded, what: str) -> None:
 
 def run_mode(loaded: Loaded, mode: object, names: list[str], values: dict[str, float], limits: Limits,
          traced: bool) -> list[object]:
-    """Create the inputs in point order (so they are nodes v1 … vn in that order) and run."""
+    """Create the inputs ``names`` in their order (so they are nodes v1 … vn in that order) and run;
+    an input of the source not in ``names`` (one ``wrt`` leaves out) enters as its plain value."""
     used = used_inputs(loaded, names)
     made = {n: mode.input(i, n, values[n]) for i, n in enumerate(used)}
-    args = [made[n] for n in loaded.program.inputs]
+    args = [made[n] if n in made else values[n] for n in loaded.program.inputs]  # not in names: a constant
     with gc_paused():
         return run(loaded.compiled, mode, args, limits, trace_context=traced)
 

@@ -60,8 +60,12 @@ JacobianResult = result_type("JacobianResult",
                              {"jacobian": list, "rows": list, "columns": list, "arrays": lambda: False},
                              "``jacobian`` (rows: outputs, columns: inputs); ``rows``/``columns`` label each entry "
                              "(\"f[0, 1]\", \"x[2]\"); ``arrays``: an input or an output is an array.")
-HessianResult = result_type("HessianResult", {"gradient": dict, "hessian": list, "asymmetry": lambda: 0.0},
-                            "``hessian`` ∂²f/∂row∂column; ``asymmetry`` = max |H − Hᵀ| (0 up to rounding).")
+HessianResult = result_type("HessianResult", {
+    "gradient": dict, "hessian": list, "asymmetry": lambda: 0.0, "rows": list, "columns": list,
+    "arrays": lambda: False, "outputs": lambda: None, "gradients": lambda: None, "hessians": lambda: None},
+    "``hessian`` ∂²f/∂row∂column; ``asymmetry`` = max |H − Hᵀ| (0 up to rounding); with arrays ``rows``/"
+    "``columns`` label the flattened input entries; a vector-valued source has ``outputs`` (labels) and one "
+    "of ``gradients``/``hessians`` per output entry instead of ``gradient``/``hessian``.")
 HvpResult = result_type("HvpResult", {"gradient": dict, "direction": dict, "hvp": dict},
                         "``hvp`` = H·v along ``direction``.")
 DerivResult = result_type("DerivResult", {"derivatives": list, "direction": dict, "order": lambda: 0},

@@ -340,8 +340,11 @@ def _order(function: str, label: str, value: object, given: Mapping[str, object]
 def _wrt(function: str, label: str, value: object, given: Mapping[str, object]) -> None:
     if value is None:
         return
-    if not isinstance(value, str):
-        _fail("type", f"{label} must be an input name (str) or None, not {_shown(value)}", "e.g. wrt='x'")
+    if isinstance(value, str):
+        return
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        _fail("type", f"{label} must be input names (a str, or a list of str) or None, not {_shown(value)}",
+              "e.g. wrt='x' or wrt=['x', 'y']")
 
 
 def _delta(function: str, label: str, value: object, given: Mapping[str, object]) -> None:

@@ -8,6 +8,9 @@ Shapes (other programs rely on them)::
     vjp:      {"value": [...], "cotangent_result": {NAME: G, ...}}
     jacobian: {"value": [...], "inputs": [NAMES], "jacobian": [[d out_i / d in_j, ...], ...]}
               with arrays also "rows": ["f[0]", …], "columns": ["x[0]", …, "y"] and "layout"
+    hessian:  {"value": V, "inputs": [NAMES], "gradient": {NAME: G, ...}, "hessian": [[...], ...]}, with arrays
+              also "rows"/"columns" (the input entries) and "layout"; a vector-valued source gives
+              "outputs": ["f[0]", …], "gradients": [{...}, …] and "hessians": [[[...]], …] (one per output entry)
     errors:   {"error": {"kind": K, "message": M, "line": L, "column": C}}
 
 Numbers are JSON numbers at full precision (shortest repr that round-trips); nan and ±inf are
@@ -75,7 +78,7 @@ def _jacobian_json(r: Any) -> dict[str, object]:
     if r.arrays:
         out["rows"], out["columns"] = r.rows, r.columns
         out["layout"] = ("rows are the output entries and columns the input entries, arrays flattened in "
-                         "row-major (C) order, inputs in --at order")
+                         "row-major (C) order, inputs in --wrt (else --at) order")
     return out
 
 
@@ -93,6 +96,19 @@ def _check_json(r: Any) -> dict[str, object]:
             "dot_test": r.dot_test}
 
 
+def _hessian_json(r: Any) -> dict[str, object]:
+    if r.hessians is None:
+        out = {"value": r.value, "inputs": r.inputs, "gradient": r.gradient, "hessian": r.hessian}
+    else:  # a vector-valued source: one Hessian per output entry
+        out = {"value": _as_list(r.value), "inputs": r.inputs, "outputs": r.outputs, "gradients": r.gradients,
+               "hessians": r.hessians}
+    if r.arrays:
+        out["rows"], out["columns"] = r.rows, r.columns
+        out["layout"] = ("rows and columns are the input entries, arrays flattened in row-major (C) order, inputs "
+                         "in --wrt (else --at) order")
+    return out
+
+
 # The JSON shape of every result class.  CheckResult's joins on first use (``shape_of``): its module,
 # adcalc.ops.checks, imports dataclasses, which the one-shot --json path must not pay for.
 SHAPES: dict[type, Callable[[Any], dict[str, object]]] = {
@@ -101,7 +117,7 @@ SHAPES: dict[type, Callable[[Any], dict[str, object]]] = {
     R.JvpResult: lambda r: {"value": r.value, "tangent": r.tangent},
     R.VjpResult: lambda r: {"value": _as_list(r.value), "cotangent_result": r.cotangent_result},
     R.JacobianResult: _jacobian_json,
-    R.HessianResult: lambda r: {"value": r.value, "inputs": r.inputs, "gradient": r.gradient, "hessian": r.hessian},
+    R.HessianResult: _hessian_json,
     R.HvpResult: lambda r: {"value": r.value, "gradient": r.gradient, "hvp": r.hvp},
     R.DerivResult: lambda r: {"value": r.value, "derivatives": r.derivatives},
 }
@@ -111,8 +127,10 @@ def shape_of(cls: type) -> Callable[[Any], dict[str, object]]:
     """The JSON shape of the result class ``cls`` (KeyError if it has none)."""
     if cls not in SHAPES:
         from adcalc.ops.checks import CheckResult
+        from adcalc.present.sparseview import SHAPES as SPARSE_SHAPES  # sparse Jacobians and Hessians (#19)
 
         SHAPES.setdefault(CheckResult, _check_json)
+        SHAPES.update(SPARSE_SHAPES)
     return SHAPES[cls]
 
 

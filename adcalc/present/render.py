@@ -119,16 +119,48 @@ def _eval_view(console: Console, r: R.EvalResult, point: dict[str, float], head:
 
 
 def _hessian_view(console: Console, r: R.HessianResult, point: dict[str, float], head: str) -> None:
-    console.print(Text(f"{head} = {num(r.value)}", style="bold"))
-    t = _table("", "∂f/∂·", *[f"∂/∂{n}" for n in r.inputs],
-               caption="Hessian ∂²f/∂row∂column, by forward-over-reverse (1 reverse sweep over duals)")
-    for i, n in enumerate(r.inputs):
-        t.add_row(n, num(r.gradient[n]), *[num(x) for x in r.hessian[i]])
-    t.print(console)
-    scale = max([1.0] + [abs(x) for row in r.hessian for x in row])
+    if r.hessians is None:
+        console.print(Text(f"{head} = {num(r.value)}", style="bold"))
+        _hessian_block(console, r, "f", r.gradient, r.hessian)
+    else:  # one block per output entry
+        from adcalc.rules.shapes import entries
+
+        console.print(Text(f"{head} = {_value(r.value)}", style="bold"))
+        for label, value, g, h in zip(r.outputs, entries(r.value), r.gradients, r.hessians):
+            console.print(Text(f"{label} = {num(value)}"))
+            _hessian_block(console, r, label, g, h)
+    scale = max([1.0] + [abs(x) for h in (r.hessians or [r.hessian]) for row in h for x in row])
     if r.asymmetry > 1e-12 * scale:
         console.print(Text(f"note: the Hessian is not symmetric to rounding (max |H - Hᵀ| = {num(r.asymmetry)}); "
                            "the function may not be twice differentiable here", style="yellow"))
+
+
+def _hessian_block(console: Console, r: R.HessianResult, f: str, gradient: dict, hessian: list) -> None:
+    """One Hessian as a table: rows and columns the inputs (their entries, with arrays)."""
+    if not r.arrays:
+        caption = "Hessian ∂²f/∂row∂column, by forward-over-reverse (1 reverse sweep over duals)"
+        if f != "f":
+            caption = f"Hessian ∂²{f}/∂row∂column, by forward-over-reverse (1 reverse sweep over duals)"
+        t = _table("", f"∂{f}/∂·", *[f"∂/∂{n}" for n in r.inputs], caption=caption)
+        for i, n in enumerate(r.inputs):
+            t.add_row(n, num(gradient[n]), *[num(x) for x in hessian[i]])
+        t.print(console)
+        return
+    from adcalc.rules.shapes import entries
+
+    n = len(r.columns)
+    caption = (f"Hessian ∂²{f}/∂row∂column, by forward-over-reverse (1 reverse sweep with {n} tangent"
+               f"{'s' if n != 1 else ''}) · arrays flattened row-major")
+    if n * n > MAX_TABLE_ENTRIES or n > MAX_TABLE_COLUMNS:
+        console.print(Text(f"the Hessian has {n:,} × {n:,} entries: too many to show as a table; --json gives all "
+                           "of them (or use hvp for products with it)"))
+        console.print(Text(caption, style="dim"))
+        return
+    grad = entries([gradient[name] for name in r.inputs])
+    t = _table("", f"∂{f}/∂·", *[f"∂/∂{c}" for c in r.columns], caption=caption)
+    for label, g, row in zip(r.rows, grad, hessian):
+        t.add_row(label, num(g), *[num(x) for x in row])
+    t.print(console)
 
 
 def _hvp_view(console: Console, r: R.HvpResult, point: dict[str, float], head: str) -> None:
@@ -214,6 +246,8 @@ def view_of(cls: type) -> View:
     """The view of the result class ``cls`` (KeyError if it has none)."""
     if cls not in VIEWS:
         from adcalc.ops.checks import CheckResult
+        from adcalc.present.sparseview import VIEWS as SPARSE_VIEWS  # sparse Jacobians and Hessians (#19)
 
         VIEWS.setdefault(CheckResult, _check_view)
+        VIEWS.update(SPARSE_VIEWS)
     return VIEWS[cls]

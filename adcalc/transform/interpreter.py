@@ -296,8 +296,9 @@ def run(compiled: Compiled, mode: object, inputs: Sequence[object], limits: Limi
                 what = "the program" if not stack else f"function {code.fn.name}"
                 raise AdcalcError("type", f"{what} reached its end without a return", ins[1].span,
                                   hint="add a return on every path")
-    except TypeError:
-        # A None register reached a primitive or a comparison: a variable read before it was set.
+    except (TypeError, AttributeError):
+        # A None register reached a primitive or a comparison: a variable read before it was set
+        # (a TypeError from arithmetic, an AttributeError from a rule reading a dual's primal).
         for s in _arg_slots(ins):
             if regs[s] is None:
                 raise _unbound(code, s, _span(ins)) from None

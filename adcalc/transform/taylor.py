@@ -56,6 +56,8 @@ class TaylorMode(Mode):
             raise self.unsupported(site)
         primals = [self.primal(a) for a in args]
         for p in primals:
+            if p is None:  # a variable read before it was set: the interpreter names it
+                raise TypeError("an unbound register")
             if type(p) is not float:
                 raise self.unsupported(site)
         r = self.value(prim, primals, site)

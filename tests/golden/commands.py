@@ -142,6 +142,11 @@ def readme() -> None:
     shell(g, 'adcalc vjp "[x*y, sin(x)]" --at x=1,y=2 --cot 1,0.5')
     shell(g, 'adcalc jacobian "[r*cos(t), r*sin(t)]" --at r=2,t=0.5')
     shell(g, 'adcalc hessian "exp(2*x1) + x1*x2^2 + cos(x2)" --at x1=1,x2=2')
+    # jacobian/hessian --sparse (issue #19): the README example, the JSON shape, and the flag errors
+    shell(g, 'adcalc jacobian "u[1:-1] + 0.1*(u[2:] - 2*u[1:-1] + u[:-2])" --at "u=[0,1,4,9,16,25]" --sparse')
+    shell(g, 'adcalc hessian "100*(y - x^2)^2 + (1 - x)^2 + z^2" --at x=1,y=2,z=3 --sparse --json')
+    shell(g, 'adcalc jacobian "[x*y]" --at x=1,y=2 --dense')
+    shell(g, 'adcalc jacobian "[x*y]" --at x=1,y=2 --sparse --mode reverse')
     shell(g, 'adcalc deriv "exp(2*x)" --at x=0 --order 10 --json')
     shell(g, 'adcalc check "x^2 + 3*x + 1" --at x=2')
     shell(g, 'adcalc ir "exp(2*x1) + x1*x2^2 + cos(x2)"')
@@ -902,6 +907,11 @@ def errors() -> None:
     add(g, "deriv", "x^2", "--at", "x=1,y=2", "--order", "2")
     add(g, "deriv", "x^2", "--at", "x=1", "--wrt", "q", "--order", "2")
     add(g, "deriv", "x^2", "--at", "x=1", "--wrt", "x", "--dir", "x=1", "--order", "2")
+    # explain refuses before writing anything (no page is left in the corpus's folder)
+    for argv in (["[x, 2*x]", "--at", "x=1"], ["x +* 2", "--at", "x=1"], ["x * y", "--at", "x=1"],
+                 ["x * y", "--at", "x=1", "--mode", "sideways"], ["[x, 2*x]", "--at", "x=1", "--json"],
+                 ["def f(x):\n    for i in range(3000):\n        x = x * 1.5\n    return x\n", "--at", "x=1"]):
+        add(g, "explain", *argv)
     # usage (exit status 2)
     usage = [
         ["frobnicate"], ["eval"], ["grad", "--at", "x=1"], ["grad", "x", "--at"],
@@ -1105,6 +1115,46 @@ def python_constructs() -> None:
     add(g, "eval", "-", "--at", "x=3", stdin="s = 0\nfor v in x:\n    s += v\nreturn s\n")
 
 
+def wrt_and_array_hessians() -> None:
+    """Issue #19: --wrt on every derivative command, and hessian/hvp/deriv/check of array programs."""
+    g = "wrt"
+    ax = "A=[[1,2],[3,4]],x=[1,1]"
+    add(g, "jvp", "A @ x", "--at", ax, "--wrt", "x", "--dir", "x=[1,0]")
+    add(g, "jvp", "A @ x", "--at", ax, "--wrt", "x", "--dir", "x=[1,0]", "--trace", "--json")
+    add(g, "jacobian", "A @ x", "--at", ax, "--wrt", "x", "--json")
+    add(g, "grad", "x^2*y*z", "--at", "x=1.5,y=2,z=3", "--wrt", "z,x")
+    add(g, "grad", "x^2*y*z", "--at", "x=1.5,y=2,z=3", "--wrt", "y", "--mode", "forward", "--trace")
+    add(g, "vjp", "[x*y, y + z]", "--at", "x=1.5,y=4,z=7", "--wrt", "y,x", "--cot", "2,3", "--trace")
+    add(g, "hessian", "x^2*y*z", "--at", "x=1.5,y=2,z=3", "--wrt", "z,x", "--json")
+    add(g, "hvp", "x^2*y^3", "--at", "x=1.5,y=2", "--wrt", "x", "--dir", "x=2")
+    add(g, "deriv", "x^2*y*z", "--at", "x=1,y=2,z=3", "--wrt", "x,y", "--dir", "x=1,y=1", "--order", "3")
+    add(g, "check", "[x^2*y, z*x]", "--at", "x=1.5,y=2,z=3", "--wrt", "z,y")
+    for wrt in ("q", "x,x", "", "x,,y", "x\x1b[2J"):
+        add(g, "grad", "x*y", "--at", "x=1,y=2", "--wrt", wrt)
+    add(g, "hvp", "x^2*y^3", "--at", "x=1.5,y=2", "--wrt", "x", "--dir", "x=2,y=1")
+    add(g, "deriv", "x^2*y*z", "--at", "x=1,y=2,z=3", "--wrt", "x,y", "--order", "3")
+    add(g, "repl", stdin="f(x, y) = x^2*y\ngrad f at x=3, y=2 wrt y\nhessian f at x=3, y=2 wrt y, x\n"
+                         "grad f at x=3, y=2 wrt y, z\n")
+    lsq = ("sum((A @ x - b)^2)", "A=[[1,2],[3,4],[5,6]],x=[1,-1],b=[1,2,3]")
+    add(g, "hessian", *lsq[:1], "--at", lsq[1], "--wrt", "x")
+    add(g, "hessian", *lsq[:1], "--at", lsq[1], "--json")
+    add(g, "hvp", *lsq[:1], "--at", lsq[1], "--wrt", "x", "--dir", "x=[1,0]", "--json")
+    add(g, "deriv", *lsq[:1], "--at", lsq[1], "--wrt", "x", "--dir", "x=[1,-1]", "--order", "3")
+    add(g, "check", *lsq[:1], "--at", lsq[1], "--wrt", "x", "--json")
+    rosen = "sum(100*(x[1:] - x[:-1]^2)^2 + (1 - x[:-1])^2)"
+    add(g, "hessian", rosen, "--at", "x=[-1.2,1,0.5,2]")
+    add(g, "hessian", "log(sum(exp(z))) - dot(y, z)", "--at", "z=[0.3,-1,2],y=[0.2,0.3,0.5]", "--wrt", "z", "--json")
+    add(g, "hessian", "x @ Q @ x", "--at", "Q=[[1,2,0],[-1,3,4],[0.5,0,2]],x=[1,-2,3]", "--wrt", "x")
+    add(g, "hessian", "[x*y, x^2*y]", "--at", "x=2,y=3")
+    add(g, "hessian", "x^3", "--at", "x=[1,2]", "--json")
+    add(g, "hessian", "prod(x) + norm(x) + max(x*x)", "--at", "x=[1,-2,3]")
+    add(g, "hessian", "sum(sqrt(x))", "--at", "x=[0,1]")
+    add(g, "deriv", "prod(A, axis=1)", "--at", "A=[[1,2],[3,4]]", "--dir", "A=[[1,-1],[0,2]]", "--order", "2")
+    add(g, "deriv", "sum(x^2)", "--at", "x=[1,2]", "--dir", "x=[1,1]", "--order", "2", "--trace")
+    add(g, "deriv", "sum(x)", "--at", "x=[1,2]", "--dir", "x=[1,2,3]", "--order", "2")
+    add(g, "hvp", rosen, "--at", "x=[1,2,3]", "--dir", "x=[1,0]")
+
+
 def commands() -> list[dict[str, Any]]:
     """The corpus, in recording order (REPL sessions last: a session's settings must not leak)."""
     global _out
@@ -1120,6 +1170,7 @@ def commands() -> list[dict[str, Any]]:
     arrays(rng)
     errors()
     python_constructs()
+    wrt_and_array_hessians()
     repl()
     out = _out
     _out = []

@@ -46,7 +46,7 @@ _STYLE_ENV = ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "TTY_COMPATIBLE", "
 _COMMON = {"-h": False, "--help": False, "--json": False, "--strict": False, "--max-steps": True,
            "--max-depth": True, "--max-memory": True, "--debug": False, "--at": True}
 # every option of eval and grad → whether it takes a value (tests check this against the registry)
-OPTIONS = {"eval": _COMMON, "grad": {**_COMMON, "--mode": True, "--trace": False}}
+OPTIONS = {"eval": _COMMON, "grad": {**_COMMON, "--mode": True, "--trace": False, "--wrt": True}}
 
 
 def _options(argv: list[str]) -> tuple[str, str, str, bool, str | None] | None:

@@ -11,6 +11,8 @@ expression; the point
 clause the command does not take is ignored; a required clause that is missing is a ``usage``
 error with an example.  A count (``order``) is a whole number from 1 to 100, as on the command
 line; a bad clause value is an error at its own text (the caret under it, not the space before).
+``wrt x, y`` differentiates only those inputs (the command line's ``--wrt``): a name that is
+not an input of the point, or given twice, is an error with its caret under the name.
 """
 
 from __future__ import annotations
@@ -48,21 +50,9 @@ class DerivativeCommands(SessionState):
         else:
             layout = self.layout(typed(entry, self.entries, t_start, t_end))
         loaded = self._load(layout)
-        if command.shows == "text":
-            values = self._clause_values(command, ranges)
-            given = values.pop("point", None)
-            if given is not None:  # a text command run at a point (graph f at x=1): the point as below
-                with self._running(layout, loaded):
-                    text = command.runner(Call(loaded, self._point(loaded, given), **values))
-            else:
-                text = command.runner(Call(loaded, **values))
-            if command.highlight:
-                from rich.syntax import Syntax
-
-                self.out.print(Syntax(text, command.highlight, theme="ansi_dark", background_color="default"),
-                               soft_wrap=True)  # never cut a line of code at the terminal's width
-            else:
-                self.out.print(Text(text))
+        if command.shows == "text" and not any(o.kind == "point" and o.clause for o in command.options):
+            values = {k: v for k, v in self._clause_values(command, ranges).items() if k != "point"}
+            self._show_text(command, command.runner(Call(loaded, **values)))
             return
         values = self._clause_values(command, ranges)
         given = values.pop("point", {})
@@ -74,9 +64,23 @@ class DerivativeCommands(SessionState):
                                    ":defs lists your functions")
         with self._running(layout, loaded):
             point = self._point(loaded, given)
+            if "wrt" in ranges and any(o.clause == "wrt" for o in command.options):
+                self._check_wrt(ranges["wrt"], point)
             r = command.runner(Call(loaded, point, **values))
+        if command.shows == "text":  # a text command at a point (explain f at x=1)
+            self._show_text(command, r)
+            return
         render.render_result(self.out, r, point, target if target in self.definitions else "f")
         self._warnings(r.warnings, layout)
+
+    def _show_text(self, command: Command, text: str) -> None:
+        if command.highlight:
+            from rich.syntax import Syntax
+
+            self.out.print(Syntax(text, command.highlight, theme="ansi_dark", background_color="default"),
+                           soft_wrap=True)  # never cut a line of code at the terminal's width
+        else:
+            self.out.print(Text(text))
 
     def _file_layout(self, path: str) -> Layout:
         """A program file as the whole program (it does not see the session's definitions, as
@@ -143,6 +147,27 @@ class DerivativeCommands(SessionState):
             shown = text if len(text) <= 30 else text[:27] + "…"
             raise self._error("input", f"{clause} must be {need}, not {shown}", start, end, hint=hint)
         return int(value)
+
+    def _check_wrt(self, where: tuple[int, int], point: dict[str, object]) -> None:
+        """The ``wrt`` clause's names, each an input of the point and given once: an error has its
+        caret under the name (``adcalc.ops.wrt`` makes the same checks, without positions)."""
+        seen: set[str] = set()
+        hint = "list inputs of the point, separated by commas: wrt x or wrt x, y"
+        if not self.entry[where[0]:where[1]].strip():
+            raise self._error("input", "wrt lists no input", where[0] - 3, where[0], hint=hint)
+        cuts = [where[0] - 1] + [i for i in range(*where) if self.entry[i] == ","] + [where[1]]
+        for before, after in zip(cuts, cuts[1:]):
+            start, end = _trimmed(self.entry, before + 1, after)
+            name = self.entry[start:end]
+            if not name:  # x,, y or a trailing comma: the caret under the comma that ends nothing
+                comma = after if after < where[1] else before
+                raise self._error("input", "wrt has an empty name", comma, comma + 1, hint=hint)
+            if name in seen:
+                raise self._error("input", f"wrt lists '{name}' twice", start, end, hint="give each input once")
+            if name not in point:
+                raise self._error("input", f"wrt: '{name}' is not an input of the point ({', '.join(point)})",
+                                  start, end, hint="name inputs given by at (or the session's variables)")
+            seen.add(name)
 
     def _bindings(self, where: tuple[int, int], what: str) -> dict[str, float]:
         """``entry[where]``, ``x=1, y=2*a``, → numbers; in the REPL a value may be any expression

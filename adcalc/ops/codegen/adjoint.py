@@ -21,6 +21,7 @@ from adcalc.ops.codegen import structure as st
 from adcalc.ops.codegen import templates as T
 from adcalc.ops.codegen.analysis import active_names, assignments, live, needed, prune, used_once, useful
 from adcalc.ops.codegen.forward import (
+    GUARD_CALL,
     Writer,
     atom,
     bare,
@@ -35,8 +36,9 @@ from adcalc.ops.codegen.names import Names, module_names
 
 
 class _Adjoint:
-    def __init__(self, fn: ir.Function, funcs: dict, src: list[str]):
+    def __init__(self, fn: ir.Function, funcs: dict, src: list[str], guard: bool = False, called: bool = True):
         self.fn, self.funcs, self.src = fn, funcs, src
+        self.guard = guard
         self.names = Names(fn, module_names(funcs))
         self.names.fn_label = "the program" if fn.name == "<main>" else f"function {fn.name}"
         self.active = active_names(fn) & useful(fn)
@@ -55,7 +57,10 @@ class _Adjoint:
                         for n in (*ins.outs, *(a.name for a in ins.args if isinstance(a, ir.Var)))
                         if n in self.active}
         # a parameter the function assigns again: its first node's adjoint starts from the caller's
-        self.celled |= {p for p in fn.params if p not in self.single and p in self.active}
+        # (a function only the entry points call starts from zeros, where a plain local does: the
+        # backward sweep leaves in it the first node's adjoint)
+        if called:
+            self.celled |= {p for p in fn.params if p not in self.single and p in self.active}
         self.once -= self.celled
         self.body, self.flags = ex.complete(prune(st.structure(fn), kept))
         self.fw, self.bw = Writer(), Writer()
@@ -142,6 +147,8 @@ class _Adjoint:
             b = self.bar(a)
             if b is None or i == skip:
                 continue
+            if ins.prim == "index" and i == 0:  # x̄[i] += ȳ: into the element of the input's adjoint
+                b += T.element_key(args)
             p = partials[i]
             c = T.constant_partial(p)
             if isinstance(a, ir.Var) and a.name in self.once:  # its only contribution, never skipped
@@ -176,9 +183,7 @@ class _Adjoint:
                 guarded.append(f"    {b} += {g} * _p")
         if not (guarded or direct):
             return
-        from adcalc.rules.registry import describe
-
-        bw.line(f"# {self.names[ins.out]} = {describe(ins.prim, args, ins.params)}")
+        bw.line(f"# {self.names[ins.out]} = {T.describe(ins.prim, args, ins.params)}")
         # ±1 partials need no test: adding ȳ = 0 changes nothing (an adjoint is never -0)
         needs_guard = any(not (t.endswith(f"+= {g}") or t.endswith(f"-= {g}")) for t in guarded)
         if needs_guard:
@@ -306,6 +311,8 @@ class _Adjoint:
                 else:  # it runs to the end of its range: the trip count is the range's length
                     fw.line(f"{counter} = range({range_args(self.names, item.item.init)})",
                             where(item.item.init, self.src))
+                    if self.guard:  # it runs its whole range: charge the budget once, up front
+                        fw.line(f"_guard(len({counter}))")
                     header = f"for {'_k' if var in self.restore else self.names[var]} in map(float, {counter}):"
                 fw.line(header, where(item.item.init, self.src))
                 count = counter if leaves else f"len({counter})"
@@ -314,6 +321,8 @@ class _Adjoint:
                 fw.line("while True:")
                 pre = [_Count(counter)]
                 count = counter
+            if self.guard and (item.kind != "for" or leaves):
+                pre.insert(0, _Guard())
             body = self.nested(pre + list(item.body))
             fw.line(f"_push({count})")
             self.pending.append(["for _ in range(_pop()):", *body])
@@ -338,6 +347,8 @@ class _Adjoint:
             fw.line(f"raise ValueError({'reached the end of ' + self.names.fn_label + ' without a return'!r})")
         elif isinstance(item, _Push):
             fw.line(f"_push({item.value})")
+        elif isinstance(item, _Guard):
+            fw.line(GUARD_CALL)
         elif isinstance(item, _Count):
             fw.line(f"{item.counter} += 1")
         elif isinstance(item, _Assign):
@@ -422,9 +433,13 @@ def _drop_unread_adjoints(lines: list[str]) -> list[str]:
 
 _Push = type("_Push", (tuple,), {"value": property(lambda s: s[0]), "__new__": lambda c, v: tuple.__new__(c, (v,))})
 _Count = type("_Count", (tuple,), {"counter": property(lambda s: s[0]), "__new__": lambda c, v: tuple.__new__(c, (v,))})
+_Guard = type("_Guard", (tuple,), {})
 _Assign = type("_Assign", (tuple,), {"var": property(lambda s: s[0]), "__new__": lambda c, v: tuple.__new__(c, (v,))})
 
 
-def adjoint_function(fn: ir.Function, pyname: str, funcs: dict, src: list[str]) -> tuple[str, set[str]]:
-    """``def _pyname_rev(params)``: the generator described in the module docstring."""
-    return _Adjoint(fn, funcs, src).write(pyname)
+def adjoint_function(fn: ir.Function, pyname: str, funcs: dict, src: list[str],
+                     guard: bool = False, called: bool = True) -> tuple[str, set[str]]:
+    """``def _pyname_rev(params)``: the generator described in the module docstring (``guard``:
+    every loop iteration of its forward sweep counts against the budget, see ``module``;
+    ``called``: a function of the program calls it, so its sweep may start from non-zero adjoints)."""
+    return _Adjoint(fn, funcs, src, guard, called).write(pyname)

@@ -124,6 +124,8 @@ def needed(fn: ir.Function, active: set[str]) -> set[str]:
     for ins in fn.code:
         if isinstance(ins, ir.Eqn) and ins.out in active:
             args = [a.name if isinstance(a, ir.Var) else T.lit(a.value) for a in ins.args]
+            if ins.prim == "index":  # x̄[i] += ȳ needs the index i where the sweep adds it
+                need.update(a.name for a in ins.args[1:] if isinstance(a, ir.Var))
             for i, arg in enumerate(ins.args):
                 if not (isinstance(arg, ir.Var) and arg.name in active):
                     continue

@@ -1,17 +1,27 @@
 """``adcalc.compile``: a source's generated value, forward and reverse code, ready to call.
 
 Contract: ``compile(source, inputs=None)`` returns a ``CompiledFunction`` whose methods run the
-module ``adcalc.ops.codegen.module.generate`` wrote for the source — no interpreter in the loop:
+code ``adcalc.ops.codegen.module.generate`` writes for the source — no interpreter in the loop
+(the value and reverse code at once; the forward code on the first ``jvp``):
 
 - ``value(*x)`` → the value (a float, or a list for a vector result);
 - ``grad(*x)`` → the gradient as a tuple (scalar outputs); ``value_and_grad(*x)`` → both;
-- ``jvp(x, dx)`` → ``(value, tangent)``; ``vjp(x, ybar)`` → ``(value, adjoints)``.
+- ``jvp(x, dx)`` → ``(value, tangent)``; ``vjp(x, ybar)`` → ``(value, adjoints)``;
+- ``hvp(x, v)`` → ∇²f(x)·v and ``hessian(*x)`` → the rows of ∇²f(x) (scalar outputs): the
+  reverse code of the program's forward transformation (reverse-over-forward, generated on the
+  first call; ``tangents``), equal to the interpreter's forward-over-reverse within rounding.
 
 ``x`` are the inputs in the order ``inputs`` (default: a ``def``'s parameters, else their order
 of first appearance, as ``adcalc ir`` prints).  Results equal the interpreter's (README: Code
-generation).  The compiled module is cached per (source, inputs), so compiling the same source
+generation).  The compiled module is cached per (source, inputs, max_steps), so compiling the same source
 again is free; a ``CompiledFunction`` keeps no state between calls, so threads may share it.
 Bad arguments raise ``AdcalcError`` (never a raw ``TypeError``).
+
+Loops cannot hang a caller: the module is generated with ``guard`` on, so every pass through a
+``while`` loop's test and every iteration of a ``for`` loop that may leave early calls ``_guard()``
+(a ``for`` loop that runs its whole range is charged its length once, before it), which counts down
+this thread's budget of ``max_steps`` per call (default 10,000,000, the interpreter's step
+limit) and stops the call with a ``limit`` error past it.
 """
 
 from __future__ import annotations
@@ -22,36 +32,135 @@ from collections.abc import Sequence
 
 from adcalc.errors import AdcalcError
 from adcalc.ops.codegen.run import run_generated
+from adcalc.transform.budget import DEFAULT_MAX_STEPS
 
 _CACHE: OrderedDict[tuple, CompiledFunction] = OrderedDict()
 _LOCK = threading.Lock()
 _KEEP = 64
+_BUDGET = threading.local()  # .left: the loop iterations this thread's current call may still run
+
+
+class _OutOfSteps(Exception):  # noqa: N818 - internal: becomes an AdcalcError in CompiledFunction._run
+    """Raised by ``_guard`` when a call has used its budget (not an ArithmeticError or ValueError,
+    which generated code and its helpers handle)."""
+
+
+def _guard(n: int = 1) -> None:
+    """Called by generated code at every pass through a loop's test (a ``for`` loop that runs its
+    whole range: once, before it, with its length): count ``n`` down."""
+    budget = _BUDGET
+    budget.left -= n
+    if budget.left < 0:
+        raise _OutOfSteps
 
 
 class CompiledFunction:
     """The generated entry points of one source (see the module docstring)."""
 
-    def __init__(self, text: str, namespace: dict, inputs: tuple[str, ...], scalar: bool):
-        self.code = text  # the generated module's text
-        self.inputs = inputs
-        self._ns = namespace
+    def __init__(self, program: object, order: list[str] | None, namespace: dict, scalar: bool,
+                 max_steps: int = DEFAULT_MAX_STEPS):
+        self.inputs: tuple[str, ...] = tuple(namespace["INPUTS"])  # type: ignore[arg-type]
+        self.max_steps = max_steps
+        self._program, self._order = program, order
+        self._ns = namespace  # the value and reverse code; the forward code is written on first use
         self._f = namespace["f"]
-        self._jvp = namespace["f_jvp"]
+        self._jvp: object = None
+        self._hvp: object = None
         self._vjp = namespace["f_vjp"]
         self._grad = namespace.get("f_grad")
         self._scalar = scalar
+        from adcalc.ops.codegen.elements import array_inputs
+
+        self._arrays = frozenset(array_inputs(program))  # type: ignore[arg-type]
+        self._text: str | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def code(self) -> str:
+        """The text of the whole module (value, forward and reverse code), as ``adcalc.compile`` runs it."""
+        if self._text is None:
+            self._text = _generate(self._program, "both", self._order)
+        return self._text
+
+    def _forward(self) -> object:
+        """``f_jvp``, generated and compiled on the first call that needs it (most callers want
+        only gradients: ``adcalc.compile`` writes the reverse code alone first)."""
+        if self._jvp is None:
+            with self._lock:
+                if self._jvp is None:
+                    self._jvp = _load(_generate(self._program, "forward", self._order))["f_jvp"]
+        return self._jvp
 
     def __repr__(self) -> str:
         return f"<adcalc compiled function of ({', '.join(self.inputs)})>"
+
+    def _run(self, fn: object, *args: object) -> object:
+        """One call of a generated entry point, with this thread's loop budget set to ``max_steps``."""
+        _BUDGET.left = self.max_steps
+        try:
+            return run_generated(fn, *args)
+        except _OutOfSteps:
+            raise AdcalcError("limit", f"the compiled code ran more than {self.max_steps:,} loop iterations "
+                              "in one call",
+                              hint="check the loop's condition, or compile with a larger max_steps=") from None
+
+    def _second(self) -> object:
+        """The Hessian code's ``f_vjp``, generated and compiled on the first call that needs it."""
+        if self._hvp is None:
+            from adcalc.ops.codegen.module import generate_hvp
+
+            if not self._scalar:
+                raise AdcalcError("type", "hvp and hessian need a scalar output, and this source has several",
+                                  hint="compile one output at a time")
+            with self._lock:
+                if self._hvp is None:
+                    text = generate_hvp(self._program, self._order, label="adcalc.compile", guard=True)  # type: ignore
+                    self._hvp = _load(text)["f_vjp"]
+        return self._hvp
+
+    def has_hessian(self) -> bool:
+        """Whether the Hessian code can be generated for this source (generating it if not yet):
+        False for a vector output or a primitive whose partial the forward transformation cannot
+        write yet — ``hvp``/``hessian`` would raise the reason."""
+        if self._hvp is None:
+            try:
+                self._second()
+            except AdcalcError:
+                return False
+        return True
+
+    def hvp(self, x: Sequence[float], v: Sequence[float]) -> tuple[float, ...]:
+        """∇²f(x)·v, one forward and one backward sweep of generated code."""
+        xs = self._args(_sequence(x, "hvp's x"), "hvp")
+        vs = self._args(_sequence(v, "hvp's direction"), "hvp's direction")
+        fn = self._second()
+        _, bars = self._run(fn, *xs, *vs, [0.0, 1.0])  # type: ignore[misc]
+        return tuple(bars[: len(xs)])
+
+    def hessian(self, *x: float) -> list[list[float]]:
+        """∇²f(x) as rows, one hvp per input (inputs that are numbers; hvp takes arrays too)."""
+        if self._arrays:
+            raise AdcalcError("type", "hessian takes inputs that are numbers, and this source has array inputs",
+                              hint="use hvp(x, v) with one direction per column, or adcalc.hessian")
+        xs = self._args(x, "hessian")
+        fn = self._second()
+        n = len(xs)
+        rows = []
+        for j in range(n):
+            unit = [1.0 if k == j else 0.0 for k in range(n)]
+            _, bars = self._run(fn, *xs, *unit, [0.0, 1.0])  # type: ignore[misc]
+            rows.append(list(bars[:n]))
+        return rows
 
     def _args(self, x: Sequence[object], what: str) -> list[float]:
         if len(x) != len(self.inputs):
             raise AdcalcError("usage", f"{what} takes {len(self.inputs)} input value"
                               f"{'s' if len(self.inputs) != 1 else ''} ({', '.join(self.inputs)}), got {len(x)}")
-        return [_number(v, f"{what}: the value of '{name}'") for name, v in zip(self.inputs, x)]
+        return [v if name in self._arrays else _number(v, f"{what}: the value of '{name}'")  # type: ignore
+                for name, v in zip(self.inputs, x)]  # an array input is checked by the generated code
 
     def value(self, *x: float) -> float | list[float]:
-        return run_generated(self._f, *self._args(x, "value"))  # type: ignore[return-value]
+        return self._run(self._f, *self._args(x, "value"))  # type: ignore[return-value]
 
     def grad(self, *x: float) -> tuple[float, ...]:
         return self.value_and_grad(*x)[1]
@@ -60,10 +169,10 @@ class CompiledFunction:
         if self._grad is None:
             raise AdcalcError("type", "grad needs a scalar output, and this source has several",
                               hint="use vjp with one weight per output")
-        return run_generated(self._grad, *self._args(x, "grad"))  # type: ignore[return-value]
+        return self._run(self._grad, *self._args(x, "grad"))  # type: ignore[return-value]
 
     def jvp(self, x: Sequence[float], dx: Sequence[float]) -> tuple[object, object]:
-        return run_generated(self._jvp, *self._args(_sequence(x, "jvp's x"), "jvp"),  # type: ignore[return-value]
+        return self._run(self._forward(), *self._args(_sequence(x, "jvp's x"), "jvp"),  # type: ignore[return-value]
                              *self._args(_sequence(dx, "jvp's direction"), "jvp's direction"))
 
     def vjp(self, x: Sequence[float], ybar: float | Sequence[float]) -> tuple[object, tuple[float, ...]]:
@@ -73,7 +182,7 @@ class CompiledFunction:
         if len(weights) != n or (not self._scalar and not isinstance(ybar, (list, tuple))):
             raise AdcalcError("usage", f"vjp's cotangent needs {n} weight{'s' if n != 1 else ''}, one per output")
         ws = [_number(w, "vjp's cotangent") for w in weights]
-        return run_generated(self._vjp, *xs, ws[0] if self._scalar else ws)  # type: ignore[return-value]
+        return self._run(self._vjp, *xs, ws[0] if self._scalar else ws)  # type: ignore[return-value]
 
 
 def _sequence(v: object, what: str) -> Sequence[object]:
@@ -91,31 +200,45 @@ def _number(v: object, what: str) -> float:
         raise AdcalcError("type", f"{what} must be a real number") from None
 
 
-def compile(source: str, inputs: Sequence[str] | None = None) -> CompiledFunction:  # noqa: A001 - the API's name
-    """The generated code of ``source``, compiled once per (source, inputs)."""
+def compile(source: str, inputs: Sequence[str] | None = None,  # noqa: A001 - the API's name
+            max_steps: int = DEFAULT_MAX_STEPS) -> CompiledFunction:
+    """The generated code of ``source``, compiled once per (source, inputs, max_steps); a call runs at most
+    ``max_steps`` loop iterations."""
     from adcalc.ops import derivatives
-    from adcalc.ops.codegen.module import generate
-    from adcalc.ops.codegen.run import load_module
 
     if not isinstance(source, str):
         raise AdcalcError("type", f"source must be a string of adcalc text, got {type(source).__name__}")
     if inputs is not None and (not isinstance(inputs, (list, tuple)) or not all(isinstance(n, str) for n in inputs)):
         raise AdcalcError("type", "inputs must be a list of names, like ['x', 'y'] (a list or tuple: its order is "
                           "the order of the positional arguments)")
-    key = (source, tuple(inputs) if inputs is not None else None)
+    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
+        raise AdcalcError("type", f"max_steps must be a positive whole number, got {max_steps!r}")
+    key = (source, tuple(inputs) if inputs is not None else None, max_steps)
     with _LOCK:
         hit = _CACHE.get(key)
         if hit is not None:
             _CACHE.move_to_end(key)
             return hit
-    loaded = derivatives.load(source)
-    program = loaded.program
-    text = generate(program, "both", list(inputs) if inputs is not None else None, label="adcalc.compile")
-    namespace = load_module(text)
-    order = tuple(namespace["INPUTS"])  # type: ignore[arg-type]
-    fn = CompiledFunction(text, namespace, order, not program.vector_output and program.n_outputs == 1)
+    program = derivatives.load(source).program
+    order = list(inputs) if inputs is not None else None
+    namespace = _load(_generate(program, "reverse", order))
+    fn = CompiledFunction(program, order, namespace, not program.vector_output and program.n_outputs == 1, max_steps)
     with _LOCK:
         _CACHE[key] = fn
         while len(_CACHE) > _KEEP:
             _CACHE.popitem(last=False)
     return fn
+
+
+def _generate(program: object, mode: str, order: list[str] | None) -> str:
+    from adcalc.ops.codegen.module import generate
+
+    return generate(program, mode, order, label="adcalc.compile", guard=True)  # type: ignore[arg-type]
+
+
+def _load(text: str) -> dict:
+    from adcalc.ops.codegen.run import load_module
+
+    namespace = load_module(text)
+    namespace["_guard"] = _guard
+    return namespace

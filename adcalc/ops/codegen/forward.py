@@ -46,6 +46,7 @@ class Writer:
         return "\n".join(fill_empty_blocks(self.lines))
 
 
+GUARD_CALL = "_guard()"  # the step budget's check (adcalc.compile only; printed modules have none)
 _ASSIGNED = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*) = ")
 _WORDS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -96,9 +97,7 @@ def notation(ins: ir.Eqn, args: list[str], code: str) -> str:
     """The step as the documents write it (``exp(v1)``), when the code reads differently."""
     if " if " not in code:
         return ""
-    from adcalc.rules.registry import describe
-
-    return describe(ins.prim, args, ins.params)
+    return T.describe(ins.prim, args, ins.params)
 
 
 def atom(names: Names, a: ir.Atom) -> str:
@@ -192,14 +191,24 @@ def _statements(w: Writer, seq: st.Seq, names: Names, stmt: Callable[[object], N
                 statements(w, orelse, names, stmt, ret, src)
                 w.depth -= 1
         elif isinstance(item, st.For):
+            guard = getattr(names, "guard", False)
+            exits = guard and st.leaves(item.body)
+            if guard and not exits:  # it runs its whole range: charge the budget once, up front
+                w.line(f"_guard(len(range({range_args(names, item.init)})))")
             w.line(for_header(names, item), where(item.init, src))
             w.depth += 1
+            if exits:
+                w.line(GUARD_CALL)
             if item.next.var in getattr(names, "with_tangent", ()):  # the counter is a new, constant value
                 w.line(f"{names.tangent(item.next.var)} = 0.0")
             statements(w, item.body, names, stmt, ret, src)
             w.depth -= 1
         elif isinstance(item, st.While):
             head = item.body[0] if len(item.body) == 1 else None
+            tested = isinstance(head, st.If) and [st.Break] in ([type(x) for x in head.then],
+                                                                [type(x) for x in head.orelse])
+            if tested and getattr(names, "guard", False):  # the budget counts the test that ends the loop too
+                w.line(GUARD_CALL)
             if isinstance(head, st.If) and [type(x) for x in head.then] == [st.Break]:
                 w.line(f"while {compare_text(names, head.test, not head.when)}:", where(head.test, src))
                 body = head.orelse
@@ -210,6 +219,8 @@ def _statements(w: Writer, seq: st.Seq, names: Names, stmt: Callable[[object], N
                 w.line("while True:")
                 body = item.body
             w.depth += 1
+            if getattr(names, "guard", False):
+                w.line(GUARD_CALL)
             statements(w, body, names, stmt, ret, src)
             w.depth -= 1
         elif isinstance(item, st.Break):
@@ -237,10 +248,12 @@ def returned(values: list[str], vector: bool) -> str:
 
 
 def primal_function(fn: ir.Function, pyname: str, funcs: dict[str, tuple[str, ir.Function]],
-                    src: list[str]) -> tuple[str, set[str]]:
+                    src: list[str], guard: bool = False) -> tuple[str, set[str]]:
     """``def pyname(params)``: the value (see the module docstring).  ``funcs``: IR name →
-    (Python name, function) of every function of the program."""
+    (Python name, function) of every function of the program; ``guard``: every ``while``
+    iteration first calls ``_guard()`` (``adcalc.compile``'s step budget)."""
     names = Names(fn, module_names(funcs))
+    names.guard = guard
     names.fn_label = "the program" if fn.name == "<main>" else f"function {fn.name}"
     w = Writer()
 
@@ -286,9 +299,10 @@ def tangent_term(partial: str, dt: str, w: Writer, scratch: list[int]) -> str | 
 
 
 def jvp_function(fn: ir.Function, pyname: str, funcs: dict[str, tuple[str, ir.Function]],
-                 src: list[str]) -> tuple[str, set[str]]:
+                 src: list[str], guard: bool = False) -> tuple[str, set[str]]:
     """``def pyname(params, tangents)`` → ``(value, tangent)`` (see the module docstring)."""
     names = Names(fn, module_names(funcs))
+    names.guard = guard
     names.fn_label = "the program" if fn.name == "<main>" else f"function {fn.name}"
     active = active_names(fn) & useful(fn)
     names.with_tangent = active
@@ -313,6 +327,8 @@ def jvp_function(fn: ir.Function, pyname: str, funcs: dict[str, tuple[str, ir.Fu
             for i, a in enumerate(ins.args):
                 dt = tangent_of(a)
                 if dt is not None:
+                    if ins.prim == "index" and i == 0:  # the element's tangent: dx[i]
+                        dt += T.element_key(args)
                     term = tangent_term(T.partial(ins.prim, i, args), dt, w, scratch)
                     if term is not None:
                         terms.append(term)

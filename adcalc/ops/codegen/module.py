@@ -92,28 +92,41 @@ def _ordered(main: ir.Function, inputs: list[str] | None) -> ir.Function:
 
 
 def generate(program: ir.Program, mode: str = "both", inputs: list[str] | None = None,
-             label: str = "a source") -> str:
-    """The module's text (see the module docstring)."""
+             label: str = "a source", guard: bool = False) -> str:
+    """The module's text (see the module docstring).  ``guard`` (``adcalc.compile``): every
+    ``while`` iteration first calls ``_guard()``, a name the module does not define — the caller
+    supplies it (``compiled``'s step budget)."""
     from adcalc import __version__
 
     if mode not in MODES:
         raise AdcalcError("usage", f"unknown mode {mode!r}", hint="forward, reverse or both")
+    from adcalc.ops.codegen.elements import array_inputs
+
+    arrays = array_inputs(program)
     funcs = _function_names(program)
     main_ir = _ordered(program.main, inputs)
     mname = funcs[program.main.name][0]
-    funcs[program.main.name] = (mname, main_ir)
+    iname = mname  # the main function's generated name (array inputs: it takes lists; mname wraps it)
+    if arrays:
+        taken = {n for pyname, _ in funcs.values() for n in (pyname, f"{pyname}_jvp", f"{pyname}_vjp",
+                                                                  f"{pyname}_grad", f"_{pyname}_rev")}
+        iname = f"{mname}_on_lists"
+        while {iname, f"{iname}_jvp", f"_{iname}_rev"} & taken:
+            iname += "_"
+    funcs[program.main.name] = (iname, main_ir)
     src = program.source.split("\n")
     reachable = _called_from(program)
+    callees = {ins.func for _, fn in funcs.values() for ins in fn.code if isinstance(ins, ir.CallFn)}
     parts: list[str] = []
     helpers: set[str] = set()
     for name, (pyname, fn) in funcs.items():
         if name not in reachable:  # a session function this program never calls
             continue
-        pieces = [primal_function(fn, pyname, funcs, src)]
+        pieces = [primal_function(fn, pyname, funcs, src, guard)]
         if mode in ("forward", "both"):
-            pieces.append(jvp_function(fn, pyname, funcs, src))
+            pieces.append(jvp_function(fn, pyname, funcs, src, guard))
         if mode in ("reverse", "both"):
-            pieces.append(adjoint_function(fn, pyname, funcs, src))
+            pieces.append(adjoint_function(fn, pyname, funcs, src, guard, called=name in callees))
         for text, used in pieces:
             parts.append(text)
             helpers |= used
@@ -122,14 +135,30 @@ def generate(program: ir.Program, mode: str = "both", inputs: list[str] | None =
     args = ", ".join(params)
     entries: list[str] = []
     n = len(params)
+    if arrays:
+        helpers.add("_elements")
+        parts.extend(_array_entries(main_ir, params, arrays, mname, iname, mode, helpers))
     if mode in ("reverse", "both"):
         helpers.add("_resume")
         seed = "(ybar,)" if not main_ir.vector and main_ir.n_outputs == 1 else "tuple(ybar)"
         sig = ", ".join(params + ["ybar"])
-        parts.append(f"def {mname}_vjp({sig}):\n"
-                     f"    it = _{mname}_rev({args})\n"
-                     f"    value = next(it)\n"
-                     f"    return value, _resume(it, {seed}, ({', '.join(['0.0'] * n)}{',' if n == 1 else ''}))")
+        if arrays:
+            listed = [f"{p} = _elements({p}, {arrays[q]}, {q!r})"
+                      for p, q in zip(params, main_ir.params) if q in arrays]
+            start = [f"_zeros({p})" if q in arrays else "0.0" for p, q in zip(params, main_ir.params)]
+            bars = [f"np.array(bars[{k}])" if q in arrays else f"bars[{k}]" for k, q in enumerate(main_ir.params)]
+            helpers.add("_zeros")
+            parts.append(f"def {mname}_vjp({sig}):\n"
+                         + "".join(f"    {line}\n" for line in listed)
+                         + f"    it = _{iname}_rev({args})\n"
+                         f"    value = next(it)\n"
+                         f"    bars = _resume(it, {seed}, ({', '.join(start)}{',' if n == 1 else ''}))\n"
+                         f"    return value, ({', '.join(bars)}{',' if n == 1 else ''})")
+        else:
+            parts.append(f"def {mname}_vjp({sig}):\n"
+                         f"    it = _{mname}_rev({args})\n"
+                         f"    value = next(it)\n"
+                         f"    return value, _resume(it, {seed}, ({', '.join(['0.0'] * n)}{',' if n == 1 else ''}))")
         if not main_ir.vector and main_ir.n_outputs == 1:
             parts.append(f"def {mname}_grad({args}):\n    return {mname}_vjp({', '.join(params + ['1.0'])})")
     aliases = [f"f = {mname}"] if mname != "f" else []
@@ -151,5 +180,42 @@ def generate(program: ir.Program, mode: str = "both", inputs: list[str] | None =
     aliases.append(f"INPUTS = {tuple(main_ir.params)!r}")
     aliases.append(f"N_OUTPUTS = {main_ir.n_outputs}")
     tail = "\n\n\n" + "\n".join(aliases)
-    imports = "import math\n\n\n" if "math." in body else ""
+    imports = "\n".join(line for line, used in (("import math\n", "math." in body),  # stdlib, then NumPy
+                                                ("import numpy as np\n", bool(arrays))) if used)
+    imports += "\n\n" if imports else ""
     return f"{doc}\n\n{imports}{body}{tail}\n"
+
+
+def _array_entries(main: ir.Function, params: list[str], arrays: dict[str, int], mname: str, iname: str,
+                   mode: str, helpers: set[str]) -> list[str]:
+    """The value and forward entry points of a program with array inputs: each converts its array
+    arguments to nested lists (``_elements``) and calls the generated function ``iname``."""
+    def listed(p: str, q: str, like: str | None = None) -> str:
+        if q not in arrays:
+            return p
+        return f"_elements({p}, {arrays[q]}, {p!r}{', ' + like if like else ''})"
+
+    pairs = list(zip(params, main.params))
+    call = ", ".join(listed(p, q) for p, q in pairs)
+    out = [f"def {mname}({', '.join(params)}):\n    return {iname}({call})"]
+    if mode in ("forward", "both"):
+        tangents = [f"d{p}" for p in params]
+        lines = [f"    {p} = {listed(p, q)}" for p, q in pairs if q in arrays]
+        targs = ", ".join(listed(t, q, p) for t, (p, q) in zip(tangents, pairs))
+        out.append(f"def {mname}_jvp({', '.join(params + tangents)}):\n" + "".join(line + "\n" for line in lines)
+                   + f"    return {iname}_jvp({', '.join(params)}, {targs})")
+    return out
+
+
+def generate_hvp(program: ir.Program, inputs: list[str] | None = None, label: str = "a source",
+                 guard: bool = False) -> str:
+    """The module of the Hessian-vector product: the reverse code of the program's forward
+    transformation (``tangents.jvp_program``), reverse-over-forward.  Its ``f_vjp(x₁ … xₙ,
+    dx₁ … dxₙ, ybar)``, with ``ybar`` 0 for the values and w for the tangents, gives in its first
+    n adjoints (w·∇²y)·dx."""
+    from adcalc.ops.codegen.tangents import jvp_program
+
+    ordered = program._replace(main=_ordered(program.main, inputs))
+    if program.main.name in program.functions:
+        ordered = ordered._replace(functions={**program.functions, program.main.name: ordered.main})
+    return generate(jvp_program(ordered), "reverse", None, label=label, guard=guard)

@@ -3,15 +3,19 @@
 Contract: every function here imports nothing but ``math`` and computes, operation for
 operation, what its rule in ``adcalc.rules`` computes on floats (nan outside the domain, ±inf at
 poles and on overflow, never an exception), so generated code reproduces the interpreter bit for
-bit.  ``tests/test_codegen_rules.py`` checks each helper against its registry rule on special and
-random points.  The generator copies the source of the helpers a module uses into that module
-(``helper_source``): generated code runs where adcalc is not installed.
+bit.  The array helpers (``_elements``, ``_zeros``: array inputs as nested lists of floats) use
+NumPy as ``np``, which a module with array inputs imports.  ``tests/test_codegen_rules.py``
+checks each helper against its registry rule on special and random points.  The generator
+copies the source of the helpers a module uses into that module (``helper_source``): generated
+code runs where adcalc is not installed.
 """
 
 from __future__ import annotations
 
 import inspect
 import math
+
+from adcalc.rules.registry import np  # NumPy on first use; a module that copies _elements/_zeros imports numpy as np
 
 INF = math.inf
 NAN = math.nan
@@ -208,9 +212,36 @@ def _rounded(f, x: float) -> float:
 
 def _whole(v: float, what: str) -> int:
     """A range() bound: a whole number, as the interpreter requires."""
-    if v != v or v in (math.inf, -math.inf) or v != int(v):
+    if not math.isfinite(v) or v != int(v):
         raise ValueError(f"range() needs whole numbers, but its {what} is {v!r}")
     return int(v)
+
+
+def _ix(v: float) -> int:
+    """An index read from a variable: a whole number, as the interpreter requires."""
+    if not math.isfinite(v) or v != int(v):
+        raise ValueError(f"an index must be a whole number, but it is {v!r}")
+    return int(v)
+
+
+def _elements(x, axes: int, name: str, like: list | None = None) -> list:
+    """An array input as nested lists of floats, checked to have the axes its reads subscript
+    (``axes`` 0: only len reads it, any array); a tangent must have its input's shape (``like``)."""
+    try:
+        a = np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an array of numbers") from None
+    if (a.ndim != axes) if axes else a.ndim == 0:
+        raise ValueError(f"{name} must be an array with {axes or 'one or more'} ax{'is' if axes == 1 else 'es'} "
+                         f"(the program reads it so), but its shape is {a.shape}")
+    if like is not None and a.shape != np.shape(like):
+        raise ValueError(f"{name} must have its input's shape {np.shape(like)}, but its shape is {a.shape}")
+    return a.tolist()
+
+
+def _zeros(x: list) -> list:
+    """A nested list of zeros shaped like ``x``: an array input's adjoint."""
+    return np.zeros(np.shape(x)).tolist()
 
 
 def _resume(it, seed: tuple, start: tuple) -> tuple:
@@ -246,6 +277,7 @@ def _call_back(it, seed: tuple, cells: tuple) -> None:
 
 
 # Which helpers each helper calls (copied along with it)
+NUMPY_HELPERS = frozenset({"_elements", "_zeros"})
 _NEEDS = {"_call_back": ("_resume",),
           "_sqrt": ("_guarded",), "_exp": ("_guarded",), "_expm1": ("_guarded",), "_sin": ("_guarded",),
           "_cos": ("_guarded",), "_tan": ("_guarded",), "_asin": ("_guarded",), "_acos": ("_guarded",),

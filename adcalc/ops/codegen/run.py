@@ -33,6 +33,9 @@ def load_module(text: str) -> dict[str, object]:
 
 
 def _same(a: object, b: object) -> bool:
+    if hasattr(a, "tolist") or hasattr(b, "tolist"):  # an array input's adjoint: same shape, same floats
+        return (getattr(a, "shape", None) == getattr(b, "shape", None)
+                and _same(a.tolist(), b.tolist()))  # type: ignore[union-attr]
     if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
         return (isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) and len(a) == len(b)
                 and all(_same(x, y) for x, y in zip(a, b)))
@@ -53,8 +56,8 @@ def check(source: object, text: str, point: Mapping[str, object], modes: str = "
             raise AdcalcError("input", f"--check needs a value for every input, and '{n}' has none",
                               hint=f"--at {','.join(f'{m}=…' for m in order)}")
         v = point[n]
-        if type(v) is not float:
-            raise AdcalcError("type", "code generation handles programs of numbers only so far")
+        if type(v) is not float and not hasattr(v, "shape"):
+            raise AdcalcError("type", f"--check needs a number or an array for '{n}'")
         xs.append(v)
     point = {n: point[n] for n in order}
     diffs: list[str] = []
@@ -63,8 +66,7 @@ def check(source: object, text: str, point: Mapping[str, object], modes: str = "
     if not _same(got, value):
         diffs.append(f"value: generated {got!r}, interpreter {value!r}")
     if modes in ("forward", "both"):
-        for j, n in enumerate(order):
-            unit = [1.0 if k == j else 0.0 for k in range(len(order))]
+        for n, unit in _units(order, point):
             want = D.jvp(loaded, point, dict(zip(order, unit))).tangent
             _, tangent = run_generated(ns["f_jvp"], *xs, *unit)  # type: ignore[misc]
             if not _same(tangent, want):
@@ -87,6 +89,25 @@ def check(source: object, text: str, point: Mapping[str, object], modes: str = "
     return diffs
 
 
+def _units(order: list[str], point: Mapping[str, object]) -> list[tuple[str, list[object]]]:
+    """Every unit direction of the point: one per number input, one per element of an array input."""
+    from adcalc.rules.registry import np
+
+    zero = [np.zeros(point[n].shape) if hasattr(point[n], "shape") else 0.0 for n in order]  # type: ignore
+    out = []
+    for j, n in enumerate(order):
+        v = point[n]
+        if not hasattr(v, "shape"):
+            out.append((n, zero[:j] + [1.0] + zero[j + 1:]))
+            continue
+        for flat in range(v.size):  # type: ignore[attr-defined]
+            e = np.zeros(v.shape)  # type: ignore[attr-defined]
+            e.flat[flat] = 1.0
+            key = ", ".join(str(int(k)) for k in np.unravel_index(flat, v.shape))  # type: ignore[attr-defined]
+            out.append((f"{n}[{key}]", zero[:j] + [e] + zero[j + 1:]))
+    return out
+
+
 def run_generated(fn: object, *args: object) -> object:
     """Call a generated entry point; what it raises becomes an ``AdcalcError``: Python's stack
     (deep recursion) a ``limit``, a run-time error of the program (a range bound that is not
@@ -96,6 +117,9 @@ def run_generated(fn: object, *args: object) -> object:
     except RecursionError:
         raise AdcalcError("limit", "the generated code's calls nest deeper than Python's stack allows",
                           hint="run deep recursions with the interpreter (its --max-depth)") from None
+    except IndexError:
+        raise AdcalcError("index", "the generated code read an element outside its array",
+                          hint="valid indices are 0 … n-1, or -n … -1 from the end") from None
     except (ValueError, ArithmeticError) as e:
         raise AdcalcError("type", f"the generated code stopped: {e}") from None
 

@@ -8,8 +8,9 @@ own functions and constants, the prelude's helpers, ``math`` and its functions, 
 builtins (``float``, ``range``, ``map``, ``len``, ``next``, …) and the methods ``append``, ``pop``,
 ``send``, ``value``, ``add`` — never a dunder name (``__import__``, ``__class__``), never ``open``,
 ``eval``, ``getattr`` or ``globals``; no code object may build a class, import anything but
-``math`` at the top level, or write a global or an attribute; the only nested code objects are
-the module's functions and generator expressions.  Local variables (the program's own names)
+``math`` (and ``numpy``, with the few NumPy names array inputs need) at the top level, or write
+a global or an attribute; the only nested code objects are the module's functions and generator
+expressions.  Local variables (the program's own names)
 are free: the grammar only lets identifiers through, and the generator renames any that would
 shadow a builtin.  The generator never writes anything else, so this fails only on a generator
 bug or smuggled text — and then nothing runs.
@@ -22,11 +23,16 @@ import math
 from types import CodeType
 
 BUILTINS = frozenset({"float", "int", "range", "map", "len", "next", "abs", "max", "min", "any", "sum", "round",
-                      "id", "set", "tuple", "zip", "ValueError", "RuntimeError", "OverflowError", "ZeroDivisionError",
+                      "id", "set", "tuple", "zip", "ValueError", "TypeError",
+                      "RuntimeError", "OverflowError", "ZeroDivisionError",
                       "StopIteration"})
 METHODS = frozenset({"append", "pop", "send", "value", "add"})  # S.append, S.pop, it.send, done.value, seen.add
 MATH = frozenset(n for n in dir(math) if not n.startswith("_")) | {"math"}
-MODULE_NAMES = frozenset({"__doc__", "__annotations__", "INPUTS", "N_OUTPUTS", "f", "f_jvp", "f_vjp", "f_grad"})
+# A module with array inputs imports numpy as np for its entry points' conversions (prelude's
+# _elements and _zeros) and the adjoints it returns: these names and no other of NumPy's.
+NUMPY = frozenset({"np", "numpy", "asarray", "tolist", "ndim", "shape", "zeros", "array"})
+MODULE_NAMES = frozenset({"__doc__", "__annotations__", "INPUTS", "N_OUTPUTS", "f", "f_jvp", "f_vjp", "f_grad",
+                          "_guard"})  # _guard: adcalc.compile's step budget, supplied by adcalc (compiled.py)
 _FORBIDDEN_OPS = frozenset(dis.opmap[name] for name in (
     "IMPORT_FROM", "IMPORT_STAR", "LOAD_BUILD_CLASS", "STORE_GLOBAL", "DELETE_GLOBAL", "DELETE_NAME",
     "STORE_ATTR", "DELETE_ATTR", "BEFORE_WITH", "SETUP_WITH", "STORE_NAME") if name in dis.opmap)
@@ -40,13 +46,14 @@ def check_module(text: str) -> CodeType:
     own = {c.co_name for c in functions}
     if any(n.startswith("<") for n in own):
         raise ValueError("a lambda or comprehension at the top level")
-    allowed = BUILTINS | METHODS | MATH | MODULE_NAMES | own
+    allowed = BUILTINS | METHODS | MATH | MODULE_NAMES | own | (NUMPY if "numpy" in module.co_names else frozenset())
     stray = set(module.co_names) - allowed
     if stray:
         raise ValueError(f"the top level names {sorted(stray)}")
     ops = _opcodes(module)
-    if ops & (_FORBIDDEN_OPS - {dis.opmap.get("STORE_NAME")}) or (_IMPORT in ops and "math" not in module.co_names):
-        raise ValueError("the top level does more than import math and define functions")
+    imported = set(module.co_names) & {"math", "numpy"}
+    if ops & (_FORBIDDEN_OPS - {dis.opmap.get("STORE_NAME")}) or (_IMPORT in ops and not imported):
+        raise ValueError("the top level does more than import math (and numpy) and define functions")
     for code in functions:
         _check(code, allowed, top=True)
     return module

@@ -204,3 +204,17 @@ def _drop_last_continue(seq: Seq) -> None:
             return
         else:
             return
+
+
+def leaves(body: Seq, own: bool = True) -> bool:
+    """Whether running ``body`` (a loop's body when ``own``) can leave the loop before its range
+    ends: a ``Break`` of this loop, or a ``Return``/``Raise`` anywhere inside."""
+    for item in body:
+        if isinstance(item, (Return, Raise)) or (own and isinstance(item, Break)):
+            return True
+        if isinstance(item, If) and (leaves(item.then, own) or leaves(item.orelse, own)):
+            return True
+        if isinstance(item, (For, While)) and leaves(item.body, own=False):
+            return True
+    return False
+

@@ -216,8 +216,46 @@ def _missing(name: str) -> AdcalcError:
                        hint="run it with the interpreter (eval, grad, jvp, …)")
 
 
+# Steps only generated code has (``tangents``: the forward transformation written as IR):
+# ``tmul`` is forward mode's zero-rule product ∂·ṫ (0 where either factor is exactly 0, as the
+# interpreter's forward mode and the f_jvp code do), and ``partial:NAME:I`` is ∂ᵢNAME as one
+# step, for partials that are locally constant (max/min weights, where's choice): derivative 0.
+CODEGEN_ONLY = "tmul"
+_OPAQUE = "partial:"
+
+
+# Array inputs read element by element: inside generated functions an array input is a nested
+# list of floats (the entry points convert it once), so ``x[i]`` is a list read — a Python float,
+# the interpreter's scalar path — and x̄[i] += ȳ an in-place add into a nested list of zeros.
+ELEMENT_READS = frozenset({"index", "len"})
+
+
+def element_key(args: Args) -> str:
+    """``[i][j]`` for ``x[i, j]``: a whole literal as it is, anything else checked by ``_ix``
+    (a whole number; the list's own bounds are the interpreter's: −n ≤ i < n)."""
+    parts = []
+    for a in args[1:]:
+        c = _num(a)
+        if c is not None:
+            if c != c or c - c != 0.0 or c != int(c):
+                raise AdcalcError("index", f"an index must be a whole number, got {a}")
+            parts.append(f"[{int(c)}]")
+        else:
+            parts.append(f"[_ix({a})]")
+    return "".join(parts)
+
+
 def value(name: str, args: Args) -> str:
     """Python text computing ``name(args)`` as the registry's value rule does."""
+    if name == "index":
+        return f"{args[0]}{element_key(args)}"
+    if name == "len":
+        return f"float(len({args[0]}))"
+    if name == CODEGEN_ONLY:
+        return f"({args[0]} * {args[1]} if {args[0]} and {args[1]} else 0.0)"
+    if name.startswith(_OPAQUE):
+        _, prim, i = name.split(":")
+        return partial(prim, int(i), args)
     if name in EXTREMES:
         return f"{EXTREMES[name][0]}({', '.join(args)})"
     if name not in TABLE:
@@ -228,6 +266,12 @@ def value(name: str, args: Args) -> str:
 def partial(name: str, i: int, args: Args) -> str:
     """Python text computing ∂name/∂(argument i) at ``args`` as the registry's rule does; a
     partial that reads only literal arguments is that number (``x / 2``: ∂/∂x is ``0.5``)."""
+    if name == CODEGEN_ONLY:  # a·b where neither is 0; where one is, both partials' terms are 0·… = 0 anyway
+        return args[1 - i]
+    if name.startswith(_OPAQUE) or name == "len" or (name == "index" and i > 0):
+        return "0.0"
+    if name == "index":  # ∂x[i]/∂x[i] = 1: the writers address the element (element_key)
+        return "1.0"
     if name in EXTREMES:
         text = EXTREMES[name][1](i, args)
     elif name not in TABLE:
@@ -244,6 +288,18 @@ def partial(name: str, i: int, args: Args) -> str:
         if type(value) is float:
             return lit(value)
     return text
+
+
+def describe(name: str, args: Args, params: tuple = ()) -> str:
+    """How a step reads in a comment: the registry's notation, or a codegen-only step's."""
+    if name == CODEGEN_ONLY:
+        return f"{args[0]}·{args[1]} (0 if either is 0)"
+    if name.startswith(_OPAQUE):
+        _, prim, i = name.split(":")
+        return f"∂{prim}/∂arg{i}({', '.join(args)})"
+    from adcalc.rules.registry import describe as registry_describe
+
+    return registry_describe(name, args, params)
 
 
 def constant_partial(text: str) -> float | None:

@@ -1,0 +1,296 @@
+"""Pattern mode: which inputs each value depends on, and which pairs of inputs interact nonlinearly.
+
+The math (Griewank & Walther, "Evaluating Derivatives", ch. 7; Walther 2008, "Computing sparse
+Hessians with automatic differentiation"): every active value ``v`` carries its index domain
+``X(v)`` — the set of input entries it depends on, a Python int used as a bit set (bit ``j`` is
+entry ``j`` of the inputs flattened in point order, arrays row-major); an array carries one set per
+element (a NumPy object array of ints).  A step ``w = φ(u₁, …, uₖ)`` gives
+``X(w) = ∪ X(uᵢ)`` over the arguments whose partial ∂ᵢφ is not zero on this path, so the rows of
+the Jacobian's pattern are the outputs' index domains.  For Hessians the mode also keeps one set
+``N(j)`` per input entry: for each pair of arguments with ∂²φ/∂uᵢ∂uⱼ ≢ 0, every ``j ∈ X(uᵢ)`` gains
+``X(uⱼ)`` (and the other way round).  ``N`` is the pattern of the Hessian (symmetric) of any scalar
+output — a superset of it in general, exact for the path when nothing cancels.
+
+Which argument pairs of a primitive interact is read off the registry's own partials: ∂ᵢφ is
+evaluated on a dual number in argument ``j`` at generic points (``nonlinear_pairs``); a partial
+that no argument moves is piecewise constant (``where``'s 0/1, ``floor``'s 0, ``max``'s choice), and
+there the value on this path decides: an exact zero drops the dependence.  Array primitives have
+one rule each below (index, setitem, literals, reductions, matmul, transpose, norm); a primitive
+without one is treated as dense (every output entry depends on, and interacts with, everything) —
+a superset, never wrong for colouring.  Conditions and control flow follow the path executed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache, reduce
+from operator import or_
+
+from adcalc.language.ir import Eqn
+from adcalc.rules.indexing import build_key
+from adcalc.rules.registry import Primitive, np
+from adcalc.transform.forward import Dual
+from adcalc.transform.mode import Mode
+
+_GENERIC = ((0.3, 0.55, 0.7, 0.45, 0.65), (1.7, 2.3, 1.3, 1.9, 2.9), (-0.6, 1.45, -1.1, 0.8, -0.35))
+
+
+class Pat:
+    """An active value: its primal (float or array) and its index domain (an int bit set, or an
+    object array of them)."""
+
+    __slots__ = ("primal", "deps")
+
+    def __init__(self, primal: object, deps: object):
+        self.primal, self.deps = primal, deps
+
+    def __repr__(self) -> str:
+        return f"Pat({self.primal!r}, {self.deps!r})"
+
+
+def bits(s: int) -> list[int]:
+    """The members of a bit set, ascending."""
+    out = []
+    while s:
+        low = s & -s
+        out.append(low.bit_length() - 1)
+        s ^= low
+    return out
+
+
+@lru_cache(maxsize=512)
+def nonlinear_pairs(prim: Primitive, nargs: int) -> frozenset[tuple[int, int]]:
+    """The argument pairs (i, j) whose second derivative ∂²φ/∂uᵢ∂uⱼ is not identically zero:
+    ∂ᵢφ evaluated with a dual number in argument j moves at some generic point (or fails there —
+    counted as moving, a superset is safe)."""
+    pairs = set()
+    for i in range(nargs):
+        for j in range(nargs):
+            for point in _GENERIC:
+                args: list[object] = list(point[:nargs])
+                args[j] = Dual(args[j], (1.0,))
+                try:
+                    with np.errstate(all="ignore"):
+                        r = prim.partials[i](*args)
+                except Exception:  # noqa: BLE001 - a rule that cannot take this point: assume it moves
+                    pairs.add((i, j))
+                    break
+                if type(r) is Dual:
+                    t = r.tangent[0] if r.tangent is not None else 0.0
+                    if not t == 0.0:
+                        pairs.add((i, j))
+                        break
+                elif type(r) is not float and not isinstance(r, int | float):
+                    pairs.add((i, j))
+                    break
+    return frozenset(pairs)
+
+
+class PatternMode(Mode):
+    """Index domains (Jacobian pattern) and, with ``hessian``, nonlinear interactions (see the
+    module docstring).  ``offsets[k]`` is the first bit of used input ``k``."""
+
+    name = "pattern"
+    purpose = "sparsity patterns"
+
+    def __init__(self, offsets: Sequence[int], width: int, hessian: bool, strict: bool = False):
+        super().__init__(strict)
+        self.offsets = list(offsets)
+        self.width = width
+        self.interactions: list[int] | None = [0] * width if hessian else None
+
+    # ---- the protocol -----------------------------------------------------------------------
+    def input(self, index: int, name: str, value: object) -> object:
+        off = self.offsets[index]
+        if type(value) is float:
+            return Pat(value, 1 << off)
+        deps = np.empty(value.shape, dtype=object)  # type: ignore[attr-defined]
+        flat = deps.reshape(-1)
+        for k in range(flat.size):
+            flat[k] = 1 << (off + k)
+        return Pat(value, deps)
+
+    def primal(self, v: object) -> object:
+        return v.primal if type(v) is Pat else v
+
+    def active(self, v: object) -> bool:
+        return type(v) is Pat
+
+    def combine(self, prim: Primitive, args: Sequence[object], primals: Sequence[object], active: Sequence[bool],
+                out: object, partials: Sequence[object] | None, site: Eqn) -> object:
+        deps = [a.deps if type(a) is Pat else None for a in args]
+        if partials is None:
+            d = _ARRAY_RULES.get(prim.name, _dense)(self, primals, deps, site.params, out)
+        else:
+            d = self._elementwise(prim, deps, partials, out)
+        if type(out) is float:
+            d = _as_set(d)
+            return Pat(out, d) if d else out
+        if not isinstance(d, np.ndarray):
+            d = np.full(np.shape(out), d, dtype=object)
+        elif d.shape != np.shape(out):  # an argument broadcast against a larger one: one set per element
+            d = _objects(np.broadcast_to(d, np.shape(out)), np.shape(out))
+        return Pat(out, d) if any(d.flat) else out
+
+    def _elementwise(self, prim: Primitive, deps: list, partials: Sequence[object], out: object) -> object:
+        pairs = nonlinear_pairs(prim, len(deps))
+        moving = {i for i, _ in pairs}
+        acc: object = 0
+        for i, (d, p) in enumerate(zip(deps, partials)):
+            if d is None or p is None:
+                continue
+            if i not in moving:  # a piecewise-constant partial: its value on this path decides
+                nz = np.asarray(p) != 0.0
+                if nz.ndim == 0:
+                    if not nz:
+                        continue
+                else:
+                    d = np.where(nz, d, 0)
+            acc = acc | d
+        if self.interactions is not None:
+            for i, j in pairs:
+                if i <= j and deps[i] is not None and deps[j] is not None:
+                    self.interact(deps[i], deps[j], np.shape(out))
+        return acc
+
+    # ---- Hessian interactions ---------------------------------------------------------------
+    def interact(self, a: object, b: object, shape: tuple = ()) -> None:
+        """Every entry in a gains b and every entry in b gains a, element by element."""
+        if type(a) is int and type(b) is int:
+            self._pair(a, b)
+            return
+        aa, bb = np.broadcast_arrays(np.asarray(a, dtype=object), np.asarray(b, dtype=object))
+        seen: set[tuple[int, int]] = set()
+        for x, y in zip(aa.flat, bb.flat):
+            if x and y and (x, y) not in seen:
+                seen.add((x, y))
+                self._pair(x, y)
+
+    def _pair(self, a: int, b: int) -> None:
+        n = self.interactions
+        for j in bits(a):
+            n[j] |= b  # type: ignore[index]
+        for j in bits(b):
+            n[j] |= a  # type: ignore[index]
+
+
+def _as_set(d: object) -> int:
+    if isinstance(d, np.ndarray):
+        return reduce(or_, d.flat, 0)
+    return int(d)  # type: ignore[call-overload]
+
+
+def _objects(d: object, shape: tuple) -> object:
+    a = np.empty(shape, dtype=object)
+    a[...] = d if d is not None else 0
+    return a
+
+
+def _union(d: object, axis: int | None) -> object:
+    if axis is None:
+        return _as_set(d)
+    return np.bitwise_or.reduce(d, axis=axis)
+
+
+# ---- array primitives: one dependency rule each ------------------------------------------------
+
+def _dense(mode: PatternMode, primals: Sequence[object], deps: list, params: tuple, out: object) -> object:
+    """An array primitive without a rule: every output entry depends on everything (a superset)."""
+    every = reduce(or_, (_as_set(d) for d in deps if d is not None), 0)
+    if mode.interactions is not None:
+        mode.interact(every, every)
+    return every
+
+
+def _index(mode: PatternMode, primals: Sequence[object], deps: list, params: tuple, out: object) -> object:
+    key = build_key(primals[0], params, primals[1:])
+    return deps[0][key]
+
+
+def _setitem(mode: PatternMode, primals: Sequence[object], deps: list, params: tuple, out: object) -> object:
+    x = primals[0]
+    key = build_key(x, params, primals[2:])
+    r = deps[0].copy() if deps[0] is not None else _objects(0, np.shape(x))
+    r[key] = deps[1] if deps[1] is not None else 0
+    return r
+
+
+def _literal(mode: PatternMode, primals: Sequence[object], deps: list, params: tuple, out: object) -> object:
+    r = np.empty(np.shape(out), dtype=object)
+    for k, d in enumerate(deps):
+        r[k] = d if d is not None else 0
+    return r
+
+
+def _reduction(mode: PatternMode, primals: Sequence[object], deps: list, params: tuple, out: object) -> object:
+    return _union(deps[0], params[0] if params else None)
+
+
+def _extreme(mode: PatternMode, primals: Sequence[object], deps: list, params: tuple, out: object) -> object:
+    """max/min: only the chosen elements (ties share the derivative, so each tie counts)."""
+    axis = params[0] if params else None
+    x = primals[0]
+    chosen = np.equal(x, np.broadcast_to(np.expand_dims(out, axis) if axis is not None else out, x.shape))
+    return _union(np.where(chosen, deps[0], 0), axis)
+
+
+def _prod(mode: PatternMode, primals: Sequence[object], deps: list, params: tuple, out: object) -> object:
+    """prod: each element interacts with every other element of its product (not with itself)."""
+    axis = params[0] if params else None
+    d = deps[0]
+    if mode.interactions is not None:
+        groups = d.reshape(1, -1) if axis is None else np.moveaxis(d, axis, -1).reshape(-1, d.shape[axis])
+        for g in groups:
+            m = len(g)
+            prefix = [0] * (m + 1)
+            suffix = [0] * (m + 1)
+            for k in range(m):
+                prefix[k + 1] = prefix[k] | g[k]
+                suffix[m - 1 - k] = suffix[m - k] | g[m - 1 - k]
+            for k in range(m):
+                others = prefix[k] | suffix[k + 1]
+                if g[k] and others:
+                    mode.interact(g[k], others)
+    return _union(d, axis)
+
+
+def _matmul(mode: PatternMode, primals: Sequence[object], deps: list, params: tuple, out: object) -> object:
+    """C = A @ B: C[i, k] depends on A[i, j] where B[j, k] ≠ 0 or B is active, and on B[j, k] where
+    A[i, j] ≠ 0 or A is active; the products A[i, j]·B[j, k] interact when both are active."""
+    a, b = primals
+    a2 = a.reshape(1, -1) if a.ndim == 1 else a
+    b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+    da = deps[0].reshape(a2.shape) if deps[0] is not None else None
+    db = deps[1].reshape(b2.shape) if deps[1] is not None else None
+    acc = _objects(0, (a2.shape[0], b2.shape[1]))
+    for j in range(a2.shape[1]):
+        if da is not None:
+            left = da[:, j:j + 1] if db is not None else np.where(b2[j:j + 1, :] != 0.0, da[:, j:j + 1], 0)
+            acc = acc | left
+        if db is not None:
+            right = db[j:j + 1, :] if da is not None else np.where(a2[:, j:j + 1] != 0.0, db[j:j + 1, :], 0)
+            acc = acc | right
+        if da is not None and db is not None and mode.interactions is not None:
+            for x in da[:, j]:
+                for y in db[j, :]:
+                    if x and y:
+                        mode._pair(x, y)
+    return acc.reshape(np.shape(out)) if np.shape(out) else acc.reshape(-1)[0]
+
+
+def _transpose(mode: PatternMode, primals: Sequence[object], deps: list, params: tuple, out: object) -> object:
+    return deps[0].T
+
+
+def _norm(mode: PatternMode, primals: Sequence[object], deps: list, params: tuple, out: object) -> object:
+    every = _as_set(deps[0])
+    if mode.interactions is not None:
+        mode.interact(every, every)
+    return every
+
+
+_ARRAY_RULES = {"index": _index, "setitem": _setitem, "array": _literal, "sum": _reduction, "mean": _reduction,
+                "prod": _prod, "amax": _extreme, "amin": _extreme, "matmul": _matmul, "dot": _matmul,
+                "transpose": _transpose, "norm": _norm}
+
+__all__ = ["Pat", "PatternMode", "bits", "nonlinear_pairs"]
