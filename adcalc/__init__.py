@@ -14,8 +14,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-_API = {"CompiledFunction", "DiffFunction", "EvalResult", "GradResult", "JacobianResult", "JvpResult", "Loaded",
-        "VjpResult", "compile", "evaluate", "function", "grad", "jacobian", "jvp", "load", "vjp",
+_API = {"CompiledFunction", "DiffFunction", "EvalResult", "GradResult", "GraphPicture", "JacobianResult", "JvpResult",
+        "Loaded", "VjpResult", "compile", "evaluate", "function", "grad", "graph", "jacobian", "jvp", "load", "vjp",
         "plot", "PlotResult"}  # plot: adcalc.ops.plotting
 
 _MODULES = {"higher", "checks"}  # ``from adcalc import higher, checks`` (adcalc.ops.higher, adcalc.ops.checks)
@@ -31,6 +31,8 @@ def __getattr__(name: str) -> object:
     else:
         value = None
     if value is not None:
+        import adcalc.api  # noqa: F401 - its results display as HTML tables in Jupyter (Result._repr_html_)
+
         globals()[name] = value
         return value
     if name in _API:

@@ -82,7 +82,7 @@ def _columns(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_registry_lists_each_command_once_in_the_order_of_adcalc_help(capsys) -> None:
     names = [c.name for c in REGISTRY]
     assert names == ["repl", "eval", "grad", "jvp", "vjp", "jacobian", "hessian", "hvp", "deriv", "check", "run",
-                     "codegen", "ir", "explain", "plot"]
+                     "codegen", "ir", "explain", "graph", "plot"]
     code, out, _ = _cli(capsys, ["--help"])
     assert code == 0
     listed = [line.split()[0] for line in out.split("COMMAND\n", 1)[1].split("\n\n")[0].splitlines()]
@@ -159,8 +159,14 @@ def test_every_repl_command_is_recognised_highlighted_completed_and_explained(co
 def test_every_clause_word_is_reserved_and_highlighted() -> None:
     session, buf = _session()
     words = REGISTRY.clause_words
-    assert words == ("at", "wrt", "dir", "cot", "order", "tangent")  # in order of first appearance (grad has wrt)
-    for word in words:
+    # in order of first appearance (grad has wrt); -o: graph's output file
+    assert words == ("at", "wrt", "dir", "cot", "order", "-o", "tangent")
+    from adcalc.front.repl.syntax import split_clauses
+
+    # an option-like clause counts only between blanks: x-o and x=-o are expressions
+    assert split_clauses("f at x=1, y=2 -o out.svg") == ("f", {"at": "x=1, y=2", "-o": "out.svg"})
+    assert split_clauses("f at x=y-o") == ("f", {"at": "x=y-o"})
+    for word in (w for w in words if w.isidentifier()):
         assert _styles(session, f"grad f {word} x")[word] == "class:keyword"
         assert not session.execute(f"{word} = 1") and not session.execute(f"g({word}) = 1")
     assert session.variables == {} and session.definitions == {}
@@ -247,12 +253,12 @@ def _taylor() -> Command:
          Option("--terms", "count", {"type": positive_int, "default": 3, "metavar": "K", "help": "how many (3)"},
                 field="order", clause="terms", repl_default=3)),
         ('adcalc taylor "exp(2*x)" --at x=0 --along x',), REGISTRY["deriv"].runner,
-        featured=(0,), repl=ReplHelp("taylor f along x terms 3", "Taylor terms", 13))
+        featured=(0,), repl=ReplHelp("taylor f along x terms 3", "Taylor terms", 14))
 
 
 def test_a_command_added_to_a_copy_of_the_registry_shows_up_everywhere(capsys) -> None:
     commands = REGISTRY.plus(_taylor())
-    assert "taylor" not in REGISTRY and REGISTRY.clause_words == ("at", "wrt", "dir", "cot", "order", "tangent")
+    assert "taylor" not in REGISTRY and REGISTRY.clause_words == ("at", "wrt", "dir", "cot", "order", "-o", "tangent")
 
     # the command line: the subcommand, its help, adcalc --help, and running it
     code, out, _ = _cli(capsys, ["--help"], commands)

@@ -230,6 +230,7 @@ def _run_batch(args: Any) -> int:
 # ---- the registry ---------------------------------------------------------------------------------------
 
 from adcalc.front.cmd_explain import EXPLAIN  # noqa: E402 - its record is built from the options above
+from adcalc.front.cmd_graph import GRAPH  # noqa: E402 - the same
 from adcalc.front.cmd_plot import PLOT  # noqa: E402 - it builds its record from the options above
 
 _QUICK = 'adcalc grad "exp(2*x1) + x1*x2^2 + cos(x2)" --at x1=1,x2=2'
@@ -330,5 +331,6 @@ REGISTRY = Registry((
             ('adcalc ir "exp(2*x1) + x1*x2^2 + cos(x2)"', "echo 'x^2 + 1' | adcalc ir -"),
             _ir, shows="text", common=False, featured=(0,), repl=ReplHelp("ir f", "the Wengert list", 9)),
     EXPLAIN,
+    GRAPH,
     PLOT,
 ))

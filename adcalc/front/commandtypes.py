@@ -82,6 +82,8 @@ class Call(NamedTuple):
     points: int | None = None  # plot: grid points (per axis)
     tangent: list[float] | None = None  # plot: [X0], where the tangent line is drawn
     component: int | None = None  # plot: which output of a vector-valued source (1-based)
+    format: str | None = None  # graph: text, dot, svg or json
+    max_nodes: int | None = None  # graph: draw about this many nodes at most
 
 
 class Command(NamedTuple):

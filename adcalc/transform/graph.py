@@ -15,6 +15,10 @@ Contract.  A ``Graph`` is the Wengert list of one run, in the order the steps ex
   ``position``, the contribution and the target's adjoint after it.
 - ``seeds`` (forward: one direction per tangent column), ``outputs`` (node ids; None for a
   constant output), ``output_seeds`` (reverse: ȳ).
+- ``collapsed``: empty unless the run was recorded through a window (``adcalc.transform.window``):
+  the loop iterations and repeated calls it left out, one ``Collapsed`` per loop or function; an
+  argument made in a left-out step is ``Arg("collapsed", node=k)`` and its edge has ``parent == -k``
+  (``k``: 1-based index into ``collapsed``).
 
 Tables, ``--trace`` JSON, and the pictures and code generation to come read this; the symbolic
 form of a definition or a partial comes from the registry (``REGISTRY[node.op]``), never from
@@ -72,8 +76,24 @@ class Update:
         self.contribution, self.running = contribution, running
 
 
+class Collapsed:
+    """What a windowed recording left out of one loop (``kind`` "loop": ``line``/``column`` of its
+    header, ``function``) or one function's repeated calls (``kind`` "call"): how many iterations
+    or calls (``units``) and Wengert nodes (``nodes``), where it ran (``context``), and the recorded
+    nodes its left-out steps read (``sources``, in the order first read)."""
+
+    __slots__ = ("kind", "function", "line", "column", "units", "nodes", "context", "sources")
+
+    def __init__(self, kind: str, function: str, line: int | None, column: int | None, context: tuple):
+        self.kind, self.function, self.line, self.column, self.context = kind, function, line, column, context
+        self.units = 0
+        self.nodes = 0
+        self.sources: dict[int, None] = {}
+
+
 class Graph:
-    __slots__ = ("mode", "inputs", "nodes", "edges", "updates", "seeds", "outputs", "output_seeds", "_into")
+    __slots__ = ("mode", "inputs", "nodes", "edges", "updates", "seeds", "outputs", "output_seeds", "collapsed",
+                 "_into")
 
     def __init__(self, mode: str, inputs: list[str]):
         self.mode, self.inputs = mode, inputs
@@ -83,6 +103,7 @@ class Graph:
         self.seeds: list[dict[str, float]] = []
         self.outputs: list[int | None] = []
         self.output_seeds: list[object] = []
+        self.collapsed: list[Collapsed] = []
         self._into: dict[int, list[Edge]] | None = None
 
     def node(self, node_id: int) -> Node:

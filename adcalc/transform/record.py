@@ -91,11 +91,11 @@ class Recorder:
         return self.applyn(prim, [x, *subscripts], site)
 
     def _step(self, prim: Primitive, args: Sequence[object], result: object, site: Eqn) -> Rec:
-        shown = tuple(_arg(site.args[i], a, self.primal(a)) for i, a in enumerate(args))
+        shown = tuple(arg_of(site.args[i], a, self.primal(a)) for i, a in enumerate(args))
         rec = self._node(result, prim.name, shown, site.params, site.span, site.out if site.user_var else None,
                          self.where(site))
         mode = self.mode
-        partials = _partials(prim, [self.primal(a) for a in args]) if prim.elementwise else None
+        partials = partials_at(prim, [self.primal(a) for a in args]) if prim.elementwise else None
         for i, a in enumerate(args):
             if type(a) is Rec and mode.active(a.inner):  # type: ignore[attr-defined]
                 d = partials[i] if partials is not None else None
@@ -109,7 +109,7 @@ class Recorder:
                     context if isinstance(context, tuple) else (), mode.active(inner))  # type: ignore[attr-defined]
         name = mode.name  # type: ignore[attr-defined]
         if name == "forward":
-            node.tangent = _tangent(mode, inner, node.value, seed)
+            node.tangent = tangent_at(mode, inner, node.value, seed)
         elif name == "taylor":
             node.coefficients = tuple(mode.coefficients(inner))  # type: ignore[attr-defined]
         elif name == "reverse":
@@ -139,7 +139,7 @@ class Recorder:
                                                     else 0.0)
 
 
-def _arg(site_arg: object, value: object, primal: object) -> Arg:
+def arg_of(site_arg: object, value: object, primal: object) -> Arg:
     if type(value) is Rec:
         return Arg("node", node=value.node)  # type: ignore[union-attr]
     if isinstance(site_arg, Const):
@@ -147,14 +147,14 @@ def _arg(site_arg: object, value: object, primal: object) -> Arg:
     return Arg("value", value=primal)  # an input-independent variable, e.g. a loop counter
 
 
-def _partials(prim: Primitive, primals: list[object]) -> list[object]:
+def partials_at(prim: Primitive, primals: list[object]) -> list[object]:
     """The local partials, as the registry gives them, at numbers (None at arrays)."""
     if not all(type(p) is float for p in primals):
         return [None] * len(primals)
     return [prim.partials[i](*primals) for i in range(len(primals))]
 
 
-def _tangent(mode: object, inner: object, value: object, seed: int | None) -> tuple:
+def tangent_at(mode: object, inner: object, value: object, seed: int | None) -> tuple:
     """A forward-mode node's tangents, one per direction (zeros when no input moves it)."""
     if seed is not None:
         return tuple(mode.seeds[seed])  # type: ignore[attr-defined]

@@ -184,6 +184,8 @@ def readme() -> None:
     shell(g, "adcalc check samples/polynomial.ad --at x=2")
     # non-differentiable points
     shell(g, 'adcalc grad "abs(x)" --at x=0')
+    # graph: the tutorial's text drawing
+    shell(g, 'adcalc graph "sin(x^2 + 1)" --at x=1.5 --mode forward')
 
 
 # =============================================================================================
@@ -209,6 +211,10 @@ EXAMPLES = {
     "check": ['adcalc check "x^2 + 3*x + 1" --at x=2', 'adcalc check "[r*cos(t), r*sin(t)]" --at r=2,t=0.5 --json'],
     "run": ["adcalc run samples/", "adcalc run samples/newton_sqrt.ad --at a=9 --trace",
             "adcalc run samples/ --json > results.jsonl"],
+    # graph's third example writes piecewise.svg (-o): not recorded; svg's layout depends on Graphviz being installed
+    "graph": ['adcalc graph "exp(2*x1) + x1*x2^2 + cos(x2)" --at x1=1,x2=2',
+              'adcalc graph "sin(x^2 + 1)" --at x=1.5 --mode forward',
+              'adcalc graph "x*y + sin(x)" --at x=1,y=2 --format json'],
 }
 
 
@@ -229,7 +235,8 @@ def examples() -> None:
     add(g, "--help")
     add(g, "-h")
     add(g, "--version")
-    for name in ("repl", "eval", "grad", "jvp", "vjp", "jacobian", "hessian", "hvp", "deriv", "check", "run", "ir"):
+    for name in ("repl", "eval", "grad", "jvp", "vjp", "jacobian", "hessian", "hvp", "deriv", "check", "run", "ir",
+                 "graph"):
         add(g, name, "--help")
 
 

@@ -124,7 +124,11 @@ def top_level_ranges(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 @lru_cache(maxsize=8)
 def _clause_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile(r"[()\[\]]|\b(" + "|".join(re.escape(w) for w in words) + r")\b")
+    """Brackets and the clause words: a word (``at``) as a whole word, an option-like clause
+    (``-o``, graph's output file) only between blanks."""
+    dashed = [re.escape(w) for w in words if w.startswith("-")]
+    plain = r"\b(" + "|".join(re.escape(w) for w in words if not w.startswith("-")) + r")\b"
+    return re.compile(r"[()\[\]]|" + plain + (r"|(?<!\S)(" + "|".join(dashed) + r")(?!\S)" if dashed else ""))
 
 
 def clause_ranges(text: str, start: int = 0, words: tuple[str, ...] = REGISTRY.clause_words
