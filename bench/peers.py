@@ -172,17 +172,12 @@ def compiled_grad(source: str, inputs: list[str]) -> Callable[..., object] | Non
 
 
 def compiled_hessian(source: str, inputs: list[str]) -> Callable[..., object] | None:
-    """The Hessian by the compiled ``hvp``, one column per input (None without ``adcalc.compile``)."""
+    """The Hessian by the compiled code (``CompiledFunction.hessian``: one reverse-over-forward
+    sweep pair per input; None without it)."""
     if not hasattr(adcalc, "compile"):
         return None
     compiled = adcalc.compile(source, inputs=inputs)  # type: ignore[attr-defined]
-    if not hasattr(compiled, "hvp"):
-        return None
-
-    def hessian(*args: float) -> list[object]:
-        return [compiled.hvp(*args, *[1.0 if j == i else 0.0 for j in range(len(args))]) for i in range(len(args))]
-
-    return hessian
+    return getattr(compiled, "hessian", None)
 # ==== end of the hook ==============================================================================
 
 

@@ -159,3 +159,16 @@ def test_the_module_runs_with_numpy_alone_and_passes_ruff(tmp_path: Path) -> Non
     lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated", str(out)],
                           capture_output=True, text=True, timeout=60)
     assert lint.returncode == 0, lint.stdout
+
+
+def test_indices_known_whole_are_read_directly_and_others_are_checked() -> None:
+    """Loop counters and their sums with whole literals need no check (``x[int(v6)]``); an index
+    made with 0.5 may not be whole, so it is checked (``_ix``) and fails as the interpreter does."""
+    assert "x[int(v6)]" in generate(adcalc.load(ROSEN).program) and "_ix(" not in generate(adcalc.load(ROSEN).program)
+    src = "def f(x):\n    s = 0\n    for i in range(3):\n        s = s + x[i * 0.5]\n    return s"
+    assert "_ix(" in generate(adcalc.load(src).program)
+    x = np.array([1.0, 2.0, 3.0])
+    with pytest.raises(AdcalcError):
+        adcalc.evaluate(src, {"x": x})
+    with pytest.raises(AdcalcError, match="whole number"):
+        adcalc.compile(src).value(x)

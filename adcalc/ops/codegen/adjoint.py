@@ -19,7 +19,16 @@ from adcalc.language import ir
 from adcalc.ops.codegen import exits as ex
 from adcalc.ops.codegen import structure as st
 from adcalc.ops.codegen import templates as T
-from adcalc.ops.codegen.analysis import active_names, assignments, live, needed, prune, used_once, useful
+from adcalc.ops.codegen.analysis import (
+    active_names,
+    assignments,
+    live,
+    needed,
+    prune,
+    used_once,
+    useful,
+    whole_names,
+)
 from adcalc.ops.codegen.forward import (
     GUARD_CALL,
     Writer,
@@ -40,6 +49,7 @@ class _Adjoint:
         self.fn, self.funcs, self.src = fn, funcs, src
         self.guard = guard
         self.names = Names(fn, module_names(funcs))
+        self.names.whole = {self.names[n] for n in whole_names(fn)}
         self.names.fn_label = "the program" if fn.name == "<main>" else f"function {fn.name}"
         self.active = active_names(fn) & useful(fn)
         count, in_loop = assignments(fn)
@@ -121,7 +131,7 @@ class _Adjoint:
         names = self.names
         args = [atom(names, a) for a in ins.args]
         self.push_old(ins.out)
-        code = bare(T.value(ins.prim, args))
+        code = bare(T.value(ins.prim, args, names.whole))
         self.fw.line(f"{names[ins.out]} = {code}", where(ins, self.src), notation(ins, args, code))
         self.new_cell(ins.out)
         mark = len(self.bw.lines)
@@ -148,7 +158,7 @@ class _Adjoint:
             if b is None or i == skip:
                 continue
             if ins.prim == "index" and i == 0:  # x̄[i] += ȳ: into the element of the input's adjoint
-                b += T.element_key(args)
+                b += T.element_key(args, self.names.whole)
             p = partials[i]
             c = T.constant_partial(p)
             if isinstance(a, ir.Var) and a.name in self.once:  # its only contribution, never skipped

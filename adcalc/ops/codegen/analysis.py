@@ -177,3 +177,40 @@ def used_once(fn: ir.Function) -> set[str]:
 
 def _words(text: str) -> set[str]:
     return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
+
+
+_WHOLE_STEPS = frozenset({"add", "sub", "mul", "neg"})  # whole numbers in, a whole number out (or ±inf, nan)
+
+
+def whole_names(fn: ir.Function) -> set[str]:
+    """Names every assignment of which gives a whole number: loop counters, ``len``, and sums,
+    differences and products of whole literals and such names (an index read from one needs no
+    check that it is whole: ``int(i)`` is exact; a non-finite one still fails in ``int``)."""
+    assigned: dict[str, list[object]] = {}
+    for ins in fn.code:
+        if isinstance(ins, ir.ForNext):
+            assigned.setdefault(ins.var, []).append("counter")
+        elif isinstance(ins, (ir.Eqn, ir.Move, ir.CallFn)):
+            for o in flow(ins)[0]:
+                assigned.setdefault(o, []).append(ins)
+    whole = {n for n in assigned if n not in fn.params}
+
+    def is_whole(a: object) -> bool:
+        if isinstance(a, ir.Const):
+            return a.value - a.value == 0.0 and a.value == int(a.value)
+        return isinstance(a, ir.Var) and a.name in whole
+
+    changed = True
+    while changed:
+        changed = False
+        for name in list(whole):
+            for ins in assigned[name]:
+                ok = (ins == "counter"
+                      or (isinstance(ins, ir.Eqn) and ins.prim == "len")
+                      or (isinstance(ins, ir.Eqn) and ins.prim in _WHOLE_STEPS and all(is_whole(a) for a in ins.args))
+                      or (isinstance(ins, ir.Move) and is_whole(ins.value)))
+                if not ok:
+                    whole.discard(name)
+                    changed = True
+                    break
+    return whole

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from adcalc.language import ir
 from adcalc.ops.codegen import structure as st
 from adcalc.ops.codegen import templates as T
-from adcalc.ops.codegen.analysis import active_names, live, prune, useful
+from adcalc.ops.codegen.analysis import active_names, live, prune, useful, whole_names
 from adcalc.ops.codegen.names import Names, module_names
 
 
@@ -254,13 +254,14 @@ def primal_function(fn: ir.Function, pyname: str, funcs: dict[str, tuple[str, ir
     iteration first calls ``_guard()`` (``adcalc.compile``'s step budget)."""
     names = Names(fn, module_names(funcs))
     names.guard = guard
+    names.whole = {names[n] for n in whole_names(fn)}
     names.fn_label = "the program" if fn.name == "<main>" else f"function {fn.name}"
     w = Writer()
 
     def stmt(ins: object) -> None:
         if isinstance(ins, ir.Eqn):
             args = [atom(names, a) for a in ins.args]
-            code = bare(T.value(ins.prim, args))
+            code = bare(T.value(ins.prim, args, names.whole))
             w.line(f"{names[ins.out]} = {code}", where(ins, src), notation(ins, args, code))
         elif isinstance(ins, ir.Move):
             w.line(f"{names[ins.name]} = {atom(names, ins.value)}", where(ins, src))
@@ -303,6 +304,7 @@ def jvp_function(fn: ir.Function, pyname: str, funcs: dict[str, tuple[str, ir.Fu
     """``def pyname(params, tangents)`` → ``(value, tangent)`` (see the module docstring)."""
     names = Names(fn, module_names(funcs))
     names.guard = guard
+    names.whole = {names[n] for n in whole_names(fn)}
     names.fn_label = "the program" if fn.name == "<main>" else f"function {fn.name}"
     active = active_names(fn) & useful(fn)
     names.with_tangent = active
@@ -316,11 +318,11 @@ def jvp_function(fn: ir.Function, pyname: str, funcs: dict[str, tuple[str, ir.Fu
             args = [atom(names, a) for a in ins.args]
             out = names[ins.out]
             if ins.out not in active:
-                code = bare(T.value(ins.prim, args))
+                code = bare(T.value(ins.prim, args, names.whole))
                 w.line(f"{out} = {code}", where(ins, src), notation(ins, args, code))
                 return
             in_place = any(isinstance(a, ir.Var) and a.name == ins.out for a in ins.args)
-            code = bare(T.value(ins.prim, args))
+            code = bare(T.value(ins.prim, args, names.whole))
             w.line(f"{'_v' if in_place else out} = {code}", where(ins, src), notation(ins, args, code))
             scratch = [0]
             terms = []
@@ -328,7 +330,7 @@ def jvp_function(fn: ir.Function, pyname: str, funcs: dict[str, tuple[str, ir.Fu
                 dt = tangent_of(a)
                 if dt is not None:
                     if ins.prim == "index" and i == 0:  # the element's tangent: dx[i]
-                        dt += T.element_key(args)
+                        dt += T.element_key(args, names.whole)
                     term = tangent_term(T.partial(ins.prim, i, args), dt, w, scratch)
                     if term is not None:
                         terms.append(term)

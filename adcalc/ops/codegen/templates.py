@@ -230,9 +230,10 @@ _OPAQUE = "partial:"
 ELEMENT_READS = frozenset({"index", "len"})
 
 
-def element_key(args: Args) -> str:
-    """``[i][j]`` for ``x[i, j]``: a whole literal as it is, anything else checked by ``_ix``
-    (a whole number; the list's own bounds are the interpreter's: −n ≤ i < n)."""
+def element_key(args: Args, whole: frozenset[str] | set[str] = frozenset()) -> str:
+    """``[i][j]`` for ``x[i, j]``: a whole literal as it is, a name known to hold a whole number
+    (``whole``: a loop counter, sums of counters and whole literals) as ``int(i)``, anything else
+    checked by ``_ix`` (a whole number; the list's own bounds are the interpreter's: −n ≤ i < n)."""
     parts = []
     for a in args[1:]:
         c = _num(a)
@@ -240,15 +241,18 @@ def element_key(args: Args) -> str:
             if c != c or c - c != 0.0 or c != int(c):
                 raise AdcalcError("index", f"an index must be a whole number, got {a}")
             parts.append(f"[{int(c)}]")
+        elif a in whole:
+            parts.append(f"[int({a})]")
         else:
             parts.append(f"[_ix({a})]")
     return "".join(parts)
 
 
-def value(name: str, args: Args) -> str:
-    """Python text computing ``name(args)`` as the registry's value rule does."""
+def value(name: str, args: Args, whole: frozenset[str] | set[str] = frozenset()) -> str:
+    """Python text computing ``name(args)`` as the registry's value rule does (``whole``: see
+    ``element_key``)."""
     if name == "index":
-        return f"{args[0]}{element_key(args)}"
+        return f"{args[0]}{element_key(args, whole)}"
     if name == "len":
         return f"float(len({args[0]}))"
     if name == CODEGEN_ONLY:
