@@ -16,19 +16,10 @@ from __future__ import annotations
 import re
 
 from adcalc.language import ir
+from adcalc.ops.codegen import analysis as A
 from adcalc.ops.codegen import exits as ex
 from adcalc.ops.codegen import structure as st
 from adcalc.ops.codegen import templates as T
-from adcalc.ops.codegen.analysis import (
-    active_names,
-    assignments,
-    live,
-    needed,
-    prune,
-    used_once,
-    useful,
-    whole_names,
-)
 from adcalc.ops.codegen.forward import (
     GUARD_CALL,
     Writer,
@@ -49,17 +40,17 @@ class _Adjoint:
         self.fn, self.funcs, self.src = fn, funcs, src
         self.guard = guard
         self.names = Names(fn, module_names(funcs))
-        self.names.whole = {self.names[n] for n in whole_names(fn)}
+        self.names.whole = {self.names[n] for n in A.whole_names(fn)}
         self.names.fn_label = "the program" if fn.name == "<main>" else f"function {fn.name}"
-        self.active = active_names(fn) & useful(fn)
-        count, in_loop = assignments(fn)
+        self.active = A.active_names(fn) & A.useful(fn)
+        count, in_loop = A.assignments(fn)
         self.single = {n for n, c in count.items() if c == 1 and n not in in_loop}
-        self.restore = {n for n in needed(fn, self.active) if n not in self.single}
-        self.once = used_once(fn) - set(fn.params)
+        self.restore = {n for n in A.needed(fn, self.active) if n not in self.single}
+        self.once = A.used_once(fn) - set(fn.params)
         # Copies (y = x) make two names denote one node, whose adjoint is one sum in the
         # interpreter: such names keep their adjoint in a shared cell (a one-element list),
         # created where a node is made, shared by a copy, and restored on the way back.
-        kept = live(fn)
+        kept = A.live(fn)
         self.celled = {n for ins in fn.code if isinstance(ins, ir.Move) and isinstance(ins.value, ir.Var)
                        and ins.name in kept and ins.value.name in self.active for n in (ins.name, ins.value.name)}
         # a call's arguments and results too: the callee's adjoints come back into the cells
@@ -72,7 +63,7 @@ class _Adjoint:
         if called:
             self.celled |= {p for p in fn.params if p not in self.single and p in self.active}
         self.once -= self.celled
-        self.body, self.flags = ex.complete(prune(st.structure(fn), kept))
+        self.body, self.flags = ex.complete(A.prune(st.structure(fn), kept))
         self.fw, self.bw = Writer(), Writer()
         self.bw.depth = 0
         self.calls = 0
