@@ -218,6 +218,7 @@ def test_method_is_said_in_json() -> None:
 @pytest.mark.parametrize("args, message", [
     (["x^2", "--x", "x=2:2"], "the interval x=2:2 is empty"),
     (["x^2", "--x", "x=3:1"], "the interval x=3:1 is reversed"),
+    (["x^2", "--x", "x=-1e308:1e308"], "wider than a float can span"),  # the fuzz: HI − LO overflowed
     (["x^2", "--x", "z=0:1"], "'z' is not an input of the source (its inputs: x)"),
     (["[x, x^2]", "--x", "x=0:1"], "say which output to plot: --output i (1 … 2)"),
     (["x*y", "--x", "x=0:1"], "no value for y"),

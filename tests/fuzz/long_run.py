@@ -39,7 +39,7 @@ COMMANDS = ["eval", "grad", "jacobian", "hessian", "check", "ir"]
 LIMITS = ["--max-steps", "20000", "--max-depth", "50", "--max-memory", "64M"]
 COLUMNS = ["abc", "-5", "0", "", "3", "80", "99999999999999999999", "٣٠", " 40 "]
 ENCODINGS = ["ascii", "latin-1", "cp437", "shift_jis_2004", "utf-8", "utf-16"]
-KINDS = ["cli", "cli", "cli", "env", "env", "directives", "repl", "threads"]
+KINDS = ["cli", "cli", "cli", "env", "env", "directives", "repl", "threads", "round", "round"]
 
 
 class _BrokenPipe(io.TextIOBase):
@@ -242,8 +242,47 @@ def case_threads(rng: random.Random, seed: int, slow: float) -> tuple[str, int, 
     return ("threads:ok", seed, "16 calls", "", elapsed)
 
 
+NAMES = ["x", "y", "z", "q", "", "x,x", "y,x", "x\x1b[2J", "nan", "x,,y", "A"]
+RANGES = ["x=-2:2", "x=0:1", "y=-3:3", "x=2:2", "x=3:1", "x=0:inf", "x=a:b", "x=-1e308:1e308", "x=0:2*pi",
+          "x=nan:1", "q=0:1", "x=-1:1", "x=1e-300:2e-300"]
+
+
+def case_round(rng: random.Random, seed: int, slow: float) -> tuple[str, int, str, str, float]:
+    """This round's commands and options (issues #16–#19) on hostile and random sources: graph,
+    plot, codegen --check, jacobian/hessian --sparse, --wrt on the derivative commands."""
+    text = rng.choice([hostile(rng), random_program(rng), random_array_program(rng), "exp(2*x) + x*y^2 + cos(y)",
+                       "[x*y, sin(x)]", "abs(x - 1) + 1/x"])
+    want_json = rng.random() < 0.5
+    json_flag = ["--json"] if want_json else []
+    kind = rng.choice(["graph", "plot", "codegen", "sparse", "wrt"])
+    if kind == "graph":
+        argv = ["graph", *LIMITS, "--at", POINT, "--mode", rng.choice(["forward", "reverse"]),
+                "--format", rng.choice(["text", "json", "dot"]), "--max-nodes", rng.choice(["1", "5", "200"]),
+                "--", text]
+        want_json = "json" in argv
+    elif kind == "plot":
+        argv = ["plot", *json_flag, *LIMITS, "--x", rng.choice(RANGES), "--points", rng.choice(["2", "9", "41"]),
+                "--order", rng.choice(["1", "2", "3"]), "--at", "y=1.5,z=-2,t=3,a=0.25,b=4,n=3,s=1",
+                *(["--y", rng.choice(RANGES).replace("x=", "y=")] if rng.random() < 0.3 else []), "--", text]
+    elif kind == "codegen":
+        argv = ["codegen", "--mode", rng.choice(["forward", "reverse", "both"]),
+                *(["--check", "--at", POINT] if rng.random() < 0.7 else []), "--", text]
+        want_json = False
+    elif kind == "sparse":
+        argv = [rng.choice(["jacobian", "hessian"]), "--sparse", *(["--dense"] if rng.random() < 0.3 else []),
+                *json_flag, *LIMITS, "--at", POINT, "--", text]
+    else:
+        command = rng.choice(["grad", "jacobian", "hessian", "check", "vjp"])
+        extra = ["--cot", "1"] if command == "vjp" else []
+        argv = [command, *json_flag, *LIMITS, "--at", POINT, "--wrt", rng.choice(NAMES), *extra, "--", text]
+    start = time.perf_counter()
+    code, out, err = _cli(argv)
+    return _verdict("round", seed, f"{kind} {argv[0]}", code, out, err, want_json, time.perf_counter() - start,
+                    slow, allowed=(0, 1, 2))
+
+
 CASES = {"cli": case_cli, "env": case_env, "directives": case_directives, "repl": case_repl,
-         "threads": case_threads}
+         "threads": case_threads, "round": case_round}
 
 
 def one(seed: int, slow: float) -> tuple[str, int, str, str, float]:

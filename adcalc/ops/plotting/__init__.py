@@ -63,6 +63,9 @@ def _check_range(rng: object, what: str, loaded: Loaded) -> tuple[str, float, fl
     if lo > hi:
         raise AdcalcError("input", f"the interval {name}={fmt_number(lo)}:{fmt_number(hi)} is reversed "
                           "(LO must be below HI)", hint=f"write {name}={fmt_number(hi)}:{fmt_number(lo)}")
+    if not math.isfinite(hi - lo):  # -1e308:1e308: the grid's spacing would overflow (found by the fuzz)
+        raise AdcalcError("input", f"the interval {name}={fmt_number(lo)}:{fmt_number(hi)} is wider than a "
+                          "float can span (HI − LO overflows)", hint="give a narrower interval, e.g. -1e300:1e300")
     if name not in loaded.program.inputs:
         inputs = ", ".join(loaded.program.inputs) or "none"
         raise AdcalcError("input", f"'{name}' is not an input of the source (its inputs: {inputs})",
