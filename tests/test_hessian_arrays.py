@@ -283,3 +283,18 @@ def test_element_reads_mixed_with_whole_array_cotangents() -> None:
     want[1, 2] += 1
     want[2, 1] += 1
     assert np.array_equal(np.array(higher.hessian("x[0] * sum(x^2) + x[2] * x[1]", {"x": x}).hessian), want)
+
+
+def test_a_vector_sources_hessian_with_respect_to_an_input_it_never_reads_is_zero() -> None:
+    """Found by the fuzz: --wrt naming only an unread input gave empty Hessians and the table an
+    internal error (no direction was seeded, so the tangents had width 0)."""
+    from adcalc.ops import higher
+
+    r = higher.hessian("[x*y, sin(x)]", {"x": 0.5, "y": 1.5, "z": -2.0}, wrt="z")
+    assert r.hessians == [[[0.0]], [[0.0]]] and r.gradients == [{"z": 0.0}, {"z": 0.0}]
+    import subprocess
+    import sys
+
+    p = subprocess.run([sys.executable, "-m", "adcalc", "hessian", "[x*y, sin(x)]", "--at", "x=0.5,y=1.5,z=-2",
+                        "--wrt", "z"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and "internal error" not in p.stderr and "∂²f2" in p.stdout

@@ -45,9 +45,10 @@ def _run(loaded: Loaded, names: list[str], values: dict[str, object], seeds: lis
 
 
 def _pull(mode: SecondOrderMode, loaded: Loaded, names: list[str], values: dict[str, object], out: object,
-          weight: object) -> dict[str, tuple[object, object]]:
-    """Each input's (∂/∂x, its tangents (k, *shape)) for the output ``out`` weighted by ``weight``."""
-    k = mode.width
+          weight: object, k: int | None = None) -> dict[str, tuple[object, object]]:
+    """Each input's (∂/∂x, its tangents (k, *shape)) for the output ``out`` weighted by ``weight``
+    (``k``: the number of directions, the mode's unless no input the run reads was seeded)."""
+    k = mode.width if k is None else k
     adj = mode.sweep({out.index: (weight, None)}) if type(out) is HNode else []  # type: ignore[union-attr]
     node_of = {n: i for i, n in enumerate(used_inputs(loaded, names))}
     pairs: dict[str, tuple[object, object]] = {}
@@ -92,7 +93,7 @@ def hessian_arrays(loaded: Loaded, names: list[str], values: dict[str, object], 
             else:
                 weight = np.zeros(np.shape(p))
                 weight.reshape(-1)[e] = 1.0  # type: ignore[union-attr]
-            pairs = _pull(mode, loaded, names, values, o, weight)
+            pairs = _pull(mode, loaded, names, values, o, weight, n)  # n: also when --wrt names only unread inputs
             gradients.append({nm: pair[0] for nm, pair in pairs.items()})
             hessians.append(_matrix(pairs, n))
     asym = max([_asymmetry(h) for h in hessians] or [0.0])
