@@ -406,3 +406,17 @@ def test_api_plot_from_threads_gives_the_same_result() -> None:
     # f′ = e^(−x/4)(cos x − sin(x)/4) = 0 where tan x = 4
     xs = [c["x"] for c in first.critical_points]  # type: ignore[attr-defined]
     assert all(near(x, math.atan(4) + k * math.pi) for k, x in enumerate(xs)) and len(xs) == 4
+
+
+@pytest.mark.parametrize("args", [["abs(x - 1) + 1/x", "--x", "x=0:2*pi", "--points", "2"],
+                                  ["log(x)", "--x", "x=-2:-1", "--points", "5"],
+                                  ["0*x + 3", "--x", "x=0:1", "--points", "2"]])
+def test_charts_with_no_segment_or_one_level_draw(args: list[str]) -> None:
+    """Found by the fuzz: a chart whose curves are single points or all gaps gave plotext nan
+    ticks (an internal error): the axes get explicit limits then."""
+    import subprocess
+    import sys
+
+    p = subprocess.run([sys.executable, "-m", "adcalc", "plot", *args], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and "internal error" not in p.stderr, p.stderr
+    assert "points ·" in p.stdout

@@ -155,6 +155,12 @@ def without_outliers(values: list[float]) -> tuple[list[float], bool]:
     return [v if low <= v <= high else math.nan for v in values], True
 
 
+def single(r: Any) -> bool:
+    """Whether every curve is drawn as single points at most (no segment of two points)."""
+    breaks = [(a, b) for a, b in r.nonfinite] + [(k["x"], k["x"]) for k in r.kinks + r.jumps]
+    return not any(segments(r.xs, ys, breaks) for ys in (r.values, *r.derivatives))
+
+
 def chart_1d(r: Any, width: int, colour: bool, head: str = "the program") -> tuple[str, str]:
     """The one-variable chart (text, with colour codes when ``colour``) and its legend line."""
     import plotext
@@ -168,11 +174,14 @@ def chart_1d(r: Any, width: int, colour: bool, head: str = "the program") -> tup
         breaks = [(a, b) for a, b in r.nonfinite] + [(k["x"], k["x"]) for k in r.kinks + r.jumps]
         legend, clipped = [], False
         curves = [r.values, *r.derivatives]
+        drawn: dict[str, list[float]] = {"left": [], "right": []}  # the y values on each axis
         for k in range(len(curves) - 1, -1, -1):  # f drawn last, over its derivatives
             shown_ys, cut = without_outliers(curves[k])
             clipped = clipped or cut
             for sx, sy in segments(r.xs, shown_ys, breaks):
-                fig.draw(fig.signal(sx, sy, marker=MARKERS[k], yside="left" if k == 0 else "right").lines())
+                side = "left" if k == 0 else "right"
+                fig.draw(fig.signal(sx, sy, marker=MARKERS[k], yside=side).lines())
+                drawn[side] += sy
         legend += [f"{MARKERS[k] if k else '⣿'} {prime(k)}" for k in range(len(curves))]
         if r.tangent is not None and r.tangent["slope"] - r.tangent["slope"] == 0.0:
             t = r.tangent
@@ -183,10 +192,16 @@ def chart_1d(r: Any, width: int, colour: bool, head: str = "the program") -> tup
         marks = [("●", "critical point", r.critical_points), ("◆", "inflection point", r.inflection_points),
                  ("✕", "kink", [{"x": k["x"], "value": _value_at(r, k["x"])} for k in r.kinks])]
         for marker, label, points in marks:
-            pts = [(p["x"], p["value"]) for p in points if p["value"] == p["value"]]
+            pts = [(p["x"], p["value"]) for p in points if p["value"] - p["value"] == 0.0]
             if pts:
                 fig.draw(fig.signal([p[0] for p in pts], [p[1] for p in pts], marker=marker))
                 legend.append(f"{marker} {label}")
+                drawn["left"] += [p[1] for p in pts]
+        for side, ys in drawn.items():  # one level only (or a single point): plotext's ticks would be nan
+            if ys and min(ys) == max(ys):
+                fig.ruler(axis="y", side=side).lim(min(ys) - 1.0, max(ys) + 1.0)
+        if not (drawn["left"] or drawn["right"]) or len({x for x in r.xs if x - x == 0.0}) < 2 or single(r):
+            fig.ruler(axis="x", side="lower").lim(r.xs[0], r.xs[-1])
         fig.title(title_of(r, head))
         fig.label(r.name, "x")
         if clipped:
