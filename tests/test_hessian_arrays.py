@@ -298,3 +298,24 @@ def test_a_vector_sources_hessian_with_respect_to_an_input_it_never_reads_is_zer
     p = subprocess.run([sys.executable, "-m", "adcalc", "hessian", "[x*y, sin(x)]", "--at", "x=0.5,y=1.5,z=-2",
                         "--wrt", "z"], capture_output=True, text=True, timeout=60)
     assert p.returncode == 0 and "internal error" not in p.stderr and "∂²f2" in p.stdout
+
+
+def test_pow_with_array_exponents_by_hand() -> None:
+    """Found by the fuzz (max(v ** v) over an array escaped as an AttributeError): pow's partials
+    decide their special cases elementwise on arrays.  f = Σ xᵢ^yᵢ: ∂²/∂xᵢ² = yᵢ(yᵢ−1)xᵢ^(yᵢ−2),
+    ∂²/∂xᵢ∂yᵢ = xᵢ^(yᵢ−1)(1 + yᵢ ln xᵢ), ∂²/∂yᵢ² = xᵢ^yᵢ (ln xᵢ)²."""
+    import numpy as np
+
+    from adcalc.ops import higher
+
+    x, y = np.array([1.5, 0.7]), np.array([2.0, 3.0])
+    h = np.array(higher.hessian("sum(x^y)", {"x": x, "y": y}).hessian)
+    want = np.zeros((4, 4))
+    for i in range(2):
+        want[i, i] = y[i] * (y[i] - 1) * x[i] ** (y[i] - 2)
+        want[i, 2 + i] = want[2 + i, i] = x[i] ** (y[i] - 1) * (1 + y[i] * np.log(x[i]))
+        want[2 + i, 2 + i] = x[i] ** y[i] * np.log(x[i]) ** 2
+    assert np.allclose(h, want, rtol=1e-13, atol=1e-15)
+    v = np.array([1.0, 2.0, 0.5])
+    hv = np.array(higher.hessian("max(v ** v)", {"v": v}).hessian)  # d²(v^v)/dv² = v^v((ln v + 1)² + 1/v) at the max
+    assert np.isclose(hv[1, 1], 4.0 * ((np.log(2.0) + 1.0) ** 2 + 0.5), rtol=1e-13) and np.count_nonzero(hv) == 1

@@ -206,10 +206,14 @@ def test_batched_and_per_point_sweeps_agree(src: str) -> None:
 
 
 def test_method_is_said_in_json() -> None:
-    d = plot_json("x^x", "--x", "x=0.1:2")  # the pow rule decides on its exponent: per point
-    assert d["method"] == "per-point" and "pow" in d["method_reason"]
+    d = plot_json("x^x", "--x", "x=0.1:2")  # pow's special cases are decided elementwise: batched
+    assert d["method"] == "batched"
     # x^x = e^(x ln x): f′ = x^x (ln x + 1) = 0 at x = 1/e, a minimum
     (c,) = d["critical_points"]
+    assert near(c["x"], math.exp(-1)) and c["kind"] == "min"
+    per_point = plot_json("def f(x):\n    if x < 1:\n        return x^x\n    return x*x", "--x", "x=0.1:2")
+    assert per_point["method"] == "per-point" and per_point["method_reason"]  # a condition on x
+    (c,) = per_point["critical_points"]
     assert near(c["x"], math.exp(-1)) and c["kind"] == "min"
 
 

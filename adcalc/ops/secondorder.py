@@ -132,7 +132,7 @@ def hvp_arrays(loaded: Loaded, names: list[str], values: dict[str, object], dvec
     if type(value) is not float:
         raise AdcalcError("type", f"hvp needs a scalar function, but this one returns an array of shape "
                           f"{tuple(np.shape(value))}", hint="reduce it, e.g. sum(…), or use hessian for one per entry")
-    pairs = _pull(mode, loaded, names, values, outs[0], 1.0)
+    pairs = _pull(mode, loaded, names, values, outs[0], 1.0, 1)  # one direction, also when no input is read
     hv = {n: (float(t[0]) if type(values[n]) is float else t[0]) for n, (_, t) in pairs.items()}
     return HvpResult(value, names, mode.name, 1, warnings + mode.warnings, None,
                      {n: g for n, (g, _) in pairs.items()}, dvec, hv)

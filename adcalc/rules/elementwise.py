@@ -42,7 +42,7 @@ from collections.abc import Callable, Sequence
 
 from adcalc.rules import ieee as V
 from adcalc.rules import series as S
-from adcalc.rules.registry import G, Primitive, np, primal, register
+from adcalc.rules.registry import G, Primitive, np, primal, register, where_not
 from adcalc.rules.ties import (
     Extreme,
     ExtremeDisplay,
@@ -86,15 +86,22 @@ def _pow_dx(x: object, y: object) -> object:
         return 0.0 if y == 0.0 else y * V.pow_(x + 0.0, y - 1.0)
     if type(y) is float and y == 0.0:
         return 0.0  # a constant exponent 0: d(x^0)/dx = 0 wherever x is (no y tangent to keep; no test of x)
-    if primal(y) == 0.0 and primal(x) == 0.0:
+    py, px = primal(y), primal(x)
+    if type(py) is float and type(px) is float and py == 0.0 and px == 0.0:
         return 0.0  # d(x^0)/dx = 0 at x = 0 too (elsewhere the formula gives 0 and keeps y's tangent)
-    return G.mul(y, G.pow(_unsigned(x), G.sub(y, 1.0)))
+    formula = G.mul(y, G.pow(_unsigned(x), G.sub(y, 1.0)))
+    if type(py) is float and type(px) is float:
+        return formula
+    return where_not((np.equal(py, 0.0) & np.equal(px, 0.0)), formula)  # boxes of arrays: elementwise
 
 
 def _pow_dy(x: object, y: object) -> object:
-    if primal(x) == 0.0 and primal(y) > 0.0:
-        return 0.0  # d(0^y)/dy = 0 for y > 0
-    return G.mul(G.pow(x, y), G.log(x))
+    px, py = primal(x), primal(y)
+    if type(px) is float and type(py) is float:
+        if px == 0.0 and py > 0.0:
+            return 0.0  # d(0^y)/dy = 0 for y > 0
+        return G.mul(G.pow(x, y), G.log(x))
+    return where_not(np.equal(px, 0.0) & np.greater(py, 0.0), G.mul(G.pow(x, y), G.log(x)))
 
 
 def _pow_kink(x: object, y: object) -> object:
@@ -133,9 +140,10 @@ def _fmt_const(c: float) -> str:
 
 def _hypot_d(i: int) -> Callable[..., object]:
     def d(x: object, y: object) -> object:
-        if primal(x) == 0.0 and primal(y) == 0.0:
-            return 0.0
-        return G.div((x, y)[i], G.hypot(x, y))
+        px, py = primal(x), primal(y)
+        if type(px) is float and type(py) is float:
+            return 0.0 if px == 0.0 and py == 0.0 else G.div((x, y)[i], G.hypot(x, y))
+        return where_not(np.equal(px, 0.0) & np.equal(py, 0.0), G.div((x, y)[i], G.hypot(x, y)))
 
     return d
 

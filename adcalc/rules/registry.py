@@ -182,12 +182,24 @@ def array_rule(p: Primitive) -> Callable[..., object]:
 
 
 def primal(v: object) -> float:
-    """The float underneath any number of boxes (duals of duals …)."""
+    """The float underneath any number of boxes (duals of duals …); for boxes of arrays (the
+    Hessian mode over arrays), the array underneath."""
     while type(v) is not float:
         if isinstance(v, (int, bool)):
             return float(v)
+        if not hasattr(v, "primal") and hasattr(v, "shape"):
+            return v  # type: ignore[return-value]
         v = v.primal  # type: ignore[attr-defined]
     return v
+
+
+def where_not(condition: object, value: object) -> object:
+    """``value`` with 0 where ``condition`` holds: a rule's special case (``d(x^0)/dx = 0`` at 0)
+    on floats (a bool) or, for boxes of arrays, elementwise (an array of bools)."""
+    if hasattr(condition, "shape"):
+        mask = np.asarray(condition)
+        return value if not mask.any() else G.where(mask.astype(float), 0.0, value)
+    return 0.0 if condition else value
 
 
 def _generic(p: Primitive) -> Callable[..., object]:
