@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 
-from adcalc.errors import AdcalcError, shown
+from adcalc.errors import shown
 from adcalc.front.commands import AT, SOURCE, Call, Command, Option, ReplHelp
+from adcalc.ops.outfile import write_text
 
 
 def default_path(name: str) -> str:
@@ -27,27 +27,8 @@ def default_path(name: str) -> str:
 
 
 def write_page(output: str, text: str, source_path: str | None) -> None:
-    """Write the page to ``output``: a regular file (new or replaced), never a FIFO, a device or a
-    folder, and never the program file it explains."""
-    try:
-        st = os.stat(output)
-    except FileNotFoundError:
-        st = None
-    except OSError as e:
-        raise AdcalcError("input", f"cannot write {shown(output)}: {e.strerror or e}") from None
-    if st is not None and not stat.S_ISREG(st.st_mode):
-        raise AdcalcError("input", f"cannot write {shown(output)}: it is not a regular file",
-                          hint="give the path of a new or existing .html file")
-    if st is not None and source_path is not None and os.path.exists(source_path) \
-            and os.path.samefile(output, source_path):
-        raise AdcalcError("input", f"{shown(output)} is the program file itself; writing the page there would "
-                          "replace your program", hint="give another name, e.g. -o explain.html")
-    try:
-        with open(output, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-    except OSError as e:
-        raise AdcalcError("input", f"cannot write {shown(output)}: {e.strerror or e}",
-                          hint="give a path in a folder you can write to") from None
+    """Write the page to ``output`` (``ops.outfile``: a regular file, never the program file)."""
+    write_text(output, text, source_path, "page", "explain.html")
 
 
 def _title(c: Call, loaded: object, names: list[str]) -> str:

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import os
 
-from adcalc.errors import AdcalcError, shown
+from adcalc.errors import shown
 from adcalc.front.commands import AT, SOURCE, Call, Command, Option, ReplHelp
 from adcalc.front.optiontypes import positive_int
+from adcalc.ops.outfile import write_text
 
 FORMATS = ("text", "dot", "svg", "json")
 _BY_EXTENSION = {".svg": "svg", ".dot": "dot", ".gv": "dot", ".json": "json", ".txt": "text"}
@@ -55,29 +56,8 @@ def draw(run: object, fmt: str, layout: str | None = None) -> str:
 
 
 def write_file(output: str, text: str, source_path: str | None) -> None:
-    """Write ``text`` to ``output``: a regular file (new or replaced), never a FIFO, a device or a
-    folder, and never the program file the picture was drawn from."""
-    import stat
-
-    try:
-        st = os.stat(output)
-    except FileNotFoundError:
-        st = None
-    except OSError as e:
-        raise AdcalcError("input", f"cannot write {shown(output)}: {e.strerror or e}") from None
-    if st is not None and not stat.S_ISREG(st.st_mode):
-        raise AdcalcError("input", f"cannot write {shown(output)}: it is not a regular file",
-                          hint="give the path of a new or existing file, e.g. -o graph.svg")
-    if st is not None and source_path is not None and os.path.exists(source_path) \
-            and os.path.samefile(output, source_path):
-        raise AdcalcError("input", f"{shown(output)} is the program file itself; writing the picture there would "
-                          "replace your program", hint="give another name, e.g. -o graph.svg")
-    try:
-        with open(output, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text + "\n")
-    except OSError as e:
-        raise AdcalcError("input", f"cannot write {shown(output)}: {e.strerror or e}",
-                          hint="give a path in a folder you can write to") from None
+    """Write the drawing to ``output`` (``ops.outfile``: a regular file, never the program file)."""
+    write_text(output, text + "\n", source_path, "picture", "graph.svg")
 
 
 def _graph(c: Call) -> str:

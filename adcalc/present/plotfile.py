@@ -17,7 +17,6 @@ Contract:
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from adcalc.errors import AdcalcError, shown
@@ -38,23 +37,12 @@ def _matplotlib() -> Any:
 
 def check_target(path: str, source_path: str | None) -> None:
     """Refuse a plot file we could not or should not write (see the module docstring)."""
-    import stat
+    from adcalc.ops import outfile
 
     if not path.lower().endswith(FORMATS):
         raise AdcalcError("input", f"-o {shown(path)}: the file name must end in .svg, .png or .pdf",
                           hint="e.g. -o plot.svg")
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        st = None
-    except OSError as e:
-        raise AdcalcError("file", f"cannot write {shown(path)}: {e.strerror or e}") from None
-    if st is not None and not stat.S_ISREG(st.st_mode):
-        raise AdcalcError("file", f"cannot write {shown(path)}: it is not a regular file",
-                          hint="give the path of a new or existing file")
-    if st is not None and source_path is not None and os.path.exists(source_path) \
-            and os.path.samefile(path, source_path):
-        raise AdcalcError("file", f"{shown(path)} is the program file itself", hint="give another name")
+    outfile.check_target(path, source_path, "plot", "plot.svg", kind="file")
     _matplotlib()
 
 

@@ -153,27 +153,7 @@ def codegen(source: object, mode: str, inputs: str | None, output: str | None, c
 
 
 def write_module(output: str, text: str, source_path: str | None) -> None:
-    """Write the module to ``output``: a regular file (new or replaced), never a FIFO, a device or
-    a folder, and never the program file it was generated from."""
-    import os
-    import stat
+    """Write the module to ``output`` (``ops.outfile``: a regular file, never the program file)."""
+    from adcalc.ops.outfile import write_text
 
-    try:
-        st = os.stat(output)
-    except FileNotFoundError:
-        st = None
-    except OSError as e:
-        raise AdcalcError("input", f"cannot write {shown(output)}: {e.strerror or e}") from None
-    if st is not None and not stat.S_ISREG(st.st_mode):
-        raise AdcalcError("input", f"cannot write {shown(output)}: it is not a regular file",
-                          hint="give the path of a new or existing .py file")
-    if st is not None and source_path is not None and os.path.exists(source_path) \
-            and os.path.samefile(output, source_path):
-        raise AdcalcError("input", f"{shown(output)} is the program file itself; writing the module there would "
-                          "replace your program", hint="give another name, e.g. -o program_ad.py")
-    try:
-        with open(output, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-    except OSError as e:
-        raise AdcalcError("input", f"cannot write {shown(output)}: {e.strerror or e}",
-                          hint="give a path in a folder you can write to") from None
+    write_text(output, text, source_path, "module", "program_ad.py")
