@@ -67,6 +67,20 @@ def flow(ins: object) -> tuple[tuple, tuple]:
     return (), ()
 
 
+def touches(ins: object) -> tuple[tuple, tuple]:
+    """(names a step writes, atoms it reads) for every kind of step: ``flow``'s, and what a
+    comparison, a return and a range read, and the name a loop's next step writes."""
+    if isinstance(ins, ir.Cmp):
+        return (), (ins.a, ins.b)
+    if isinstance(ins, ir.Return):
+        return (), ins.values
+    if isinstance(ins, ir.ForInit):
+        return (), (ins.start, ins.stop, ins.step)
+    if isinstance(ins, ir.ForNext):
+        return (ins.var,), ()
+    return flow(ins)
+
+
 def active_names(fn: ir.Function) -> set[str]:
     """Names that may depend on an input (flow-insensitive: active anywhere, active everywhere)."""
     active = set(fn.params)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from adcalc.errors import AdcalcError, Span
 from adcalc.language import ir
+from adcalc.ops.codegen.analysis import touches
 
 READS = ("index", "len")
 
@@ -55,23 +56,9 @@ def array_inputs(program: ir.Program) -> dict[str, int]:
 def _only_read(fn: ir.Function, arrays: dict[str, int]) -> None:
     """An array input appears only as what ``index``/``len`` read, and is never assigned."""
     for ins in fn.code:
-        reads: tuple = ()
-        writes: tuple = ()
-        if isinstance(ins, ir.Eqn):
-            reads = ins.args[1:] if ins.prim in READS else ins.args
-            writes = (ins.out,)
-        elif isinstance(ins, ir.Move):
-            reads, writes = (ins.value,), (ins.name,)
-        elif isinstance(ins, ir.CallFn):
-            reads, writes = ins.args, ins.outs
-        elif isinstance(ins, ir.Cmp):
-            reads = (ins.a, ins.b)
-        elif isinstance(ins, ir.Return):
-            reads = ins.values
-        elif isinstance(ins, ir.ForInit):
-            reads = (ins.start, ins.stop, ins.step)
-        elif isinstance(ins, ir.ForNext):
-            writes = (ins.var,)
+        writes, reads = touches(ins)
+        if isinstance(ins, ir.Eqn) and ins.prim in READS:
+            reads = ins.args[1:]  # the array itself is what index/len read
         for a in reads:
             if isinstance(a, ir.Var) and a.name in arrays:
                 raise _refuse(f"{a.name} is used here as a whole array", getattr(ins, "span", None))
