@@ -39,6 +39,11 @@ class _Untraceable(Exception):  # noqa: N818 - internal signal
     """A partial rule asked for a value (it branches): it cannot be traced."""
 
 
+def _untraceable(*_: object) -> bool:
+    """A comparison of a symbolic value: the rule decides on a value, so it cannot be traced."""
+    raise _Untraceable
+
+
 class _Sym:
     """A symbolic value while tracing a partial rule: its arithmetic appends IR steps."""
 
@@ -50,15 +55,8 @@ class _Sym:
     def apply_primitive(self, prim: object, args: tuple) -> object:
         return self.tracer.emit(prim.name, args)  # type: ignore[attr-defined]
 
-    @property
-    def primal(self) -> float:
-        raise _Untraceable
-
-    def __bool__(self) -> bool:
-        raise _Untraceable
-
-    def __float__(self) -> float:
-        raise _Untraceable
+    primal = property(_untraceable)  # type: ignore[assignment]
+    __bool__ = __float__ = _untraceable
 
     def __neg__(self) -> object:
         return G.neg(self)
@@ -68,7 +66,7 @@ for _op, _prim in (("add", "add"), ("sub", "sub"), ("mul", "mul"), ("truediv", "
     setattr(_Sym, f"__{_op}__", (lambda p: lambda s, o: getattr(G, p)(s, o))(_prim))
     setattr(_Sym, f"__r{_op}__", (lambda p: lambda s, o: getattr(G, p)(o, s))(_prim))
 for _cmp in ("lt", "le", "gt", "ge", "eq", "ne"):
-    setattr(_Sym, f"__{_cmp}__", lambda s, o: (_ for _ in ()).throw(_Untraceable()))
+    setattr(_Sym, f"__{_cmp}__", _untraceable)
 
 
 class _Tracer:
