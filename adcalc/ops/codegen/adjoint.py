@@ -18,6 +18,7 @@ import re
 from adcalc.language import ir
 from adcalc.ops.codegen import analysis as A
 from adcalc.ops.codegen import exits as ex
+from adcalc.ops.codegen import stack
 from adcalc.ops.codegen import structure as st
 from adcalc.ops.codegen import templates as T
 from adcalc.ops.codegen.forward import (
@@ -35,7 +36,7 @@ from adcalc.ops.codegen.forward import (
 from adcalc.ops.codegen.names import Names, module_names
 
 
-class _Adjoint:
+class _Adjoint(stack.Keeping):
     def __init__(self, fn: ir.Function, funcs: dict, src: list[str], guard: bool = False, called: bool = True):
         self.fn, self.funcs, self.src = fn, funcs, src
         self.guard = guard
@@ -82,13 +83,6 @@ class _Adjoint:
             return self.adjoint_of(a.name)
         return None
 
-    def push_old(self, name: str) -> None:
-        """Forward, before ``name`` is assigned: keep what the backward sweep restores."""
-        if name in self.restore:
-            self.fw.line(f"_push({self.names[name]})")
-        if name in self.celled and name not in self.single:
-            self.fw.line(f"_push({self.cell(name)})")
-
     def new_cell(self, name: str, shared: str | None = None) -> None:
         """Forward, after ``name`` is assigned: a new node's cell (or the copied node's)."""
         if name in self.celled:
@@ -107,15 +101,6 @@ class _Adjoint:
         self.bw.line(f"_g{k or ''} = {b}")
         self.bw.line(f"{b} = 0.0")
         return f"_g{k or ''}"
-
-    def restore_cell(self, name: str) -> None:
-        if name in self.celled and name not in self.single:
-            self.bw.line(f"{self.cell(name)} = _pop()")
-
-    def restore_old(self, name: str) -> None:
-        self.restore_cell(name)
-        if name in self.restore:
-            self.bw.line(f"{self.names[name]} = _pop()")
 
     # ---- steps -------------------------------------------------------------------------------
     def eqn(self, ins: ir.Eqn) -> None:
@@ -250,8 +235,9 @@ class _Adjoint:
         """Write the forward sweep of ``items``; return the backward sweep's lines (relative indent)."""
         saved = getattr(self, "pending", None)
         self.pending: list[list[str]] = []
-        for item in items:
-            self.item(item)
+        k = 0
+        while k < len(items):
+            k = stack.write_run(self, items, k)
         out: list[str] = []
         for chunk in reversed(self.pending):
             out.extend(chunk)
@@ -371,12 +357,14 @@ class _Adjoint:
         names, fn = self.names, self.fn
         fw = self.fw
         fw.line("S = []")
-        fw.line("_push, _pop = S.append, S.pop")
+        fw.line("_push, _pop, _extend = S.append, S.pop, S.extend")
         for f in self.flags:
             fw.line(f"{f} = False")
-        for n in sorted(self.restore - set(fn.params), key=list(names.primal).index):
-            fw.line(f"{names[n]} = 0.0")
-        for n in sorted(self.celled, key=list(names.primal).index):
+        in_params = set(fn.params)
+        for n in names.primal:  # in the order of first appearance
+            if n in self.restore and n not in in_params:
+                fw.line(f"{names[n]} = 0.0")
+        for n in (n for n in names.primal if n in self.celled):
             fw.line(f"{self.cell(n)} = [0.0]")
             if n in fn.params:
                 fw.line(f"_input_{self.cell(n)} = {self.cell(n)}")
@@ -390,7 +378,7 @@ class _Adjoint:
         for k in range(n_out):
             fw.line(f"_out{k}_bar = _seed[{k}]")
         for n in names.primal:
-            if n in self.active and n not in fn.params and n not in self.celled and n not in self.once:
+            if n in self.active and n not in in_params and n not in self.celled and n not in self.once:
                 fw.line(f"{names.adjoint(n)} = 0.0")
         finals = [f"_input_{self.cell(p)}[0]" if p in self.celled else names.adjoint(p) for p in fn.params]
         if params:
@@ -403,7 +391,11 @@ class _Adjoint:
             if not any(f in t and not t.strip().startswith(f"{f} = ") for t in lines):
                 lines = [t for t in lines if not t.strip().startswith(f"{f} = ")]
         lines = _drop_unread_adjoints(lines)
-        if not any("_push(" in t for t in lines):
+        pushes = "_push" if any("_push(" in t for t in lines) else ""
+        if not any("_extend(" in t for t in lines):
+            lines = [t if t.strip() != "_push, _pop, _extend = S.append, S.pop, S.extend" else
+                     t.replace(", _extend", "").replace(", S.extend", "") for t in lines]
+        if not pushes and not any("_extend(" in t for t in lines):
             lines = [t for t in lines if t.strip() not in ("S = []", "_push, _pop = S.append, S.pop")]
         fw.lines = lines
         helpers = fw.helpers | self.bw.helpers

@@ -207,7 +207,8 @@ def whole_names(fn: ir.Function) -> set[str]:
         elif isinstance(ins, (ir.Eqn, ir.Move, ir.CallFn)):
             for o in flow(ins)[0]:
                 assigned.setdefault(o, []).append(ins)
-    whole = {n for n in assigned if n not in fn.params}
+    params = set(fn.params)
+    whole = {n for n in assigned if n not in params}
 
     def is_whole(a: object) -> bool:
         if isinstance(a, ir.Const):
@@ -215,9 +216,9 @@ def whole_names(fn: ir.Function) -> set[str]:
         return isinstance(a, ir.Var) and a.name in whole
 
     changed = True
-    while changed:
+    while changed:  # in the order of the code: straight-line code settles in one pass
         changed = False
-        for name in list(whole):
+        for name in [n for n in assigned if n in whole]:
             for ins in assigned[name]:
                 ok = (ins == "counter"
                       or (isinstance(ins, ir.Eqn) and ins.prim == "len")

@@ -29,13 +29,16 @@ class Writer:
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.depth = 1
-        self.helpers: set[str] = set()
         self.last_comment = ""
+
+    @property
+    def helpers(self) -> set[str]:
+        """The prelude helpers the lines call (read once, from the finished text)."""
+        return T.helpers("\n".join(self.lines))
 
     def line(self, text: str, comment: str = "", note: str = "") -> None:
         """One line; ``comment`` (the source line a step comes from) is written above it when it
         changes, ``note`` (how the step reads in the documents' notation) after it."""
-        self.helpers |= T.helpers(text)
         pad = "    " * self.depth
         if comment and comment != self.last_comment:
             self.last_comment = comment
@@ -71,7 +74,10 @@ def fill_empty_blocks(lines: list[str]) -> list[str]:
         if not body.endswith(":") or body.lstrip().startswith("#"):
             continue
         indent = len(line) - len(line.lstrip())
-        nxt = next((t for t in lines[k + 1:] if t.strip() and not t.lstrip().startswith("#")), None)
+        j = k + 1
+        while j < len(lines) and (not lines[j].strip() or lines[j].lstrip().startswith("#")):
+            j += 1
+        nxt = lines[j] if j < len(lines) else None
         if nxt is None or len(nxt) - len(nxt.lstrip()) <= indent:
             out.append(" " * (indent + 4) + "pass")
     return out

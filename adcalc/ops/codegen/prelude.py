@@ -12,6 +12,7 @@ code runs where adcalc is not installed.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 
@@ -290,8 +291,11 @@ def helper_source(names: set[str]) -> str:
     wanted = set(names)
     for n in list(wanted):
         wanted.update(_NEEDS.get(n, ()))
-    parts = []
-    for name, fn in globals().items():
-        if name in wanted and callable(fn) and name.startswith("_") and inspect.isfunction(fn):
-            parts.append(inspect.getsource(fn).rstrip())
-    return "\n\n\n".join(parts)
+    return "\n\n\n".join(text for name, text in _sources().items() if name in wanted)
+
+
+@functools.cache
+def _sources() -> dict[str, str]:
+    """Every helper's source, in this module's order (read once: ``inspect`` tokenizes the file)."""
+    return {name: inspect.getsource(fn).rstrip() for name, fn in list(globals().items())
+            if callable(fn) and name.startswith("_") and inspect.isfunction(fn)}

@@ -5,7 +5,7 @@ Contract: ``check_module(text)`` compiles the text and returns the code object, 
 the text, so nothing can hide in formatting: every name any code object of the module reads,
 writes or looks up as an attribute (``co_names``) must be one the generator writes — the module's
 own functions and constants, the prelude's helpers, ``math`` and its functions, a short list of
-builtins (``float``, ``range``, ``map``, ``len``, ``next``, …) and the methods ``append``, ``pop``,
+builtins (``float``, ``range``, ``map``, ``len``, ``next``, …) and the methods ``append``, ``extend``, ``pop``,
 ``send``, ``value``, ``add`` — never a dunder name (``__import__``, ``__class__``), never ``open``,
 ``eval``, ``getattr`` or ``globals``; no code object may build a class, import anything but
 ``math`` (and ``numpy``, with the few NumPy names array inputs need) at the top level, or write
@@ -26,7 +26,8 @@ BUILTINS = frozenset({"float", "int", "range", "map", "len", "next", "abs", "max
                       "id", "set", "tuple", "zip", "ValueError", "TypeError",
                       "RuntimeError", "OverflowError", "ZeroDivisionError",
                       "StopIteration"})
-METHODS = frozenset({"append", "pop", "send", "value", "add"})  # S.append, S.pop, it.send, done.value, seen.add
+# S.append, S.extend, S.pop, it.send, done.value, seen.add
+METHODS = frozenset({"append", "extend", "pop", "send", "value", "add"})
 MATH = frozenset(n for n in dir(math) if not n.startswith("_")) | {"math"}
 # A module with array inputs imports numpy as np for its entry points' conversions (prelude's
 # _elements and _zeros) and the adjoints it returns: these names and no other of NumPy's.
