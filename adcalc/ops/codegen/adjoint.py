@@ -17,8 +17,8 @@ import re
 
 from adcalc.language import ir
 from adcalc.ops.codegen import analysis as A
+from adcalc.ops.codegen import calls, stack
 from adcalc.ops.codegen import exits as ex
-from adcalc.ops.codegen import stack
 from adcalc.ops.codegen import structure as st
 from adcalc.ops.codegen import templates as T
 from adcalc.ops.codegen.forward import (
@@ -30,13 +30,12 @@ from adcalc.ops.codegen.forward import (
     for_header,
     notation,
     range_args,
-    unpack,
     where,
 )
 from adcalc.ops.codegen.names import Names, module_names
 
 
-class _Adjoint(stack.Keeping):
+class _Adjoint(stack.Keeping, calls.Calls):
     def __init__(self, fn: ir.Function, funcs: dict, src: list[str], guard: bool = False, called: bool = True):
         self.fn, self.funcs, self.src = fn, funcs, src
         self.guard = guard
@@ -58,11 +57,11 @@ class _Adjoint(stack.Keeping):
         self.celled |= {n for ins in fn.code if isinstance(ins, ir.CallFn)
                         for n in (*ins.outs, *(a.name for a in ins.args if isinstance(a, ir.Var)))
                         if n in self.active}
-        # a parameter the function assigns again: its first node's adjoint starts from the caller's
-        # (a function only the entry points call starts from zeros, where a plain local does: the
-        # backward sweep leaves in it the first node's adjoint)
+        # a function the program calls shares its callers' cells (``_cells``): its parameters are
+        # the argument nodes themselves, as in the interpreter, whose calls add no node
+        self.called = called
         if called:
-            self.celled |= {p for p in fn.params if p not in self.single and p in self.active}
+            self.celled |= {p for p in fn.params if p in self.active}
         self.once -= self.celled
         self.body, self.flags = ex.complete(A.prune(st.structure(fn), kept))
         self.fw, self.bw = Writer(), Writer()
@@ -200,29 +199,6 @@ class _Adjoint(stack.Keeping):
                 self.bw.line(f"{b} += {g}")
         self._reverse_here(mark)
 
-    def call(self, ins: ir.CallFn) -> None:
-        names = self.names
-        callee, cfn = self.funcs[ins.func]
-        self.calls += 1
-        for o in ins.outs:
-            self.push_old(o)
-        outs = [names[o] for o in ins.outs]
-        args = [atom(names, a) for a in ins.args]
-        self.fw.line(f"_it = _{callee}_rev({', '.join(args)})", where(ins, self.src))
-        self.fw.line(f"{unpack(outs, cfn.vector)} = next(_it)")
-        self.fw.line("_push(_it)")
-        for o in ins.outs:
-            self.new_cell(o)
-        mark = len(self.bw.lines)
-        self.bw.line("_it = _pop()")
-        gs = [self.take(o, k + 1) or "0.0" for k, o in enumerate(ins.outs)]
-        for o in reversed(ins.outs):
-            self.restore_old(o)
-        cells = [self.cell(a.name) if isinstance(a, ir.Var) and a.name in self.celled else "None" for a in ins.args]
-        seed = f"({', '.join(gs)}{',' if len(gs) == 1 else ''})"
-        self.bw.line(f"_call_back(_it, {seed}, ({', '.join(cells)}{',' if len(cells) == 1 else ''}))")
-        self._reverse_here(mark)
-
     def _reverse_here(self, mark: int) -> None:
         """The backward lines of one step go before those of the steps after it: collect each
         step's lines and prepend them (the backward sweep is built back to front)."""
@@ -316,6 +292,8 @@ class _Adjoint(stack.Keeping):
         elif isinstance(item, ex.SetOut):
             for k, v in enumerate(item.ins.values):
                 fw.line(f"_out{k} = {atom(self.names, v)}", where(item.ins, self.src))
+                if self.called:  # the result's node, for a caller that shares cells
+                    fw.line(f"_oc{k} = {self.cell_of(v)}")
             chunk = []
             for k, v in enumerate(item.ins.values):
                 b = self.bar(v)
@@ -365,8 +343,12 @@ class _Adjoint(stack.Keeping):
             if n in self.restore and n not in in_params:
                 fw.line(f"{names[n]} = 0.0")
         for n in (n for n in names.primal if n in self.celled):
-            fw.line(f"{self.cell(n)} = [0.0]")
-            if n in fn.params:
+            if n in in_params and self.called:
+                j = fn.params.index(n)
+                fw.line(f"{self.cell(n)} = [0.0] if _cells is None else _cells[{j}]")
+            else:
+                fw.line(f"{self.cell(n)} = [0.0]")
+            if n in in_params:
                 fw.line(f"_input_{self.cell(n)} = {self.cell(n)}")
         self.pending = []
         back = self.seq(self.body)
@@ -374,6 +356,8 @@ class _Adjoint(stack.Keeping):
         outs = [f"_out{k}" for k in range(n_out)]
         value = outs[0] if n_out == 1 and not fn.vector else "[" + ", ".join(outs) + "]"
         params = [names[p] for p in fn.params]
+        if self.called:
+            value = f"{value} if _cells is None else ({value}, {calls.as_tuple([f'_oc{k}' for k in range(n_out)])})"
         fw.line(f"_seed, _start = yield {value}")
         for k in range(n_out):
             fw.line(f"_out{k}_bar = _seed[{k}]")
@@ -382,7 +366,11 @@ class _Adjoint(stack.Keeping):
                 fw.line(f"{names.adjoint(n)} = 0.0")
         finals = [f"_input_{self.cell(p)}[0]" if p in self.celled else names.adjoint(p) for p in fn.params]
         if params:
-            fw.line(f"{', '.join(finals)}{',' if len(params) == 1 else ''} = _start")
+            start = "_start"
+            if self.called:  # a caller's cells already hold where the parameters' adjoints start
+                now = [f if p in self.celled else "0.0" for f, p in zip(finals, fn.params)]
+                start = f"_start if _cells is None else {calls.as_tuple(now)}"
+            fw.line(f"{', '.join(finals)}{',' if len(params) == 1 else ''} = {start}")
         for text in back:
             fw.line(text)
         fw.line(f"return ({', '.join(finals)}{',' if len(params) == 1 else ''})")
@@ -400,8 +388,9 @@ class _Adjoint(stack.Keeping):
         fw.lines = lines
         helpers = fw.helpers | self.bw.helpers
         if self.calls:
-            helpers |= {"_resume", "_call_back"}
-        return f"def _{pyname}_rev({', '.join(params)}):\n{fw.text()}", helpers
+            helpers |= {"_resume"}
+        signature = ", ".join([*params, "_cells=None"] if self.called else params)
+        return f"def _{pyname}_rev({signature}):\n{fw.text()}", helpers
 
 
 _ASSIGNED = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*_bar) = ")

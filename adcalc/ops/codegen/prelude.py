@@ -254,33 +254,9 @@ def _resume(it, seed: tuple, start: tuple) -> tuple:
     raise RuntimeError("the backward sweep did not finish")
 
 
-def _call_back(it, seed: tuple, cells: tuple) -> None:
-    """A call's backward sweep: each argument's adjoint cell (None for a constant) goes in as the
-    callee's starting adjoint and comes back with the callee's contributions added; a node that
-    arrives in two arguments starts once and gets the other's contributions added after."""
-    seen: set[int] = set()
-    start = []
-    for c in cells:
-        if c is None or id(c) in seen:
-            start.append(0.0)
-        else:
-            seen.add(id(c))
-            start.append(c[0])
-    done: set[int] = set()
-    for c, v in zip(cells, _resume(it, seed, tuple(start))):
-        if c is None:
-            continue
-        if id(c) in done:
-            c[0] += v
-        else:
-            done.add(id(c))
-            c[0] = v
-
-
 # Which helpers each helper calls (copied along with it)
 NUMPY_HELPERS = frozenset({"_elements", "_zeros"})
-_NEEDS = {"_call_back": ("_resume",),
-          "_sqrt": ("_guarded",), "_exp": ("_guarded",), "_expm1": ("_guarded",), "_sin": ("_guarded",),
+_NEEDS = {"_sqrt": ("_guarded",), "_exp": ("_guarded",), "_expm1": ("_guarded",), "_sin": ("_guarded",),
           "_cos": ("_guarded",), "_tan": ("_guarded",), "_asin": ("_guarded",), "_acos": ("_guarded",),
           "_sinh": ("_guarded",), "_cosh": ("_guarded",), "_acosh": ("_guarded",), "_log": ("_log_of",),
           "_log2": ("_log_of",), "_log10": ("_log_of",)}
