@@ -123,6 +123,10 @@ def test_random_programs_match_the_interpreter(src: str, x: float, y: float) -> 
     except AdcalcError:
         assume(False)
     assume(all(math.isfinite(v) and abs(v) < 1e100 for row in want for v in row))
+    # a nan value (0 // 0 at x = 0) makes the Hessian a matter of where each order applies the
+    # zero rule: forward-over-reverse drops nan·σ''(0) = nan·0 as "a partial of exactly 0", the
+    # generated reverse-over-forward meets the nan in a tangent first — neither is the math's
+    assume(math.isfinite(adcalc.evaluate(src, point).value))
     assert agrees(src, point) == [], src
 
 
