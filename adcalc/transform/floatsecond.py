@@ -11,11 +11,9 @@ y = p(u, w) from at most two numbers:
   checks them against the general step);
 - its tangent ẏ = Σᵢ ∂ᵢ·u̇ᵢ is a float when k = 1 (``hvp``), an array of shape (k,) otherwise;
 - the partials' own tangents ∂̇ᵢ = Σⱼ ∂ⱼ∂ᵢp·u̇ⱼ come from the registry's partial rule evaluated
-  once more, on ``Dual1`` boxes (a float and one float tangent; the rule is not copied): for
-  k = 1 on the arguments' own tangents (one evaluation per partial, the same operations as the
-  array-tangent ``Box`` of ``transform.secondorder``), for k > 1 once per argument j with a unit
-  tangent, which gives the second partials ∂ⱼ∂ᵢp as floats, then combined with the tangent
-  arrays.  Arguments whose tangents are all exactly zero skip it (the zero rule makes it 0);
+  once more, on ``FloatDual`` boxes (a float and its tangents; the rule is not copied) — the
+  operations ``transform.secondorder.Box`` makes on its (k,) arrays, on floats when k = 1.
+  Arguments whose tangents are exactly zero skip it (the zero rule makes it 0);
 - its tape entry is six slots (a₀, a₁, ∂₀, ∂₁, ∂̇₀, ∂̇₁), no closure, which the sweep reads as
   ūᵢ += ȳ·∂ᵢ and ūᵢ̇ += ȳ̇·∂ᵢ + ȳ·∂̇ᵢ, a product with an exact zero factor contributing nothing.
 
@@ -30,80 +28,16 @@ tangents; a number it makes gets a float tangent again (k = 1).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from adcalc.language.ir import Eqn
 from adcalc.rules.indexing import element_key, flat_position
-from adcalc.rules.registry import G, Primitive, np
-from adcalc.rules.shapes import mul0
+from adcalc.rules.registry import Primitive, np
+from adcalc.transform.floatdual import FloatDual, plus, scale, tangent1, tangents, times0
 from adcalc.transform.mode import EvalMode
 from adcalc.transform.secondorder import HNode, Pair, SecondOrderMode
 
-
-def times0(p: float, t: float) -> float:
-    """p·t for floats where an exact zero factor contributes 0 (0·inf = 0): ``mul0`` on numbers."""
-    r = p * t
-    if r - r == 0.0:
-        return r
-    return 0.0 if p == 0.0 or t == 0.0 else r
-
-
-def scale(d: float, t: object) -> object:
-    """d·t for a float ``d`` and a tangent array, with the zero rule (None when d is 0)."""
-    if d == 0.0:
-        return None
-    return d * t if d - d == 0.0 else mul0(d, t)  # type: ignore[operator]
-
-
-def _plus(a: object, b: object) -> object:
-    """The sum of two tangent arrays, either of which may be None (zero)."""
-    if a is None:
-        return b
-    return a if b is None else a + b  # type: ignore[operator]
-
-
-class Dual1:
-    """A float with one float tangent: the registry's generic functions (``G.cos(d)``) and Python's
-    arithmetic run the forward rule on it, so a partial rule evaluated on ``Dual1`` arguments
-    gives the partial and its derivative along the arguments' tangents."""
-
-    __slots__ = ("primal", "tangent")
-
-    def __init__(self, primal: float, tangent: float):
-        self.primal = primal
-        self.tangent = tangent
-
-    def __repr__(self) -> str:
-        return f"Dual1({self.primal!r}, {self.tangent!r})"
-
-    def apply_primitive(self, prim: Primitive, args: Sequence[object]) -> object:
-        primals = [a.primal if type(a) is Dual1 else a for a in args]  # type: ignore[union-attr]
-        total = None
-        partials = prim.partials
-        for i, a in enumerate(args):
-            if type(a) is Dual1:
-                term = times0(partials[i](*primals), a.tangent)  # type: ignore[union-attr, arg-type]
-                total = term if total is None else total + term
-        return Dual1(getattr(G, prim.name)(*primals), total)  # type: ignore[arg-type]
-
-    def __neg__(self) -> object:
-        return G.neg(self)
-
-
-def _arithmetic(prim: str, reflected: bool) -> Callable[[Dual1, object], object]:
-    if reflected:
-        return lambda self, other: getattr(G, prim)(other, self)
-    return lambda self, other: getattr(G, prim)(self, other)
-
-
-for _op, _prim in (("add", "add"), ("sub", "sub"), ("mul", "mul"), ("truediv", "div"), ("pow", "pow")):
-    setattr(Dual1, f"__{_op}__", _arithmetic(_prim, False))
-    setattr(Dual1, f"__r{_op}__", _arithmetic(_prim, True))
-
-
-def _dot(d: object) -> float:
-    """The tangent of a partial evaluated on ``Dual1`` boxes (a float or a constant: 0)."""
-    return d.tangent if type(d) is Dual1 else 0.0  # type: ignore[union-attr, return-value]
+NODE_BYTES = 200  # what a node on numbers keeps: its tape entry, floats and HNode (k = 1)
 
 
 class FloatSecondOrderMode(SecondOrderMode):
@@ -115,11 +49,15 @@ class FloatSecondOrderMode(SecondOrderMode):
         self.flat: dict[int, object] = {}  # array node → its tangents per element (k = 1: a list)
         self.arrays: set[int] = set()  # nodes whose value is an array
         self.inputs: list[int] = []
-        # bytes a scalar node keeps (the entry, its floats, the node), and its (k,) arrays if k > 1
-        self.node_bytes = 200 + (0 if self.one else 3 * (112 + 8 * self.width))
+        self.wide_bytes = 3 * (112 + 8 * self.width)  # k > 1: a step's tangent and partials' tangents
 
     def kept(self) -> tuple[int, int]:
-        return self.node_bytes * len(self.tape), 0
+        return NODE_BYTES * len(self.tape), 0
+
+    def _hold(self, prim: Primitive, site: Eqn) -> None:
+        """k > 1: a step on numbers keeps (k,) arrays for the sweep, held against the budget."""
+        self.budget.hold(self.wide_bytes, site.span, f"{prim.name} with {self.width:,} tangent directions "
+                         "(one per input entry)")
 
     def input(self, index: int, name: str, value: object) -> object:
         node = super().input(index, name, value)
@@ -153,10 +91,12 @@ class FloatSecondOrderMode(SecondOrderMode):
                 rt = q = 0.0
             else:
                 rt = times0(d, t)
-                q = _dot(rule(Dual1(p, t)))
+                q = tangent1(rule(FloatDual(p, t)))
         else:
-            rt = scale(d, t)
-            q = scale(_dot(rule(Dual1(p, 1.0))), t)
+            self._hold(prim, site)
+            with np.errstate(all="ignore"):  # inf·t, overflow: the notes say so, never NumPy
+                rt = scale(d, t)
+                q = tangents(rule(FloatDual(p, t)))
             if rt is None:
                 rt = np.zeros(self.width)
         tape = self.tape
@@ -177,7 +117,8 @@ class FloatSecondOrderMode(SecondOrderMode):
             self.notes.nonfinite(prim, (px, py), site.span, r)
         if prim.kink is not None and prim.kink(px, py):
             self.note_kink(prim, (px, py), site)
-        rule0, rule1 = prim.partials
+        partials = prim.partials
+        rule0, rule1 = partials[0], partials[1]
         dx = dy = 0.0
         if ax:
             dx = rule0(px, py)
@@ -194,41 +135,37 @@ class FloatSecondOrderMode(SecondOrderMode):
             if tx == 0.0 and ty == 0.0:
                 rt = q0 = q1 = 0.0
             else:
-                bx = Dual1(px, tx) if ax else px
-                by = Dual1(py, ty) if ay else py
+                bx = FloatDual(px, tx) if ax else px
+                by = FloatDual(py, ty) if ay else py
                 if ax:
                     rt = times0(dx, tx)
                     if ay:
                         rt = rt + times0(dy, ty)
-                    q0 = _dot(rule0(bx, by))
+                    q0 = tangent1(rule0(bx, by))
                 else:
                     rt = times0(dy, ty)
                     q0 = 0.0
-                q1 = _dot(rule1(bx, by)) if ay else 0.0
+                q1 = tangent1(rule1(bx, by)) if ay else 0.0
             tape.append((x.index if ax else -1, y.index if ay else -1, dx, dy, q0, q1))  # type: ignore[union-attr]
             return HNode(len(tape) - 1, r, rt)
-        return self._wide2(prim, x, y, px, py, ax, ay, dx, dy, r)
+        self._hold(prim, site)
+        with np.errstate(all="ignore"):  # inf·t, overflow: the notes say so, never NumPy
+            return self._wide2(prim, x, y, px, py, ax, ay, dx, dy, r)
 
     def _wide2(self, prim: Primitive, x: object, y: object, px: float, py: float, ax: bool, ay: bool,
                dx: float, dy: float, r: float) -> object:
-        """The k > 1 step of two numbers: second partials as floats (one ``Dual1`` evaluation per
-        partial and moving argument), combined with the (k,) tangents."""
+        """The k > 1 step of two numbers: the same operations on (k,) tangent arrays."""
         tx = x.tangent if ax else None  # type: ignore[union-attr]
         ty = y.tangent if ay else None  # type: ignore[union-attr]
-        rt = _plus(scale(dx, tx) if ax else None, scale(dy, ty) if ay else None)
-        qs: list[object] = [None, None]
-        for i, on in ((0, ax), (1, ay)):
-            if not on:
-                continue
-            rule = prim.partials[i]
-            q = None
-            if ax:
-                q = scale(_dot(rule(Dual1(px, 1.0), py)), tx)
-            if ay:
-                q = _plus(q, scale(_dot(rule(px, Dual1(py, 1.0))), ty))
-            qs[i] = q
+        rt = plus(scale(dx, tx) if ax else None, scale(dy, ty) if ay else None)
+        bx = FloatDual(px, tx) if ax else px
+        by = FloatDual(py, ty) if ay else py
+        partials = prim.partials
+        rule0, rule1 = partials[0], partials[1]
+        q0 = tangents(rule0(bx, by)) if ax else None
+        q1 = tangents(rule1(bx, by)) if ay else None
         tape = self.tape
-        tape.append((x.index if ax else -1, y.index if ay else -1, dx, dy, qs[0], qs[1]))  # type: ignore[union-attr]
+        tape.append((x.index if ax else -1, y.index if ay else -1, dx, dy, q0, q1))  # type: ignore[union-attr]
         return HNode(len(tape) - 1, r, np.zeros(self.width) if rt is None else rt)
 
     def element(self, prim: Primitive, x: object, subscripts: Sequence[object], site: Eqn) -> object:
@@ -290,7 +227,7 @@ class FloatSecondOrderMode(SecondOrderMode):
             else:
                 adj[node] += g  # type: ignore[operator]
                 if gt is not None:
-                    adjt[node] = adjt[node] + float(gt[0]) if one else _plus(adjt[node], gt)  # type: ignore
+                    adjt[node] = adjt[node] + float(gt[0]) if one else plus(adjt[node], gt)  # type: ignore
         lists = state.lists
         with np.errstate(all="ignore"):
             for n in range(size - 1, -1, -1):
@@ -367,7 +304,7 @@ class FloatSecondOrderMode(SecondOrderMode):
             value, tangent = ct
             adj[p] += float(value)
             if tangent is not None:
-                adjt[p] = adjt[p] + float(tangent[0]) if self.one else _plus(adjt[p], tangent)
+                adjt[p] = adjt[p] + float(tangent[0]) if self.one else plus(adjt[p], tangent)
 
 
 def _wide_pull(e: tuple, g: float, gt: object, adj: list, adjt: list) -> None:
@@ -377,9 +314,9 @@ def _wide_pull(e: tuple, g: float, gt: object, adj: list, adjt: list) -> None:
         if parent < 0:
             continue
         adj[parent] += times0(g, d)
-        term = _plus(None if gt is None else scale(d, gt), None if q is None else scale(g, q))
+        term = plus(None if gt is None else scale(d, gt), None if q is None else scale(g, q))
         if term is not None:
-            adjt[parent] = _plus(adjt[parent], term)
+            adjt[parent] = plus(adjt[parent], term)
 
 
 class _Arrays:
@@ -453,4 +390,4 @@ class _Arrays:
         self.owned.add(node)
 
 
-__all__ = ["Dual1", "FloatSecondOrderMode", "scale", "times0"]
+__all__ = ["FloatSecondOrderMode"]
