@@ -244,6 +244,8 @@ MIXED = [
      "return s",
      {"A": [[1.0, 2.0], [-0.5, 0.25]], "x": [0.4, -0.6]}),
     ("s = y\nwhile s < 5:\n    s = s * (1 + x[0]^2) + x[1]\nreturn s * max(x[0], x[1])", {"x": [0.6, 0.9], "y": 1.0}),
+    ("s = 0\nfor i in range(1, len(x) + 1):\n    s += max(x[-i], y, x[i - 1] * y)^2 * sin(x[-i])\nreturn s",
+     {"x": [0.6, -0.9, 1.4], "y": 0.5}),
 ]
 
 
