@@ -118,7 +118,8 @@ class FloatSecondOrderMode(SecondOrderMode):
         if prim.kink is not None and prim.kink(px, py):
             self.note_kink(prim, (px, py), site)
         partials = prim.partials
-        rule0, rule1 = partials[0], partials[1]
+        rule0 = partials[0] if ax else None
+        rule1 = partials[1] if ay else None
         dx = dy = 0.0
         if ax:
             dx = rule0(px, py)
@@ -161,7 +162,8 @@ class FloatSecondOrderMode(SecondOrderMode):
         bx = FloatDual(px, tx) if ax else px
         by = FloatDual(py, ty) if ay else py
         partials = prim.partials
-        rule0, rule1 = partials[0], partials[1]
+        rule0 = partials[0] if ax else None
+        rule1 = partials[1] if ay else None
         q0 = tangents(rule0(bx, by)) if ax else None
         q1 = tangents(rule1(bx, by)) if ay else None
         tape = self.tape
