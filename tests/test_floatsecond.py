@@ -442,3 +442,21 @@ def test_hvp_of_the_loop_form_from_threads() -> None:
     assert all(np.array_equal(got[k], serial[k]) for k in range(6))
     h, s = rosen_hessian(points[0])
     assert close_to_scale(serial[0], h @ v, s @ np.abs(v), 16)
+
+
+def test_newton_cg_with_hessp_on_the_loop_form_follows_scipys_own_rosenbrock() -> None:
+    """``adcalc.function(...).hessp`` of a loop over x[i] (the interpreter's hvp: no compiled Hessian
+    code for array programs) drives SciPy's Newton-CG along the same path as SciPy's hand-written
+    ``rosen_hess_prod``: the same iterations, the minimum to 1e-8."""
+    optimize = pytest.importorskip("scipy.optimize")
+    f = adcalc.function("def rosen(x):\n" + "".join("    " + line + "\n" for line in LOOP.splitlines()))
+    x0 = 1 + 0.3 * np.cos(np.arange(10.0))
+    p = np.sin(np.arange(10.0))
+    h, s = rosen_hessian(x0)
+    assert close_to_scale(f.hessp(x0, p), h @ p, s @ np.abs(p), 16)
+    assert close_to_scale(f.hessp(x0, p), optimize.rosen_hess_prod(x0, p), s @ np.abs(p), 16)
+    mine = optimize.minimize(f, x0, method="Newton-CG", jac=f.grad, hessp=f.hessp, options={"xtol": 1e-12})
+    ref = optimize.minimize(optimize.rosen, x0, method="Newton-CG", jac=optimize.rosen_der,
+                            hessp=optimize.rosen_hess_prod, options={"xtol": 1e-12})
+    assert mine.success and ref.success and np.max(np.abs(mine.x - 1.0)) <= 1e-8
+    assert mine.nit == ref.nit and mine.nhev == ref.nhev
