@@ -164,6 +164,45 @@ def test_a_step_of_two_numbers_equals_the_general_step(name: str) -> None:
                 assert same_step(fast, slow, gradient, not boxed_nan), (name, x, y, active, tangents, fast, slow)
 
 
+def element_step(mode_class: type, x: np.ndarray, key: tuple, k: int) -> tuple:
+    """``x[key]`` of an input array by ``element`` (the float path) or by the ``index`` rule's
+    general step, then one sweep: the value, its tangents, the array's pair, warnings or the error."""
+    from test_modes import element_site
+
+    from adcalc import AdcalcError
+    from adcalc.rules.registry import REGISTRY
+
+    seed = np.arange(1.0, k * x.size + 1).reshape((k,) + x.shape) * np.where(np.arange(k) % 2, -0.5, 1.0).reshape(
+        (k,) + (1,) * x.ndim)
+    m = mode_class([seed])
+    node = m.input(0, "x", x)
+    prim, site = REGISTRY["index"], element_site(len(key))
+    try:
+        out = m.applyn(prim, [node, *key], site) if mode_class is SecondOrderMode else m.element(prim, node, key, site)
+    except AdcalcError as e:
+        return ("error", e.kind, e.message)
+    warnings = [(w.kind, w.message, w.count) for w in m.warnings]
+    value, tangent = out.value, np.ravel(out.tangent)
+    pair = m.sweep({out.index: (1.5, np.linspace(-1.0, 2.0, k).reshape((k,) + np.shape(value)))})[node.index]
+    return ("ok", value, tangent, pair[0], pair[1], warnings)
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_an_element_read_equals_the_index_rules_general_step(k: int) -> None:
+    """x[i], A[i, j] at every kind of subscript (negative, out of range, fractional, nan, too many)
+    and element (±0, inf, nan): the same value, tangents, adjoint pair of the array, notes, errors."""
+    from test_modes import element_cases
+
+    for x, key in element_cases():
+        fast = element_step(FloatSecondOrderMode, x, key, k)
+        slow = element_step(SecondOrderMode, x, key, k)
+        assert fast[0] == slow[0], (x.tolist(), key, fast, slow)
+        if fast[0] == "error":
+            assert fast == slow
+            continue
+        assert all(ulp_close(a, b, 0) for a, b in zip(fast[1:5], slow[1:5])) and fast[5] == slow[5], (key, fast, slow)
+
+
 # ---- Rosenbrock's function written as a loop: hand-derived, vectorised, scalar inputs ------------
 
 def test_the_loop_forms_hessian_is_the_hand_derived_tridiagonal_one_through_the_cli() -> None:
