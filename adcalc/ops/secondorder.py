@@ -32,6 +32,7 @@ from adcalc.ops.driver import (
 )
 from adcalc.ops.results import HessianResult, HvpResult
 from adcalc.rules.registry import np
+from adcalc.transform.floatsecond import FloatSecondOrderMode
 from adcalc.transform.interpreter import Limits
 from adcalc.transform.notes import Warning
 from adcalc.transform.secondorder import HNode, SecondOrderMode
@@ -40,7 +41,7 @@ from adcalc.transform.secondorder import HNode, SecondOrderMode
 def _run(loaded: Loaded, names: list[str], values: dict[str, object], seeds: list[object], strict: bool,
          limits: Limits) -> tuple[SecondOrderMode, list[object]]:
     seed_of = dict(zip(names, seeds))
-    mode = SecondOrderMode([seed_of[n] for n in used_inputs(loaded, names)], strict)
+    mode = FloatSecondOrderMode([seed_of[n] for n in used_inputs(loaded, names)], strict)
     return mode, run_mode(loaded, mode, names, values, limits, False)
 
 
