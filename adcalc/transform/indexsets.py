@@ -1,0 +1,177 @@
+"""Index sets of every element of an array at once: a sparse boolean matrix in CSR form.
+
+Contract: ``Sets(shape, ptr, idx)`` holds one set of input entries per element of an array of
+``shape`` (row-major): element ``e``'s members are ``idx[ptr[e]:ptr[e + 1]]``, ascending and without
+repeats (``ptr`` and ``idx`` are int64 NumPy arrays).  Every operation is NumPy index arithmetic —
+no Python loop per element or per member — and returns new ``Sets``:
+
+- ``Sets.units(shape, first)``: element e is {first + e} (an input array);
+- ``Sets.same(shape, members)``: every element is one set (a number's set broadcast);
+- ``s.take(rows, shape)``: element i is s's element ``rows[i]`` (slicing, fancy indexing,
+  broadcasting: the rows are positions of ``arange(size).reshape(shape)`` under the same key);
+- ``group(parts, m, shape)``: element t is the union of every part's elements mapped to t
+  (``parts``: (Sets, target row of each of its elements)) — the union of equal shapes, and
+  reductions along an axis;
+- ``s.keep(mask)``: the elements where ``mask`` is False become empty;
+- ``s.union_all()``: the union of every element, an ascending member array;
+- ``cross(a, b)``: for every element e, every (i, j) with i in a[e], j in b[e] (a join on the row:
+  Walther's nonlinear interactions of an elementwise step), as two member arrays;
+- ``members(bitset)`` / ``bitset(members)``: a Python int bit set ↔ an ascending member array
+  (scalars keep int bit sets: one ``|`` is faster than any array operation);
+- ``s.to_objects()`` / ``Sets.from_objects(a)``: to and from a NumPy object array of bit sets (the
+  rules that have no vectorised form read that).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from adcalc.rules.registry import np
+
+_EMPTY = np.zeros(0, dtype=np.int64)
+
+
+class Sets:
+    """One ascending set of input entries per element of an array (see the module docstring)."""
+
+    __slots__ = ("shape", "ptr", "idx")
+
+    def __init__(self, shape: tuple, ptr: object, idx: object):
+        self.shape, self.ptr, self.idx = tuple(shape), ptr, idx
+
+    def __repr__(self) -> str:
+        return f"Sets({self.shape}, {self.ptr!r}, {self.idx!r})"
+
+    @property
+    def size(self) -> int:
+        return len(self.ptr) - 1  # type: ignore[arg-type]
+
+    @staticmethod
+    def units(shape: tuple, first: int) -> Sets:
+        m = int(np.prod(shape, dtype=np.int64))
+        return Sets(shape, np.arange(m + 1, dtype=np.int64), first + np.arange(m, dtype=np.int64))
+
+    @staticmethod
+    def same(shape: tuple, mem: object) -> Sets:
+        m = int(np.prod(shape, dtype=np.int64))
+        k = len(mem)  # type: ignore[arg-type]
+        return Sets(shape, np.arange(m + 1, dtype=np.int64) * k, np.tile(mem, m) if k else _EMPTY)
+
+    @staticmethod
+    def empty(shape: tuple) -> Sets:
+        m = int(np.prod(shape, dtype=np.int64))
+        return Sets(shape, np.zeros(m + 1, dtype=np.int64), _EMPTY)
+
+    def counts(self) -> object:
+        return np.diff(self.ptr)
+
+    def row_of_each(self) -> object:
+        """The element each member belongs to."""
+        return np.repeat(np.arange(self.size, dtype=np.int64), self.counts())
+
+    def any(self) -> bool:
+        return len(self.idx) > 0  # type: ignore[arg-type]
+
+    def take(self, rows: object, shape: tuple) -> Sets:
+        rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+        start = self.ptr[rows]  # type: ignore[index]
+        cnt = self.ptr[rows + 1] - start  # type: ignore[index]
+        ptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(cnt, out=ptr[1:])
+        total = int(ptr[-1])
+        if total == 0:
+            return Sets(shape, ptr, _EMPTY)
+        pos = np.arange(total, dtype=np.int64) + np.repeat(start - ptr[:-1], cnt)
+        return Sets(shape, ptr, self.idx[pos])  # type: ignore[index]
+
+    def broadcast(self, shape: tuple) -> Sets:
+        if self.shape == tuple(shape):
+            return self
+        pos = np.arange(self.size, dtype=np.int64).reshape(self.shape)
+        return self.take(np.broadcast_to(pos, shape), shape)
+
+    def keep(self, mask: object) -> Sets:
+        mask = np.broadcast_to(np.asarray(mask, dtype=bool), self.shape).reshape(-1)
+        if mask.all():
+            return self
+        cnt = np.where(mask, self.counts(), 0)
+        ptr = np.zeros(self.size + 1, dtype=np.int64)
+        np.cumsum(cnt, out=ptr[1:])
+        return Sets(self.shape, ptr, self.idx[np.repeat(mask, self.counts())])  # type: ignore[index]
+
+    def union_all(self) -> object:
+        return np.unique(self.idx)
+
+    def to_objects(self) -> object:
+        out = np.empty(self.shape, dtype=object)
+        flat = out.reshape(-1)
+        ptr = self.ptr.tolist()  # type: ignore[attr-defined]
+        idx = self.idx.tolist()  # type: ignore[attr-defined]
+        for e in range(self.size):
+            s = 0
+            for j in idx[ptr[e]:ptr[e + 1]]:
+                s |= 1 << j
+            flat[e] = s
+        return out
+
+    @staticmethod
+    def from_objects(a: object) -> Sets:
+        a = np.asarray(a, dtype=object)
+        ptr = np.zeros(a.size + 1, dtype=np.int64)
+        parts = [members(int(s)) for s in a.reshape(-1)]
+        np.cumsum([len(p) for p in parts], out=ptr[1:])
+        return Sets(a.shape, ptr, np.concatenate(parts) if parts else _EMPTY)
+
+
+def group(parts: Sequence[tuple[Sets, object]], m: int, shape: tuple) -> Sets:
+    """Element t: the union of the parts' elements whose target is t (module docstring)."""
+    if len(parts) == 1 and parts[0][1] is None and parts[0][0].shape == tuple(shape):
+        return parts[0][0]
+    rows, cols = [], []
+    for s, target in parts:
+        r = s.row_of_each()
+        rows.append(r if target is None else np.asarray(target, dtype=np.int64).reshape(-1)[r])
+        cols.append(s.idx)
+    row, col = np.concatenate(rows), np.concatenate(cols)
+    width = int(col.max()) + 1 if len(col) else 1
+    key = np.unique(row * width + col)
+    row = key // width
+    ptr = np.zeros(m + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row, minlength=m), out=ptr[1:])
+    return Sets(shape, ptr, key - row * width)
+
+
+def cross(a: Sets, b: Sets) -> tuple[object, object]:
+    """Every (i, j) with i in a[e] and j in b[e], for every element e of the common shape."""
+    cb = b.counts()
+    rows = a.row_of_each()
+    rep = cb[rows]  # each member of a[e] meets every member of b[e]
+    total = int(rep.sum())
+    if total == 0:
+        return _EMPTY, _EMPTY
+    left = np.repeat(a.idx, rep)
+    ptr = np.zeros(len(rep) + 1, dtype=np.int64)
+    np.cumsum(rep, out=ptr[1:])
+    pos = np.arange(total, dtype=np.int64) + np.repeat(b.ptr[rows] - ptr[:-1], rep)  # type: ignore[index]
+    return left, b.idx[pos]  # type: ignore[index]
+
+
+def members(s: int) -> object:
+    """The members of an int bit set, ascending, as an int64 array."""
+    if s == 0:
+        return _EMPTY
+    raw = np.frombuffer(s.to_bytes((s.bit_length() + 7) // 8, "little"), dtype=np.uint8)
+    return np.flatnonzero(np.unpackbits(raw, bitorder="little")).astype(np.int64)
+
+
+def bitset(mem: object) -> int:
+    """The int bit set of a member array."""
+    mem = np.asarray(mem, dtype=np.int64)
+    if len(mem) == 0:
+        return 0
+    flags = np.zeros(int(mem.max()) + 1, dtype=bool)
+    flags[mem] = True
+    return int.from_bytes(np.packbits(flags, bitorder="little").tobytes(), "little")
+
+
+__all__ = ["Sets", "bitset", "cross", "group", "members"]
