@@ -40,7 +40,7 @@ def csr(bitsets: Sequence[int]) -> tuple[object, object]:
 
 def _lists(pattern: tuple[object, object]) -> list[list[int]]:
     ptr, idx = pattern[0].tolist(), pattern[1].tolist()  # type: ignore[attr-defined]
-    return [idx[ptr[i]:ptr[i + 1]] for i in range(len(ptr) - 1)]
+    return [idx[a:b] for a, b in zip(ptr, ptr[1:])]
 
 
 def _rows_of_each(ptr: object) -> object:
@@ -66,35 +66,43 @@ def column_coloring(rows: tuple[object, object], n: int) -> list[int]:
 
 
 def _neighbours(adjacency: tuple[object, object]) -> list[list[int]]:
-    return [[w for w in ws if w != v] for v, ws in enumerate(_lists(adjacency))]
+    """Each vertex's neighbours, itself left out."""
+    ptr, idx = adjacency
+    rows = _rows_of_each(ptr)
+    other = idx != rows  # type: ignore[operator]
+    if not other.all():
+        rows = rows[other]  # type: ignore[index]
+        ptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=len(ptr) - 1))]).astype(np.int64)  # type: ignore
+        idx = idx[other]  # type: ignore[index]
+    return _lists((ptr, idx))
 
 
 def star_coloring(adjacency: tuple[object, object]) -> list[int]:
-    """Greedy star colouring (GMP 2005, Algorithm 4.1) of a graph given as a CSR pattern."""
+    """Greedy star colouring (GMP 2005, Algorithm 4.1) of a graph given as a CSR pattern.  At v's
+    turn exactly the vertices before v are coloured (v itself is not, so no path needs ``!= v``);
+    the forbidden colours are one int's bits."""
     adj = _neighbours(adjacency)
     colour = [-1] * len(adj)
     for v, around in enumerate(adj):
-        forbidden: set[int] = set()
+        forbidden = 0
         for w in around:
             cw = colour[w]
             if cw < 0:  # every coloured vertex two steps away through an uncoloured one
                 for x in adj[w]:
-                    if x != v and colour[x] >= 0:
-                        forbidden.add(colour[x])
+                    cx = colour[x]
+                    if cx >= 0:
+                        forbidden |= 1 << cx
                 continue
-            forbidden.add(cw)
-            for x in adj[w]:  # x would make v-w-x-y two-coloured if some other neighbour y of x has w's colour
+            forbidden |= 1 << cw
+            for x in adj[w]:  # x would make v-w-x-y two-coloured if another neighbour y of x has w's colour
                 cx = colour[x]
-                if x == v or cx < 0 or cx in forbidden:
+                if cx < 0 or forbidden >> cx & 1:
                     continue
                 for y in adj[x]:
                     if y != w and colour[y] == cw:
-                        forbidden.add(cx)
+                        forbidden |= 1 << cx
                         break
-        c = 0
-        while c in forbidden:
-            c += 1
-        colour[v] = c
+        colour[v] = (~forbidden & (forbidden + 1)).bit_length() - 1  # the smallest colour not forbidden
     return colour
 
 

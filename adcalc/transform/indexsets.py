@@ -16,6 +16,7 @@ no Python loop per element or per member — and returns new ``Sets``:
 - ``s.union_all()``: the union of every element, an ascending member array;
 - ``cross(a, b)``: for every element e, every (i, j) with i in a[e], j in b[e] (a join on the row:
   Walther's nonlinear interactions of an elementwise step), as two member arrays;
+- ``distinct(values)``: the distinct values of an int array, ascending;
 - ``members(bitset)`` / ``bitset(members)``: a Python int bit set ↔ an ascending member array
   (scalars keep int bit sets: one ``|`` is faster than any array operation);
 - ``s.to_objects()`` / ``Sets.from_objects(a)``: to and from a NumPy object array of bit sets (the
@@ -24,6 +25,7 @@ no Python loop per element or per member — and returns new ``Sets``:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from adcalc.rules.registry import np
@@ -48,22 +50,22 @@ class Sets:
 
     @staticmethod
     def units(shape: tuple, first: int) -> Sets:
-        m = int(np.prod(shape, dtype=np.int64))
+        m = math.prod(shape)
         return Sets(shape, np.arange(m + 1, dtype=np.int64), first + np.arange(m, dtype=np.int64))
 
     @staticmethod
     def same(shape: tuple, mem: object) -> Sets:
-        m = int(np.prod(shape, dtype=np.int64))
+        m = math.prod(shape)
         k = len(mem)  # type: ignore[arg-type]
         return Sets(shape, np.arange(m + 1, dtype=np.int64) * k, np.tile(mem, m) if k else _EMPTY)
 
     @staticmethod
     def empty(shape: tuple) -> Sets:
-        m = int(np.prod(shape, dtype=np.int64))
+        m = math.prod(shape)
         return Sets(shape, np.zeros(m + 1, dtype=np.int64), _EMPTY)
 
     def counts(self) -> object:
-        return np.diff(self.ptr)
+        return self.ptr[1:] - self.ptr[:-1]  # type: ignore[index]
 
     def row_of_each(self) -> object:
         """The element each member belongs to."""
@@ -100,7 +102,7 @@ class Sets:
         return Sets(self.shape, ptr, self.idx[np.repeat(mask, self.counts())])  # type: ignore[index]
 
     def union_all(self) -> object:
-        return np.unique(self.idx)
+        return distinct(self.idx)
 
     def to_objects(self) -> object:
         out = np.empty(self.shape, dtype=object)
@@ -134,7 +136,7 @@ def group(parts: Sequence[tuple[Sets, object]], m: int, shape: tuple) -> Sets:
         cols.append(s.idx)
     row, col = np.concatenate(rows), np.concatenate(cols)
     width = int(col.max()) + 1 if len(col) else 1
-    key = np.unique(row * width + col)
+    key = distinct(row * width + col)
     row = key // width
     ptr = np.zeros(m + 1, dtype=np.int64)
     np.cumsum(np.bincount(row, minlength=m), out=ptr[1:])
@@ -156,6 +158,19 @@ def cross(a: Sets, b: Sets) -> tuple[object, object]:
     return left, b.idx[pos]  # type: ignore[index]
 
 
+def distinct(a: object) -> object:
+    """The distinct values of an int array, ascending.  A stable sort: the arrays here are a few
+    ascending runs joined (one per part of a union), which it merges in linear time (NumPy's
+    default sort and its hashing ``unique`` take 20–50× longer on them)."""
+    a = np.sort(a, kind="stable")
+    if len(a) < 2:
+        return a
+    keep = np.empty(len(a), dtype=bool)
+    keep[0] = True
+    np.not_equal(a[1:], a[:-1], out=keep[1:])
+    return a[keep]
+
+
 def members(s: int) -> object:
     """The members of an int bit set, ascending, as an int64 array."""
     if s == 0:
@@ -174,4 +189,4 @@ def bitset(mem: object) -> int:
     return int.from_bytes(np.packbits(flags, bitorder="little").tobytes(), "little")
 
 
-__all__ = ["Sets", "bitset", "cross", "group", "members"]
+__all__ = ["Sets", "bitset", "cross", "distinct", "group", "members"]

@@ -25,6 +25,7 @@ a superset, never wrong for colouring.  Conditions and control flow follow the p
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -32,7 +33,7 @@ from adcalc.language.ir import Eqn
 from adcalc.rules.indexing import build_key
 from adcalc.rules.registry import Primitive, np
 from adcalc.transform.forward import Dual
-from adcalc.transform.indexsets import Sets, bitset, cross, group, members
+from adcalc.transform.indexsets import Sets, bitset, cross, distinct, group, members
 from adcalc.transform.mode import Mode
 
 _GENERIC = ((0.3, 0.55, 0.7, 0.45, 0.65), (1.7, 2.3, 1.3, 1.9, 2.9), (-0.6, 1.45, -1.1, 0.8, -0.35))
@@ -89,6 +90,12 @@ def nonlinear_pairs(prim: Primitive, nargs: int) -> frozenset[tuple[int, int]]:
     return frozenset(pairs)
 
 
+@lru_cache(maxsize=512)
+def _moving(prim: Primitive, nargs: int) -> frozenset[int]:
+    """The arguments whose partial some argument moves (not piecewise constant)."""
+    return frozenset(i for i, _ in nonlinear_pairs(prim, nargs))
+
+
 class PatternMode(Mode):
     """Index domains (Jacobian pattern) and, with ``hessian``, nonlinear interactions (see the
     module docstring).  ``offsets[k]`` is the first bit of used input ``k``."""
@@ -130,9 +137,18 @@ class PatternMode(Mode):
         d = spread(d, np.shape(out))
         return Pat(out, d) if d.any() else out
 
+    def partials(self, prim: Primitive, primals: Sequence[object], active: Sequence[bool],
+                 site: Eqn) -> list[object]:
+        """Only the piecewise-constant partials are read (their zeros drop a dependence); the
+        others stand as True, not computed (this mode's notes are not reported)."""
+        moving = _moving(prim, len(primals))
+        wanted = [a and i not in moving for i, a in enumerate(active)]
+        got = super().partials(prim, primals, wanted, site) if any(wanted) else [None] * len(primals)
+        return [True if a and i in moving else g for i, (a, g) in enumerate(zip(active, got))]
+
     def _elementwise(self, prim: Primitive, deps: list, partials: Sequence[object], out: object) -> object:
         pairs = nonlinear_pairs(prim, len(deps))
-        moving = {i for i, _ in pairs}
+        moving = _moving(prim, len(deps))
         scalar = type(out) is float
         shape = np.shape(out)
         acc: object = 0
@@ -159,7 +175,7 @@ class PatternMode(Mode):
                     self.interact(deps[i], deps[j], shape)
         if scalar:
             return acc
-        return group(parts, int(np.prod(shape, dtype=np.int64)), shape) if parts else Sets.empty(shape)
+        return group(parts, math.prod(shape), shape) if parts else Sets.empty(shape)
 
     # ---- Hessian interactions ---------------------------------------------------------------
     def interact(self, a: object, b: object, shape: tuple = ()) -> None:
@@ -210,7 +226,7 @@ def _shape_of(d: object) -> tuple:
 
 def _distinct(joined: list[tuple[object, object]], width: int) -> tuple[object, object]:
     """The (i, j) pairs of ``joined``, each once."""
-    key = np.unique(np.concatenate([a * width + b for a, b in joined]))  # type: ignore[operator]
+    key = distinct(np.concatenate([a * width + b for a, b in joined]))  # type: ignore[operator]
     return key // width, key % width
 
 
@@ -230,7 +246,7 @@ def _as_set(d: object) -> int:
 
 
 def _positions(shape: tuple) -> object:
-    return np.arange(int(np.prod(shape, dtype=np.int64)), dtype=np.int64).reshape(shape)
+    return np.arange(math.prod(shape), dtype=np.int64).reshape(shape)
 
 
 def _row(s: Sets, e: int) -> int:
@@ -293,7 +309,7 @@ def _union(d: object, axis: int | None, out: object) -> object:
         return _as_set(d)
     shape = np.shape(out)
     target = np.broadcast_to(np.expand_dims(_positions(shape), axis), d.shape)  # type: ignore[union-attr]
-    return group([(d, target)], int(np.prod(shape, dtype=np.int64)), shape)  # type: ignore[list-item]
+    return group([(d, target)], math.prod(shape), shape)  # type: ignore[list-item]
 
 
 def _reduction(mode: PatternMode, primals: Sequence[object], deps: list, params: tuple, out: object) -> object:
