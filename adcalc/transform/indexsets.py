@@ -34,12 +34,15 @@ _EMPTY = np.zeros(0, dtype=np.int64)
 
 
 class Sets:
-    """One ascending set of input entries per element of an array (see the module docstring)."""
+    """One ascending set of input entries per element of an array (see the module docstring).
+    ``per`` is the number of members of every element when they all have the same (an input, its
+    slices, unions of those): then ``idx`` reshaped (size, per) is the sets, and the operations
+    take their shorter way; -1 otherwise."""
 
-    __slots__ = ("shape", "ptr", "idx")
+    __slots__ = ("shape", "ptr", "idx", "per")
 
-    def __init__(self, shape: tuple, ptr: object, idx: object):
-        self.shape, self.ptr, self.idx = tuple(shape), ptr, idx
+    def __init__(self, shape: tuple, ptr: object, idx: object, per: int = -1):
+        self.shape, self.ptr, self.idx, self.per = tuple(shape), ptr, idx, per
 
     def __repr__(self) -> str:
         return f"Sets({self.shape}, {self.ptr!r}, {self.idx!r})"
@@ -49,26 +52,39 @@ class Sets:
         return len(self.ptr) - 1  # type: ignore[arg-type]
 
     @staticmethod
+    def uniform(shape: tuple, table: object) -> Sets:
+        """Element e is row e of ``table`` (size × per, each row ascending and distinct)."""
+        m, per = np.shape(table)
+        return Sets(shape, np.arange(0, m * per + 1, per, dtype=np.int64) if per else np.zeros(m + 1, np.int64),
+                    np.asarray(table, dtype=np.int64).reshape(-1), per)
+
+    @staticmethod
     def units(shape: tuple, first: int) -> Sets:
         m = math.prod(shape)
-        return Sets(shape, np.arange(m + 1, dtype=np.int64), first + np.arange(m, dtype=np.int64))
+        return Sets(shape, np.arange(m + 1, dtype=np.int64), first + np.arange(m, dtype=np.int64), 1)
 
     @staticmethod
     def same(shape: tuple, mem: object) -> Sets:
         m = math.prod(shape)
-        k = len(mem)  # type: ignore[arg-type]
-        return Sets(shape, np.arange(m + 1, dtype=np.int64) * k, np.tile(mem, m) if k else _EMPTY)
+        mem = np.asarray(mem, dtype=np.int64)
+        return Sets.uniform(shape, np.broadcast_to(mem, (m, len(mem))))
 
     @staticmethod
     def empty(shape: tuple) -> Sets:
         m = math.prod(shape)
-        return Sets(shape, np.zeros(m + 1, dtype=np.int64), _EMPTY)
+        return Sets(shape, np.zeros(m + 1, dtype=np.int64), _EMPTY, 0)
+
+    def table(self) -> object:
+        """The (size, per) member table of a uniform Sets."""
+        return self.idx.reshape(self.size, self.per)  # type: ignore[attr-defined]
 
     def counts(self) -> object:
         return self.ptr[1:] - self.ptr[:-1]  # type: ignore[index]
 
     def row_of_each(self) -> object:
         """The element each member belongs to."""
+        if self.per >= 0:
+            return np.repeat(np.arange(self.size, dtype=np.int64), self.per)
         return np.repeat(np.arange(self.size, dtype=np.int64), self.counts())
 
     def any(self) -> bool:
@@ -76,13 +92,19 @@ class Sets:
 
     def take(self, rows: object, shape: tuple) -> Sets:
         rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+        m = len(rows)
+        if self.per >= 0:
+            return Sets.uniform(shape, self.table()[rows])  # type: ignore[index]
+        if m and rows[-1] - rows[0] == m - 1 and (m < 3 or (rows[1:] - rows[:-1] == 1).all()):
+            a, b = self.ptr[rows[0]], self.ptr[rows[-1] + 1]  # type: ignore[index]
+            return Sets(shape, self.ptr[rows[0]:rows[-1] + 2] - a, self.idx[a:b])  # type: ignore[index, operator]
         start = self.ptr[rows]  # type: ignore[index]
         cnt = self.ptr[rows + 1] - start  # type: ignore[index]
-        ptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        ptr = np.zeros(m + 1, dtype=np.int64)
         np.cumsum(cnt, out=ptr[1:])
         total = int(ptr[-1])
         if total == 0:
-            return Sets(shape, ptr, _EMPTY)
+            return Sets(shape, ptr, _EMPTY, 0)
         pos = np.arange(total, dtype=np.int64) + np.repeat(start - ptr[:-1], cnt)
         return Sets(shape, ptr, self.idx[pos])  # type: ignore[index]
 
@@ -129,6 +151,10 @@ def group(parts: Sequence[tuple[Sets, object]], m: int, shape: tuple) -> Sets:
     """Element t: the union of the parts' elements whose target is t (module docstring)."""
     if len(parts) == 1 and parts[0][1] is None and parts[0][0].shape == tuple(shape):
         return parts[0][0]
+    if all(t is None and s.per >= 0 for s, t in parts):  # a union of uniform Sets: row by row
+        table = np.sort(np.concatenate([s.table() for s, _ in parts], axis=1), axis=1)
+        if table.shape[1] < 2 or not (table[:, 1:] == table[:, :-1]).any():
+            return Sets.uniform(shape, table)
     rows, cols = [], []
     for s, target in parts:
         r = s.row_of_each()
@@ -138,16 +164,17 @@ def group(parts: Sequence[tuple[Sets, object]], m: int, shape: tuple) -> Sets:
     width = int(col.max()) + 1 if len(col) else 1
     key = distinct(row * width + col)
     row = key // width
-    ptr = np.zeros(m + 1, dtype=np.int64)
-    np.cumsum(np.bincount(row, minlength=m), out=ptr[1:])
-    return Sets(shape, ptr, key - row * width)
+    return Sets(shape, np.searchsorted(row, np.arange(m + 1, dtype=np.int64)), key - row * width)
 
 
 def cross(a: Sets, b: Sets) -> tuple[object, object]:
     """Every (i, j) with i in a[e] and j in b[e], for every element e of the common shape."""
+    if a.per >= 0 and b.per >= 0:
+        ta, tb = a.table(), b.table()
+        return np.repeat(ta, b.per, axis=1).reshape(-1), np.tile(tb, (1, a.per)).reshape(-1)
     cb = b.counts()
     rows = a.row_of_each()
-    rep = cb[rows]  # each member of a[e] meets every member of b[e]
+    rep = cb[rows]  # type: ignore[index]
     total = int(rep.sum())
     if total == 0:
         return _EMPTY, _EMPTY

@@ -203,31 +203,24 @@ class PatternMode(Mode):
     def adjacency(self) -> tuple[object, object]:
         """The interaction pattern N as CSR ``(ptr, idx)``: input entry j's set is
         ``idx[ptr[j]:ptr[j + 1]]`` (ascending; symmetric; j itself where it interacts with itself)."""
-        lefts, rights = [], []
+        w = self.width
+        keys = [a * w + b for a, b in self.joined] + [b * w + a for a, b in self.joined]  # type: ignore[operator]
         for j, s in enumerate(self.interactions or ()):
             if s:
-                m = members(s)
-                lefts.append(np.full(len(m), j, dtype=np.int64))  # type: ignore[arg-type]
-                rights.append(m)
-        if self.joined:
-            left, right = _distinct(self.joined, self.width)
-            lefts += [left, right]
-            rights += [right, left]
-        if not lefts:
-            return np.zeros(self.width + 1, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        s = group([(Sets((len(r),), np.arange(len(r) + 1, dtype=np.int64), r), rows)  # type: ignore[arg-type]
-                   for rows, r in zip(lefts, rights)], self.width, (self.width,))
-        return s.ptr, s.idx
-
-
-def _shape_of(d: object) -> tuple:
-    return d.shape if type(d) is Sets else ()  # type: ignore[union-attr]
+                keys.append(j * w + members(s))  # type: ignore[operator]
+        key = distinct(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
+        rows = key // w
+        return np.searchsorted(rows, np.arange(w + 1, dtype=np.int64)), key - rows * w
 
 
 def _distinct(joined: list[tuple[object, object]], width: int) -> tuple[object, object]:
     """The (i, j) pairs of ``joined``, each once."""
     key = distinct(np.concatenate([a * width + b for a, b in joined]))  # type: ignore[operator]
     return key // width, key % width
+
+
+def _shape_of(d: object) -> tuple:
+    return d.shape if type(d) is Sets else ()  # type: ignore[union-attr]
 
 
 def spread(d: object, shape: tuple) -> Sets:

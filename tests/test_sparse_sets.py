@@ -1,0 +1,97 @@
+"""The index sets of arrays as CSR (adcalc.transform.indexsets) and the vectorised colouring
+helpers, against Python's own sets: every operation on random sets (uniform ones, whose elements
+all have the same number of members, and ragged ones) gives what a loop over Python sets gives."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from adcalc.ops.coloring import csr, recover_symmetric, star_coloring
+from adcalc.transform.indexsets import Sets, bitset, cross, distinct, group, members
+
+SET = st.frozensets(st.integers(0, 40), max_size=5)
+
+
+def as_sets(rows: list[frozenset], shape: tuple) -> Sets:
+    """Build through the public constructors: uniform rows by ``uniform``, others from bit sets."""
+    if rows and len({len(r) for r in rows}) == 1:
+        return Sets.uniform(shape, np.array([sorted(r) for r in rows], dtype=np.int64).reshape(len(rows), -1))
+    obj = np.empty(len(rows), dtype=object)
+    for k, r in enumerate(rows):
+        obj[k] = sum(1 << j for j in r)
+    s = Sets.from_objects(obj)
+    return Sets(shape, s.ptr, s.idx)
+
+
+def rows_of(s: Sets) -> list[frozenset]:
+    ptr, idx = s.ptr.tolist(), s.idx.tolist()
+    out = [idx[ptr[e]:ptr[e + 1]] for e in range(s.size)]
+    assert all(r == sorted(set(r)) for r in out)  # ascending, each member once
+    if s.per >= 0:
+        assert all(len(r) == s.per for r in out)
+    return [frozenset(r) for r in out]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 12).flatmap(lambda m: st.tuples(st.lists(SET, min_size=m, max_size=m),
+                                                      st.lists(SET, min_size=m, max_size=m),
+                                                      st.lists(st.integers(0, m - 1), max_size=15),
+                                                      st.lists(st.booleans(), min_size=m, max_size=m),
+                                                      st.booleans())))
+def test_set_operations_equal_python_sets(case: tuple) -> None:
+    a_rows, b_rows, picks, mask, same_size = case
+    if same_size:  # exercise the uniform paths too
+        a_rows = [frozenset(range(3 * k, 3 * k + 2)) for k in range(len(a_rows))]
+    m = len(a_rows)
+    a, b = as_sets(a_rows, (m,)), as_sets(b_rows, (m,))
+    assert rows_of(a) == a_rows and rows_of(b) == b_rows
+    assert rows_of(a.take(np.array(picks, dtype=np.int64), (len(picks),))) == [a_rows[p] for p in picks]
+    assert rows_of(a.take(np.arange(1, m), (m - 1,))) == a_rows[1:]  # a slice
+    assert rows_of(group([(a, None), (b, None)], m, (m,))) == [x | y for x, y in zip(a_rows, b_rows)]
+    target = np.array([k % 3 for k in range(m)])
+    want = [frozenset().union(*(a_rows[k] for k in range(m) if k % 3 == t)) for t in range(3)]
+    assert rows_of(group([(a, target)], 3, (3,))) == want
+    assert rows_of(a.keep(np.array(mask))) == [r if keep else frozenset() for r, keep in zip(a_rows, mask)]
+    assert a.union_all().tolist() == sorted(frozenset().union(*a_rows))
+    left, right = cross(a, b)
+    got = sorted(zip(left.tolist(), right.tolist()))
+    assert got == sorted((i, j) for x, y in zip(a_rows, b_rows) for i in x for j in y)
+    assert rows_of(Sets.from_objects(a.to_objects())) == a_rows
+    assert rows_of(Sets.same((4,), members(bitset(sorted(b_rows[0]))))) == [b_rows[0]] * 4
+
+
+@given(st.lists(st.integers(0, 2**70), max_size=30))
+def test_bitsets_members_and_distinct(values: list[int]) -> None:
+    for v in values[:5]:
+        assert members(v).tolist() == [j for j in range(v.bit_length()) if v >> j & 1]
+        assert bitset(members(v)) == v
+    small = np.array([v % 97 for v in values], dtype=np.int64)
+    assert distinct(small).tolist() == sorted(set(small.tolist()))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 12).flatmap(lambda n: st.tuples(st.just(n), st.lists(st.tuples(
+    st.integers(0, n - 1), st.integers(0, n - 1)), max_size=3 * n))))
+def test_recovery_reads_every_entry_of_a_random_symmetric_matrix(graph: tuple) -> None:
+    """H random symmetric on a random pattern, B = H·S from the star colouring: every entry read back."""
+    n, edges = graph
+    adjacency = [1 << i for i in range(n)]  # the diagonal too
+    for a, b in edges:
+        adjacency[a] |= 1 << b
+        adjacency[b] |= 1 << a
+    rng = np.random.default_rng(n + len(edges))
+    h = np.zeros((n, n))
+    for i in range(n):
+        for j in members(adjacency[i]).tolist():
+            if j >= i:
+                h[i, j] = h[j, i] = rng.integers(1, 100)  # integers: H·S is exact
+    pattern = csr(adjacency)
+    colour = star_coloring(pattern)
+    s = np.zeros((n, max(colour) + 1))
+    s[np.arange(n), colour] = 1.0
+    i, j, v, _ = recover_symmetric(pattern, colour, h @ s)
+    got = np.zeros((n, n))
+    got[i, j] = v
+    assert (got == h).all()
