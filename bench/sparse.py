@@ -6,8 +6,8 @@ Run: ``python bench/sparse.py`` (figures go in bench/RESULTS.md by hand).  Workl
   ``u[1:-1] + 0.1*(u[2:] - 2*u[1:-1] + u[:-2])``, n = 1,000 (against the dense forward-mode
   Jacobian) and n = 10,000 (sparse only: the dense one is 10⁸ entries);
 - Rosenbrock's tridiagonal Hessian, n = 1,000: over 1,000 scalar inputs (one term per input pair),
-  and in array form ``sum(100*(x[1:] - x[:-1]^2)^2 + (1 - x[:-1])^2)`` — the latter needs the
-  Hessian-vector product of array programs (issue #19's other half); until then it says so.
+  and in array form ``sum(100*(x[1:] - x[:-1]^2)^2 + (1 - x[:-1])^2)`` (issue #19's target: ≥ 50×
+  the dense Hessian, measured in the same run).
 """
 
 from __future__ import annotations
@@ -61,10 +61,16 @@ def main() -> None:
           f"{td * 1e3:8.1f} ms (one sweep of {n:,} tangents) · ×{td / ts:.0f} · values equal: {same}", flush=True)
     x = {"x": 0.5 + 0.001 * np.arange(n)}
     try:
-        ts, h = best(lambda: sparse_hessian(ARRAY_ROSEN, x))
-        td, d = best(lambda: higher.hessian(ARRAY_ROSEN, x), 1)
+        sparse_hessian(ARRAY_ROSEN, x)  # parse once (cached) before timing
+        ts, td = float("inf"), float("inf")
+        for _ in range(3):  # interleaved, so both bests come from the same stretch of a shared machine's load
+            t, d = best(lambda: higher.hessian(ARRAY_ROSEN, x), 1)
+            td = min(td, t)
+            t, h = best(lambda: sparse_hessian(ARRAY_ROSEN, x), 5)
+            ts = min(ts, t)
+        same = all(d.hessian[i][j] == v for (i, j), v in zip(h.nonzeros, h.values))
         print(f"rosenbrock Hessian, array form n={n:,}: --sparse {ts * 1e3:8.1f} ms, {h.sweeps} sweeps · dense "
-              f"{td * 1e3:8.1f} ms · ×{td / ts:.0f}")
+              f"{td * 1e3:8.1f} ms · ×{td / ts:.0f} · values equal: {same}")
     except AdcalcError as e:
         print(f"rosenbrock Hessian, array form n={n:,}: not yet ({e.message})")
 
