@@ -108,7 +108,7 @@ class PatternMode(Mode):
         self.offsets = list(offsets)
         self.width = width
         self.interactions: list[int] | None = [0] * width if hessian else None  # numbers' pairs: bit sets
-        self.joined: list[tuple[object, object]] = []  # arrays' pairs: (i's, j's) member arrays
+        self.joined: list[object] = []  # arrays' pairs (i, j), both ways, as keys i·width + j
         self._pending = 0
 
     # ---- the protocol -----------------------------------------------------------------------
@@ -187,11 +187,14 @@ class PatternMode(Mode):
             shape = np.broadcast_shapes(_shape_of(a), _shape_of(b))
         left, right = cross(spread(a, shape), spread(b, shape))
         if len(left):  # type: ignore[arg-type]
-            self.joined.append((left, right))
-            self._pending += len(left)  # type: ignore[arg-type]
-            if self._pending > 4 * self.width + 1_000_000:  # keep the pairs seen so far once each
-                self.joined = [_distinct(self.joined, self.width)]
-                self._pending = len(self.joined[0][0])  # type: ignore[arg-type]
+            w = self.width
+            self.joined.append(left * w + right)  # type: ignore[operator]
+            if a is not b:  # a with itself gives every pair both ways already
+                self.joined.append(right * w + left)  # type: ignore[operator]
+            self._pending += 2 * len(left)  # type: ignore[arg-type]
+            if self._pending > 4 * w + 1_000_000:  # keep the pairs seen so far once each
+                self.joined = [distinct(np.concatenate(self.joined))]
+                self._pending = len(self.joined[0])  # type: ignore[arg-type]
 
     def _pair(self, a: int, b: int) -> None:
         n = self.interactions
@@ -204,19 +207,13 @@ class PatternMode(Mode):
         """The interaction pattern N as CSR ``(ptr, idx)``: input entry j's set is
         ``idx[ptr[j]:ptr[j + 1]]`` (ascending; symmetric; j itself where it interacts with itself)."""
         w = self.width
-        keys = [a * w + b for a, b in self.joined] + [b * w + a for a, b in self.joined]  # type: ignore[operator]
+        keys = list(self.joined)
         for j, s in enumerate(self.interactions or ()):
             if s:
                 keys.append(j * w + members(s))  # type: ignore[operator]
         key = distinct(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
         rows = key // w
         return np.searchsorted(rows, np.arange(w + 1, dtype=np.int64)), key - rows * w
-
-
-def _distinct(joined: list[tuple[object, object]], width: int) -> tuple[object, object]:
-    """The (i, j) pairs of ``joined``, each once."""
-    key = distinct(np.concatenate([a * width + b for a, b in joined]))  # type: ignore[operator]
-    return key // width, key % width
 
 
 def _shape_of(d: object) -> tuple:
