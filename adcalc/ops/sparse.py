@@ -16,11 +16,14 @@ Contract:
   ``colors`` and ``sweeps`` (= colors), the dense size, and the full matrix ``dense`` when asked
   (``dense=True``) or when it has at most ``DENSE_ENTRIES`` entries (else None).
 - Inputs and rows/columns: as ``jacobian``/``hessian`` (point order, arrays row-major, labels).
+- ``wrt`` (``adcalc.ops.wrt``): only those inputs, in that order, are differentiated — the
+  pattern, the colouring and the sweeps run over their entries alone, the columns (and a
+  Hessian's rows) are theirs in ``wrt`` order; every other input of the point is a constant.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from adcalc.errors import AdcalcError
 from adcalc.ops import validate
@@ -42,6 +45,7 @@ from adcalc.ops.driver import (
 )
 from adcalc.ops.kinks import attach_one_sided
 from adcalc.ops.results import result_type
+from adcalc.ops.wrt import select
 from adcalc.rules.registry import np
 from adcalc.transform.pattern import Pat, PatternMode, spread
 
@@ -97,14 +101,15 @@ def _listed(i: object, j: object) -> list[list[int]]:
 
 
 def sparse_jacobian(source: str | Loaded, point: Mapping[str, object], *, dense: bool = False, strict: bool = False,
-                    max_steps: int | None = None, max_depth: int | None = None,
-                    max_memory: int | None = None) -> object:
+                    wrt: str | Sequence[str] | None = None, max_steps: int | None = None,
+                    max_depth: int | None = None, max_memory: int | None = None) -> object:
     """The Jacobian by a column colouring: one forward sweep per colour (see the module docstring)."""
-    validate.arguments("jacobian", {"source": source, "point": point, "strict": strict, "max_steps": max_steps,
-                                    "max_depth": max_depth, "max_memory": max_memory})
+    validate.arguments("jacobian", {"source": source, "point": point, "strict": strict, "wrt": wrt,
+                                    "max_steps": max_steps, "max_depth": max_depth, "max_memory": max_memory})
     _flag("dense", dense)
     loaded = resolve(source)
     names, values, warnings = bind(loaded, point)
+    names = select(names, values, wrt)
     limits = limits_of(max_steps, max_depth, max_memory)
     n = sum(size(values[nm]) for nm in names)
     _, rows, _, _ = pattern(loaded, names, values, False, strict, limits)
@@ -127,18 +132,19 @@ def sparse_jacobian(source: str | Loaded, point: Mapping[str, object], *, dense:
 
 
 def sparse_hessian(source: str | Loaded, point: Mapping[str, object], *, dense: bool = False, strict: bool = False,
-                   max_steps: int | None = None, max_depth: int | None = None,
-                   max_memory: int | None = None) -> object:
+                   wrt: str | Sequence[str] | None = None, max_steps: int | None = None,
+                   max_depth: int | None = None, max_memory: int | None = None) -> object:
     """The Hessian by a star colouring: H·S, S one column per colour, in one forward-over-reverse
     run with a tangent per colour (see the module docstring)."""
     from adcalc.ops import higher
 
-    validate.arguments("hessian", {"source": source, "point": point, "strict": strict, "max_steps": max_steps,
-                                   "max_depth": max_depth, "max_memory": max_memory})
+    validate.arguments("hessian", {"source": source, "point": point, "strict": strict, "wrt": wrt,
+                                   "max_steps": max_steps, "max_depth": max_depth, "max_memory": max_memory})
     _flag("dense", dense)
     loaded = resolve(source)
     check_scalar(loaded, "hessian")
     names, values, warnings = bind(loaded, point)
+    names = select(names, values, wrt)
     limits = limits_of(max_steps, max_depth, max_memory)
     n = sum(size(values[nm]) for nm in names)
     primals, _, adjacency, _ = pattern(loaded, names, values, True, strict, limits)
@@ -151,7 +157,7 @@ def sparse_hessian(source: str | Loaded, point: Mapping[str, object], *, dense: 
         from adcalc.ops.derivatives import grad
 
         limit_kw = {"max_steps": max_steps, "max_depth": max_depth, "max_memory": max_memory}
-        g = grad(loaded, {nm: values[nm] for nm in names}, strict=strict, **limit_kw)
+        g = grad(loaded, values, strict=strict, wrt=names, **limit_kw)
         value, gradient, notes, compressed = g.value, g.gradient, g.warnings[len(warnings):], np.zeros((n, 0))
     else:
         value, gradient, compressed, notes = higher.hessian_times(loaded, names, values,
