@@ -262,9 +262,10 @@ def test_cli_sparse_hessian_and_errors() -> None:
     assert p.returncode != 0 and "--mode reverse does not apply" in p.stderr
     p = cli("hessian", "[x*y, x]", "--at", "x=1,y=2", "--sparse")
     assert p.returncode != 0 and "scalar function" in p.stderr and "Traceback" not in p.stderr
-    for command in ("jacobian", "hessian"):  # not yet together: a clear refusal, never a silent full sweep
-        p = cli(command, "x*y + y^2", "--at", "x=1,y=2", "--sparse", "--wrt", "y")
-        assert p.returncode == 2 and "apply to it yet" in p.stderr and "Traceback" not in p.stderr, p.stderr
+    for command, want in (("jacobian", [[5.0]]), ("hessian", [[2.0]])):  # --wrt y, x constant: by hand x + 2y, 2
+        p = cli(command, "x*y + y^2", "--at", "x=1,y=2", "--sparse", "--wrt", "y", "--json")
+        assert p.returncode == 0, p.stderr
+        assert json.loads(p.stdout)["columns"] == ["y"] and json.loads(p.stdout)[command] == want
 
 
 def test_large_patterns_draw_in_braille_and_list_the_first_nonzeros() -> None:

@@ -95,3 +95,26 @@ def test_recovery_reads_every_entry_of_a_random_symmetric_matrix(graph: tuple) -
     got = np.zeros((n, n))
     got[i, j] = v
     assert (got == h).all()
+
+
+def test_remembered_colourings_belong_to_their_own_pattern() -> None:
+    """A colouring is remembered per pattern: another pattern of the same size gets its own, a
+    caller changing the list it got changes nothing, and forget() recomputes the same colouring."""
+    from adcalc.ops import coloring
+    from adcalc.ops.coloring import is_star
+
+    n = 12
+    path = csr([(1 << max(i - 1, 0)) | (1 << i) | (1 << min(i + 1, n - 1)) for i in range(n)])
+    arrow = csr([(1 << n) - 1] + [1 | (1 << i) for i in range(1, n)])  # vertex 0 meets every other
+    first = star_coloring(path)
+    assert max(first) + 1 == 3 and is_star(path, first)
+    got = star_coloring(arrow)
+    assert max(got) + 1 == 2 and is_star(arrow, got)  # not the path's colouring
+    got[0] = 99  # the caller's list is its own
+    assert star_coloring(arrow)[0] != 99
+    assert star_coloring(path) == first
+    for k in range(coloring.REMEMBERED + 2):  # more patterns than are remembered: the oldest go
+        extra = csr([(1 << ((i + k + 1) % n)) | (1 << ((i - k - 1) % n)) for i in range(n)])  # a cycle
+        assert is_star(extra, star_coloring(extra))
+    coloring.forget()
+    assert star_coloring(path) == first and star_coloring(arrow)[1:] == [1] * (n - 1)

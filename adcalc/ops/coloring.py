@@ -19,12 +19,18 @@ Python int bit sets, one per row):
 - ``is_distance1``, ``is_star``: independent checks (tests use them on random graphs).
 
 The colourings are greedy, one vertex after another (each choice depends on the ones before);
-the loops run over Python lists of the neighbours.
+the loops run over Python lists of the neighbours.  A colouring depends on the pattern alone, so
+the last ``REMEMBERED`` patterns' colourings are kept, keyed by a 128-bit BLAKE2 digest of the
+pattern: repeated derivatives of one structure (an optimiser's Newton steps) colour it once
+(``forget()`` drops them).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 
 from adcalc.rules.registry import np
 from adcalc.transform.indexsets import members
@@ -47,8 +53,50 @@ def _rows_of_each(ptr: object) -> object:
     return np.repeat(np.arange(len(ptr) - 1, dtype=np.int64), np.diff(ptr))  # type: ignore[arg-type]
 
 
+REMEMBERED = 16
+_MEMO: OrderedDict[bytes, tuple[int, ...]] = OrderedDict()
+_MEMO_LOCK = threading.Lock()
+
+
+def _remembered(kind: str, pattern: tuple[object, object], n: int, colour: Callable[[], list[int]]) -> list[int]:
+    """``colour()``, or the colouring found before for this pattern (module docstring)."""
+    h = hashlib.blake2b(kind.encode(), digest_size=16)
+    h.update(n.to_bytes(8, "little"))
+    for part in pattern:
+        a = np.ascontiguousarray(part, dtype=np.int64)
+        h.update(len(a).to_bytes(8, "little"))  # type: ignore[arg-type]
+        h.update(a.tobytes())  # type: ignore[attr-defined]
+    key = h.digest()
+    with _MEMO_LOCK:
+        hit = _MEMO.get(key)
+        if hit is not None:
+            _MEMO.move_to_end(key)
+            return list(hit)
+    found = colour()
+    with _MEMO_LOCK:
+        _MEMO[key] = tuple(found)
+        while len(_MEMO) > REMEMBERED:
+            _MEMO.popitem(last=False)
+    return found
+
+
+def forget() -> None:
+    """Drop the remembered colourings (the next colouring of every pattern is computed afresh)."""
+    with _MEMO_LOCK:
+        _MEMO.clear()
+
+
 def column_coloring(rows: tuple[object, object], n: int) -> list[int]:
     """Greedy distance-1 colouring of the columns (see the module docstring)."""
+    return _remembered("columns", rows, n, lambda: _column_greedy(rows, n))
+
+
+def star_coloring(adjacency: tuple[object, object]) -> list[int]:
+    """Greedy star colouring (GMP 2005, Algorithm 4.1) of a graph given as a CSR pattern."""
+    return _remembered("star", adjacency, len(adjacency[0]) - 1, lambda: _star_greedy(adjacency))  # type: ignore
+
+
+def _column_greedy(rows: tuple[object, object], n: int) -> list[int]:
     ptr, idx = rows
     order = np.argsort(idx, kind="stable")
     by_column = (np.concatenate([[0], np.cumsum(np.bincount(idx, minlength=n))]).astype(np.int64),  # type: ignore
@@ -77,7 +125,7 @@ def _neighbours(adjacency: tuple[object, object]) -> list[list[int]]:
     return _lists((ptr, idx))
 
 
-def star_coloring(adjacency: tuple[object, object]) -> list[int]:
+def _star_greedy(adjacency: tuple[object, object]) -> list[int]:
     """Greedy star colouring (GMP 2005, Algorithm 4.1) of a graph given as a CSR pattern.  At v's
     turn exactly the vertices before v are coloured (v itself is not, so no path needs ``!= v``);
     the forbidden colours are one int's bits."""
