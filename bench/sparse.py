@@ -66,9 +66,9 @@ def main() -> None:
         for _ in range(3):  # interleaved, so the bests come from the same stretch of a shared machine's load
             t, d = best(lambda: higher.hessian(ARRAY_ROSEN, x), 1)
             td = min(td, t)
-            t, h = best(lambda: sparse_hessian(ARRAY_ROSEN, x), 5)  # the pattern's colouring remembered
+            t, h = best(lambda: sparse_hessian(ARRAY_ROSEN, x), 10)  # the pattern's colouring remembered
             ts = min(ts, t)
-            t, _ = best(lambda: (coloring.forget(), sparse_hessian(ARRAY_ROSEN, x)), 5)  # coloured afresh
+            t, _ = best(lambda: (coloring.forget(), sparse_hessian(ARRAY_ROSEN, x)), 10)  # coloured afresh
             tc = min(tc, t)
         same = all(d.hessian[i][j] == v for (i, j), v in zip(h.nonzeros, h.values))
         print(f"rosenbrock Hessian, array form n={n:,}: --sparse {ts * 1e3:8.1f} ms (colouring remembered; "
