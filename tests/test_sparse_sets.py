@@ -118,3 +118,21 @@ def test_remembered_colourings_belong_to_their_own_pattern() -> None:
         assert is_star(extra, star_coloring(extra))
     coloring.forget()
     assert star_coloring(path) == first and star_coloring(arrow)[1:] == [1] * (n - 1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(9, 40).flatmap(lambda n: st.tuples(st.just(n), st.floats(0.3, 1.0), st.integers(0, 2**32))))
+def test_dense_graphs_get_valid_star_colourings(case: tuple) -> None:
+    """Vertices with many neighbours take the colouring's shortcut (their neighbours' colours first,
+    no further walking once every colour used is forbidden): still a star colouring, and a
+    complete graph needs one colour per vertex."""
+    from adcalc.ops.coloring import is_star
+
+    n, density, seed = case
+    rng = np.random.default_rng(seed)
+    upper = np.triu(rng.random((n, n)) < density, 1)
+    adjacency = [sum(1 << j for j in np.flatnonzero(upper[i] | upper[:, i]).tolist()) for i in range(n)]
+    pattern = csr(adjacency)
+    assert is_star(pattern, star_coloring(pattern))
+    complete = csr([((1 << n) - 1) ^ (1 << i) for i in range(n)])
+    assert sorted(star_coloring(complete)) == list(range(n))

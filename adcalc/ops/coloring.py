@@ -128,12 +128,23 @@ def _neighbours(adjacency: tuple[object, object]) -> list[list[int]]:
 def _star_greedy(adjacency: tuple[object, object]) -> list[int]:
     """Greedy star colouring (GMP 2005, Algorithm 4.1) of a graph given as a CSR pattern.  At v's
     turn exactly the vertices before v are coloured (v itself is not, so no path needs ``!= v``);
-    the forbidden colours are one int's bits."""
+    the forbidden colours are one int's bits.  The order in which colours get forbidden does not
+    change the set, so a vertex with many neighbours forbids their own colours first, and once
+    every colour used so far is forbidden the paths are not walked further (v takes a new
+    colour): a dense pattern costs O(n²), not O(n³)."""
     adj = _neighbours(adjacency)
     colour = [-1] * len(adj)
+    full = 0  # the bits of the colours used so far
     for v, around in enumerate(adj):
         forbidden = 0
+        if len(around) > 8:  # many neighbours: their own colours first, often all there are
+            for w in around:
+                cw = colour[w]
+                if cw >= 0:
+                    forbidden |= 1 << cw
         for w in around:
+            if forbidden == full:
+                break
             cw = colour[w]
             if cw < 0:  # every coloured vertex two steps away through an uncoloured one
                 for x in adj[w]:
@@ -150,7 +161,9 @@ def _star_greedy(adjacency: tuple[object, object]) -> list[int]:
                     if y != w and colour[y] == cw:
                         forbidden |= 1 << cx
                         break
-        colour[v] = (~forbidden & (forbidden + 1)).bit_length() - 1  # the smallest colour not forbidden
+        c = (~forbidden & (forbidden + 1)).bit_length() - 1  # the smallest colour not forbidden
+        colour[v] = c
+        full |= 1 << c
     return colour
 
 

@@ -134,7 +134,7 @@ class PatternMode(Mode):
         if type(out) is float:
             d = _as_set(d)
             return Pat(out, d) if d else out
-        d = spread(d, np.shape(out))
+        d = self.spread(d, np.shape(out))
         return Pat(out, d) if d.any() else out
 
     def partials(self, prim: Primitive, primals: Sequence[object], active: Sequence[bool],
@@ -167,7 +167,7 @@ class PatternMode(Mode):
             if scalar:
                 acc = acc | d  # type: ignore[operator]
                 continue
-            s = spread(d, shape)
+            s = self.spread(d, shape)
             parts.append((s.keep(keep) if keep is not None else s, None))
         if self.interactions is not None:
             for i, j in pairs:
@@ -185,7 +185,10 @@ class PatternMode(Mode):
             return
         if shape == ():
             shape = np.broadcast_shapes(_shape_of(a), _shape_of(b))
-        left, right = cross(spread(a, shape), spread(b, shape))
+        sa, sb = self.spread(a, shape), self.spread(b, shape)
+        pairs = sa.size * sa.per * sb.per if sa.per >= 0 and sb.per >= 0 else int((sa.counts() * sb.counts()).sum())
+        self.room(2 * pairs, f"the nonlinear interactions of {pairs:,} pairs of input entries")
+        left, right = cross(sa, sb)
         if len(left):  # type: ignore[arg-type]
             w = self.width
             self.joined.append(left * w + right)  # type: ignore[operator]
@@ -195,6 +198,18 @@ class PatternMode(Mode):
             if self._pending > 4 * w + 1_000_000:  # keep the pairs seen so far once each
                 self.joined = [distinct(np.concatenate(self.joined))]
                 self._pending = len(self.joined[0])  # type: ignore[arg-type]
+
+    def room(self, entries: int, what: str) -> None:
+        """Check ``entries`` more members (8 bytes each), with the interaction keys kept so far,
+        against the run's memory budget: a clear ``limit`` error, never a MemoryError."""
+        self.budget.need(8 * (entries + self._pending), None, what)
+
+    def spread(self, d: object, shape: tuple) -> Sets:
+        """``spread`` with its size checked first (a number's set repeated over a large array)."""
+        if type(d) is int and d:
+            m = math.prod(shape)
+            self.room(m * d.bit_count(), f"a set of {d.bit_count():,} input entries for each of {m:,} elements")
+        return spread(d, shape)
 
     def _pair(self, a: int, b: int) -> None:
         n = self.interactions
@@ -272,8 +287,8 @@ def _setitem(mode: PatternMode, primals: Sequence[object], deps: list, params: t
     shape = np.shape(x)
     key = build_key(x, params, primals[2:])
     target = np.asarray(_positions(shape)[key])
-    base = spread(deps[0], shape)
-    new = spread(deps[1], target.shape)
+    base = mode.spread(deps[0], shape)
+    new = mode.spread(deps[1], target.shape)
     both = Sets((base.size + new.size,), np.concatenate([base.ptr, new.ptr[1:] + base.ptr[-1]]),  # type: ignore
                 np.concatenate([base.idx, new.idx]))
     sel = np.arange(base.size, dtype=np.int64)
@@ -283,7 +298,7 @@ def _setitem(mode: PatternMode, primals: Sequence[object], deps: list, params: t
 
 def _literal(mode: PatternMode, primals: Sequence[object], deps: list, params: tuple, out: object) -> object:
     shape = np.shape(out)
-    rows = [spread(d, shape[1:]) for d in deps]
+    rows = [mode.spread(d, shape[1:]) for d in deps]
     ptr = [np.zeros(1, dtype=np.int64)]
     at = 0
     for r in rows:
