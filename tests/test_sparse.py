@@ -358,3 +358,14 @@ def test_random_array_programs_compressed_jacobian_equals_dense(expr: str, value
     assert all(full[i, j] == 0.0 for i, j in outside)
     rows = [sum(1 << j for i2, j in r.nonzeros if i2 == i) for i in range(full.shape[0])]
     assert is_distance1(csr(rows), r.coloring)
+
+
+def test_a_pattern_larger_than_the_memory_budget_is_a_limit_error() -> None:
+    """x·sum(x) over 2,000 entries: every output depends on every input (4·10⁶ pattern entries)."""
+    x = ",".join(str(k) for k in range(2000))
+    for command, source in (("jacobian", "x * sum(x)"), ("hessian", "sum(x * sum(x))")):
+        p = cli(command, source, "--at", f"x=[{x}]", "--sparse", "--max-memory", "1M")
+        assert p.returncode != 0 and "Traceback" not in p.stderr and "internal error" not in p.stderr
+        said = " ".join(p.stderr.split())  # the message wraps at the terminal's width
+        assert "error (limit): a set of 2,000 input entries for each of 2,000 elements would need 30.5 MiB" \
+            in said and "--max-memory" in said
