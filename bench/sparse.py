@@ -6,8 +6,8 @@ Run: ``python bench/sparse.py`` (figures go in bench/RESULTS.md by hand).  Workl
   ``u[1:-1] + 0.1*(u[2:] - 2*u[1:-1] + u[:-2])``, n = 1,000 (against the dense forward-mode
   Jacobian) and n = 10,000 (sparse only: the dense one is 10⁸ entries);
 - Rosenbrock's tridiagonal Hessian, n = 1,000: over 1,000 scalar inputs (one term per input pair),
-  and in array form ``sum(100*(x[1:] - x[:-1]^2)^2 + (1 - x[:-1])^2)`` — the latter needs the
-  Hessian-vector product of array programs (issue #19's other half); until then it says so.
+  and in array form ``sum(100*(x[1:] - x[:-1]^2)^2 + (1 - x[:-1])^2)`` (issue #19's target: ≥ 50×
+  the dense Hessian, measured in the same run).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from adcalc import AdcalcError, higher  # noqa: E402
-from adcalc.ops import derivatives  # noqa: E402
+from adcalc.ops import coloring, derivatives  # noqa: E402
 from adcalc.ops.sparse import sparse_hessian, sparse_jacobian  # noqa: E402
 
 DIFFUSION = "u[1:-1] + 0.1*(u[2:] - 2*u[1:-1] + u[:-2])"
@@ -61,10 +61,19 @@ def main() -> None:
           f"{td * 1e3:8.1f} ms (one sweep of {n:,} tangents) · ×{td / ts:.0f} · values equal: {same}", flush=True)
     x = {"x": 0.5 + 0.001 * np.arange(n)}
     try:
-        ts, h = best(lambda: sparse_hessian(ARRAY_ROSEN, x))
-        td, d = best(lambda: higher.hessian(ARRAY_ROSEN, x), 1)
-        print(f"rosenbrock Hessian, array form n={n:,}: --sparse {ts * 1e3:8.1f} ms, {h.sweeps} sweeps · dense "
-              f"{td * 1e3:8.1f} ms · ×{td / ts:.0f}")
+        sparse_hessian(ARRAY_ROSEN, x)  # parse once (cached) before timing
+        ts, tc, td = float("inf"), float("inf"), float("inf")
+        for _ in range(3):  # interleaved, so the bests come from the same stretch of a shared machine's load
+            t, d = best(lambda: higher.hessian(ARRAY_ROSEN, x), 1)
+            td = min(td, t)
+            t, h = best(lambda: sparse_hessian(ARRAY_ROSEN, x), 10)  # the pattern's colouring remembered
+            ts = min(ts, t)
+            t, _ = best(lambda: (coloring.forget(), sparse_hessian(ARRAY_ROSEN, x)), 10)  # coloured afresh
+            tc = min(tc, t)
+        same = all(d.hessian[i][j] == v for (i, j), v in zip(h.nonzeros, h.values))
+        print(f"rosenbrock Hessian, array form n={n:,}: --sparse {ts * 1e3:8.1f} ms (colouring remembered; "
+              f"{tc * 1e3:.1f} ms colouring afresh), {h.sweeps} sweeps · dense {td * 1e3:8.1f} ms · "
+              f"×{td / ts:.0f} (×{td / tc:.0f} afresh) · values equal: {same}")
     except AdcalcError as e:
         print(f"rosenbrock Hessian, array form n={n:,}: not yet ({e.message})")
 

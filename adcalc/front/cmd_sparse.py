@@ -12,19 +12,17 @@ from adcalc.errors import AdcalcError
 
 
 def run_sparse(command: str, c: Any) -> object:
-    """``command`` (jacobian or hessian) with ``--sparse`` (and ``--dense``)."""
+    """``command`` (jacobian or hessian) with ``--sparse`` (and ``--dense``, ``--wrt``: the pattern,
+    colouring and sweeps over the ``--wrt`` inputs alone, the others constants)."""
     from adcalc.ops import sparse
 
     if not c.sparse:
         raise AdcalcError("usage", f"--dense goes with --sparse: without it, {command} always gives the full matrix",
                           hint=f"adcalc {command} SOURCE --at … --sparse --dense")
-    if c.wrt is not None:
-        raise AdcalcError("usage", f"{command} --sparse differentiates every input of the point; --wrt does not "
-                          "apply to it yet", hint=f"leave out --wrt, or use {command} --wrt … without --sparse")
     if command == "jacobian":
         if c.mode == "reverse":
             raise AdcalcError("usage", "--sparse computes the Jacobian by compressed forward mode (one forward sweep "
                               "per colour of its columns); --mode reverse does not apply",
                               hint="leave out --mode, or use --mode forward")
-        return sparse.sparse_jacobian(c.source, c.point, dense=c.dense, **c.limits)
-    return sparse.sparse_hessian(c.source, c.point, dense=c.dense, **c.limits)
+        return sparse.sparse_jacobian(c.source, c.point, dense=c.dense, wrt=c.wrt, **c.limits)
+    return sparse.sparse_hessian(c.source, c.point, dense=c.dense, wrt=c.wrt, **c.limits)

@@ -83,7 +83,8 @@ TRACE = Option("--trace", "flag", {"action": "store_true", "help": "show the Wen
                field="trace", setting="trace")
 
 SPARSE = (Option("--sparse", "flag", {"action": "store_true", "help": "find the sparsity pattern, colour it and "
-                                      "compute the nonzeros in one sweep per colour"}, field="sparse"),
+                                      "compute the nonzeros in one sweep per colour"}, field="sparse",
+                 setting="sparse"),  # the REPL's :sparse on|off
           Option("--dense", "flag", {"action": "store_true", "help": "with --sparse: the full matrix too"},
                  field="dense"))
 

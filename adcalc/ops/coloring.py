@@ -1,37 +1,111 @@
 """Colourings of sparsity patterns, and the recovery of compressed derivatives.
 
 Contract (Gebremedhin, Manne & Pothen, "What Color Is Your Jacobian? Graph Coloring for
-Computing Derivatives", SIAM Review 47(4), 2005):
+Computing Derivatives", SIAM Review 47(4), 2005).  A pattern is CSR, ``(ptr, idx)`` of int64 NumPy
+arrays: row i's columns are ``idx[ptr[i]:ptr[i + 1]]``, ascending (``csr(bitsets)`` makes one from
+Python int bit sets, one per row):
 
 - ``column_coloring(rows, n)``: a distance-1 colouring of the column intersection graph of a
-  Jacobian pattern (``rows[i]`` the bit set of row i's columns): two columns sharing a row get
-  different colours, so in ``B = J·S`` (S: one seed column per colour, the sum of its columns'
-  unit vectors) every nonzero ``J[i, j]`` is ``B[i, colour(j)]`` alone.  Greedy, natural order.
-- ``star_coloring(adjacency)``: a star colouring of the adjacency graph of a symmetric pattern
-  (``adjacency[i]`` the bit set of i's neighbours, i itself left out): a distance-1 colouring in
-  which every path on four vertices uses at least three colours (GMP 2005, Algorithm 4.1, greedy
-  in natural order).  Then for every nonzero ``H[i, j]`` either j is the only column of its colour
-  among row i's nonzeros, or i is among row j's: ``recover_symmetric`` reads it from ``B = H·S``.
+  Jacobian pattern: two columns sharing a row get different colours, so in ``B = J·S`` (S: one
+  seed column per colour, the sum of its columns' unit vectors) every nonzero ``J[i, j]`` is
+  ``B[i, colour(j)]`` alone.  Greedy, natural order.
+- ``star_coloring(adjacency)``: a star colouring of the adjacency graph of a symmetric pattern (a
+  row's own index, if present, is ignored): a distance-1 colouring in which every path on four
+  vertices uses at least three colours (GMP 2005, Algorithm 4.1, greedy in natural order).  Then
+  for every nonzero ``H[i, j]`` either j is the only column of its colour among row i's nonzeros,
+  or i is among row j's: ``recover_symmetric`` reads it from ``B = H·S``.
+- ``recover_columns`` / ``recover_symmetric``: the nonzeros, in the pattern's (row-major) order,
+  as NumPy arrays, read from the compressed ``B`` (an m × K array) by index arithmetic.
 - ``is_distance1``, ``is_star``: independent checks (tests use them on random graphs).
+
+The colourings are greedy, one vertex after another (each choice depends on the ones before);
+the loops run over Python lists of the neighbours.  A colouring depends on the pattern alone, so
+the last ``REMEMBERED`` patterns' colourings are kept, keyed by a 128-bit BLAKE2 digest of the
+pattern: repeated derivatives of one structure (an optimiser's Newton steps) colour it once
+(``forget()`` drops them).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 
-from adcalc.transform.pattern import bits
+from adcalc.rules.registry import np
+from adcalc.transform.indexsets import members
 
 
-def column_coloring(rows: Sequence[int], n: int) -> list[int]:
+def csr(bitsets: Sequence[int]) -> tuple[object, object]:
+    """The CSR pattern of rows given as Python int bit sets."""
+    parts = [members(int(s)) for s in bitsets]
+    ptr = np.zeros(len(parts) + 1, dtype=np.int64)
+    np.cumsum([len(p) for p in parts], out=ptr[1:])  # type: ignore[arg-type]
+    return ptr, (np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64))
+
+
+def _lists(pattern: tuple[object, object]) -> list[list[int]]:
+    ptr, idx = pattern[0].tolist(), pattern[1].tolist()  # type: ignore[attr-defined]
+    return [idx[a:b] for a, b in zip(ptr, ptr[1:])]
+
+
+def _rows_of_each(ptr: object) -> object:
+    return np.repeat(np.arange(len(ptr) - 1, dtype=np.int64), np.diff(ptr))  # type: ignore[arg-type]
+
+
+REMEMBERED = 16
+_MEMO: OrderedDict[bytes, tuple[int, ...]] = OrderedDict()
+_MEMO_LOCK = threading.Lock()
+
+
+def _remembered(kind: str, pattern: tuple[object, object], n: int, colour: Callable[[], list[int]]) -> list[int]:
+    """``colour()``, or the colouring found before for this pattern (module docstring)."""
+    h = hashlib.blake2b(kind.encode(), digest_size=16)
+    h.update(n.to_bytes(8, "little"))
+    for part in pattern:
+        a = np.ascontiguousarray(part, dtype=np.int64)
+        h.update(len(a).to_bytes(8, "little"))  # type: ignore[arg-type]
+        h.update(a.tobytes())  # type: ignore[attr-defined]
+    key = h.digest()
+    with _MEMO_LOCK:
+        hit = _MEMO.get(key)
+        if hit is not None:
+            _MEMO.move_to_end(key)
+            return list(hit)
+    found = colour()
+    with _MEMO_LOCK:
+        _MEMO[key] = tuple(found)
+        while len(_MEMO) > REMEMBERED:
+            _MEMO.popitem(last=False)
+    return found
+
+
+def forget() -> None:
+    """Drop the remembered colourings (the next colouring of every pattern is computed afresh)."""
+    with _MEMO_LOCK:
+        _MEMO.clear()
+
+
+def column_coloring(rows: tuple[object, object], n: int) -> list[int]:
     """Greedy distance-1 colouring of the columns (see the module docstring)."""
-    rows_of: list[list[int]] = [[] for _ in range(n)]
-    members = [bits(r) for r in rows]
-    for i, cols in enumerate(members):
-        for j in cols:
-            rows_of[j].append(i)
+    return _remembered("columns", rows, n, lambda: _column_greedy(rows, n))
+
+
+def star_coloring(adjacency: tuple[object, object]) -> list[int]:
+    """Greedy star colouring (GMP 2005, Algorithm 4.1) of a graph given as a CSR pattern."""
+    return _remembered("star", adjacency, len(adjacency[0]) - 1, lambda: _star_greedy(adjacency))  # type: ignore
+
+
+def _column_greedy(rows: tuple[object, object], n: int) -> list[int]:
+    ptr, idx = rows
+    order = np.argsort(idx, kind="stable")
+    by_column = (np.concatenate([[0], np.cumsum(np.bincount(idx, minlength=n))]).astype(np.int64),  # type: ignore
+                 _rows_of_each(ptr)[order])  # type: ignore[index]
+    members_of = _lists(rows)
+    rows_of = _lists(by_column)
     colour = [-1] * n
     for j in range(n):
-        forbidden = {colour[k] for i in rows_of[j] for k in members[i] if colour[k] >= 0}
+        forbidden = {colour[k] for i in rows_of[j] for k in members_of[i] if colour[k] >= 0}
         c = 0
         while c in forbidden:
             c += 1
@@ -39,74 +113,102 @@ def column_coloring(rows: Sequence[int], n: int) -> list[int]:
     return colour
 
 
-def star_coloring(adjacency: Sequence[int]) -> list[int]:
-    """Greedy star colouring (GMP 2005, Algorithm 4.1) of a graph given as neighbour bit sets."""
-    n = len(adjacency)
-    adj = [bits(a & ~(1 << v)) for v, a in enumerate(adjacency)]
-    colour = [-1] * n
-    for v in range(n):
-        forbidden: set[int] = set()
-        for w in adj[v]:
+def _neighbours(adjacency: tuple[object, object]) -> list[list[int]]:
+    """Each vertex's neighbours, itself left out."""
+    ptr, idx = adjacency
+    rows = _rows_of_each(ptr)
+    other = idx != rows  # type: ignore[operator]
+    if not other.all():
+        rows = rows[other]  # type: ignore[index]
+        ptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=len(ptr) - 1))]).astype(np.int64)  # type: ignore
+        idx = idx[other]  # type: ignore[index]
+    return _lists((ptr, idx))
+
+
+def _star_greedy(adjacency: tuple[object, object]) -> list[int]:
+    """Greedy star colouring (GMP 2005, Algorithm 4.1) of a graph given as a CSR pattern.  At v's
+    turn exactly the vertices before v are coloured (v itself is not, so no path needs ``!= v``);
+    the forbidden colours are one int's bits.  The order in which colours get forbidden does not
+    change the set, so a vertex with many neighbours forbids their own colours first, and once
+    every colour used so far is forbidden the paths are not walked further (v takes a new
+    colour): a dense pattern costs O(n²), not O(n³)."""
+    adj = _neighbours(adjacency)
+    colour = [-1] * len(adj)
+    full = 0  # the bits of the colours used so far
+    for v, around in enumerate(adj):
+        forbidden = 0
+        if len(around) > 8:  # many neighbours: their own colours first, often all there are
+            for w in around:
+                cw = colour[w]
+                if cw >= 0:
+                    forbidden |= 1 << cw
+        for w in around:
+            if forbidden == full:
+                break
             cw = colour[w]
-            if cw >= 0:
-                forbidden.add(cw)
-            for x in adj[w]:
+            if cw < 0:  # every coloured vertex two steps away through an uncoloured one
+                for x in adj[w]:
+                    cx = colour[x]
+                    if cx >= 0:
+                        forbidden |= 1 << cx
+                continue
+            forbidden |= 1 << cw
+            for x in adj[w]:  # x would make v-w-x-y two-coloured if another neighbour y of x has w's colour
                 cx = colour[x]
-                if x == v or cx < 0:
+                if cx < 0 or forbidden >> cx & 1:
                     continue
-                if cw < 0:
-                    forbidden.add(cx)
-                elif any(y != w and colour[y] == cw for y in adj[x]):
-                    forbidden.add(cx)
-        c = 0
-        while c in forbidden:
-            c += 1
+                for y in adj[x]:
+                    if y != w and colour[y] == cw:
+                        forbidden |= 1 << cx
+                        break
+        c = (~forbidden & (forbidden + 1)).bit_length() - 1  # the smallest colour not forbidden
         colour[v] = c
+        full |= 1 << c
     return colour
 
 
-def recover_columns(rows: Sequence[int], colour: Sequence[int], compressed: Sequence[Sequence[float]]
-                    ) -> list[tuple[int, int, float]]:
-    """The nonzeros (i, j, J[i, j]) of a Jacobian from ``compressed[i][c]`` = (J·S)[i, c]."""
-    out = []
-    for i, r in enumerate(rows):
-        for j in bits(r):
-            out.append((i, j, compressed[i][colour[j]]))
-    return out
+def recover_columns(rows: tuple[object, object], colour: Sequence[int], compressed: object
+                    ) -> tuple[object, object, object]:
+    """The nonzeros (i, j, J[i, j]) of a Jacobian from ``compressed[i, c]`` = (J·S)[i, c]."""
+    ptr, idx = rows
+    i = _rows_of_each(ptr)
+    col = np.asarray(colour, dtype=np.int64)
+    b = np.asarray(compressed, dtype=float).reshape(len(ptr) - 1, -1)  # type: ignore[arg-type]
+    return i, idx, (b[i, col[idx]] if len(idx) else np.zeros(0))  # type: ignore[index, arg-type]
 
 
-def recover_symmetric(adjacency: Sequence[int], colour: Sequence[int], compressed: Sequence[Sequence[float]]
-                      ) -> list[tuple[int, int, float, bool]]:
-    """The nonzeros (i, j, H[i, j], mirrored) of a symmetric matrix from ``compressed[i][c]`` =
+def recover_symmetric(adjacency: tuple[object, object], colour: Sequence[int], compressed: object
+                      ) -> tuple[object, object, object, object]:
+    """The nonzeros (i, j, H[i, j], mirrored) of a symmetric matrix from ``compressed[i, c]`` =
     (H·S)[i, c], star colouring: read in row i where j is alone in its colour there (the diagonal
     always is), else from row j (``mirrored``: the value is (H·S)[j, colour(i)] = H[j, i])."""
-    out = []
-    members = [bits(a) for a in adjacency]
-    for i, cols in enumerate(members):
-        count: dict[int, int] = {}
-        for j in cols:
-            count[colour[j]] = count.get(colour[j], 0) + 1
-        for j in cols:
-            if count[colour[j]] == 1:
-                out.append((i, j, compressed[i][colour[j]], False))
-            else:
-                out.append((i, j, compressed[j][colour[i]], True))
-    return out
+    ptr, idx = adjacency
+    n = len(ptr) - 1  # type: ignore[arg-type]
+    col = np.asarray(colour, dtype=np.int64)
+    b = np.asarray(compressed, dtype=float).reshape(n, -1)
+    k = b.shape[1]
+    i = _rows_of_each(ptr)
+    if not len(idx):  # type: ignore[arg-type]
+        return i, idx, np.zeros(0), np.zeros(0, dtype=bool)
+    key = i * k + col[idx]  # type: ignore[index]
+    alone = np.bincount(key, minlength=n * k)[key] == 1
+    values = np.where(alone, b[i, col[idx]], b[idx, col[i]])  # type: ignore[index]
+    return i, idx, values, ~alone
 
 
-def is_distance1(rows: Sequence[int], colour: Sequence[int]) -> bool:
+def is_distance1(rows: tuple[object, object], colour: Sequence[int]) -> bool:
     """No row holds two columns of one colour."""
-    for r in rows:
-        seen = [colour[j] for j in bits(r)]
+    for r in _lists(rows):
+        seen = [colour[j] for j in r]
         if len(seen) != len(set(seen)):
             return False
     return True
 
 
-def is_star(adjacency: Sequence[int], colour: Sequence[int]) -> bool:
+def is_star(adjacency: tuple[object, object], colour: Sequence[int]) -> bool:
     """Adjacent vertices differ, and no path on four vertices is coloured with two colours."""
-    n = len(adjacency)
-    adj = [bits(a & ~(1 << v)) for v, a in enumerate(adjacency)]
+    adj = _neighbours(adjacency)
+    n = len(adj)
     for v in range(n):
         for w in adj[v]:
             if colour[v] == colour[w]:

@@ -242,7 +242,9 @@ def labels(name: str, v: object) -> list[str]:
         return [name]
     from adcalc.rules.registry import np
 
-    return [f"{name}[{', '.join(str(i) for i in idx)}]" for idx in np.ndindex(*v.shape)]
+    if v.ndim == 1:  # type: ignore[attr-defined]
+        return [f"{name}[{i}]" for i in range(v.shape[0])]  # type: ignore[attr-defined]
+    return [f"{name}[{', '.join(str(i) for i in idx)}]" for idx in np.ndindex(*v.shape)]  # type: ignore[attr-defined]
 
 
 def scalar_output(value: object, what: str) -> float:

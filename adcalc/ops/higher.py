@@ -35,7 +35,7 @@ from adcalc.ops.driver import (
     used_inputs,
 )
 from adcalc.ops.results import DerivResult, HessianResult, HvpResult
-from adcalc.ops.secondorder import direction_seeds, hessian_arrays, hvp_arrays
+from adcalc.ops.secondorder import direction_seeds, hessian_arrays, hessian_columns, hvp_arrays
 from adcalc.ops.wrt import names_of, select
 from adcalc.rules.registry import primal
 from adcalc.transform.forward import Dual
@@ -60,6 +60,23 @@ def _forward_over_reverse(loaded: Loaded, names: list[str], values: dict[str, fl
     outs = run_mode(loaded, mode, names, boxed, limits, False)  # type: ignore[arg-type]
     adj = mode.gradient(outs, [1.0])
     return mode, outs, read_adjoints(names, used, adj)  # type: ignore[arg-type]
+
+
+def hessian_times(loaded: Loaded, names: list[str], values: dict[str, object], seeds: list[object], strict: bool,
+                  limits) -> tuple[object, dict[str, object], object, list]:
+    """H·S in one forward-over-reverse run with S's k columns as k tangents: ``seeds`` one per
+    input of ``names`` (a (k, *shape) array; a number's is (k,)).  Returns (value, gradient, H·S as
+    an n × k array, rows the entries of ``names`` row-major, warnings); column c is bit for bit what
+    ``hvp`` gives for direction c, and a unit column what ``hessian``'s n-tangent run gives."""
+    from adcalc.rules.registry import np
+
+    if has_arrays(loaded, values):
+        return hessian_columns(loaded, names, values, seeds, strict, limits)
+    k = len(seeds[0]) if seeds else 0  # type: ignore[arg-type]
+    tuples = {n: tuple(float(t) for t in s) for n, s in zip(names, seeds)}  # type: ignore[attr-defined]
+    mode, outs, adjoints = _forward_over_reverse(loaded, names, values, tuples, strict, limits)  # type: ignore
+    columns = np.array([_tangents(adjoints[n], k) for n in names], dtype=float).reshape(len(names), k)
+    return primal(mode.primal(outs[0])), {n: primal(adjoints[n]) for n in names}, columns, mode.warnings
 
 
 def hessian(source: str | Loaded, point: Mapping[str, float], *, wrt: str | Sequence[str] | None = None,

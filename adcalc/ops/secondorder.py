@@ -137,3 +137,17 @@ def hvp_arrays(loaded: Loaded, names: list[str], values: dict[str, object], dvec
     hv = {n: (float(t[0]) if type(values[n]) is float else t[0]) for n, (_, t) in pairs.items()}
     return HvpResult(value, names, mode.name, 1, warnings + mode.warnings, None,
                      {n: g for n, (g, _) in pairs.items()}, dvec, hv)
+
+
+def hessian_columns(loaded: Loaded, names: list[str], values: dict[str, object], seeds: list[object],
+                    strict: bool, limits: Limits) -> tuple[object, dict[str, object], object, list[Warning]]:
+    """H·S in one run and one sweep, S's k columns the directions ``seeds`` (one (k, *shape) array per
+    input of ``names``): (value, gradient, H·S as an n × k array — rows the entries of ``names``
+    row-major —, the run's warnings).  Column c is what ``hvp_arrays`` gives for direction c alone."""
+    k = int(np.shape(seeds[0])[0]) if seeds else 0
+    mode, outs = _run(loaded, names, values, seeds, strict, limits)
+    value = mode.primal(outs[0])
+    pairs = _pull(mode, loaded, names, values, outs[0], 1.0, k)
+    blocks = [np.asarray(t).reshape(k, -1).T for _, t in pairs.values()]
+    return (value, {n: g for n, (g, _) in pairs.items()},
+            np.concatenate(blocks, axis=0) if blocks else np.zeros((0, k)), mode.warnings)

@@ -1,5 +1,5 @@
 """The REPL's session commands (``:help :vars :defs :load :reset :quit``) and settings
-(``:mode :trace :digits :strict``, and the run limits ``:max-steps :max-depth :max-memory``), and
+(``:mode :trace :digits :strict :sparse``, and the run limits ``:max-steps :max-depth :max-memory``), and
 the ``:help`` text.
 
 Contract: ``SessionCommands`` is a part of ``Session`` (it works on the session's state);
@@ -49,6 +49,7 @@ Functions:
 Session:
   :vars  :defs  :load FILE  :reset  :quit (or Ctrl-D)
   :mode forward|reverse   :trace on|off   :digits N   :strict on|off
+  :sparse on|off          (jacobian and hessian by colouring: --sparse on the command line)
   :max-steps N   :max-depth N   :max-memory SIZE      (the run limits: --max-steps … on the command line)
 Keys: Tab completes, Ctrl-R searches history, ↑ brings back an input (one that failed, to fix it),
   Esc or Ctrl-C clears the input you are editing, Ctrl-C stops a long run."""
@@ -130,6 +131,9 @@ class SessionCommands(SessionState):
     def _trace(self, arg: str) -> None:
         self._setting("trace", arg)
 
+    def _sparse(self, arg: str) -> None:
+        self._setting("sparse", arg)
+
     def _digits(self, arg: str) -> None:
         self._setting("digits", arg)
 
@@ -183,7 +187,7 @@ class SessionCommands(SessionState):
             if arg not in ("forward", "reverse"):
                 raise AdcalcError("usage", ":mode takes forward or reverse")
             s.mode = arg
-        elif name in ("trace", "strict"):
+        elif name in ("trace", "strict", "sparse"):
             if arg not in ("on", "off"):
                 raise AdcalcError("usage", f":{name} takes on or off")
             setattr(s, name, arg == "on")
@@ -202,6 +206,7 @@ class SessionCommands(SessionState):
 # completion and suggestions list them (``:load`` is ``Definitions._load_file``).
 HANDLERS = {":help": "_help", ":vars": "_vars", ":defs": "_defs", ":load": "_load_file", ":reset": "_reset",
             ":quit": "_quit", ":mode": "_mode", ":trace": "_trace", ":digits": "_digits", ":strict": "_strict",
+            ":sparse": "_sparse",
             ":max-steps": "_max_steps", ":max-depth": "_max_depth", ":max-memory": "_max_memory"}
 ALIASES = {":q": "_quit"}
 SESSION_COMMANDS = tuple(HANDLERS)

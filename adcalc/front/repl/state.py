@@ -38,6 +38,7 @@ class Settings:
     trace: bool = False
     digits: int = 12
     strict: bool = False
+    sparse: bool = False  # :sparse on: jacobian and hessian by colouring (the command line's --sparse)
     max_steps: int | None = None  # the run limits (None: the defaults of adcalc.transform.budget)
     max_depth: int | None = None
     max_memory: int | None = None
