@@ -129,6 +129,17 @@ def test_the_other_array_primitives_against_hand_derived_hessians() -> None:
     assert np.array_equal(h, np.kron(np.eye(2), 2 * np.ones((2, 2))))
 
 
+def test_where_on_arrays_has_the_chosen_branchs_hessian_through_the_cli() -> None:
+    # f = Σ where(x > 1.5, x²·y, x·y³) at x = (1, 2, 3), y = 2: x₀ takes the second branch, so
+    # f = x₀y³ + x₁²y + x₂²y — ∂²f/∂x₀∂y = 3y², ∂²f/∂xᵢ² = 2y and ∂²f/∂xᵢ∂y = 2xᵢ (i = 1, 2),
+    # ∂²f/∂y² = 6x₀y.  (where's partials on boxes of arrays raised an internal error before.)
+    out = cli_json("hessian", "sum(where(x > 1.5, x^2*y, x*y^3))", "--at", "x=[1,2,3],y=2")
+    assert out["hessian"] == [[0.0, 0.0, 0.0, 12.0], [0.0, 4.0, 0.0, 4.0], [0.0, 0.0, 4.0, 6.0],
+                              [12.0, 4.0, 6.0, 12.0]]
+    sparse = cli_json("hessian", "sum(where(x > 1.5, x^2, x))", "--at", "x=[1,2,3]", "--sparse", "--dense")
+    assert sparse["hessian"] == [[0.0, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 2.0]]
+
+
 # ---- cross-checks: the scalar path, finite differences --------------------------------------------
 
 def test_the_array_path_equals_the_scalar_path_on_the_same_function() -> None:

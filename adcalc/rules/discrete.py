@@ -95,12 +95,20 @@ def _where_array(c: object, a: object, b: object) -> object:
     return np.where(np.not_equal(c, 0.0), a, b).astype(float)
 
 
-def _chosen(c: object, a: object, b: object) -> float:
-    return 1.0 if primal(c) != 0.0 else 0.0
+def _chosen(c: object, a: object, b: object) -> object:
+    """∂where/∂a: 1 where c is true, else 0 (elementwise when c is a box of an array)."""
+    p = primal(c)
+    if hasattr(p, "shape"):
+        return np.not_equal(p, 0.0).astype(float)
+    return 1.0 if p != 0.0 else 0.0
 
 
-def _unchosen(c: object, a: object, b: object) -> float:
-    return 0.0 if primal(c) != 0.0 else 1.0
+def _unchosen(c: object, a: object, b: object) -> object:
+    """∂where/∂b: 0 where c is true, else 1 (elementwise when c is a box of an array)."""
+    p = primal(c)
+    if hasattr(p, "shape"):
+        return np.equal(p, 0.0).astype(float)
+    return 0.0 if p != 0.0 else 1.0
 
 
 _prim("where", 3, _where, (_zero, _chosen, _unchosen), "where({0}, {1}, {2})", ("0", "({0} != 0)", "({0} == 0)"),
