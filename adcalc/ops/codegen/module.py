@@ -100,8 +100,13 @@ def generate(program: ir.Program, mode: str = "both", inputs: list[str] | None =
 
     if mode not in MODES:
         raise AdcalcError("usage", f"unknown mode {mode!r}", hint="forward, reverse or both")
+    from adcalc.ops.codegen.arrays import whole_arrays
     from adcalc.ops.codegen.elements import array_inputs
 
+    if whole_arrays(program):  # NumPy code for whole arrays (arraymodule); element reads stay lists
+        from adcalc.ops.codegen.arraymodule import array_module
+
+        return array_module(program._replace(main=_ordered(program.main, inputs)), mode, label)
     arrays = array_inputs(program)
     funcs = _function_names(program)
     main_ir = _ordered(program.main, inputs)
