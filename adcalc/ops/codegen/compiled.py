@@ -69,9 +69,13 @@ class CompiledFunction:
         self._vjp = namespace["f_vjp"]
         self._grad = namespace.get("f_grad")
         self._scalar = scalar
+        from adcalc.ops.codegen.arrays import whole_arrays
         from adcalc.ops.codegen.elements import array_inputs
 
-        self._arrays = frozenset(array_inputs(program))  # type: ignore[arg-type]
+        # inputs passed on as they are (the generated code converts and checks them): every input of
+        # a whole-array program (numbers or arrays), the element-read array inputs of the others
+        self.whole = whole_arrays(program)  # type: ignore[arg-type]
+        self._arrays = frozenset(self.inputs if self.whole else array_inputs(program))  # type: ignore[arg-type]
         self._text: str | None = None
         self._lock = threading.Lock()
 
