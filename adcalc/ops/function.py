@@ -138,7 +138,6 @@ class DiffFunction:
         return _output(value)
 
     def value_and_grad(self, x: Sequence[float]) -> tuple[float, object]:
-        from adcalc.rules.registry import np
 
         a = self._flat(x)
         c = self._compiled()

@@ -18,7 +18,7 @@ from __future__ import annotations
 from adcalc.language import ir
 from adcalc.ops.codegen import arrayrules as R
 from adcalc.ops.codegen.arrayhelpers import helper_text
-from adcalc.ops.codegen.arrays import Lines, Program, Step, forward_lines, key_text, partial_of, tangent_lines
+from adcalc.ops.codegen.arrays import Lines, Program, forward_lines, key_text, partial_of, tangent_lines
 from adcalc.ops.codegen.forward import printable
 from adcalc.ops.codegen.prelude import helper_source
 from adcalc.rules.registry import REGISTRY
