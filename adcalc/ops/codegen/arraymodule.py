@@ -15,6 +15,8 @@ source gives the same bytes; the module imports only ``math`` and ``numpy``.
 
 from __future__ import annotations
 
+import re
+
 from adcalc.language import ir
 from adcalc.ops.codegen import arrayrules as R
 from adcalc.ops.codegen.arrayhelpers import helper_text
@@ -43,6 +45,12 @@ class _Adjoints:
         self.p, self.w = p, w
         self.bar: dict[str, str] = {}
         self.state: dict[str, str] = {}  # "shared" (may be a view of another array) or "owned"
+        self.shapes: dict[str, str] = {}  # value → the name its shape is kept in (the value itself may go)
+
+    def shape(self, x: str) -> str:
+        if x not in self.shapes:
+            self.shapes[x] = self.p.names.fresh(f"_{x}_shape")
+        return self.shapes[x]
 
     def name(self, x: str) -> str:
         if x not in self.bar:
@@ -105,7 +113,7 @@ def _backward(p: Program, w: Lines, seeds: list[str]) -> _Adjoints:
                     continue
                 c = _cotangent(part, g)
                 if c is not None:
-                    adj.dense(args[i], f"_a_unbroadcast({c}, np.shape({args[i]}))")
+                    adj.dense(args[i], f"_a_unbroadcast({c}, {adj.shape(args[i])})")
         elif name == "index":
             adj.scatter(args[0], key_text(params, args[1:], True), key_text(params, args[1:], False), g)
         elif name == "setitem":
@@ -115,7 +123,7 @@ def _backward(p: Program, w: Lines, seeds: list[str]) -> _Adjoints:
                 w.add(f"{t}[{key_text(params, args[2:], False)}] = 0.0")
                 adj.dense(args[0], t)
             if s.active[1]:
-                adj.dense(args[1], f"_a_unbroadcast({g}[{key_text(params, args[2:], False)}], np.shape({args[1]}))")
+                adj.dense(args[1], f"_a_unbroadcast({g}[{key_text(params, args[2:], False)}], {adj.shape(args[1])})")
         elif name == "array":
             for i in todo:
                 adj.dense(args[i], f"_a_sc({g}[{i}])")
@@ -129,6 +137,36 @@ def _backward(p: Program, w: Lines, seeds: list[str]) -> _Adjoints:
             for i in todo:
                 adj.dense(args[i], f"{t}[{i}]")
     return adj
+
+
+_ASSIGNED = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*) = ")
+_WORDS = re.compile(r"(?<![.\w])[A-Za-z_][A-Za-z0-9_]*")
+
+
+def release(lines: list[str], keep: set[str]) -> list[str]:
+    """``del v`` after the last line that reads an array ``v`` the function made: NumPy's memory
+    goes back to the allocator as soon as nothing reads it (NumPy's own expressions free their
+    temporaries at once; a sweep that kept them all would fault in fresh pages for each new one)."""
+    last: dict[str, int] = {}
+    made: set[str] = set()
+    for k, line in enumerate(lines):
+        code = line.split("#")[0]
+        m = _ASSIGNED.match(code)
+        if m:
+            made.add(m.group(1))
+        for word in _WORDS.findall(code):
+            last[word] = k
+    after: dict[int, list[str]] = {}
+    for name in sorted(made - keep):
+        k = last[name]
+        if not lines[k].strip().startswith("return"):
+            after.setdefault(k, []).append(name)
+    out = []
+    for k, line in enumerate(lines):
+        out.append(line)
+        if k in after:
+            out.append(line[:len(line) - len(line.lstrip())] + f"del {', '.join(after[k])}")
+    return out
 
 
 def array_module(program: ir.Program, mode: str, label: str) -> str:
@@ -159,7 +197,8 @@ def array_module(program: ir.Program, mode: str, label: str) -> str:
     rules: set[str] = set()
 
     def function(header: str, w: Lines) -> None:
-        parts.append(f"def {header}:\n    with np.errstate(all=\"ignore\"):\n" + "\n".join(w.lines))
+        lines = release(w.lines, set(p.params))
+        parts.append(f"def {header}:\n    with np.errstate(all=\"ignore\"):\n" + "\n".join(lines))
         helpers.update(w.helpers)
         prelude.update(h for h in w.helpers if not h.startswith("_a_") and not h.startswith("_r_"))
         rules.update(w.rules)
@@ -186,7 +225,12 @@ def array_module(program: ir.Program, mode: str, label: str) -> str:
         forward_lines(p, w, src)
         seeds = ["ybar"] if not vector else [f"ybar[{k}]" for k in range(len(p.outputs))]
         w.add("# the backward sweep")
+        mark = len(w.lines)
         adj = _backward(p, w, seeds)
+        for x, name in sorted(adj.shapes.items(), key=lambda item: item[1]):  # kept where the value is made
+            at = next(k for k, line in enumerate(w.lines[:mark]) if (m := _ASSIGNED.match(line)) and m.group(1) == x)
+            w.lines.insert(at + 1, w.lines[at][:len(w.lines[at]) - len(w.lines[at].lstrip())] + f"{name} = np.shape({x})")
+            mark += 1
         grads = []
         for x in p.params:
             if x in adj.state:
