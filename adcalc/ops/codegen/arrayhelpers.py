@@ -39,6 +39,11 @@ def _a_in(v, name, like=None):
     return a
 
 
+def _a_shape(v):
+    """``np.shape`` of a float or an array, without NumPy's dispatch (generated code calls it often)."""
+    return () if type(v) is float else v.shape
+
+
 def _a_array(v, name):
     """An input the program uses as an array (sums, slices, indexes or multiplies it)."""
     if not np.ndim(v):
@@ -76,6 +81,14 @@ def _a_finite(a):
     return bool(np.all(np.isfinite(a)))
 
 
+def _a_ok(*values):
+    """Whether every value is finite (the fast sweep's result stands: see ``arraymodule``)."""
+    for v in values:
+        if not _a_finite(v):
+            return False
+    return True
+
+
 def _a_mul0(p, t):
     """p·t where an exact-zero factor contributes 0, elementwise (``shapes.mul0``)."""
     r = np.multiply(p, t)
@@ -86,7 +99,7 @@ def _a_mul0(p, t):
 
 def _a_unbroadcast(g, shape):
     """Sum ``g`` over the axes along which an argument of ``shape`` was broadcast."""
-    gshape = np.shape(g)
+    gshape = _a_shape(g)
     if gshape == shape:
         return g
     if not shape:
@@ -99,8 +112,8 @@ def _a_unbroadcast(g, shape):
 
 def _a_like(t, v):
     """A tangent with its value's shape (a number's tangent broadcast along an array's)."""
-    shape = np.shape(v)
-    return t if np.shape(t) == shape else np.broadcast_to(t, shape)
+    shape = _a_shape(v)
+    return t if _a_shape(t) == shape else np.broadcast_to(t, shape)
 
 
 def _a_jv(rule, args, tangents, params, out):
@@ -149,7 +162,8 @@ def _a_full(dims, fill):
     return np.full(tuple(map(int, dims)), fill)
 
 
-_NEEDS = {"_a_mul0": ("_a_finite",), "_a_jv": ("_a_sc",), "_a_out": ()}
+_NEEDS = {"_a_mul0": ("_a_finite",), "_a_ok": ("_a_finite",), "_a_unbroadcast": ("_a_shape",),
+          "_a_like": ("_a_shape",), "_a_jv": ("_a_sc",), "_a_out": ()}
 
 
 def helper_text(names: set[str]) -> str:

@@ -16,6 +16,7 @@ source gives the same bytes; the module imports only ``math`` and ``numpy``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from adcalc.language import ir
 from adcalc.ops.codegen import arrayrules as R
@@ -75,20 +76,21 @@ class _Adjoints:
             self.state[x] = "owned"
 
 
-def _cotangent(partial: str | float, g: str) -> str | None:
-    """mul0(ȳ, ∂) as the interpreter's ``shapes.mul0`` computes it (None: ∂ is exactly 0)."""
+def _cotangent(partial: str | float, g: str, exact: bool) -> str | None:
+    """mul0(ȳ, ∂) as the interpreter's ``shapes.mul0`` computes it (None: ∂ is exactly 0); not
+    ``exact``: the plain product ȳ·∂ of the fast sweep."""
     if isinstance(partial, float):
         if partial == 0.0:
             return None
         if partial == 1.0:
             return g
         if partial - partial == 0.0:
-            return f"np.negative({g})" if partial == -1.0 else f"np.multiply({g}, {R.lit(partial)})"
-        return f"_a_mul0({g}, {R.lit(partial)})"
-    return f"_a_mul0({g}, {partial})"
+            return f"(-{g})" if partial == -1.0 else f"({g} * {R.lit(partial)})"
+        return f"_a_mul0({g}, {R.lit(partial)})" if exact else f"({g} * {R.lit(partial)})"
+    return f"_a_mul0({g}, {partial})" if exact else f"({g} * {partial})"
 
 
-def _backward(p: Program, w: Lines, seeds: list[str]) -> _Adjoints:
+def _backward(p: Program, w: Lines, seeds: list[str], exact: bool) -> _Adjoints:
     adj = _Adjoints(p, w)
     for out, seed in zip(p.outputs, seeds):
         if out in p.active:
@@ -111,7 +113,7 @@ def _backward(p: Program, w: Lines, seeds: list[str]) -> _Adjoints:
                         continue
                     adj.dense(args[i], g if part == 1.0 else f"({g} * {c} if {g} and {c} else 0.0)")
                     continue
-                c = _cotangent(part, g)
+                c = _cotangent(part, g, exact)
                 if c is not None:
                     adj.dense(args[i], f"_a_unbroadcast({c}, {adj.shape(args[i])})")
         elif name == "index":
@@ -196,49 +198,77 @@ def array_module(program: ir.Program, mode: str, label: str) -> str:
     prelude: set[str] = set()
     rules: set[str] = set()
 
-    def function(header: str, w: Lines) -> None:
+    def function(header: str, w: Lines, guarded: bool = True) -> str:
         lines = release(w.lines, set(p.params))
-        parts.append(f"def {header}:\n    with np.errstate(all=\"ignore\"):\n" + "\n".join(lines))
         helpers.update(w.helpers)
         prelude.update(h for h in w.helpers if not h.startswith("_a_") and not h.startswith("_r_"))
         rules.update(w.rules)
+        if not guarded:
+            return f"def {header}:\n" + "\n".join(line[4:] for line in lines)
+        return f"def {header}:\n    with np.errstate(all=\"ignore\"):\n" + "\n".join(lines)
+
+    def twice(name: str, params: list[str], write: Callable[[bool], tuple[Lines, list[str]]]) -> None:
+        """The entry point ``name``: the fast sweep (plain products), and where anything it returns
+        is not finite, the exact sweep (the zero rule's mul0) — equal wherever the fast one is finite."""
+        used = set(p.names.used)  # each function names its own temporaries from the same start
+        exact, _ = write(True)
+        p.names.used = set(used)
+        if not any("_a_mul0(" in line for line in exact.lines):
+            parts.append(function(f"{name}({', '.join(params)})", exact))
+            return
+        fast, checked = write(False)
+        p.names.used = used
+        ret = fast.lines.pop()
+        fast.add(f"if not _a_ok({', '.join(checked)}):")
+        fast.add("    return None")
+        fast.lines.append(ret)
+        helpers.add("_a_ok")
+        parts.append(function(f"_{name}_fast({', '.join(params)})", fast, False))
+        parts.append(function(f"_{name}_exact({', '.join(params)})", exact, False))
+        call = ", ".join(params)
+        parts.append(f"def {name}({call}):\n    with np.errstate(all=\"ignore\"):\n"
+                     f"        r = _{name}_fast({call})\n        return r if r is not None else _{name}_exact({call})")
 
     w = Lines()
     convert(w)
     forward_lines(p, w, src)
     w.add(f"return {result(p.outputs)}")
-    function(f"f({args})", w)
+    parts.append(function(f"f({args})", w))
     entries = []
     if mode in ("forward", "both"):
-        w = Lines()
-        convert(w, True)
-        after, dt = tangent_lines(p, w)
-        forward_lines(p, w, src, after)
-        tangents = [dt.get(o, "0.0") for o in p.outputs]
-        w.add(f"return {result(p.outputs)}, {result(tangents)}")
-        function(f"f_jvp({', '.join(p.params + ['d' + x for x in p.params])})", w)
+        def jvp(exact: bool) -> tuple[Lines, list[str]]:
+            w = Lines()
+            convert(w, True)
+            after, dt = tangent_lines(p, w, exact)
+            forward_lines(p, w, src, after)
+            tangents = [dt.get(o, "0.0") for o in p.outputs]
+            w.add(f"return {result(p.outputs)}, {result(tangents)}")
+            return w, [t for t in tangents if t != "0.0"]
+
+        twice("f_jvp", p.params + ["d" + x for x in p.params], jvp)
         entries.append(f"  f_jvp({args}{', ' if args else ''}{', '.join('d' + x for x in p.params)})"
                        "  -> (value, tangent)")
     if mode in ("reverse", "both"):
-        w = Lines()
-        convert(w)
-        forward_lines(p, w, src)
-        seeds = ["ybar"] if not vector else [f"ybar[{k}]" for k in range(len(p.outputs))]
-        w.add("# the backward sweep")
-        mark = len(w.lines)
-        adj = _backward(p, w, seeds)
-        for x, name in sorted(adj.shapes.items(), key=lambda item: item[1]):  # kept where the value is made
-            at = next(k for k, line in enumerate(w.lines[:mark]) if (m := _ASSIGNED.match(line)) and m.group(1) == x)
-            w.lines.insert(at + 1, w.lines[at][:len(w.lines[at]) - len(w.lines[at].lstrip())] + f"{name} = np.shape({x})")
-            mark += 1
-        grads = []
-        for x in p.params:
-            if x in adj.state:
-                grads.append(f"_a_grad({adj.bar[x]}, {x}, {adj.state[x] == 'owned'})")
-            else:
-                grads.append(f"_a_grad(0.0, {x}, True)")
-        w.add(f"return {result(p.outputs)}, ({', '.join(grads)}{',' if len(grads) == 1 else ''})")
-        function(f"f_vjp({', '.join(p.params + ['ybar'])})", w)
+        def vjp(exact: bool) -> tuple[Lines, list[str]]:
+            w = Lines()
+            convert(w)
+            forward_lines(p, w, src)
+            seeds = ["ybar"] if not vector else [f"ybar[{k}]" for k in range(len(p.outputs))]
+            w.add("# the backward sweep")
+            mark = len(w.lines)
+            adj = _backward(p, w, seeds, exact)
+            for x, name in sorted(adj.shapes.items(), key=lambda item: item[1]):  # kept where the value is made
+                at = next(k for k, line in enumerate(w.lines[:mark])
+                          if (m := _ASSIGNED.match(line)) and m.group(1) == x)
+                pad = w.lines[at][:len(w.lines[at]) - len(w.lines[at].lstrip())]
+                w.lines.insert(at + 1, f"{pad}{name} = _a_shape({x})")
+                mark += 1
+            grads = [f"_a_grad({adj.bar[x]}, {x}, {adj.state[x] == 'owned'})" if x in adj.state
+                     else f"_a_grad(0.0, {x}, True)" for x in p.params]
+            w.add(f"return {result(p.outputs)}, ({', '.join(grads)}{',' if len(grads) == 1 else ''})")
+            return w, [adj.bar[x] for x in p.params if x in adj.state]
+
+        twice("f_vjp", p.params + ["ybar"], vjp)
         helpers.add("_a_grad")
         entries.append(f"  f_vjp({args}{', ' if args else ''}ybar)  -> (value, (adjoints of the inputs))")
         if not vector:

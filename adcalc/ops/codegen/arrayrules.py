@@ -7,7 +7,7 @@ Contract.  Each rule is written once, in ``adcalc.rules``; this module turns it 
   ``partials``, the ones the interpreter evaluates on arrays) on *symbols*: objects NumPy hands
   every ufunc call and ``np.where`` to (``__array_ufunc__``, ``__array_function__``), and the
   generic functions ``G`` hand ``apply_primitive``.  What the rule does to its arguments comes
-  back as NumPy text over the argument texts (``np.multiply(v2, 2.0)`` for the square's partial
+  back as NumPy text over the argument texts (``(v2 * 2.0)`` for the square's partial
   ∂(x^2) = x·2); a literal argument stays a float, so the rule's branches on constants are
   taken now, as the interpreter takes them.  A partial that does not depend on a variable
   argument comes back as its float.  A rule that branches on a value it cannot see (the truth
@@ -25,6 +25,19 @@ from collections.abc import Sequence
 
 from adcalc.errors import AdcalcError
 from adcalc.ops.codegen.templates import lit
+
+
+_OPERATORS = {"add": "+", "subtract": "-", "multiply": "*"}
+
+
+def ufunc_text(name: str, args: Sequence[str]) -> str:
+    """``np.name(args)``; add, subtract, multiply and negative as Python's operators, which call
+    the same ufuncs on arrays (and let NumPy reuse a temporary's memory) and never raise on floats."""
+    if name in _OPERATORS and len(args) == 2:
+        return f"({args[0]} {_OPERATORS[name]} {args[1]})"
+    if name == "negative" and len(args) == 1:
+        return f"(-{args[0]})"
+    return f"np.{name}({', '.join(args)})"
 
 
 class Untraceable(Exception):  # noqa: N818 - internal: becomes an AdcalcError naming the primitive
@@ -45,7 +58,7 @@ class Sym:
     def apply_primitive(self, p: object, args: Sequence[object]) -> Sym:
         rule = getattr(p, "array", None)
         if isinstance(rule, str):
-            return Sym(f"np.{rule}({', '.join(_text(a) for a in args)})")
+            return Sym(ufunc_text(rule, [_text(a) for a in args]))
         if callable(rule):  # a rule written with NumPy (sigmoid's): traced in turn
             r = rule(*args)
             return r if isinstance(r, Sym) else Sym(_text(r))
@@ -54,7 +67,7 @@ class Sym:
     def __array_ufunc__(self, ufunc: object, method: str, *inputs: object, **kw: object) -> Sym:
         if method != "__call__" or kw:
             raise Untraceable(f"np.{getattr(ufunc, '__name__', '?')}.{method}")
-        return Sym(f"np.{ufunc.__name__}({', '.join(_text(a) for a in inputs)})")  # type: ignore[attr-defined]
+        return Sym(ufunc_text(ufunc.__name__, [_text(a) for a in inputs]))  # type: ignore[attr-defined]
 
     def __array_function__(self, func: object, types: object, args: Sequence[object], kwargs: dict) -> Sym:
         name = getattr(func, "__name__", "?")
@@ -76,7 +89,7 @@ class Sym:
 def _binary(ufunc: str, reflected: bool = False):  # noqa: ANN202 - the operators of Sym
     def op(self: Sym, other: object) -> Sym:
         a, b = (other, self) if reflected else (self, other)
-        return Sym(f"np.{ufunc}({_text(a)}, {_text(b)})")
+        return Sym(ufunc_text(ufunc, [_text(a), _text(b)]))
 
     return op
 
@@ -88,7 +101,7 @@ for _op, _uf in (("add", "add"), ("sub", "subtract"), ("mul", "multiply"), ("tru
 for _op, _uf in (("eq", "equal"), ("ne", "not_equal"), ("lt", "less"), ("le", "less_equal"), ("gt", "greater"),
                  ("ge", "greater_equal")):
     setattr(Sym, f"__{_op}__", _binary(_uf))
-Sym.__neg__ = lambda self: Sym(f"np.negative({self.text})")  # type: ignore[attr-defined]
+Sym.__neg__ = lambda self: Sym(ufunc_text("negative", [self.text]))  # type: ignore[attr-defined]
 Sym.__invert__ = lambda self: Sym(f"np.invert({self.text})")  # type: ignore[attr-defined]
 
 
@@ -127,7 +140,7 @@ def elementwise_value(name: str, args: Sequence[str]) -> str:
     syms = _symbols(args)
     try:
         if isinstance(p.array, str):
-            return f"np.{p.array}({', '.join(_text(a) for a in syms)})"
+            return ufunc_text(p.array, [_text(a) for a in syms])
         with np.errstate(all="ignore"):
             r = p.array(*syms)
         return _text(r)

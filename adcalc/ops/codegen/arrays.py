@@ -211,20 +211,20 @@ def forward_lines(p: Program, w: Lines, src: list[str], after: Callable[[Step], 
             after(s)
 
 
-def _term(partial: str | float, t: str, scalar: bool) -> str | None:
-    """∂·ṫ with the zero rule (None: exactly zero)."""
+def _term(partial: str | float, t: str, scalar: bool, exact: bool = True) -> str | None:
+    """∂·ṫ with the zero rule (None: exactly zero); ``exact`` False: a plain product (the fast
+    sweep, whose result stands only where it comes out finite: see ``arraymodule``)."""
     if isinstance(partial, float):
         if partial == 0.0:
             return None
         if partial == 1.0:
             return t
         if partial - partial == 0.0:
-            return f"(-{t})" if scalar and partial == -1.0 else f"np.negative({t})" if partial == -1.0 else (
-                f"({T.lit(partial)} * {t})" if scalar else f"np.multiply({t}, {T.lit(partial)})")
-        return f"({T.lit(partial)} * {t} if {t} else 0.0)" if scalar else f"_a_mul0({T.lit(partial)}, {t})"
+            return f"(-{t})" if partial == -1.0 else f"({T.lit(partial)} * {t})" if scalar else f"({t} * {T.lit(partial)})"
+        return f"({T.lit(partial)} * {t} if {t} else 0.0)" if scalar else (f"_a_mul0({T.lit(partial)}, {t})" if exact else f"({T.lit(partial)} * {t})")
     if scalar:
         return f"({partial} * {t} if {partial} and {t} else 0.0)"
-    return f"_a_mul0({partial}, {t})"
+    return f"_a_mul0({partial}, {t})" if exact else f"({partial} * {t})"
 
 
 def partial_of(s: Step, i: int) -> str | float:
@@ -235,8 +235,9 @@ def partial_of(s: Step, i: int) -> str | float:
     return R.elementwise_partial(s.ins.prim, i, s.args)
 
 
-def tangent_lines(p: Program, w: Lines) -> tuple[Callable[[Step], None], dict[str, str]]:
-    """The tangent line of each step (a callback for ``forward_lines``) and the tangent names."""
+def tangent_lines(p: Program, w: Lines, exact: bool = True) -> tuple[Callable[[Step], None], dict[str, str]]:
+    """The tangent line of each step (a callback for ``forward_lines``) and the tangent names
+    (``exact``: see ``_term``)."""
     from adcalc.rules.registry import REGISTRY
 
     dt = {x: "d" + x for x in p.params}
@@ -250,13 +251,13 @@ def tangent_lines(p: Program, w: Lines) -> tuple[Callable[[Step], None], dict[st
         name = s.ins.prim
         out = p.names.fresh("d" + s.out)
         if REGISTRY[name].elementwise:
-            terms = [_term(partial_of(s, i), t, s.scalar) for i, t in enumerate(ts) if t is not None]
+            terms = [_term(partial_of(s, i), t, s.scalar, exact) for i, t in enumerate(ts) if t is not None]
             terms = [x for x in terms if x is not None]
             if not terms:
                 return
             total = " + ".join(terms) if s.scalar else terms[0]
             for x in terms[1:] if not s.scalar else []:
-                total = f"np.add({total}, {x})"
+                total = f"({total} + {x})"
             w.add(f"{out} = {total if s.scalar else f'_a_like({total}, {s.out})'}")
         elif name == "index":
             w.add(f"{out} = {_value(Step(s.ins, out, [ts[0]] + s.args[1:], False, s.active))}")
