@@ -50,7 +50,7 @@ class _Adjoints:
 
     def shape(self, x: str) -> str:
         if x not in self.shapes:
-            self.shapes[x] = self.p.names.fresh(f"_{x}_shape")
+            self.shapes[x] = self.p.names.fresh(f"{x}_shape")
         return self.shapes[x]
 
     def name(self, x: str) -> str:

@@ -26,7 +26,6 @@ from collections.abc import Sequence
 from adcalc.errors import AdcalcError
 from adcalc.ops.codegen.templates import lit
 
-
 _OPERATORS = {"add": "+", "subtract": "-", "multiply": "*"}
 
 

@@ -215,13 +215,18 @@ def _term(partial: str | float, t: str, scalar: bool, exact: bool = True) -> str
     """∂·ṫ with the zero rule (None: exactly zero); ``exact`` False: a plain product (the fast
     sweep, whose result stands only where it comes out finite: see ``arraymodule``)."""
     if isinstance(partial, float):
+        c = T.lit(partial)
         if partial == 0.0:
             return None
         if partial == 1.0:
             return t
-        if partial - partial == 0.0:
-            return f"(-{t})" if partial == -1.0 else f"({T.lit(partial)} * {t})" if scalar else f"({t} * {T.lit(partial)})"
-        return f"({T.lit(partial)} * {t} if {t} else 0.0)" if scalar else (f"_a_mul0({T.lit(partial)}, {t})" if exact else f"({T.lit(partial)} * {t})")
+        if partial == -1.0:
+            return f"(-{t})"
+        if partial - partial == 0.0:  # a finite constant: no 0·inf possible
+            return f"({c} * {t})" if scalar else f"({t} * {c})"
+        if scalar:
+            return f"({c} * {t} if {t} else 0.0)"
+        return f"_a_mul0({c}, {t})" if exact else f"({c} * {t})"
     if scalar:
         return f"({partial} * {t} if {partial} and {t} else 0.0)"
     return f"_a_mul0({partial}, {t})" if exact else f"({partial} * {t})"

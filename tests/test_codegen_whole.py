@@ -1,0 +1,306 @@
+"""Generated NumPy code for whole-array programs (issue #16: "Arrays").
+
+The truth: the interpreter (eval, forward and reverse mode), which applies the same NumPy rules —
+generated values, tangents and adjoints must equal its within ``NUMPY_VS_MATH_ULPS`` (a value the
+interpreter computes with ``math`` on a number, generated code may compute with NumPy on a 0-d
+operand); hand-derived gradients (Rosenbrock, least squares, broadcasting); and Python's own
+behaviour for the module (it compiles, runs without adcalc, passes ruff, is the same bytes twice).
+"""
+
+from __future__ import annotations
+
+import os
+import py_compile
+import re
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import adcalc
+from adcalc.errors import AdcalcError
+from adcalc.ops.codegen.arrays import whole_arrays
+from adcalc.ops.codegen.module import generate
+from adcalc.ops.codegen.run import check, load_module
+from tests.numeric import NUMPY_VS_MATH_ULPS, ulp_close
+
+ROOT = Path(__file__).resolve().parent.parent
+VECTORISED = "sum(100*(x[1:] - x[:-1]^2)^2 + (1 - x[:-1])^2)"
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "adcalc", *args], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "COLUMNS": "300"})
+
+
+def same(a: object, b: object) -> bool:
+    """Equal within the NumPy-vs-math bound, element by element, shapes equal (nan equals nan)."""
+    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))  # type: ignore[arg-type]
+    return np.shape(a) == np.shape(b) and ulp_close(a, b, NUMPY_VS_MATH_ULPS)
+
+
+def agrees_everywhere(src: str, point: dict[str, object], seed: int = 0) -> None:
+    """value, grad, jvp (a random direction) and vjp of ``adcalc.compile`` against the interpreter."""
+    rng = np.random.default_rng(seed)
+    c = adcalc.compile(src)
+    xs = [point[n] for n in c.inputs]
+    assert same(c.value(*xs), adcalc.evaluate(src, point).value)
+    value, grads = c.value_and_grad(*xs)
+    want = adcalc.grad(src, point)
+    assert same(value, want.value)
+    for n, g in zip(c.inputs, grads):
+        assert same(g, want.gradient[n]), (n, g, want.gradient[n])
+    direction = {n: rng.standard_normal(np.shape(point[n])) if np.ndim(point[n]) else float(rng.standard_normal())
+                 for n in c.inputs}
+    _, tangent = c.jvp(xs, [direction[n] for n in c.inputs])
+    assert same(tangent, adcalc.jvp(src, point, direction).tangent)
+    w = float(rng.standard_normal())
+    _, bars = c.vjp(xs, w)
+    back = adcalc.vjp(src, point, [w]).cotangent_result
+    for n, b in zip(c.inputs, bars):
+        assert same(b, back[n]), (n, b, back[n])
+
+
+# ---- the samples ------------------------------------------------------------------------------
+
+def _whole_samples() -> list[tuple[str, list[str]]]:
+    out = []
+    for path in sorted((ROOT / "samples").glob("*.ad")):
+        text = path.read_text(encoding="utf-8")
+        program = adcalc.load(text).program
+        if not whole_arrays(program):
+            continue
+        try:
+            generate(program)
+        except AdcalcError:
+            continue  # loops, ifs and calls over arrays: refused (test_what_is_refused_is_named)
+        ats = [re.split(r",\s+(?=[A-Za-z_]\w*=)", a) for a in re.findall(r"^# @at (.*)$", text, re.M)]
+        out.extend((path.name, at) for at in ats)
+    return out
+
+
+SAMPLES = _whole_samples()
+
+
+def test_the_straight_line_array_samples_are_all_generated() -> None:
+    names = {name for name, _ in SAMPLES}
+    assert {"rosenbrock_vector.ad", "bias_broadcast.ad", "least_squares.ad", "quadratic_form.ad",
+            "softmax_cross_entropy.ad"} <= names, names
+
+
+@pytest.mark.parametrize(("name", "at"), SAMPLES, ids=[f"{n}@{i}" for i, (n, _) in enumerate(SAMPLES)])
+def test_every_array_sample_checks_against_the_interpreter(name: str, at: list[str]) -> None:
+    args = [a for part in at for a in ("--at", part)]
+    r = run_cli("codegen", str(ROOT / "samples" / name), "--check", *args)
+    assert r.returncode == 0 and "agrees with the interpreter" in r.stdout, r.stderr
+    from adcalc.front.cli import point_of  # the CLI's own reading of the same --at text
+
+    agrees_everywhere((ROOT / "samples" / name).read_text(encoding="utf-8"), point_of(at))
+
+
+# ---- hand-derived truths ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("n", [2, 5, 1000])
+def test_vectorised_rosenbrock_gradient_is_the_formula(n: int) -> None:
+    x = np.linspace(-1.3, 1.7, n)
+    value, (g,) = adcalc.compile(VECTORISED).value_and_grad(x)
+    a = x[1:] - x[:-1] ** 2
+    want = np.zeros(n)
+    want[:-1] = -400 * x[:-1] * a - 2 * (1 - x[:-1])
+    want[1:] += 200 * a
+    assert value == pytest.approx(float(np.sum(100 * a**2 + (1 - x[:-1]) ** 2)), rel=1e-13)
+    assert g.shape == x.shape and np.allclose(g, want, rtol=1e-12, atol=1e-9)
+
+
+def test_least_squares_gradients_are_the_normal_equations() -> None:
+    src = "def loss(A, w, b):\n    r = A @ w - b\n    return 0.5 * sum(r^2)"
+    A = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    w, b = np.array([0.5, -1.0]), np.array([1.0, 0.0, 2.0])
+    r = A @ w - b  # small integers and halves: every step is exact
+    _, (gA, gw, gb) = adcalc.compile(src).value_and_grad(A, w, b)
+    assert np.array_equal(gA, np.outer(r, w)) and np.array_equal(gw, A.T @ r) and np.array_equal(gb, -r)
+
+
+def test_a_broadcast_argument_gets_its_cotangent_summed_over_the_broadcast_axes() -> None:
+    src = "def f(A, b, c, W):\n    return sum(W * (A + b) * c)"
+    A = np.arange(6.0).reshape(2, 3)
+    b = np.array([[10.0], [20.0]])  # (2, 1): broadcast along the columns
+    W = np.array([[1.0, -2.0, 0.5], [3.0, 1.0, -1.0]])
+    _, (gA, gb, gc, gW) = adcalc.compile(src).value_and_grad(A, b, 2.0, W)
+    assert np.array_equal(gA, 2 * W) and np.array_equal(gW, 2 * (A + b))
+    assert gb.shape == (2, 1) and np.array_equal(gb, 2 * W.sum(axis=1, keepdims=True))
+    assert gc == float(np.sum(W * (A + b)))
+
+
+def test_the_zero_rule_holds_where_a_partial_is_infinite() -> None:
+    """(x > 0)·sqrt(x) at x = 0: the cotangent of sqrt is 0 and its partial +inf; 0·inf counts as
+    0 (the interpreter's mul0), so the fast sweep's nan makes the exact sweep run."""
+    src = "sum((x > 0) * sqrt(x))"
+    x = np.array([0.0, 4.0, 9.0])
+    _, (g,) = adcalc.compile(src).value_and_grad(x)
+    assert g.tolist() == [0.0, 0.25, 1 / 6] and "_f_vjp_exact" in adcalc.compile(src).code
+    _, t = adcalc.compile(src).jvp([x], [np.array([1.0, 1.0, 0.0])])
+    assert t == 0.25
+    agrees_everywhere(src, {"x": x})
+
+
+def test_slices_indices_literals_and_index_assignment() -> None:
+    src = ("def f(x, a):\n    y = [a, a * x[0], sum(x[1:3])]\n    y[1] = a^2\n    z = y * x[-3:]\n"
+           "    return dot(z, x[::-1][:3]) + max(x) - mean(transpose([x, 2 * x])[1])")
+    x = np.array([0.5, -1.25, 2.0, 3.0])
+    agrees_everywhere(src, {"x": x, "a": 1.5})
+    c = adcalc.compile(src)
+    h = 1e-6  # and a central difference (a smooth point: no ties in max)
+    (_, (gx, ga)) = c.value_and_grad(x, 1.5)
+    fd = (c.value(x, 1.5 + h) - c.value(x, 1.5 - h)) / (2 * h)
+    assert abs(ga - fd) <= 1e-6 * max(1.0, abs(fd))
+
+
+def test_matrices_norm_prod_reductions_along_axes() -> None:
+    src = ("def f(A, v):\n    B = A @ transpose(A) + 1\n    return norm(B @ v) + sum(prod(A, axis=1))"
+           " + sum(max(A, axis=0)) * min(v) + sum(exp(-A) / (1 + A^2), axis=0)[1]")
+    A = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])
+    agrees_everywhere(src, {"A": A, "v": np.array([1.0, -2.0])})
+
+
+def test_vector_outputs_and_numbers_only() -> None:
+    src = "def f(x, s):\n    return [sum(x * s), x[0] * s^2]"
+    c = adcalc.compile(src)
+    x = np.array([1.0, 2.0, 3.0])
+    assert c.value(x, 2.0) == [12.0, 4.0]
+    _, t = c.jvp([x, 2.0], [np.zeros(3), 1.0])
+    assert t == [6.0, 4.0]
+    _, (gx, gs) = c.vjp([x, 2.0], [1.0, 1.0])
+    assert gx.tolist() == [2.0 + 4.0, 2.0, 2.0] and gs == 6.0 + 2 * 1.0 * 2.0  # s, plus s² at x[0]; Σx + 2·x0·s
+
+
+# ---- random programs --------------------------------------------------------------------------
+
+_UNARY = ["sin", "cos", "exp", "tanh", "abs", "sigmoid", "softplus", "atan", "log1p"]
+
+
+@st.composite
+def array_programs(draw):  # noqa: ANN201 - a hypothesis strategy
+    """A straight-line program over a vector x, a matrix A (2×len(x)) and a number s: elementwise
+    functions, broadcasting, slices, reductions (with and without axis), @, transpose and norm."""
+    terms = ["x", "s * x", "A[0]", "A[1, :]", "x[::-1]", "sum(A, axis=0)", "transpose(A)[:, 1]", "A[-1] - x"]
+    lines = []
+    for k in range(draw(st.integers(1, 4))):
+        a = draw(st.sampled_from(terms))
+        b = draw(st.sampled_from(terms + ["s", "1.5", "x^2"]))
+        op = draw(st.sampled_from(["+", "-", "*"]))
+        f = draw(st.sampled_from(_UNARY))
+        lines.append(f"    t{k} = {f}({a}) {op} {b}")
+        terms.append(f"t{k}")
+    last = terms[-1]
+    reduce = draw(st.sampled_from([f"sum({last})", f"mean({last}^2)", f"norm({last})", f"max({last})",
+                                   f"dot({last}, x)", f"sum(A @ {last})", f"prod({last} * 0.5)"]))
+    return "def f(x, A, s):\n" + "\n".join(lines) + f"\n    return {reduce} * s"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(src=array_programs(), seed=st.integers(0, 2**16), n=st.integers(2, 5))
+def test_random_array_programs_match_the_interpreter(src: str, seed: int, n: int) -> None:
+    rng = np.random.default_rng(seed)
+    point = {"x": rng.uniform(-2, 2, n), "A": rng.uniform(-2, 2, (2, n)), "s": float(rng.uniform(0.5, 2))}
+    agrees_everywhere(src, point, seed)
+    # the whole Jacobian (one row: a scalar output), column by column from the generated forward
+    # code and at once from the generated reverse code, against the interpreter's in each mode
+    c = adcalc.compile(src)
+    xs = [point[k] for k in c.inputs]
+    _, bars = c.vjp(xs, 1.0)
+    columns = []
+    for j, name in enumerate(c.inputs):
+        for flat in range(int(np.size(point[name]))):
+            d = [np.zeros(np.shape(point[k])) if np.ndim(point[k]) else 0.0 for k in c.inputs]
+            if np.ndim(point[name]):
+                d[j].flat[flat] = 1.0  # type: ignore[union-attr]
+            else:
+                d[j] = 1.0
+            columns.append(c.jvp(xs, d)[1])
+    reverse_row = np.concatenate([np.ravel(b) for b in bars])
+    assert same(np.array(columns), np.array(adcalc.jacobian(src, point, mode="forward").jacobian[0]))
+    assert same(reverse_row, np.array(adcalc.jacobian(src, point, mode="reverse").jacobian[0]))
+
+
+# ---- the module -------------------------------------------------------------------------------
+
+def test_the_module_runs_without_adcalc_compiles_and_passes_ruff(tmp_path: Path) -> None:
+    out = tmp_path / "vec_ad.py"
+    r = run_cli("codegen", VECTORISED, "-o", str(out), "--check", "--at", "x=[0.5,1.2,-0.3,2]")
+    assert r.returncode == 0 and "agrees" in r.stdout, r.stderr
+    text = out.read_text(encoding="utf-8")
+    assert re.findall(r"^import (\w+)", text, re.M) == ["numpy"] and "adcalc" not in text.split('"""', 2)[2]
+    py_compile.compile(str(out), doraise=True)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    code = ("import sys; sys.path.insert(0, '.'); import numpy as np, vec_ad; "
+            "print(vec_ad.f_grad(np.array([0.5, 1.2, -0.3, 2.0]))[1][0].tolist()); print('adcalc' in sys.modules)")
+    run = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env,
+                         timeout=60)
+    assert run.returncode == 0, run.stderr
+    want = adcalc.grad(VECTORISED, {"x": np.array([0.5, 1.2, -0.3, 2.0])}).gradient["x"].tolist()
+    assert run.stdout.splitlines() == [repr(want), "False"]
+    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated", str(out)],
+                          capture_output=True, text=True, timeout=60)
+    assert lint.returncode == 0, lint.stdout
+    again = run_cli("codegen", VECTORISED)
+    assert again.stdout.rstrip("\n") == text.rstrip("\n")  # the same source: the same bytes
+
+
+def test_threads_share_a_compiled_array_function() -> None:
+    c = adcalc.compile(VECTORISED)
+    xs = [np.linspace(-1, 1, 50) * (k + 1) for k in range(8)]
+    want = [adcalc.grad(VECTORISED, {"x": x}).gradient["x"] for x in xs]
+    got: list[object] = [None] * len(xs)
+
+    def work(k: int) -> None:
+        for _ in range(20):
+            got[k] = c.grad(xs[k])[0]
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(len(xs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(same(g, w) for g, w in zip(got, want))
+
+
+def test_scipy_function_uses_the_compiled_array_code() -> None:
+    f = adcalc.function(VECTORISED)
+    x = np.linspace(-1.0, 2.0, 7)
+    f(x)
+    assert f._compiled() is not None
+    a = x[1:] - x[:-1] ** 2
+    want = np.zeros(7)
+    want[:-1] = -400 * x[:-1] * a - 2 * (1 - x[:-1])
+    want[1:] += 200 * a
+    assert np.allclose(f.grad(x), want, rtol=1e-13, atol=1e-10)
+
+
+# ---- errors -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("call", "text"), [
+    (lambda c: c.value(3.0), "must be an array"),
+    (lambda c: c.value("abc"), "array of numbers"),
+    (lambda c: c.jvp([np.ones(3)], [np.ones(2)]), "input's shape"),
+    (lambda c: c.hvp([np.ones(3)], [np.ones(3)]), "not generated yet"),
+])
+def test_bad_arguments_are_adcalc_errors(call: object, text: str) -> None:
+    with pytest.raises(AdcalcError, match=text):
+        call(adcalc.compile(VECTORISED))  # type: ignore[operator]
+
+
+def test_what_is_refused_is_named_without_a_traceback() -> None:
+    loop = "def f(x):\n    s = zeros(2)\n    for i in range(2):\n        s[i] = x[i] * 2\n    return sum(s)"
+    r = run_cli("codegen", loop)
+    assert r.returncode == 1 and "a loop or an if" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    r = run_cli("codegen", "sum(erf(x))")
+    assert r.returncode == 1 and "erf on arrays" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert check(VECTORISED, generate(adcalc.load(VECTORISED).program), {"x": np.array([1.0, 2.0])}) == []
+    assert load_module(generate(adcalc.load(VECTORISED).program))["N_OUTPUTS"] == 1
