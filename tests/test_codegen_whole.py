@@ -304,3 +304,63 @@ def test_what_is_refused_is_named_without_a_traceback() -> None:
     assert r.returncode == 1 and "erf on arrays" in r.stderr and "Traceback" not in r.stderr, r.stderr
     assert check(VECTORISED, generate(adcalc.load(VECTORISED).program), {"x": np.array([1.0, 2.0])}) == []
     assert load_module(generate(adcalc.load(VECTORISED).program))["N_OUTPUTS"] == 1
+
+
+# ---- the traced rules and the helpers, against the registry -----------------------------------
+
+def _elementwise() -> list[str]:
+    from adcalc.rules.registry import REGISTRY
+
+    return sorted(n for n, p in REGISTRY.items() if p.elementwise)
+
+
+@pytest.mark.parametrize("name", _elementwise())
+def test_traced_array_rules_are_the_registrys_on_arrays(name: str) -> None:
+    """Each elementwise primitive's traced value and partials, run on arrays, give exactly what the
+    registry's array rule and array partials give (the same NumPy calls); the few rules a symbol
+    cannot stand for (a math function applied element by element) are refused by name."""
+    from adcalc.ops.codegen import arrayrules as R
+    from adcalc.rules.registry import REGISTRY, array_rule
+
+    p = REGISTRY[name]
+    rng = np.random.default_rng(7)
+    arrays = [np.concatenate([rng.uniform(-3, 3, 12), [0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 0.5]])
+              for _ in range(p.arity)]
+    arrays = [np.roll(a, k) for k, a in enumerate(arrays)]  # every pair of specials meets somewhere
+    names = [f"a{k}" for k in range(p.arity)]
+    try:
+        value = R.elementwise_value(name, names)
+    except AdcalcError as e:
+        assert name in ("erf", "erfc") and "on arrays yet" in str(e), (name, e)
+        return
+    env = {"np": np, **dict(zip(names, arrays))}
+    import math
+
+    env["math"] = math
+    with np.errstate(all="ignore"):
+        got = eval(value, env)  # noqa: S307 - the generator's own NumPy text over the test's arrays
+        assert ulp_close(got, array_rule(p)(*arrays), 0), name
+        rules = p.array_partials or p.partials
+        for i in range(p.arity):
+            text = R.elementwise_partial(name, i, names)
+            got = text if isinstance(text, float) else eval(text, env)  # noqa: S307 - as above
+            want = rules[i](*arrays)
+            assert ulp_close(np.broadcast_to(got, arrays[0].shape), np.broadcast_to(want, arrays[0].shape), 0), \
+                (name, i, text)
+
+
+def test_the_helpers_are_the_rules_helpers() -> None:
+    from adcalc.ops.codegen import arrayhelpers as H
+    from adcalc.rules import shapes
+
+    rng = np.random.default_rng(3)
+    g = rng.standard_normal((4, 3))
+    for shape in [(4, 3), (3,), (1, 3), (4, 1), (), (1,)]:
+        assert np.array_equal(H._a_unbroadcast(g, shape), shapes.unbroadcast(g, shape))
+    p = np.array([0.0, np.inf, 2.0, np.nan, 0.0])
+    t = np.array([np.inf, 0.0, 3.0, 0.0, 1.0])
+    with np.errstate(all="ignore"):  # as inside a generated entry point
+        assert ulp_close(H._a_mul0(p, t), shapes.mul0(p, t), 0) and ulp_close(H._a_mul0(t, p), shapes.mul0(t, p), 0)
+        for a in [np.ones(3), np.array([1.0, np.inf]), np.array([np.nan]), np.array([1e308, 1e308])]:
+            assert H._a_finite(a) == shapes.all_finite(a)
+    assert H._a_sc(np.float64(2.5)) == shapes.scalar_result(np.float64(2.5)) and type(H._a_sc(np.sum(g))) is float
