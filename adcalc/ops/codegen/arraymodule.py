@@ -114,7 +114,11 @@ def _backward(p: Program, w: Lines, seeds: list[str], exact: bool) -> _Adjoints:
                     adj.dense(args[i], g if part == 1.0 else f"({g} * {c} if {g} and {c} else 0.0)")
                     continue
                 c = _cotangent(part, g, exact)
-                if c is not None:
+                if c is None:
+                    continue
+                if all(a in p.scalar for j, a in enumerate(args) if j != i):  # it has the result's shape
+                    adj.dense(args[i], c)
+                else:
                     adj.dense(args[i], f"_a_unbroadcast({c}, {adj.shape(args[i])})")
         elif name == "index":
             adj.scatter(args[0], key_text(params, args[1:], True), key_text(params, args[1:], False), g)

@@ -263,7 +263,9 @@ def tangent_lines(p: Program, w: Lines, exact: bool = True) -> tuple[Callable[[S
             total = " + ".join(terms) if s.scalar else terms[0]
             for x in terms[1:] if not s.scalar else []:
                 total = f"({total} + {x})"
-            w.add(f"{out} = {total if s.scalar else f'_a_like({total}, {s.out})'}")
+            if not s.scalar and any(a not in p.scalar and t is None for a, t in zip(s.args, ts)):
+                total = f"_a_like({total}, {s.out})"  # an array argument without a tangent: broadcast
+            w.add(f"{out} = {total}")
         elif name == "index":
             w.add(f"{out} = {_value(Step(s.ins, out, [ts[0]] + s.args[1:], False, s.active))}")
         elif name == "setitem":
