@@ -21,7 +21,7 @@ from collections.abc import Callable
 from adcalc.language import ir
 from adcalc.ops.codegen import arrayrules as R
 from adcalc.ops.codegen.arrayhelpers import helper_text
-from adcalc.ops.codegen.arrays import Lines, Program, forward_lines, key_text, partial_of, tangent_lines
+from adcalc.ops.codegen.arrays import Lines, Program, cotangent, forward_lines, key_text, partial_of, tangent_lines
 from adcalc.ops.codegen.forward import printable
 from adcalc.ops.codegen.prelude import helper_source
 from adcalc.rules.registry import REGISTRY
@@ -76,20 +76,6 @@ class _Adjoints:
             self.state[x] = "owned"
 
 
-def _cotangent(partial: str | float, g: str, exact: bool) -> str | None:
-    """mul0(ȳ, ∂) as the interpreter's ``shapes.mul0`` computes it (None: ∂ is exactly 0); not
-    ``exact``: the plain product ȳ·∂ of the fast sweep."""
-    if isinstance(partial, float):
-        if partial == 0.0:
-            return None
-        if partial == 1.0:
-            return g
-        if partial - partial == 0.0:
-            return f"(-{g})" if partial == -1.0 else f"({g} * {R.lit(partial)})"
-        return f"_a_mul0({g}, {R.lit(partial)})" if exact else f"({g} * {R.lit(partial)})"
-    return f"_a_mul0({g}, {partial})" if exact else f"({g} * {partial})"
-
-
 def _backward(p: Program, w: Lines, seeds: list[str], exact: bool) -> _Adjoints:
     adj = _Adjoints(p, w)
     for out, seed in zip(p.outputs, seeds):
@@ -113,7 +99,7 @@ def _backward(p: Program, w: Lines, seeds: list[str], exact: bool) -> _Adjoints:
                         continue
                     adj.dense(args[i], g if part == 1.0 else f"({g} * {c} if {g} and {c} else 0.0)")
                     continue
-                c = _cotangent(part, g, exact)
+                c = cotangent(part, g, exact)
                 if c is None:
                     continue
                 if all(a in p.scalar for j, a in enumerate(args) if j != i):  # it has the result's shape
@@ -137,7 +123,6 @@ def _backward(p: Program, w: Lines, seeds: list[str], exact: bool) -> _Adjoints:
             adj.dense(args[0], f"np.transpose({g})")
         else:
             rule = R.rule_name(name, 1)
-            w.rules.add(rule)  # type: ignore[arg-type]
             t = p.names.fresh("_ct")
             w.add(f"{t} = {rule}(({', '.join(args)}{',' if len(args) == 1 else ''}), {params!r}, {s.out}, {g})")
             for i in todo:
@@ -200,13 +185,11 @@ def array_module(program: ir.Program, mode: str, label: str) -> str:
     parts: list[str] = []
     helpers: set[str] = {"_a_in", "_a_out"}
     prelude: set[str] = set()
-    rules: set[str] = set()
 
     def function(header: str, w: Lines, guarded: bool = True) -> str:
         lines = release(w.lines, set(p.params))
         helpers.update(w.helpers)
         prelude.update(h for h in w.helpers if not h.startswith("_a_") and not h.startswith("_r_"))
-        rules.update(w.rules)
         if not guarded:
             return f"def {header}:\n" + "\n".join(line[4:] for line in lines)
         return f"def {header}:\n    with np.errstate(all=\"ignore\"):\n" + "\n".join(lines)
@@ -280,6 +263,7 @@ def array_module(program: ir.Program, mode: str, label: str) -> str:
             entries.append(f"  f_grad({args})  -> (value, (gradient))")
     head = [helper_source(prelude)] if prelude else []
     head.append(helper_text({h for h in helpers if h.startswith("_a_")}))
+    rules = set(re.findall(r"\b(_r_[a-z_]+)\b", "\n".join(parts)))  # the array rules the code calls
     if rules:
         head.append(R.copied(rules))
     body = "\n\n\n".join(head + parts)

@@ -156,14 +156,14 @@ class Lines:
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.helpers: set[str] = set()
-        self.rules: set[str] = set()
 
     def add(self, text: str) -> None:
         self.helpers |= T.helpers(text)
         self.lines.append("        " + text)
 
 
-def _value(s: Step) -> str:
+def step_value(s: Step) -> str:
+    """The value of a step: the scalar template on numbers, NumPy's rule where a value may be an array."""
     name, args, params = s.ins.prim, s.args, s.ins.params
     if s.scalar:
         return T.value(name, args)
@@ -203,7 +203,7 @@ def forward_lines(p: Program, w: Lines, src: list[str], after: Callable[[Step], 
         if comment and comment != last:
             w.add(f"# {comment}")
             last = comment
-        code = _value(s)
+        code = step_value(s)
         if s.ins.prim in _REDUCTIONS and s.out in p.scalar:
             code = f"float({code})"
         w.add(f"{s.out} = {code}")
@@ -240,11 +240,51 @@ def partial_of(s: Step, i: int) -> str | float:
     return R.elementwise_partial(s.ins.prim, i, s.args)
 
 
+def cotangent(partial: str | float, g: str, exact: bool = True) -> str | None:
+    """mul0(ȳ, ∂) as the interpreter's ``shapes.mul0`` computes it (None: ∂ is exactly 0); not
+    ``exact``: the plain product ȳ·∂ of the fast sweep."""
+    if isinstance(partial, float):
+        if partial == 0.0:
+            return None
+        if partial == 1.0:
+            return g
+        if partial - partial == 0.0:
+            return f"(-{g})" if partial == -1.0 else f"({g} * {R.lit(partial)})"
+        return f"_a_mul0({g}, {R.lit(partial)})" if exact else f"({g} * {R.lit(partial)})"
+    return f"_a_mul0({g}, {partial})" if exact else f"({g} * {partial})"
+
+
+def tangent_text(s: Step, ts: list[str | None], scalar: set[str], exact: bool = True) -> str | None:
+    """The tangent of step ``s`` given its arguments' tangents (None: a constant); None when it
+    is exactly zero.  ``scalar``: the names known to hold numbers."""
+    from adcalc.rules.registry import REGISTRY
+
+    name = s.ins.prim
+    if REGISTRY[name].elementwise:
+        terms = [_term(partial_of(s, i), t, s.scalar, exact) for i, t in enumerate(ts) if t is not None]
+        terms = [x for x in terms if x is not None]
+        if not terms:
+            return None
+        total = " + ".join(terms) if s.scalar else terms[0]
+        for x in terms[1:] if not s.scalar else []:
+            total = f"({total} + {x})"
+        if not s.scalar and any(a not in scalar and t is None for a, t in zip(s.args, ts)):
+            total = f"_a_like({total}, {s.out})"  # an array argument without a tangent: broadcast
+        return total
+    if name == "index":
+        return step_value(Step(s.ins, s.out, [str(ts[0])] + s.args[1:], False, s.active))
+    if name == "setitem":
+        return f"_a_setitem_t({s.args[0]}, {ts[0]}, {ts[1]}, {key_text(s.ins.params, s.args[2:], True)})"
+    if name == "array":
+        return f"_a_stack_t({s.out}, [{', '.join(str(t) for t in ts)}])"
+    n = len(s.args)
+    return (f"_a_jv({R.rule_name(name, 0)}, ({', '.join(s.args)}{',' if n == 1 else ''}), "
+            f"({', '.join(str(t) for t in ts)}{',' if n == 1 else ''}), {s.ins.params!r}, {s.out})")
+
+
 def tangent_lines(p: Program, w: Lines, exact: bool = True) -> tuple[Callable[[Step], None], dict[str, str]]:
     """The tangent line of each step (a callback for ``forward_lines``) and the tangent names
     (``exact``: see ``_term``)."""
-    from adcalc.rules.registry import REGISTRY
-
     dt = {x: "d" + x for x in p.params}
 
     def after(s: Step) -> None:
@@ -253,31 +293,11 @@ def tangent_lines(p: Program, w: Lines, exact: bool = True) -> tuple[Callable[[S
         ts = [dt.get(a) if act else None for a, act in zip(s.args, s.active)]
         if not any(ts):
             return
-        name = s.ins.prim
+        text = tangent_text(s, ts, p.scalar, exact)
+        if text is None:
+            return
         out = p.names.fresh("d" + s.out)
-        if REGISTRY[name].elementwise:
-            terms = [_term(partial_of(s, i), t, s.scalar, exact) for i, t in enumerate(ts) if t is not None]
-            terms = [x for x in terms if x is not None]
-            if not terms:
-                return
-            total = " + ".join(terms) if s.scalar else terms[0]
-            for x in terms[1:] if not s.scalar else []:
-                total = f"({total} + {x})"
-            if not s.scalar and any(a not in p.scalar and t is None for a, t in zip(s.args, ts)):
-                total = f"_a_like({total}, {s.out})"  # an array argument without a tangent: broadcast
-            w.add(f"{out} = {total}")
-        elif name == "index":
-            w.add(f"{out} = {_value(Step(s.ins, out, [ts[0]] + s.args[1:], False, s.active))}")
-        elif name == "setitem":
-            w.add(f"{out} = _a_setitem_t({s.args[0]}, {ts[0]}, {ts[1]}, {key_text(s.ins.params, s.args[2:], True)})")
-        elif name == "array":
-            w.add(f"{out} = _a_stack_t({s.out}, [{', '.join(str(t) for t in ts)}])")
-        else:
-            rule = R.rule_name(name, 0)
-            w.rules.add(rule)  # type: ignore[arg-type]
-            n = len(s.args)
-            w.add(f"{out} = _a_jv({rule}, ({', '.join(s.args)}{',' if n == 1 else ''}), "
-                  f"({', '.join(str(t) for t in ts)}{',' if n == 1 else ''}), {s.ins.params!r}, {s.out})")
+        w.add(f"{out} = {text}")
         dt[s.out] = out
 
     return after, dt
