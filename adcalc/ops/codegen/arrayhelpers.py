@@ -34,7 +34,7 @@ def _a_in(v, name, like=None):
             a = float(a)
     if like is not None and np.shape(a) != np.shape(like):
         if np.shape(a) == () and a == 0.0:
-            return 0.0
+            return _a_zt(like)
         raise ValueError(f"{name} must have its input's shape {np.shape(like)}, but its shape is {np.shape(a)}")
     return a
 
@@ -42,6 +42,26 @@ def _a_in(v, name, like=None):
 def _a_shape(v):
     """``np.shape`` of a float or an array, without NumPy's dispatch (generated code calls it often)."""
     return () if type(v) is float else v.shape
+
+
+def _a_zt(v):
+    """A zero tangent shaped like ``v`` (0.0 for a number)."""
+    return 0.0 if type(v) is float else np.zeros(v.shape)
+
+
+def _a_live(g):
+    """Whether a cotangent reached the step (the sweep's adjoints start as the number 0)."""
+    return type(g) is not float or g != 0.0
+
+
+def _a_scatter_o(prev, x, key, g, own):
+    """x̄[key] += ȳ: in place into an adjoint this sweep's scatters made (``own``: id → array,
+    which keeps each alive so its id is never reused), else into a fresh copy that it then owns."""
+    if own.get(id(prev)) is not prev:
+        prev = prev + np.zeros(np.shape(x))
+        own[id(prev)] = prev
+    prev[key] += g
+    return prev
 
 
 def _a_array(v, name):
@@ -162,7 +182,7 @@ def _a_full(dims, fill):
     return np.full(tuple(map(int, dims)), fill)
 
 
-_NEEDS = {"_a_mul0": ("_a_finite",), "_a_ok": ("_a_finite",), "_a_unbroadcast": ("_a_shape",),
+_NEEDS = {"_a_in": ("_a_zt",), "_a_mul0": ("_a_finite",), "_a_ok": ("_a_finite",), "_a_unbroadcast": ("_a_shape",),
           "_a_like": ("_a_shape",), "_a_jv": ("_a_sc",), "_a_out": ()}
 
 

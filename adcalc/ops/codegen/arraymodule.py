@@ -160,10 +160,20 @@ def release(lines: list[str], keep: set[str]) -> list[str]:
     return out
 
 
-def array_module(program: ir.Program, mode: str, label: str) -> str:
-    """The module's text (see the module docstring)."""
+def _straight(fn: ir.Function) -> bool:
+    """No loop, no if, no call, one return: the straight-line generator's programs."""
+    flow = (ir.CallFn, ir.Cmp, ir.Branch, ir.Jump, ir.ForInit, ir.ForNext, ir.LoopHead)
+    return not any(isinstance(ins, flow) for ins in fn.code) and sum(isinstance(i, ir.Return) for i in fn.code) == 1
+
+
+def array_module(program: ir.Program, mode: str, label: str, funcs: dict | None = None, guard: bool = False) -> str:
+    """The module's text (see the module docstring): straight-line code here, programs with loops,
+    ifs and calls through ``arrayflow`` (``funcs``: IR name → (Python name, function), ``module``'s;
+    ``guard``: loops call ``_guard()``)."""
     from adcalc import __version__
 
+    if not _straight(program.main):
+        return _flow_module(program, mode, label, funcs or {}, guard)
     fn = program.main
     p = Program(fn)
     src = program.source.split("\n")
@@ -272,4 +282,80 @@ def array_module(program: ir.Program, mode: str, label: str) -> str:
                       entries="\n".join(entries) + ("\n" if entries else ""))
     imports = ("import math\n" if "math." in body else "") + "import numpy as np\n"
     tail = f"INPUTS = {tuple(fn.params)!r}\nN_OUTPUTS = {fn.n_outputs}"
+    return f"{doc}\n\n{imports}\n\n{body}\n\n\n{tail}\n"
+
+
+def _flow_module(program: ir.Program, mode: str, label: str, funcs: dict, guard: bool) -> str:
+    """A whole-array program with loops, ifs or calls: ``arrayflow``'s functions and the entry points."""
+    from adcalc import __version__
+    from adcalc.ops.codegen import arrayflow as F
+
+    main = program.main
+    taken = {n for py, _ in funcs.values() for n in (py, f"{py}_jvp", f"_{py}_rev")} | {"f", "f_jvp", "f_vjp", "f_grad"}
+    mname = "f_program"
+    while {mname, f"{mname}_jvp", f"_{mname}_rev"} & taken:
+        mname += "_"
+    funcs = {**funcs, main.name: (mname, main)}
+    reached, todo = {main.name}, [main]
+    while todo:
+        for ins in todo.pop().code:
+            if isinstance(ins, ir.CallFn) and ins.func not in reached:
+                reached.add(ins.func)
+                todo.append(program.functions[ins.func])
+    callees = {ins.func for name in reached for ins in funcs[name][1].code if isinstance(ins, ir.CallFn)}
+    src = program.source.split("\n")
+    parts: list[str] = []
+    helpers: set[str] = {"_a_in", "_a_out", "_a_zt", "_a_like", "_a_grad", "_resume"}
+    for name in sorted(reached, key=lambda n: (n != main.name, n)):
+        pyname, fn = funcs[name]
+        pieces = [F.primal(fn, pyname, funcs, src, guard)]
+        if mode in ("forward", "both"):
+            pieces.append(F.tangent(fn, pyname, funcs, src, guard))
+        if mode in ("reverse", "both"):
+            pieces.append(F.reverse(fn, pyname, funcs, src, guard, name in callees))
+        for text, used in pieces:
+            parts.append(text)
+            helpers |= used
+    params = [f"x{k}" for k in range(len(main.params))]
+    args = ", ".join(params)
+    vector = main.vector or main.n_outputs != 1
+    conv = "".join(f"        {x} = _a_in({x}, {p!r})\n" for x, p in zip(params, main.params))
+
+    def out(v: str) -> str:
+        return f"list(map(_a_out, {v}))" if vector else f"_a_out({v})"
+
+    entries = []
+    head_f = f"def f({args}):\n    with np.errstate(all=\"ignore\"):\n"
+    parts.append(f"{head_f}{conv}        return {out(f'{mname}({args})')}")
+    if mode in ("forward", "both"):
+        tangents = [f"d{x}" for x in params]
+        tconv = "".join(f"        d{x} = _a_in(d{x}, {'d' + p!r}, {x})\n" for x, p in zip(params, main.params))
+        parts.append(f"def f_jvp({', '.join(params + tangents)}):\n    with np.errstate(all=\"ignore\"):\n{conv}{tconv}"
+                     f"        value, tangent = {mname}_jvp({', '.join(params + tangents)})\n"
+                     f"        return {out('value')}, {out('tangent')}")
+        entries.append(f"  f_jvp({args}{', ' if args else ''}{', '.join(tangents)})  -> (value, tangent)")
+    if mode in ("reverse", "both"):
+        seed = "(_a_like(ybar, value),)" if not vector else "tuple(map(_a_like, ybar, value))"
+        start = ", ".join("0.0" for _ in params) + ("," if len(params) == 1 else "")
+        grads = ", ".join(f"_a_grad(bars[{k}], {x}, False)" for k, x in enumerate(params)) + (
+            "," if len(params) == 1 else "")
+        parts.append(f"def f_vjp({', '.join(params + ['ybar'])}):\n    with np.errstate(all=\"ignore\"):\n{conv}"
+                     f"        it = _{mname}_rev({args})\n        value = next(it)\n"
+                     f"        bars = _resume(it, {seed}, ({start}))\n        return {out('value')}, ({grads})")
+        entries.append(f"  f_vjp({args}{', ' if args else ''}ybar)  -> (value, (adjoints of the inputs))")
+        if not vector:
+            parts.append(f"def f_grad({args}):\n    return f_vjp({', '.join(params + ['1.0'])})")
+            entries.append(f"  f_grad({args})  -> (value, (gradient))")
+    prelude = {h for h in helpers if not h.startswith(("_a_", "_r_"))}
+    head = [helper_source(prelude).replace("c[0] += v", "c[0] = c[0] + v")] if prelude else []  # never in place
+    head.append(helper_text({h for h in helpers if h.startswith("_a_")}))
+    rules = set(re.findall(r"\b(_r_[a-z_]+)\b", "\n".join(parts)))
+    if rules:
+        head.append(R.copied(rules))
+    body = "\n\n\n".join(head + parts)
+    doc = _DOC.format(version=__version__, label=printable(label).replace('"', "'"), order=", ".join(main.params),
+                      args=args, vector_note=" (a list for several outputs)" if vector else "",
+                      entries="\n".join(entries) + ("\n" if entries else ""))
+    imports = ("import math\n" if "math." in body else "") + "import numpy as np\n"
+    tail = f"INPUTS = {tuple(main.params)!r}\nN_OUTPUTS = {main.n_outputs}"
     return f"{doc}\n\n{imports}\n\n{body}\n\n\n{tail}\n"

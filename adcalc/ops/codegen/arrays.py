@@ -271,6 +271,8 @@ def tangent_text(s: Step, ts: list[str | None], scalar: set[str], exact: bool = 
         if not s.scalar and any(a not in scalar and t is None for a, t in zip(s.args, ts)):
             total = f"_a_like({total}, {s.out})"  # an array argument without a tangent: broadcast
         return total
+    if REGISTRY[name].jvp is None:  # zeros, ones, len: constants
+        return None
     if name == "index":
         return step_value(Step(s.ins, s.out, [str(ts[0])] + s.args[1:], False, s.active))
     if name == "setitem":

@@ -106,7 +106,8 @@ def generate(program: ir.Program, mode: str = "both", inputs: list[str] | None =
     if whole_arrays(program):  # NumPy code for whole arrays (arraymodule); element reads stay lists
         from adcalc.ops.codegen.arraymodule import array_module
 
-        return array_module(program._replace(main=_ordered(program.main, inputs)), mode, label)
+        main = _ordered(program.main, inputs)
+        return array_module(program._replace(main=main), mode, label, _function_names(program), guard)
     arrays = array_inputs(program)
     funcs = _function_names(program)
     main_ir = _ordered(program.main, inputs)
