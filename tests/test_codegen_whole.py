@@ -429,3 +429,21 @@ def test_check_lets_numpy_stand_for_math_within_the_bound() -> None:
     assert "np.exp(a)" in text and "np.sin(a)" in text
     for a in (0.7, -3.25, 11.5):
         assert check(src, text, {"x": np.array([1.0, -2.0, 0.5]), "a": a}) == []
+
+
+def test_a_program_of_numbers_given_arrays_runs_as_numpy_code() -> None:
+    """No array operation in the text, arrays at run time: the interpreter broadcasts, and so do
+    the compiled functions (they switch to the NumPy module) and --check (it generates it)."""
+    src = "def f(x, s):\n    y = x\n    for i in range(2):\n        y = y * x + s\n    return y"
+    c = adcalc.compile(src)
+    assert c.value(1.5, 2.0) == (1.5 * 1.5 + 2.0) * 1.5 + 2.0  # numbers: the scalar module, exact
+    x = np.array([1.0, 2.0, -0.5])
+    assert same(c.value(x, 2.0), adcalc.evaluate(src, {"x": x, "s": 2.0}).value)
+    _, t = c.jvp([x, 2.0], [np.ones(3), 0.5])
+    assert same(t, adcalc.jvp(src, {"x": x, "s": 2.0}, {"x": np.ones(3), "s": 0.5}).tangent)
+    _, (gx, gs) = c.vjp([x, 2.0], 1.0)  # one weight for the array output: every entry weighted 1
+    back = adcalc.vjp(src, {"x": x, "s": 2.0}, [1.0, 1.0, 1.0]).cotangent_result
+    assert same(gx, back["x"]) and same(gs, back["s"])
+    assert gx.tolist() == (3 * x**2 + 2.0).tolist()  # d/dx (x³ + s·x + s) = 3x² + s, exact here
+    r = run_cli("codegen", src, "--check", "--at", "x=[1,2,-0.5]", "--at", "s=2")
+    assert r.returncode == 0 and "agrees" in r.stdout and "import numpy as np" in r.stdout, r.stderr

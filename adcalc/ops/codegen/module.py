@@ -92,10 +92,11 @@ def _ordered(main: ir.Function, inputs: list[str] | None) -> ir.Function:
 
 
 def generate(program: ir.Program, mode: str = "both", inputs: list[str] | None = None,
-             label: str = "a source", guard: bool = False) -> str:
+             label: str = "a source", guard: bool = False, arrays: bool = False) -> str:
     """The module's text (see the module docstring).  ``guard`` (``adcalc.compile``): every
     ``while`` iteration first calls ``_guard()``, a name the module does not define — the caller
-    supplies it (``compiled``'s step budget)."""
+    supplies it (``compiled``'s step budget).  ``arrays``: NumPy code (``arraymodule``) even for a
+    program of numbers, whose inputs will be arrays (it is chosen anyway when the program needs it)."""
     from adcalc import __version__
 
     if mode not in MODES:
@@ -103,7 +104,7 @@ def generate(program: ir.Program, mode: str = "both", inputs: list[str] | None =
     from adcalc.ops.codegen.arrays import whole_arrays
     from adcalc.ops.codegen.elements import array_inputs
 
-    if whole_arrays(program):  # NumPy code for whole arrays (arraymodule); element reads stay lists
+    if arrays or whole_arrays(program):  # NumPy code for whole arrays (arraymodule); element reads stay lists
         from adcalc.ops.codegen.arraymodule import array_module
 
         main = _ordered(program.main, inputs)

@@ -98,19 +98,39 @@ def check(source: object, text: str, point: Mapping[str, object], modes: str = "
     if modes in ("reverse", "both"):
         n_out = loaded.program.n_outputs  # type: ignore[attr-defined]
         vector = loaded.program.vector_output  # type: ignore[attr-defined]
-        for i in range(n_out):
-            w = [1.0 if k == i else 0.0 for k in range(n_out)]
+        for i, (w, seed) in enumerate(_cotangents(value, n_out, vector)):
             want = D.vjp(loaded, point, w)
-            _, bars = run_generated(ns["f_vjp"], *xs, w if vector or n_out > 1 else 1.0)  # type: ignore[misc]
+            _, bars = run_generated(ns["f_vjp"], *xs, seed)  # type: ignore[misc]
             wanted = [want.cotangent_result[n] for n in order]
             if not _same(list(bars), wanted, ulps):
                 diffs.append(f"f_vjp of output {i}: generated {list(bars)!r}, reverse mode {wanted!r}")
-        if "f_grad" in ns and not vector and n_out == 1:
+        if "f_grad" in ns and not vector and n_out == 1 and not hasattr(value, "shape"):
             want = D.grad(loaded, point)
             _, bars = run_generated(ns["f_grad"], *xs)  # type: ignore[misc]
             if not _same(list(bars), [want.gradient[n] for n in order], ulps):
                 diffs.append(f"f_grad: generated {list(bars)!r}, reverse mode {want.gradient!r}")
     return diffs
+
+
+def _cotangents(value: object, n_out: int, vector: bool) -> list[tuple[list[float], object]]:
+    """One unit cotangent per output entry: the interpreter's flat weights (arrays row-major) and
+    the generated ``f_vjp``'s ``ybar`` (a number, or an array of an array output's shape)."""
+    from adcalc.rules.registry import np
+
+    outputs = list(value) if vector or n_out > 1 else [value]  # type: ignore[call-overload]
+    sizes = [int(np.size(v)) for v in outputs]
+    out = []
+    for i, v in enumerate(outputs):
+        for flat in range(sizes[i]):
+            w = [0.0] * sum(sizes)
+            w[sum(sizes[:i]) + flat] = 1.0
+            seeds: list[object] = [np.zeros(np.shape(u)) if np.ndim(u) else 0.0 for u in outputs]
+            if np.ndim(v):
+                seeds[i].flat[flat] = 1.0  # type: ignore[union-attr]
+            else:
+                seeds[i] = 1.0
+            out.append((w, seeds if vector or n_out > 1 else seeds[0]))
+    return out
 
 
 def _units(order: list[str], point: Mapping[str, object]) -> list[tuple[str, list[object]]]:
@@ -158,7 +178,15 @@ def codegen(source: object, mode: str, inputs: str | None, output: str | None, c
 
     loaded = derivatives.load(source) if isinstance(source, str) else source
     order = [n.strip() for n in inputs.split(",") if n.strip()] if inputs is not None else None
-    text = generate(loaded.program, mode, order, label="adcalc codegen")  # type: ignore[attr-defined]
+    from adcalc.ops.codegen.elements import array_inputs
+
+    try:
+        reads = array_inputs(loaded.program)  # type: ignore[attr-defined]
+    except AdcalcError:
+        reads = {}
+    # an array at the point for an input the program does not read element by element: NumPy code
+    arrays = any(hasattr(v, "shape") and n not in reads for n, v in point.items())
+    text = generate(loaded.program, mode, order, label="adcalc codegen", arrays=arrays)  # type: ignore[attr-defined]
     load_module(text)  # what is printed or written compiles (a clear error for Python's limits)
     note = ""
     if check_it:
