@@ -464,3 +464,14 @@ def test_a_numpy_module_still_runs_nothing_but_what_the_generator_writes(smuggle
     text = "import numpy as np\n\n\n" + smuggled + "\n"
     with pytest.raises(ValueError, match="top level|uses|imports|defines"):  # safety.check_module's refusal
         load_module(text)
+
+
+def test_the_copied_rules_call_no_type() -> None:
+    """``type`` can build a class, so a generated module may not call it: the copied mul0's
+    ``type(c) is float`` becomes the same test with isinstance (np.float64 is a float subclass)."""
+    from adcalc.ops.codegen.arrayrules import copied
+
+    text = copied({"_r_extreme_vjp", "_r_prod_jvp", "_r_norm_vjp", "_r_matmul_vjp"})
+    assert "type(" not in text and "isinstance(c, float) and (not isinstance(c, np.generic))" in text
+    with pytest.raises(ValueError, match="uses"):
+        load_module("import numpy as np\n\n\ndef f(x):\n    return type('A', (), {})\n")

@@ -41,17 +41,17 @@ def _a_in(v, name, like=None):
 
 def _a_shape(v):
     """``np.shape`` of a float or an array, without NumPy's dispatch (generated code calls it often)."""
-    return () if type(v) is float else v.shape
+    return () if isinstance(v, float) else v.shape
 
 
 def _a_zt(v):
     """A zero tangent shaped like ``v`` (0.0 for a number)."""
-    return 0.0 if type(v) is float else np.zeros(v.shape)
+    return 0.0 if isinstance(v, float) else np.zeros(v.shape)
 
 
 def _a_live(g):
     """Whether a cotangent reached the step (the sweep's adjoints start as the number 0)."""
-    return type(g) is not float or g != 0.0
+    return not isinstance(g, float) or g != 0.0
 
 
 def _a_scatter_o(prev, x, key, g, own):

@@ -198,7 +198,23 @@ def _strip(fn_source: str, rename: dict[str, str]) -> str:
                     node.body = body[1:] or [ast.Pass()]
         elif isinstance(node, ast.Name) and node.id in rename:
             node.id = rename[node.id]
-    return ast.unparse(tree)
+    return ast.unparse(_NoType().visit(tree))
+
+
+class _NoType(ast.NodeTransformer):
+    """``type(c) is float`` → ``isinstance(c, float) and not isinstance(c, np.generic)``, the same
+    test without ``type``, which a generated module may not call (it can build a class)."""
+
+    def visit_Compare(self, node: ast.Compare) -> ast.AST:  # noqa: N802 - ast's visitor name
+        self.generic_visit(node)
+        left = node.left
+        if (len(node.ops) == 1 and isinstance(node.ops[0], (ast.Is, ast.IsNot)) and isinstance(left, ast.Call)
+                and isinstance(left.func, ast.Name) and left.func.id == "type" and len(left.args) == 1
+                and isinstance(node.comparators[0], ast.Name) and node.comparators[0].id == "float"):
+            arg = ast.unparse(left.args[0])
+            test = ast.parse(f"(isinstance({arg}, float) and not isinstance({arg}, np.generic))", mode="eval").body
+            return ast.UnaryOp(ast.Not(), test) if isinstance(node.ops[0], ast.IsNot) else test
+        return node
 
 
 def copied(names: set[str]) -> str:

@@ -33,12 +33,12 @@ MATH = frozenset(n for n in dir(math) if not n.startswith("_")) | {"math"}
 # _elements and _zeros) and the adjoints it returns: these names and no other of NumPy's.
 NUMPY = frozenset({"np", "numpy", "asarray", "tolist", "ndim", "shape", "zeros", "array"})
 # A whole-array module (arraymodule) also calls NumPy's ufuncs and these functions and methods,
-# copies the registry's array rules (which test ``type(c) is float``) and turns NumPy's warnings
+# copies the registry's array rules (``type(c) is float`` rewritten with isinstance) and turns NumPy's warnings
 # off with ``with np.errstate(…)`` (the one context manager it enters).
 ARRAY_NAMES = frozenset({"errstate", "where", "heaviside", "full", "stack", "broadcast_to", "transpose", "matmul",
                          "linalg", "norm", "reshape", "sum", "mean", "prod", "amax", "amin", "all", "expand_dims",
                          "moveaxis", "ones", "concatenate", "cumprod", "flip", "astype", "copy", "T", "size",
-                         "isinstance", "bool", "type", "tuple", "enumerate", "slice", "list", "ValueError", "get",
+                         "isinstance", "generic", "bool", "tuple", "enumerate", "slice", "list", "ValueError", "get",
                          "id", "dict"})
 
 
