@@ -9,8 +9,14 @@ adjoint lines follow the interpreter's sweep (``transform/tape.py``): the steps 
 each argument's contribution in argument order, ``x̄ += unbroadcast(mul0(ȳ, ∂))`` for an
 elementwise step, the copied ``vjp`` rule for an array primitive, ``x̄[key] += ȳ`` for a read
 ``x[key]`` into an adjoint the sweep owns (a fresh array; one that may be a view of another
-adjoint or of ``ybar`` is copied first).  A step no cotangent reaches adds nothing.  The same
-source gives the same bytes; the module imports only ``math`` and ``numpy``.
+adjoint or of ``ybar`` is copied first).  A step no cotangent reaches adds nothing.  A
+straight-line program's ``f_jvp``/``f_vjp`` first run a fast sweep of plain products and keep its
+result where it is finite, else the exact sweep (the zero rule's ``mul0``): a plain product
+differs from mul0 only where it is not finite, and a non-finite cotangent or tangent reaches the
+result unless a rule overwrites it (``x[i] = v``, a zero weight), as it overwrites mul0's 0 —
+so a finite fast result is the exact one.  Programs with loops, ifs and calls are ``arrayflow``'s
+(exact sweep only).  The same source gives the same bytes; the module imports only ``math`` and
+``numpy``.
 """
 
 from __future__ import annotations

@@ -12,8 +12,10 @@ NumPy's, its tangent and cotangent the registry's own ``jvp``/``vjp`` functions 
 module.  Forward mode adds Σᵢ mul0(∂ᵢ, ẋᵢ) and broadcasts to the value's shape; reverse mode adds
 x̄ᵢ += unbroadcast(mul0(ȳ, ∂ᵢ)) in the interpreter's order (the tape's), scatters a read
 ``x[key]``'s cotangent into x̄ at key in place (an adjoint the sweep allocated itself, never one
-that may be another's view), and returns adjoints shaped like their inputs.  Straight-line
-programs only so far: a loop, an ``if`` or a call of a ``def`` is refused with a clear message.
+that may be another's view), and returns adjoints shaped like their inputs.  ``Program`` is the
+straight-line form (``arraymodule`` writes it; each assignment a new name); programs with loops,
+ifs and calls take the same step texts (``step_value``, ``tangent_text``, ``cotangent``,
+``partial_of``) through ``arrayflow``.
 """
 
 from __future__ import annotations

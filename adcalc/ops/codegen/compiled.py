@@ -11,7 +11,9 @@ code ``adcalc.ops.codegen.module.generate`` writes for the source — no interpr
   reverse code of the program's forward transformation (reverse-over-forward, generated on the
   first call; ``tangents``), equal to the interpreter's forward-over-reverse within rounding.
 
-``x`` are the inputs in the order ``inputs`` (default: a ``def``'s parameters, else their order
+Each input may be a number or, for a program that uses arrays (or reads their elements), an
+array; a program of numbers given an array switches to its NumPy module (``arraymodule``),
+generated on first use.  ``x`` are the inputs in the order ``inputs`` (default: a ``def``'s parameters, else their order
 of first appearance, as ``adcalc ir`` prints).  Results equal the interpreter's (README: Code
 generation).  The compiled module is cached per (source, inputs, max_steps), so compiling the same source
 again is free; a ``CompiledFunction`` keeps no state between calls, so threads may share it.

@@ -8,7 +8,8 @@ own functions and constants, the prelude's helpers, ``math`` and its functions, 
 builtins (``float``, ``range``, ``map``, ``len``, ``next``, …) and the methods ``append``, ``pop``,
 ``send``, ``value``, ``add`` — never a dunder name (``__import__``, ``__class__``), never ``open``,
 ``eval``, ``getattr`` or ``globals``; no code object may build a class, import anything but
-``math`` (and ``numpy``, with the few NumPy names array inputs need) at the top level, or write
+``math`` (and ``numpy``, with the few NumPy names array inputs need, and for a whole-array module
+NumPy's ufuncs, ``ARRAY_NAMES`` and ``with np.errstate``) at the top level, or write
 a global or an attribute; the only nested code objects are the module's functions and generator
 expressions.  Local variables (the program's own names)
 are free: the grammar only lets identifiers through, and the generator renames any that would
