@@ -66,7 +66,7 @@ def _a_scatter_o(prev, x, key, g, own):
 
 def _a_array(v, name):
     """An input the program uses as an array (sums, slices, indexes or multiplies it)."""
-    if not np.ndim(v):
+    if not _a_shape(v):
         raise ValueError(f"{name} must be an array (the program uses it as one), but it is a number")
     return v
 
@@ -75,16 +75,17 @@ def _a_out(v):
     """A result as the interpreter gives it: a float for a number, the array itself otherwise."""
     if isinstance(v, list):
         return list(map(_a_out, v))
-    return float(v) if np.ndim(v) == 0 else v
+    return float(v) if isinstance(v, float) or np.ndim(v) == 0 else v
 
 
 def _a_grad(b, x, owned):
     """An input's adjoint: a float for a number; for an array, an array of its own (a copy
     where the sweep's adjoint may be a view of another array or of the caller's ``ybar``)."""
-    if np.ndim(x) == 0:
+    shape = () if isinstance(x, float) else np.shape(x)
+    if shape == ():
         return float(np.sum(b)) if np.ndim(b) else float(b)
-    if np.shape(b) != np.shape(x):
-        return np.zeros(np.shape(x)) + b
+    if _a_shape(b) != shape:
+        return np.zeros(shape) + b
     return b if owned else np.array(b, dtype=float)
 
 
@@ -95,7 +96,7 @@ def _a_sc(r):
 
 def _a_finite(a):
     """Whether every element is finite: one reduction (``shapes.all_finite``)."""
-    s = float(np.sum(a))
+    s = float(np.add.reduce(a, axis=None))
     if s - s == 0.0:
         return True
     return bool(np.all(np.isfinite(a)))
@@ -182,8 +183,8 @@ def _a_full(dims, fill):
     return np.full(tuple(map(int, dims)), fill)
 
 
-_NEEDS = {"_a_in": ("_a_zt",), "_a_mul0": ("_a_finite",), "_a_ok": ("_a_finite",), "_a_unbroadcast": ("_a_shape",),
-          "_a_like": ("_a_shape",), "_a_jv": ("_a_sc",), "_a_out": ()}
+_NEEDS = {"_a_in": ("_a_zt",), "_a_grad": ("_a_shape",), "_a_array": ("_a_shape",), "_a_mul0": ("_a_finite",),
+          "_a_ok": ("_a_finite",), "_a_unbroadcast": ("_a_shape",), "_a_like": ("_a_shape",), "_a_jv": ("_a_sc",)}
 
 
 def helper_text(names: set[str]) -> str:

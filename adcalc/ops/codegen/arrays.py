@@ -180,9 +180,10 @@ def step_value(s: Step) -> str:
         return f"_a_setitem({args[0]}, {args[1]}, {key_text(params, args[2:], True)})"
     if name == "array":
         return f"np.array([{', '.join(args)}], dtype=float)"
-    if name in _REDUCTIONS:
+    if name in _REDUCTIONS:  # np.sum is np.add.reduce behind a Python wrapper: the same sum, sooner
         axis = params[0] if params else None
-        return f"np.{name}({args[0]})" if axis is None else f"np.{name}({args[0]}, axis={axis})"
+        fn = "np.add.reduce" if name == "sum" else f"np.{name}"
+        return f"{fn}({args[0]}, axis={axis})"
     if name in ("matmul", "dot"):
         return f"_a_sc(np.matmul({args[0]}, {args[1]}))"
     if name == "transpose":

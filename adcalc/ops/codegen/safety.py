@@ -39,8 +39,8 @@ NUMPY = frozenset({"np", "numpy", "asarray", "tolist", "ndim", "shape", "zeros",
 ARRAY_NAMES = frozenset({"errstate", "where", "heaviside", "full", "stack", "broadcast_to", "transpose", "matmul",
                          "linalg", "norm", "reshape", "sum", "mean", "prod", "amax", "amin", "all", "expand_dims",
                          "moveaxis", "ones", "concatenate", "cumprod", "flip", "astype", "copy", "T", "size",
-                         "isinstance", "generic", "bool", "tuple", "enumerate", "slice", "list", "ValueError", "get",
-                         "id", "dict"})
+                         "isinstance", "generic", "reduce", "bool", "tuple", "enumerate", "slice", "list",
+                         "ValueError", "get", "id", "dict"})
 
 
 @functools.lru_cache(maxsize=1)
