@@ -59,7 +59,8 @@ class Sym:
         if isinstance(rule, str):
             return Sym(ufunc_text(rule, [_text(a) for a in args]))
         if callable(rule):  # a rule written with NumPy (sigmoid's): traced in turn
-            r = rule(*args)
+            r = _each(rule, args)
+            r = rule(*args) if r is None else r
             return r if isinstance(r, Sym) else Sym(_text(r))
         raise Untraceable(f"the array rule of {getattr(p, 'name', p)}")
 
@@ -104,6 +105,19 @@ Sym.__neg__ = lambda self: Sym(ufunc_text("negative", [self.text]))  # type: ign
 Sym.__invert__ = lambda self: Sym(f"np.invert({self.text})")  # type: ignore[attr-defined]
 
 
+def _each(rule: object, args: Sequence[object]) -> Sym | None:
+    """``rules.elementwise._elementwise(f)``'s rule — a math function NumPy has no ufunc for, applied
+    element by element as ``np.vectorize(f, otypes=[float])`` — written out; None for another rule."""
+    import math
+
+    cells = getattr(rule, "__closure__", None) or ()
+    f = cells[0].cell_contents if len(cells) == 1 else None
+    if getattr(rule, "__qualname__", "") != "_elementwise.<locals>.g" or getattr(math, getattr(f, "__name__", ""),
+                                                                              None) is not f:
+        return None
+    return Sym(f"np.vectorize(math.{f.__name__}, otypes=[float])({', '.join(_text(a) for a in args)})")
+
+
 def _text(a: object) -> str:
     from adcalc.rules.registry import np
 
@@ -141,7 +155,8 @@ def elementwise_value(name: str, args: Sequence[str]) -> str:
         if isinstance(p.array, str):
             return ufunc_text(p.array, [_text(a) for a in syms])
         with np.errstate(all="ignore"):
-            r = p.array(*syms)
+            r = _each(p.array, syms)
+            r = p.array(*syms) if r is None else r
         return _text(r)
     except (Untraceable, TypeError) as e:
         raise _refused(name, e) from None

@@ -40,7 +40,7 @@ ARRAY_NAMES = frozenset({"errstate", "where", "heaviside", "full", "stack", "bro
                          "linalg", "norm", "reshape", "sum", "mean", "prod", "amax", "amin", "all", "expand_dims",
                          "moveaxis", "ones", "concatenate", "cumprod", "flip", "astype", "copy", "T", "size",
                          "isinstance", "generic", "reduce", "bool", "tuple", "enumerate", "slice", "list",
-                         "ValueError", "get", "id", "dict"})
+                         "ValueError", "get", "id", "dict", "vectorize"})
 
 
 @functools.lru_cache(maxsize=1)
