@@ -8,7 +8,9 @@ with PUSH and one backward sweep with POP), its generated J·v (``.jvp``), and t
 reverse gradient (``adcalc.grad``).  "µs/op" divides by the executed primitive operations (the
 IR's steps).  Generation time is ``adcalc.compile`` from text to callable (parse, lower, write the
 module, compile it), per 1,000 IR instructions.  Then the compiled Hessian (``.hessian``) against
-the interpreter's.  Medians of ``--repeat`` runs.
+the interpreter's.  Then the vectorised row (issue #16's speed target): the compiled NumPy
+gradient of ``sum(100*(x[1:] - x[:-1]^2)^2 + (1 - x[:-1])^2)`` divided by NumPy's own evaluation of
+the same expression, and the interpreter's gradient on the same scale.  Medians of ``--repeat`` runs.
 """
 
 from __future__ import annotations
@@ -91,6 +93,8 @@ def main() -> None:
         print(measure(name, *workload, args.repeat))
     print()
     print(hessians(args.repeat))
+    print()
+    print(vectorised(args.repeat))
     sys.stdout.flush()
 
 
@@ -114,6 +118,38 @@ def hessians(repeat: int) -> str:
         ordered = {n: point[n] for n in c.inputs}
         interp = median(lambda s=src, o=ordered: [higher.hessian(s, o) for _ in range(20)], repeat) / 20
         rows.append(f"{label:32s} {len(xs):3d} {gen * 1e3:8.1f} {compiled * 1e6:12.1f} {interp * 1e6:15.1f}")
+    return "\n".join(rows)
+
+
+VECTORISED = "sum(100*(x[1:] - x[:-1]^2)^2 + (1 - x[:-1])^2)"
+
+
+def vectorised(repeat: int) -> str:
+    """The vectorised Rosenbrock: compiled gradient (generated NumPy code) ÷ NumPy's evaluation of
+    the same expression (the target: ≤ 4 at n = 10⁴, ≤ 2.5 at n = 10⁶), and the interpreter's."""
+    import numpy as np
+
+    def numpy_value(x: object) -> float:
+        return float(np.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2))  # type: ignore[index]
+
+    c = adcalc.compile(VECTORISED)
+    loaded = adcalc.load(VECTORISED)
+    rows = [f"{'vectorised rosenbrock':24s} {'n':>9s} {'numpy ms':>9s} {'grad ms':>9s} {'grad/numpy':>10s} "
+            f"{'interp ms':>9s} {'interp/numpy':>12s}"]
+    for n in (10**4, 10**6):
+        x = np.linspace(-1.5, 1.5, n)
+        calls = 100 if n <= 10**4 else 2
+        best = {"numpy": math.inf, "grad": math.inf}
+        for _ in range(max(repeat, 15)):  # interleaved, the fastest of each: the machine's load varies
+            for key, fn in (("numpy", numpy_value), ("grad", c.grad)):
+                t = time.perf_counter()
+                for _ in range(calls):
+                    fn(x)
+                best[key] = min(best[key], (time.perf_counter() - t) / calls)
+        t_np, t_grad = best["numpy"], best["grad"]
+        t_int = median(lambda x=x: adcalc.grad(loaded, {"x": x}), max(1, repeat // 2))
+        rows.append(f"{'':24s} {n:9,d} {t_np * 1e3:9.3f} {t_grad * 1e3:9.3f} {t_grad / t_np:10.2f} "
+                    f"{t_int * 1e3:9.3f} {t_int / t_np:12.1f}")
     return "\n".join(rows)
 
 

@@ -83,7 +83,7 @@ def test_array_inputs_flat_row_major_match_scipy() -> None:
     f = adcalc.function(ARRAY_ROSEN)  # one input: x is that array
     x = np.linspace(-1.0, 2.0, 7)
     assert close(f(x), optimize.rosen(x))
-    assert f._compiled() is None  # arrays: the interpreter
+    assert f._compiled() is not None  # arrays: the compiled NumPy code too (issue #16)
     assert np.allclose(f.grad(x), optimize.rosen_der(x), rtol=1e-13, atol=0)
     assert f.jac(x).shape == (1, 7) and np.allclose(f.jac(x)[0], optimize.rosen_der(x), rtol=1e-13, atol=0)
     r = optimize.minimize(f, x, method="BFGS", jac=f.grad, options={"gtol": 1e-11})

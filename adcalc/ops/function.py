@@ -15,8 +15,9 @@ Contract (``f = adcalc.function(source, inputs=None, shapes=None)``):
   ``f.grad(x)``, ``f.value_and_grad(x)`` → the gradient as a 1-D array (x's layout);
   ``f.hess(x)`` → the (n, n) Hessian; ``f.hessp(x, p)`` → H·p (1-D); ``f.jac(x)`` → the (m, n)
   Jacobian (rows: output entries, columns: x's entries).  Every result is a new NumPy array.
-- Backend: the compiled code of ``adcalc.compile`` when the source compiles and every input is
-  a number; the interpreter otherwise (arrays, or a source codegen refuses) and for the first
+- Backend: the compiled code of ``adcalc.compile`` when the source compiles (numbers and arrays
+  alike: each input is passed as its own number or array); the interpreter otherwise (a source
+  codegen refuses; ``hess``/``hessp``/``jvp`` with array inputs) and for the first
   call (generating a large program's code takes longer than one interpreted call: an optimiser's
   second call pays for it once).  The choice is made once, in ``DiffFunction._compiled``; the
   numbers are the same either way (README: Code generation).  ``hess``/``hessp`` run the
@@ -107,23 +108,25 @@ class DiffFunction:
             offset += k
         return point
 
+    def _args(self, a: object) -> list[object]:
+        """x split into the inputs' own values (a float, or an array of the input's shape)."""
+        return list(self._point(a).values())
+
     def _compiled(self) -> object | None:
         """The one place the backend is chosen: ``adcalc.compile``'s functions when the source
-        compiles and every input is a number, else None (the interpreter)."""
+        compiles, else None (the interpreter)."""
         if self._backend is _UNSET:
             with self._lock:
                 self._calls += 1
                 calls = self._calls
             if self._shapes is None or calls < 2:
                 return None  # the first call runs the interpreter: a one-off call never pays for generating code
-            backend = None
-            if all(s == () for s in self._shapes):
-                from adcalc.ops.codegen.compiled import compile as compile_source
+            from adcalc.ops.codegen.compiled import compile as compile_source
 
-                try:
-                    backend = compile_source(self.loaded.text, self.inputs)
-                except AdcalcError:
-                    backend = None  # codegen refuses this source: the interpreter computes the same numbers
+            try:
+                backend = compile_source(self.loaded.text, self.inputs)
+            except AdcalcError:
+                backend = None  # codegen refuses this source: the interpreter computes the same numbers
             self._backend = backend
         return self._backend  # type: ignore[return-value]
 
@@ -131,17 +134,16 @@ class DiffFunction:
     def __call__(self, x: Sequence[float]) -> object:
         a = self._flat(x)
         c = self._compiled()
-        value = c.value(*a.tolist()) if c is not None else evaluate(self.loaded, self._point(a)).value  # type: ignore
+        value = c.value(*self._args(a)) if c is not None else evaluate(self.loaded, self._point(a)).value  # type: ignore
         return _output(value)
 
     def value_and_grad(self, x: Sequence[float]) -> tuple[float, object]:
-        from adcalc.rules.registry import np
 
         a = self._flat(x)
         c = self._compiled()
         if c is not None:
-            value, g = c.value_and_grad(*a.tolist())  # type: ignore[attr-defined]
-            return value, np.array(g, dtype=float)
+            value, g = c.value_and_grad(*self._args(a))  # type: ignore[attr-defined]
+            return value, _joined(dict(zip(self.inputs, g)), self.inputs)
         r = grad(self.loaded, self._point(a))
         return r.value, _joined(r.gradient, self.inputs)  # type: ignore[arg-type]
 
@@ -151,6 +153,8 @@ class DiffFunction:
     def _second(self) -> object | None:
         """The compiled functions when they also have Hessian code (reverse over forward), else None."""
         c = self._compiled()
+        if c is not None and not all(s == () for s in self._shapes or ()):
+            return None  # compiled Hessians take numbers: the interpreter's, for array inputs
         return c if c is not None and c.has_hessian() else None  # type: ignore[attr-defined]
 
     def hess(self, x: Sequence[float]) -> object:
@@ -180,7 +184,7 @@ class DiffFunction:
 
         a = self._flat(x)
         c = self._compiled()
-        if c is not None:
+        if c is not None and all(s == () for s in self._shapes or ()):
             n = a.size
             cols = []
             for j in range(n):

@@ -45,7 +45,7 @@ class _Adjoint(stack.Keeping, calls.Calls):
         self.active = A.active_names(fn) & A.useful(fn)
         count, in_loop = A.assignments(fn)
         self.single = {n for n, c in count.items() if c == 1 and n not in in_loop}
-        self.restore = {n for n in A.needed(fn, self.active) if n not in self.single}
+        self.restore = {n for n in self.needed() if n not in self.single}
         self.once = A.used_once(fn) - set(fn.params)
         # Copies (y = x) make two names denote one node, whose adjoint is one sum in the
         # interpreter: such names keep their adjoint in a shared cell (a one-element list),
@@ -70,6 +70,8 @@ class _Adjoint(stack.Keeping, calls.Calls):
         self.pending: list[list[str]] = []
 
     # ---- helpers -----------------------------------------------------------------------------
+    def needed(self) -> set[str]:  # the values the backward sweep reads (arrayflow: its array steps')
+        return A.needed(self.fn, self.active)
     def cell(self, name: str) -> str:
         return self.names.adjoint(name).removesuffix("_bar") + "_cell"
 
@@ -419,6 +421,7 @@ _Guard = type("_Guard", (tuple,), {})
 _Assign = type("_Assign", (tuple,), {"var": property(lambda s: s[0]), "__new__": lambda c, v: tuple.__new__(c, (v,))})
 
 
+Adjoint = _Adjoint  # arrayflow's whole-array adjoint builds on it
 def adjoint_function(fn: ir.Function, pyname: str, funcs: dict, src: list[str],
                      guard: bool = False, called: bool = True) -> tuple[str, set[str]]:
     """``def _pyname_rev(params)``: the generator described in the module docstring (``guard``:

@@ -11,7 +11,9 @@ code ``adcalc.ops.codegen.module.generate`` writes for the source — no interpr
   reverse code of the program's forward transformation (reverse-over-forward, generated on the
   first call; ``tangents``), equal to the interpreter's forward-over-reverse within rounding.
 
-``x`` are the inputs in the order ``inputs`` (default: a ``def``'s parameters, else their order
+Each input may be a number or, for a program that uses arrays (or reads their elements), an
+array; a program of numbers given an array switches to its NumPy module (``arraymodule``),
+generated on first use.  ``x`` are the inputs in the order ``inputs`` (default: a ``def``'s parameters, else their order
 of first appearance, as ``adcalc ir`` prints).  Results equal the interpreter's (README: Code
 generation).  The compiled module is cached per (source, inputs, max_steps), so compiling the same source
 again is free; a ``CompiledFunction`` keeps no state between calls, so threads may share it.
@@ -58,7 +60,7 @@ class CompiledFunction:
     """The generated entry points of one source (see the module docstring)."""
 
     def __init__(self, program: object, order: list[str] | None, namespace: dict, scalar: bool,
-                 max_steps: int = DEFAULT_MAX_STEPS):
+                 max_steps: int = DEFAULT_MAX_STEPS, arrays: bool = False):
         self.inputs: tuple[str, ...] = tuple(namespace["INPUTS"])  # type: ignore[arg-type]
         self.max_steps = max_steps
         self._program, self._order = program, order
@@ -69,9 +71,14 @@ class CompiledFunction:
         self._vjp = namespace["f_vjp"]
         self._grad = namespace.get("f_grad")
         self._scalar = scalar
+        from adcalc.ops.codegen.arrays import whole_arrays
         from adcalc.ops.codegen.elements import array_inputs
 
-        self._arrays = frozenset(array_inputs(program))  # type: ignore[arg-type]
+        # inputs passed on as they are (the generated code converts and checks them): every input of
+        # a whole-array program (numbers or arrays), the element-read array inputs of the others
+        self.whole = arrays or whole_arrays(program)  # type: ignore[arg-type]
+        self._twin: CompiledFunction | None = None  # the NumPy module, for arrays passed to a program of numbers
+        self._arrays = frozenset(self.inputs if self.whole else array_inputs(program))  # type: ignore[arg-type]
         self._text: str | None = None
         self._lock = threading.Lock()
 
@@ -79,7 +86,7 @@ class CompiledFunction:
     def code(self) -> str:
         """The text of the whole module (value, forward and reverse code), as ``adcalc.compile`` runs it."""
         if self._text is None:
-            self._text = _generate(self._program, "both", self._order)
+            self._text = _generate(self._program, "both", self._order, self.whole)
         return self._text
 
     def _forward(self) -> object:
@@ -88,7 +95,7 @@ class CompiledFunction:
         if self._jvp is None:
             with self._lock:
                 if self._jvp is None:
-                    self._jvp = _load(_generate(self._program, "forward", self._order))["f_jvp"]
+                    self._jvp = _load(_generate(self._program, "forward", self._order, self.whole))["f_jvp"]
         return self._jvp
 
     def __repr__(self) -> str:
@@ -139,6 +146,8 @@ class CompiledFunction:
 
     def hessian(self, *x: float) -> list[list[float]]:
         """∇²f(x) as rows, one hvp per input (inputs that are numbers; hvp takes arrays too)."""
+        if self.whole:
+            self._second()  # whole-array programs: the clear refusal (no Hessian code for them yet)
         if self._arrays:
             raise AdcalcError("type", "hessian takes inputs that are numbers, and this source has array inputs",
                               hint="use hvp(x, v) with one direction per column, or adcalc.hessian")
@@ -159,23 +168,44 @@ class CompiledFunction:
         return [v if name in self._arrays else _number(v, f"{what}: the value of '{name}'")  # type: ignore
                 for name, v in zip(self.inputs, x)]  # an array input is checked by the generated code
 
+    def _numpy(self, x: Sequence[object]) -> CompiledFunction | None:
+        """The NumPy module's functions when an array is passed for an input this program (of
+        numbers, or of element reads) does not read element by element; else None."""
+        if self.whole or not any(name not in self._arrays and (isinstance(v, (list, tuple)) or
+                                                               (hasattr(v, "shape") and getattr(v, "ndim", 0)))
+                                 for name, v in zip(self.inputs, x)):
+            return None
+        with self._lock:
+            if self._twin is None:
+                namespace = _load(_generate(self._program, "reverse", self._order, True))
+                self._twin = CompiledFunction(self._program, self._order, namespace, self._scalar, self.max_steps, True)
+        return self._twin
+
     def value(self, *x: float) -> float | list[float]:
+        if (twin := self._numpy(x)) is not None:
+            return twin.value(*x)
         return self._run(self._f, *self._args(x, "value"))  # type: ignore[return-value]
 
     def grad(self, *x: float) -> tuple[float, ...]:
         return self.value_and_grad(*x)[1]
 
     def value_and_grad(self, *x: float) -> tuple[float, tuple[float, ...]]:
+        if (twin := self._numpy(x)) is not None:
+            return twin.value_and_grad(*x)
         if self._grad is None:
             raise AdcalcError("type", "grad needs a scalar output, and this source has several",
                               hint="use vjp with one weight per output")
         return self._run(self._grad, *self._args(x, "grad"))  # type: ignore[return-value]
 
     def jvp(self, x: Sequence[float], dx: Sequence[float]) -> tuple[object, object]:
+        if (twin := self._numpy(_sequence(x, "jvp's x"))) is not None:
+            return twin.jvp(x, dx)
         return self._run(self._forward(), *self._args(_sequence(x, "jvp's x"), "jvp"),  # type: ignore[return-value]
                              *self._args(_sequence(dx, "jvp's direction"), "jvp's direction"))
 
     def vjp(self, x: Sequence[float], ybar: float | Sequence[float]) -> tuple[object, tuple[float, ...]]:
+        if (twin := self._numpy(_sequence(x, "vjp's x"))) is not None:
+            return twin.vjp(x, ybar)
         xs = self._args(_sequence(x, "vjp's x"), "vjp")
         n = self._ns["N_OUTPUTS"]
         weights = list(ybar) if isinstance(ybar, (list, tuple)) else [ybar]
@@ -230,10 +260,10 @@ def compile(source: str, inputs: Sequence[str] | None = None,  # noqa: A001 - th
     return fn
 
 
-def _generate(program: object, mode: str, order: list[str] | None) -> str:
+def _generate(program: object, mode: str, order: list[str] | None, arrays: bool = False) -> str:
     from adcalc.ops.codegen.module import generate
 
-    return generate(program, mode, order, label="adcalc.compile", guard=True)  # type: ignore[arg-type]
+    return generate(program, mode, order, label="adcalc.compile", guard=True, arrays=arrays)  # type: ignore[arg-type]
 
 
 def _load(text: str) -> dict:

@@ -92,16 +92,23 @@ def _ordered(main: ir.Function, inputs: list[str] | None) -> ir.Function:
 
 
 def generate(program: ir.Program, mode: str = "both", inputs: list[str] | None = None,
-             label: str = "a source", guard: bool = False) -> str:
+             label: str = "a source", guard: bool = False, arrays: bool = False) -> str:
     """The module's text (see the module docstring).  ``guard`` (``adcalc.compile``): every
     ``while`` iteration first calls ``_guard()``, a name the module does not define — the caller
-    supplies it (``compiled``'s step budget)."""
+    supplies it (``compiled``'s step budget).  ``arrays``: NumPy code (``arraymodule``) even for a
+    program of numbers, whose inputs will be arrays (it is chosen anyway when the program needs it)."""
     from adcalc import __version__
 
     if mode not in MODES:
         raise AdcalcError("usage", f"unknown mode {mode!r}", hint="forward, reverse or both")
+    from adcalc.ops.codegen.arrays import whole_arrays
     from adcalc.ops.codegen.elements import array_inputs
 
+    if arrays or whole_arrays(program):  # NumPy code for whole arrays (arraymodule); element reads stay lists
+        from adcalc.ops.codegen.arraymodule import array_module
+
+        main = _ordered(program.main, inputs)
+        return array_module(program._replace(main=main), mode, label, _function_names(program), guard)
     arrays = array_inputs(program)
     funcs = _function_names(program)
     main_ir = _ordered(program.main, inputs)
@@ -213,8 +220,12 @@ def generate_hvp(program: ir.Program, inputs: list[str] | None = None, label: st
     transformation (``tangents.jvp_program``), reverse-over-forward.  Its ``f_vjp(x₁ … xₙ,
     dx₁ … dxₙ, ybar)``, with ``ybar`` 0 for the values and w for the tangents, gives in its first
     n adjoints (w·∇²y)·dx."""
+    from adcalc.ops.codegen.arrays import whole_arrays
     from adcalc.ops.codegen.tangents import jvp_program
 
+    if whole_arrays(program):
+        raise AdcalcError("type", "the Hessian code (hvp, hessian) of whole-array programs is not generated yet",
+                          hint="use the interpreter: adcalc hessian / hvp, or adcalc.hessian and adcalc.hvp")
     ordered = program._replace(main=_ordered(program.main, inputs))
     if program.main.name in program.functions:
         ordered = ordered._replace(functions={**program.functions, program.main.name: ordered.main})

@@ -62,8 +62,8 @@ class Names:
         self.primal: dict[str, str] = {}
         self.tangents: dict[str, str] = {}
         self.adjoints: dict[str, str] = {}
-        for n in ir_names(fn):
-            self.primal[n] = self.fresh(n.lstrip("_") or "v")
+        for n in ir_names(fn):  # a loop's hidden counter (#v of `for v in x`) loses its mark
+            self.primal[n] = self.fresh("".join(c for c in n if c.isalnum() or c == "_").lstrip("_") or "v")
 
     def fresh(self, base: str) -> str:
         name = base

@@ -6,7 +6,9 @@ returns its namespace.  ``check(loaded, text, point)`` runs the generated entry 
 ``point`` and compares them with the interpreter: the value with eval mode, ``f_jvp`` along
 each input's unit direction with forward mode, ``f_vjp`` (every output's unit cotangent) with
 reverse mode.  Equal means equal as floats (nan equals nan; the sign of a zero derivative may
-differ, see README); the result lists every difference.
+differ, see README) — for a whole-array module (``arraymodule``), within ``ARRAY_ULPS`` of each
+other, the numeric policy's bound for NumPy against ``math`` (a number the interpreter computes
+with ``math``, the generated code may compute with NumPy); the result lists every difference.
 """
 
 from __future__ import annotations
@@ -32,13 +34,34 @@ def load_module(text: str) -> dict[str, object]:
     return namespace
 
 
-def _same(a: object, b: object) -> bool:
+ARRAY_ULPS = 8  # NumPy's SVML kernels (≤ 4 ulps) + glibc's libm (≤ 4 ulps): README, numeric policy
+
+
+def _ulps(a: float, b: float) -> float:
+    """Representable doubles between two floats (0 for +0 and -0; inf unless both are the same inf)."""
+    import struct
+
+    if a == b or (a != a and b != b):
+        return 0.0
+    if a != a or b != b or a - a != 0.0 or b - b != 0.0:
+        return float("inf")
+
+    def ordinal(x: float) -> int:
+        n = struct.unpack("<q", struct.pack("<d", x))[0]
+        return n if n >= 0 else -(n & 0x7FFFFFFFFFFFFFFF)
+
+    return float(abs(ordinal(a) - ordinal(b)))
+
+
+def _same(a: object, b: object, ulps: float = 0) -> bool:
     if hasattr(a, "tolist") or hasattr(b, "tolist"):  # an array input's adjoint: same shape, same floats
         return (getattr(a, "shape", None) == getattr(b, "shape", None)
-                and _same(a.tolist(), b.tolist()))  # type: ignore[union-attr]
+                and _same(a.tolist(), b.tolist(), ulps))  # type: ignore[union-attr]
     if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
         return (isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) and len(a) == len(b)
-                and all(_same(x, y) for x, y in zip(a, b)))
+                and all(_same(x, y, ulps) for x, y in zip(a, b)))
+    if ulps and isinstance(a, float) and isinstance(b, float):
+        return _ulps(a, b) <= ulps
     return a == b or (a != a and b != b)  # type: ignore[comparison-overlap]
 
 
@@ -60,33 +83,54 @@ def check(source: object, text: str, point: Mapping[str, object], modes: str = "
             raise AdcalcError("type", f"--check needs a number or an array for '{n}'")
         xs.append(v)
     point = {n: point[n] for n in order}
+    ulps = ARRAY_ULPS if "def _a_in(" in text else 0  # a whole-array module (arraymodule)
     diffs: list[str] = []
     value = D.evaluate(loaded, point).value
     got = run_generated(ns["f"], *xs)
-    if not _same(got, value):
+    if not _same(got, value, ulps):
         diffs.append(f"value: generated {got!r}, interpreter {value!r}")
     if modes in ("forward", "both"):
         for n, unit in _units(order, point):
             want = D.jvp(loaded, point, dict(zip(order, unit))).tangent
             _, tangent = run_generated(ns["f_jvp"], *xs, *unit)  # type: ignore[misc]
-            if not _same(tangent, want):
+            if not _same(tangent, want, ulps):
                 diffs.append(f"f_jvp along {n}: generated {tangent!r}, forward mode {want!r}")
     if modes in ("reverse", "both"):
         n_out = loaded.program.n_outputs  # type: ignore[attr-defined]
         vector = loaded.program.vector_output  # type: ignore[attr-defined]
-        for i in range(n_out):
-            w = [1.0 if k == i else 0.0 for k in range(n_out)]
+        for i, (w, seed) in enumerate(_cotangents(value, n_out, vector)):
             want = D.vjp(loaded, point, w)
-            _, bars = run_generated(ns["f_vjp"], *xs, w if vector or n_out > 1 else 1.0)  # type: ignore[misc]
+            _, bars = run_generated(ns["f_vjp"], *xs, seed)  # type: ignore[misc]
             wanted = [want.cotangent_result[n] for n in order]
-            if not _same(list(bars), wanted):
+            if not _same(list(bars), wanted, ulps):
                 diffs.append(f"f_vjp of output {i}: generated {list(bars)!r}, reverse mode {wanted!r}")
-        if "f_grad" in ns and not vector and n_out == 1:
+        if "f_grad" in ns and not vector and n_out == 1 and not hasattr(value, "shape"):
             want = D.grad(loaded, point)
             _, bars = run_generated(ns["f_grad"], *xs)  # type: ignore[misc]
-            if not _same(list(bars), [want.gradient[n] for n in order]):
+            if not _same(list(bars), [want.gradient[n] for n in order], ulps):
                 diffs.append(f"f_grad: generated {list(bars)!r}, reverse mode {want.gradient!r}")
     return diffs
+
+
+def _cotangents(value: object, n_out: int, vector: bool) -> list[tuple[list[float], object]]:
+    """One unit cotangent per output entry: the interpreter's flat weights (arrays row-major) and
+    the generated ``f_vjp``'s ``ybar`` (a number, or an array of an array output's shape)."""
+    from adcalc.rules.registry import np
+
+    outputs = list(value) if vector or n_out > 1 else [value]  # type: ignore[call-overload]
+    sizes = [int(np.size(v)) for v in outputs]
+    out = []
+    for i, v in enumerate(outputs):
+        for flat in range(sizes[i]):
+            w = [0.0] * sum(sizes)
+            w[sum(sizes[:i]) + flat] = 1.0
+            seeds: list[object] = [np.zeros(np.shape(u)) if np.ndim(u) else 0.0 for u in outputs]
+            if np.ndim(v):
+                seeds[i].flat[flat] = 1.0  # type: ignore[union-attr]
+            else:
+                seeds[i] = 1.0
+            out.append((w, seeds if vector or n_out > 1 else seeds[0]))
+    return out
 
 
 def _units(order: list[str], point: Mapping[str, object]) -> list[tuple[str, list[object]]]:
@@ -134,7 +178,15 @@ def codegen(source: object, mode: str, inputs: str | None, output: str | None, c
 
     loaded = derivatives.load(source) if isinstance(source, str) else source
     order = [n.strip() for n in inputs.split(",") if n.strip()] if inputs is not None else None
-    text = generate(loaded.program, mode, order, label="adcalc codegen")  # type: ignore[attr-defined]
+    from adcalc.ops.codegen.elements import array_inputs
+
+    try:
+        reads = array_inputs(loaded.program)  # type: ignore[attr-defined]
+    except AdcalcError:
+        reads = {}
+    # an array at the point for an input the program does not read element by element: NumPy code
+    arrays = any(hasattr(v, "shape") and n not in reads for n, v in point.items())
+    text = generate(loaded.program, mode, order, label="adcalc codegen", arrays=arrays)  # type: ignore[attr-defined]
     load_module(text)  # what is printed or written compiles (a clear error for Python's limits)
     note = ""
     if check_it:
