@@ -30,16 +30,28 @@ def _version(data: bytes) -> str | None:
 
 
 _NUMBER = re.compile(rb"-?\d+(?:\.\d*)?(?:e[-+]?\d+)?")
+# matplotlib's SVG ids: a kind (p clip path, m marker, h hatch, C<i>_<j>_ path of a collection) and the first
+# 10 hex digits of a SHA-256 of the object's floats (backend_svg._make_id; adcalc fixes the salt: present/plotfile.py)
+_HASH_ID = re.compile(rb"(?<![0-9A-Za-z_])(p|m|h|C\d+_\d+_)[0-9a-f]{10}(?![0-9A-Za-z_])")
+
+
+def _ids_in_order(svg: bytes) -> bytes:
+    """``svg`` with each hashed id replaced by its kind and its rank of first appearance: an
+    ulp's difference in a clip rectangle gives another hash, and the same drawing."""
+    seen: dict[bytes, bytes] = {}
+    return _HASH_ID.sub(lambda m: seen.setdefault(m.group(0), b"%sid%d" % (m.group(1), len(seen))), svg)
 
 
 def _same_drawing(a: bytes, b: bytes) -> bool:
-    """The same SVG but for its numbers, which agree within 1e-4 (of a point, 1/72 inch): the
-    same drawing whatever CPU made it.  NumPy's sin and exp differ by an ulp between CPUs (AVX-512
-    or not), which moves a coordinate's last printed digit or closes a contour path (a ``z``) —
-    path commands are left out for that reason."""
+    """The same SVG but for its numbers, which agree within 1e-4 (of a point, 1/72 inch), and the
+    ids matplotlib hashes from them: the same drawing whatever CPU made it.  NumPy's sin and exp
+    differ by an ulp between CPUs (AVX-512 or not), which moves a coordinate's last printed digit,
+    gives a clip path another id, or closes a contour path (a ``z``) — path commands are left out
+    for that reason."""
     def words(svg: bytes) -> list[bytes]:
         return [w for w in _NUMBER.sub(b" ", svg).split() if w not in (b"z", b"Z", b"M", b"L", b"C", b"Q")]
 
+    a, b = _ids_in_order(a), _ids_in_order(b)
     na, nb = [float(n) for n in _NUMBER.findall(a)], [float(n) for n in _NUMBER.findall(b)]
     return words(a) == words(b) and len(na) == len(nb) and all(abs(x - y) <= 1e-4 for x, y in zip(na, nb))
 
