@@ -3,7 +3,8 @@
 With ``ADCALC_PERTURB=1`` in the environment and this directory on ``PYTHONPATH`` (Python imports
 ``sitecustomize`` at start-up, in every subprocess that inherits the environment), the float64
 results of NumPy's vectorised transcendental ufuncs and of its BLAS/LAPACK-backed functions move
-``ADCALC_PERTURB_ULPS`` (default 1) ulps away from zero: still within the documented error of some
+``ADCALC_PERTURB_ULPS`` (default 1) ulps away from zero (toward it with
+``ADCALC_PERTURB_TOWARD_ZERO=1``; either way odd functions stay odd): still within the documented error of some
 CPU's kernel (SVML on AVX-512: 4 ulps), but not the float this CPU's kernel returns.  A test that
 compares such a result bit for bit with ``math``, with a literal or with recorded output, or
 within less than the numeric policy's bound, then fails here, as it would on a CPU whose NumPy
@@ -43,6 +44,7 @@ if os.environ.get("ADCALC_PERTURB") == "1":
 
     _ZEROS = int(os.environ.get("ADCALC_PERTURB_ZEROS", "20"))
     _ULPS = int(os.environ.get("ADCALC_PERTURB_ULPS", "1"))
+    _AWAY = os.environ.get("ADCALC_PERTURB_TOWARD_ZERO") != "1"
     _UFUNCS = ("exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "cbrt", "sin", "cos", "tan", "arcsin",
                "arccos", "arctan", "arctan2", "sinh", "cosh", "tanh", "arcsinh", "arccosh", "arctanh", "power",
                "float_power")
@@ -68,7 +70,7 @@ if os.environ.get("ADCALC_PERTURB") == "1":
             if mask.any():
                 v = flat[mask]
                 for _ in range(_ULPS):
-                    v = np.nextafter(v, np.copysign(inf, v))
+                    v = np.nextafter(v, np.copysign(inf, v) if _AWAY else np.copysign(0.0, v))
                 flat[mask] = v
 
         def nudge(r: object) -> object:
