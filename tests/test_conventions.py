@@ -16,6 +16,7 @@ import subprocess
 import sys
 
 import pytest
+from numeric import NUMPY_VS_MATH_ULPS, ulp_close
 
 import adcalc
 from adcalc.ops import higher
@@ -65,7 +66,12 @@ def test_binary_primitive_at_both_zeros(name: str, other: float, position: int) 
         fwd = adcalc.grad(src, point, mode="forward").gradient["x"]
         tay = higher.deriv(src, point, wrt="x", order=1).derivatives[0]
         arr = adcalc.grad(f"sum({template.format(x='v')})", {"v": [z, z], "c": other}).gradient["v"]
-        assert same(rev, fwd) and same(rev, tay) and same(rev, float(arr[0])), (src, point, rev, fwd, tay, arr)
+        assert same(rev, fwd) and same(rev, tay), (src, point, rev, fwd, tay)
+        # the array path evaluates the partial with NumPy, the others with math: ∂(c^x)/∂x = c^x·log(c)
+        # is log(c) at x = ±0 (c^0 = 1 exactly), NumPy's log against math.log; the other partials at a zero
+        # are exact arithmetic (or values C99 Annex F fixes), the same float on every CPU
+        ulps = NUMPY_VS_MATH_ULPS if (name, position) == ("pow", 1) and other not in (0.0, 1.0) else 0
+        assert ulp_close(rev, float(arr[0]), ulps), (src, point, rev, arr)
         results.append((adcalc.evaluate(src, point).value, rev))
     (_, d_plus), (_, d_minus) = results
     assert same(d_plus, d_minus), (src, other, results)  # derivatives at a zero are taken at +0
