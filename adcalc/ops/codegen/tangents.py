@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from adcalc.errors import AdcalcError
 from adcalc.language import ir
+from adcalc.ops.codegen.arrays import whole_arrays
+from adcalc.ops.codegen.arraytangents import array_tangent, refusal
 from adcalc.ops.codegen.names import ir_names
 from adcalc.rules.registry import REGISTRY, G
 
@@ -108,8 +110,9 @@ class _Fresh:
         return name
 
 
-def _partial(tr: _Tracer, prim: str, i: int, args: tuple[ir.Atom, ...]) -> ir.Atom:
-    """∂ᵢprim at ``args`` as an atom, its steps appended to the tracer's code."""
+def _partial(tr: _Tracer, prim: str, i: int, args: tuple[ir.Atom, ...], arrays: bool = False) -> ir.Atom:
+    """∂ᵢprim at ``args`` as an atom, its steps appended to the tracer's code (``arrays``: a
+    whole-array program, whose locally constant partials are IR steps, not opaque ones)."""
     p = REGISTRY[prim]
     if prim == "pow":
         return _pow_partial(tr, i, args)
@@ -129,6 +132,12 @@ def _partial(tr: _Tracer, prim: str, i: int, args: tuple[ir.Atom, ...]) -> ir.At
     if prim not in LOCALLY_CONSTANT:
         raise AdcalcError("type", f"the Hessian code cannot differentiate the partial rule of {prim!r} yet",
                           hint="use the interpreter: adcalc hvp / adcalc hessian")
+    if arrays:  # where's array_partials (rules/discrete.py): c != 0 for a, c == 0 for b; 0 for c
+        if prim != "where":
+            raise refusal(prim, tr.span)
+        if i == 0:
+            return _const(0.0)
+        return tr.atom_of(G.ne(_sym(tr, args[0]), 0.0) if i == 1 else G.eq(_sym(tr, args[0]), 0.0))
     out = tr.fresh("w")
     tr.code.append(ir.Eqn(out, opaque(prim, i), args, tr.span, tr.loops))
     return ir.Var(out)
@@ -155,7 +164,7 @@ def _pow_partial(tr: _Tracer, i: int, args: tuple[ir.Atom, ...]) -> ir.Atom:
     return tr.atom_of(G.where(G.mul(G.eq(x, 0.0), G.gt(y, 0.0)), 0.0, general))
 
 
-def _function(fn: ir.Function, fresh: _Fresh) -> ir.Function:
+def _function(fn: ir.Function, fresh: _Fresh, arrays: bool = False) -> ir.Function:
     tangent = {n: fresh("d" + n.lstrip("_")) for n in ir_names(fn)}
 
     def dot(a: ir.Atom) -> ir.Atom:
@@ -163,7 +172,10 @@ def _function(fn: ir.Function, fresh: _Fresh) -> ir.Function:
 
     code: list = []  # every step that sets a name sets its tangent too, so none needs a start value
     for k, ins in enumerate(fn.code):
-        if isinstance(ins, ir.Eqn) and ins.prim in ("index", "len"):
+        if isinstance(ins, ir.Eqn) and arrays and ins.prim in REGISTRY and not REGISTRY[ins.prim].elementwise:
+            array_tangent(ins, dot, tangent[ins.out], fresh, code)  # the tangent first: ins may overwrite an argument
+            code.append(ins)
+        elif isinstance(ins, ir.Eqn) and ins.prim in ("index", "len"):
             if ins.prim == "index":  # an element's tangent is the tangent array's element: dx[i]
                 code.append(ins._replace(out=tangent[ins.out], args=(dot(ins.args[0]), *ins.args[1:])))
             else:
@@ -179,7 +191,7 @@ def _function(fn: ir.Function, fresh: _Fresh) -> ir.Function:
             for i, a in enumerate(ins.args):
                 if not isinstance(a, ir.Var):
                     continue
-                p = _partial(tr, ins.prim, i, ins.args)
+                p = _partial(tr, ins.prim, i, ins.args, arrays)
                 if isinstance(p, ir.Const) and p.value == 0.0:
                     continue
                 terms.append((None if isinstance(p, ir.Const) and p.value == 1.0 else p, dot(a)))  # type: ignore
@@ -197,7 +209,7 @@ def _function(fn: ir.Function, fresh: _Fresh) -> ir.Function:
                         atoms.append(t)
                         continue
                     name = out if len(terms) == 1 else fresh("t")
-                    code.append(ir.Eqn(name, TMUL, (p, t), ins.span, ins.loops))
+                    code.append(ir.Eqn(name, "mul" if arrays else TMUL, (p, t), ins.span, ins.loops))
                     atoms.append(ir.Var(name))
                 total = atoms[0]
                 for k, term in enumerate(atoms[1:], start=2):
@@ -229,8 +241,10 @@ def jvp_program(program: ir.Program) -> ir.Program:
     """The program computing values and tangents (see the module docstring)."""
     taken = {n for fn in (*program.functions.values(), program.main) for n in ir_names(fn)}
     fresh = _Fresh(taken)
-    functions = {name: _function(fn, fresh) for name, fn in program.functions.items() if fn is not program.main}
-    main = _function(program.main, fresh)
+    arrays = whole_arrays(program)  # array steps get IR tangents; the zero-rule product is a plain mul there
+    functions = {name: _function(fn, fresh, arrays) for name, fn in program.functions.items()
+                 if fn is not program.main}
+    main = _function(program.main, fresh, arrays)
     if program.main.name in program.functions:
         functions[program.main.name] = main
     return program._replace(functions=functions, main=main)
