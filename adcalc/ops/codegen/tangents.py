@@ -24,7 +24,7 @@ from __future__ import annotations
 from adcalc.errors import AdcalcError
 from adcalc.language import ir
 from adcalc.ops.codegen.arrays import whole_arrays
-from adcalc.ops.codegen.arraytangents import array_tangent, refusal
+from adcalc.ops.codegen.arraytangents import array_tangent, refusal, zero_rule_product
 from adcalc.ops.codegen.names import ir_names
 from adcalc.rules.registry import REGISTRY, G
 
@@ -132,6 +132,14 @@ def _partial(tr: _Tracer, prim: str, i: int, args: tuple[ir.Atom, ...], arrays: 
     if prim not in LOCALLY_CONSTANT:
         raise AdcalcError("type", f"the Hessian code cannot differentiate the partial rule of {prim!r} yet",
                           hint="use the interpreter: adcalc hvp / adcalc hessian")
+    if arrays and prim in ("max", "min"):  # rules/ties.py's Extreme.weight: hitᵢ / Σ hits (ties split)
+        xs = [_sym(tr, a) for a in args]
+        extreme = getattr(G, prim)(*xs)
+        hits = [G.eq(x, extreme) for x in xs]
+        count = hits[0]
+        for h in hits[1:]:
+            count = G.add(count, h)
+        return tr.atom_of(G.div(hits[i], count))
     if arrays:  # where's array_partials (rules/discrete.py): c != 0 for a, c == 0 for b; 0 for c
         if prim != "where":
             raise refusal(prim, tr.span)
@@ -171,9 +179,13 @@ def _function(fn: ir.Function, fresh: _Fresh, arrays: bool = False) -> ir.Functi
         return ir.Var(tangent[a.name]) if isinstance(a, ir.Var) else _const(0.0)
 
     code: list = []  # every step that sets a name sets its tangent too, so none needs a start value
+    active = _active(fn) if arrays else set()
+
+    def live(a: ir.Atom) -> bool:
+        return isinstance(a, ir.Var) and a.name in active
     for k, ins in enumerate(fn.code):
         if isinstance(ins, ir.Eqn) and arrays and ins.prim in REGISTRY and not REGISTRY[ins.prim].elementwise:
-            array_tangent(ins, dot, tangent[ins.out], fresh, code)  # the tangent first: ins may overwrite an argument
+            array_tangent(ins, dot, tangent[ins.out], fresh, code, live)  # first: ins may overwrite an argument
             code.append(ins)
         elif isinstance(ins, ir.Eqn) and ins.prim in ("index", "len"):
             if ins.prim == "index":  # an element's tangent is the tangent array's element: dx[i]
@@ -209,7 +221,10 @@ def _function(fn: ir.Function, fresh: _Fresh, arrays: bool = False) -> ir.Functi
                         atoms.append(t)
                         continue
                     name = out if len(terms) == 1 else fresh("t")
-                    code.append(ir.Eqn(name, "mul" if arrays else TMUL, (p, t), ins.span, ins.loops))
+                    if arrays:
+                        zero_rule_product(p, t, name, fresh, code, ins.span, ins.loops)
+                    else:
+                        code.append(ir.Eqn(name, TMUL, (p, t), ins.span, ins.loops))
                     atoms.append(ir.Var(name))
                 total = atoms[0]
                 for k, term in enumerate(atoms[1:], start=2):
@@ -237,11 +252,33 @@ def _function(fn: ir.Function, fresh: _Fresh, arrays: bool = False) -> ir.Functi
     return fn._replace(params=params, code=tuple(code), n_outputs=2 * fn.n_outputs, vector=True)
 
 
+def _active(fn: ir.Function) -> set[str]:
+    """The names that may depend on a parameter (flow-insensitive, to a fixpoint); any other
+    name's tangent is exactly zero everywhere (a literal matrix, zeros(n), len(x))."""
+    active = set(fn.params)
+    changed = True
+    while changed:
+        changed = False
+        for ins in fn.code:
+            if isinstance(ins, ir.Eqn) and ins.prim not in ("zeros", "ones", "len"):
+                outs, args = (ins.out,), ins.args
+            elif isinstance(ins, ir.Move):
+                outs, args = (ins.name,), (ins.value,)
+            elif isinstance(ins, ir.CallFn):
+                outs, args = tuple(ins.outs), ins.args
+            else:
+                continue
+            if any(isinstance(a, ir.Var) and a.name in active for a in args) and not active.issuperset(outs):
+                active.update(outs)
+                changed = True
+    return active
+
+
 def jvp_program(program: ir.Program) -> ir.Program:
     """The program computing values and tangents (see the module docstring)."""
     taken = {n for fn in (*program.functions.values(), program.main) for n in ir_names(fn)}
     fresh = _Fresh(taken)
-    arrays = whole_arrays(program)  # array steps get IR tangents; the zero-rule product is a plain mul there
+    arrays = whole_arrays(program)  # array steps get IR tangents, and the zero-rule product IR steps
     functions = {name: _function(fn, fresh, arrays) for name, fn in program.functions.items()
                  if fn is not program.main}
     main = _function(program.main, fresh, arrays)
