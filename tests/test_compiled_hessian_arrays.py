@@ -293,3 +293,17 @@ def test_the_fuzzers_array_programs_with_loops_match_the_interpreter(seed: int) 
             c.hessian(*[point[n] for n in c.inputs])
         return
     check_against_interpreter(src, point, seed % 1000)
+
+
+def test_a_literal_matrix_gets_no_tangent_term() -> None:
+    """The forward transformation leaves out Ȧ·x when A never depends on an input (its tangent is
+    exactly zero): A @ x and A @ ẋ only; with A an input, Ȧ @ x as well."""
+    from adcalc.ops.codegen.tangents import jvp_program
+
+    def matmuls(src: str) -> list[tuple[str, ...]]:
+        main = jvp_program(adcalc.load(src).program).main
+        return [tuple(str(a) for a in ins.args) for ins in main.code if getattr(ins, "prim", None) == "matmul"]
+
+    literal = matmuls("def f(x):\n    A = [[1, 2], [3, -1]]\n    return sum((A @ x)^2)")
+    assert len(literal) == 2 and all(args[0] == "A" for args in literal)
+    assert len(matmuls("def f(x, A):\n    return sum((A @ x)^2)")) == 3
