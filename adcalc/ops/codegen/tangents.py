@@ -115,7 +115,7 @@ def _partial(tr: _Tracer, prim: str, i: int, args: tuple[ir.Atom, ...], arrays: 
     whole-array program, whose locally constant partials are IR steps, not opaque ones)."""
     p = REGISTRY[prim]
     if prim == "pow":
-        return _pow_partial(tr, i, args)
+        return _pow_partial(tr, i, args, arrays)
     if prim == "hypot":
         both_zero = G.mul(G.eq(_sym(tr, args[0]), 0.0), G.eq(_sym(tr, args[1]), 0.0))
         ratio = G.div(_sym(tr, args[i]), G.hypot(_sym(tr, args[0]), _sym(tr, args[1])))
@@ -155,9 +155,11 @@ def _sym(tr: _Tracer, a: ir.Atom) -> object:
     return _Sym(tr, a) if isinstance(a, ir.Var) else a.value
 
 
-def _pow_partial(tr: _Tracer, i: int, args: tuple[ir.Atom, ...]) -> ir.Atom:
-    """The registry's pow partials with their two special cases as ``where`` steps:
-    d(x^y)/dx = 0 where y = 0, else y·(x+0)^(y−1); d(x^y)/dy = 0 where x = 0 < y, else x^y·log x."""
+def _pow_partial(tr: _Tracer, i: int, args: tuple[ir.Atom, ...], arrays: bool = False) -> ir.Atom:
+    """The registry's pow partials with their special cases: d(x^y)/dx = 0 where y = 0, else
+    y·(x+0)^(y−1) — the zero-rule product of y and (x+0)^(y−1), the same values, whose derivative
+    in y at y = 0 is (x+0)^(−1) (a ``where`` would make it 0: the Hessian's ∂²(x^y)/∂x∂y at y = 0
+    came out without that term); d(x^y)/dy = 0 where x = 0 < y, else x^y·log x (a ``where``)."""
     x, y = (_sym(tr, a) for a in args)
     if i == 0:
         if isinstance(args[1], ir.Const):
@@ -165,7 +167,12 @@ def _pow_partial(tr: _Tracer, i: int, args: tuple[ir.Atom, ...]) -> ir.Atom:
             if c == 0.0:
                 return _const(0.0)
             return tr.atom_of(G.mul(c, G.pow(G.add(x, 0.0), c - 1.0)))
-        return tr.atom_of(G.where(G.eq(y, 0.0), 0.0, G.mul(y, G.pow(G.add(x, 0.0), G.sub(y, 1.0)))))
+        power = tr.atom_of(G.pow(G.add(x, 0.0), G.sub(y, 1.0)))
+        if not arrays:
+            return tr.emit(TMUL, (y, _sym(tr, power))).atom
+        out = tr.fresh("p")
+        zero_rule_product(args[1], power, out, tr.fresh, tr.code, tr.span, tr.loops)
+        return ir.Var(out)
     general = G.mul(G.pow(x, y), G.log(x))
     if isinstance(args[0], ir.Const) and args[0].value != 0.0:
         return tr.atom_of(general)
