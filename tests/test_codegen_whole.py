@@ -348,7 +348,7 @@ def test_scipy_function_uses_the_compiled_array_code() -> None:
     (lambda c: c.value(3.0), "must be an array"),
     (lambda c: c.value("abc"), "array of numbers"),
     (lambda c: c.jvp([np.ones(3)], [np.ones(2)]), "input's shape"),
-    (lambda c: c.hvp([np.ones(3)], [np.ones(3)]), "not generated yet"),
+    (lambda c: c.hvp([np.ones(3)], [np.ones(2)]), "input's shape"),
 ])
 def test_bad_arguments_are_adcalc_errors(call: object, text: str) -> None:
     with pytest.raises(AdcalcError, match=text):

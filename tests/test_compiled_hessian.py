@@ -173,3 +173,19 @@ def test_errors_are_clear() -> None:
         adcalc.compile("x*y").hvp([1.0], [1.0, 2.0])
     with pytest.raises(AdcalcError, match="loop iterations"):
         adcalc.compile("def g(x):\n    while x > 0:\n        x = x + 1\n    return x", max_steps=100).hessian(1.0)
+
+
+def test_pow_at_exponent_zero_keeps_its_mixed_derivative() -> None:
+    """d(x^y)/dx is 0 at y = 0 (the registry's special case), but its derivative in y there is
+    x^(y−1)(1 + y·ln x) = 1/x: the Hessian code once wrote the special case as a where() and lost
+    it (found by hypothesis: s·s^y after a loop).  By hand at (2, 0): [[0, 0.5], [0.5, ln²2]]."""
+    c = adcalc.compile("x^y", ["x", "y"])
+    h = c.hessian(2.0, 0.0)
+    assert h[0] == [0.0, 0.5] and h[1][0] == 0.5 and abs(h[1][1] - math.log(2) ** 2) <= 2 * math.ulp(0.5)
+    src = ("def h(a, b):\n    return cos(a)\ndef f(x, y):\n    s = x\n    for i in range(2):\n        if x > x:\n"
+           "            s = s + x\n        elif x < 0:\n            break\n        else:\n            s = h(s, x)\n"
+           "    k = 0\n    while s < 1 and k < 3:\n        s = s + x\n        k = k + 1\n    return s * (s)^y")
+    got = adcalc.compile(src).hessian(0.0, 0.0)
+    s = math.cos(1.0)  # f = s^(1+y) with s = cos(cos x) + 3x: ∂²f/∂x∂y = (ln s + 1)·ds/dx, ds/dx = 3 at x = 0
+    want = 3 * (math.log(s) + 1)
+    assert abs(got[0][1] - want) <= 1e-14 and abs(got[1][0] - want) <= 1e-14

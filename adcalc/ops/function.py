@@ -153,8 +153,8 @@ class DiffFunction:
     def _second(self) -> object | None:
         """The compiled functions when they also have Hessian code (reverse over forward), else None."""
         c = self._compiled()
-        if c is not None and not all(s == () for s in self._shapes or ()):
-            return None  # compiled Hessians take numbers: the interpreter's, for array inputs
+        if c is not None and not c.whole and not all(s == () for s in self._shapes or ()):  # type: ignore
+            return None  # element-read array inputs: no compiled Hessian (the interpreter's)
         return c if c is not None and c.has_hessian() else None  # type: ignore[attr-defined]
 
     def hess(self, x: Sequence[float]) -> object:
@@ -164,18 +164,18 @@ class DiffFunction:
         a = self._flat(x)
         c = self._second()
         if c is not None:
-            return np.array(c.hessian(*a.tolist()), dtype=float).reshape(a.size, a.size)  # type: ignore[attr-defined]
+            return np.array(c.hessian(*self._args(a)), dtype=float).reshape(a.size, a.size)  # type: ignore[attr-defined]
         return np.array(hessian(self.loaded, self._point(a)).hessian, dtype=float).reshape(a.size, a.size)
 
     def hessp(self, x: Sequence[float], p: Sequence[float]) -> object:
         from adcalc.ops.higher import hvp
-        from adcalc.rules.registry import np
 
         a = self._flat(x)
         d = self._flat(p, "p")
         c = self._second()
         if c is not None:
-            return np.array(c.hvp(a.tolist(), d.tolist()), dtype=float)  # type: ignore[attr-defined]
+            hv = c.hvp(self._args(a), self._args(d))  # type: ignore[attr-defined]
+            return _joined(dict(zip(self.inputs, hv)), self.inputs)
         r = hvp(self.loaded, self._point(a), self._point(d))
         return _joined(r.hvp, self.inputs)
 

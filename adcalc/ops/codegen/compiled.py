@@ -9,7 +9,9 @@ code ``adcalc.ops.codegen.module.generate`` writes for the source — no interpr
 - ``jvp(x, dx)`` → ``(value, tangent)``; ``vjp(x, ybar)`` → ``(value, adjoints)``;
 - ``hvp(x, v)`` → ∇²f(x)·v and ``hessian(*x)`` → the rows of ∇²f(x) (scalar outputs): the
   reverse code of the program's forward transformation (reverse-over-forward, generated on the
-  first call; ``tangents``), equal to the interpreter's forward-over-reverse within rounding.
+  first call; ``tangents``, ``arraytangents``), equal to the interpreter's forward-over-reverse
+  within rounding.  For a whole-array program ``v`` holds one direction per input, of its shape,
+  and ``hessian`` flattens the inputs' entries row-major, as ``adcalc hessian`` does.
 
 Each input may be a number or, for a program that uses arrays (or reads their elements), an
 array; a program of numbers given an array switches to its NumPy module (``arraymodule``),
@@ -136,23 +138,28 @@ class CompiledFunction:
                 return False
         return True
 
-    def hvp(self, x: Sequence[float], v: Sequence[float]) -> tuple[float, ...]:
-        """∇²f(x)·v, one forward and one backward sweep of generated code."""
+    def hvp(self, x: Sequence[object], v: Sequence[object]) -> tuple[object, ...]:
+        """∇²f(x)·v, one forward and one backward sweep of generated code; for a whole-array
+        program each input and each direction may be an array (v of its input's shape), and the
+        result has one entry per input: a float, or an array of the input's shape."""
         xs = self._args(_sequence(x, "hvp's x"), "hvp")
         vs = self._args(_sequence(v, "hvp's direction"), "hvp's direction")
         fn = self._second()
+        if self.whole:  # the Hessian code takes directions as inputs: it would broadcast a wrong shape
+            _same_shapes(self.inputs, xs, vs)
         _, bars = self._run(fn, *xs, *vs, [0.0, 1.0])  # type: ignore[misc]
         return tuple(bars[: len(xs)])
 
-    def hessian(self, *x: float) -> list[list[float]]:
-        """∇²f(x) as rows, one hvp per input (inputs that are numbers; hvp takes arrays too)."""
-        if self.whole:
-            self._second()  # whole-array programs: the clear refusal (no Hessian code for them yet)
-        if self._arrays:
+    def hessian(self, *x: object) -> list[list[float]]:
+        """∇²f(x) as rows, one hvp per input entry.  A whole-array program takes arrays too: its
+        inputs' entries in order, each array flattened row-major (the CLI's ``adcalc hessian``)."""
+        if self._arrays and not self.whole:
             raise AdcalcError("type", "hessian takes inputs that are numbers, and this source has array inputs",
                               hint="use hvp(x, v) with one direction per column, or adcalc.hessian")
         xs = self._args(x, "hessian")
         fn = self._second()
+        if self.whole:
+            return _hessian_rows(self, fn, xs)
         n = len(xs)
         rows = []
         for j in range(n):
@@ -213,6 +220,41 @@ class CompiledFunction:
             raise AdcalcError("usage", f"vjp's cotangent needs {n} weight{'s' if n != 1 else ''}, one per output")
         ws = [_number(w, "vjp's cotangent") for w in weights]
         return self._run(self._vjp, *xs, ws[0] if self._scalar else ws)  # type: ignore[return-value]
+
+
+def _same_shapes(names: Sequence[str], xs: Sequence[object], vs: Sequence[object]) -> None:
+    """Each direction has its input's shape, or an ``AdcalcError`` saying which does not."""
+    from adcalc.rules.registry import np
+
+    for name, x, v in zip(names, xs, vs):
+        try:
+            want, got = np.shape(x), np.shape(v)
+        except ValueError:  # a ragged list
+            raise AdcalcError("shape", f"hvp: the value or direction of '{name}' is not a rectangular array") from None
+        if want != got:
+            raise AdcalcError("shape", f"hvp's direction for '{name}' must have its input's shape {want}, "
+                              f"but its shape is {got}", hint="give one direction entry per input entry")
+
+
+def _hessian_rows(c: CompiledFunction, fn: object, xs: list[object]) -> list[list[float]]:
+    """The Hessian of a whole-array program at ``xs``: row j is H·eⱼ over the flattened entries."""
+    from adcalc.rules.registry import np
+
+    values = [np.asarray(v, dtype=float) for v in xs]
+    shapes = [v.shape for v in values]
+    sizes = [v.size for v in values]
+    n = sum(sizes)
+    rows = []
+    for j in range(n):
+        flat = np.zeros(n)
+        flat[j] = 1.0
+        parts, at = [], 0
+        for shape, k in zip(shapes, sizes):
+            parts.append(float(flat[at]) if shape == () else flat[at:at + k].reshape(shape))
+            at += k
+        _, bars = c._run(fn, *xs, *parts, [0.0, 1.0])  # type: ignore[misc]  # noqa: SLF001 - this module's class
+        rows.append([float(e) for b in bars[:len(xs)] for e in np.asarray(b, dtype=float).reshape(-1)])
+    return rows
 
 
 def _sequence(v: object, what: str) -> Sequence[object]:

@@ -220,12 +220,8 @@ def generate_hvp(program: ir.Program, inputs: list[str] | None = None, label: st
     transformation (``tangents.jvp_program``), reverse-over-forward.  Its ``f_vjp(x₁ … xₙ,
     dx₁ … dxₙ, ybar)``, with ``ybar`` 0 for the values and w for the tangents, gives in its first
     n adjoints (w·∇²y)·dx."""
-    from adcalc.ops.codegen.arrays import whole_arrays
     from adcalc.ops.codegen.tangents import jvp_program
 
-    if whole_arrays(program):
-        raise AdcalcError("type", "the Hessian code (hvp, hessian) of whole-array programs is not generated yet",
-                          hint="use the interpreter: adcalc hessian / hvp, or adcalc.hessian and adcalc.hvp")
     ordered = program._replace(main=_ordered(program.main, inputs))
     if program.main.name in program.functions:
         ordered = ordered._replace(functions={**program.functions, program.main.name: ordered.main})

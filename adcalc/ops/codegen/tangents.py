@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from adcalc.errors import AdcalcError
 from adcalc.language import ir
+from adcalc.ops.codegen.arrays import whole_arrays
+from adcalc.ops.codegen.arraytangents import array_tangent, refusal, zero_rule_product
 from adcalc.ops.codegen.names import ir_names
 from adcalc.rules.registry import REGISTRY, G
 
@@ -108,11 +110,12 @@ class _Fresh:
         return name
 
 
-def _partial(tr: _Tracer, prim: str, i: int, args: tuple[ir.Atom, ...]) -> ir.Atom:
-    """∂ᵢprim at ``args`` as an atom, its steps appended to the tracer's code."""
+def _partial(tr: _Tracer, prim: str, i: int, args: tuple[ir.Atom, ...], arrays: bool = False) -> ir.Atom:
+    """∂ᵢprim at ``args`` as an atom, its steps appended to the tracer's code (``arrays``: a
+    whole-array program, whose locally constant partials are IR steps, not opaque ones)."""
     p = REGISTRY[prim]
     if prim == "pow":
-        return _pow_partial(tr, i, args)
+        return _pow_partial(tr, i, args, arrays)
     if prim == "hypot":
         both_zero = G.mul(G.eq(_sym(tr, args[0]), 0.0), G.eq(_sym(tr, args[1]), 0.0))
         ratio = G.div(_sym(tr, args[i]), G.hypot(_sym(tr, args[0]), _sym(tr, args[1])))
@@ -129,6 +132,20 @@ def _partial(tr: _Tracer, prim: str, i: int, args: tuple[ir.Atom, ...]) -> ir.At
     if prim not in LOCALLY_CONSTANT:
         raise AdcalcError("type", f"the Hessian code cannot differentiate the partial rule of {prim!r} yet",
                           hint="use the interpreter: adcalc hvp / adcalc hessian")
+    if arrays and prim in ("max", "min"):  # rules/ties.py's Extreme.weight: hitᵢ / Σ hits (ties split)
+        xs = [_sym(tr, a) for a in args]
+        extreme = getattr(G, prim)(*xs)
+        hits = [G.eq(x, extreme) for x in xs]
+        count = hits[0]
+        for h in hits[1:]:
+            count = G.add(count, h)
+        return tr.atom_of(G.div(hits[i], count))
+    if arrays:  # where's array_partials (rules/discrete.py): c != 0 for a, c == 0 for b; 0 for c
+        if prim != "where":
+            raise refusal(prim, tr.span)
+        if i == 0:
+            return _const(0.0)
+        return tr.atom_of(G.ne(_sym(tr, args[0]), 0.0) if i == 1 else G.eq(_sym(tr, args[0]), 0.0))
     out = tr.fresh("w")
     tr.code.append(ir.Eqn(out, opaque(prim, i), args, tr.span, tr.loops))
     return ir.Var(out)
@@ -138,9 +155,11 @@ def _sym(tr: _Tracer, a: ir.Atom) -> object:
     return _Sym(tr, a) if isinstance(a, ir.Var) else a.value
 
 
-def _pow_partial(tr: _Tracer, i: int, args: tuple[ir.Atom, ...]) -> ir.Atom:
-    """The registry's pow partials with their two special cases as ``where`` steps:
-    d(x^y)/dx = 0 where y = 0, else y·(x+0)^(y−1); d(x^y)/dy = 0 where x = 0 < y, else x^y·log x."""
+def _pow_partial(tr: _Tracer, i: int, args: tuple[ir.Atom, ...], arrays: bool = False) -> ir.Atom:
+    """The registry's pow partials with their special cases: d(x^y)/dx = 0 where y = 0, else
+    y·(x+0)^(y−1) — the zero-rule product of y and (x+0)^(y−1), the same values, whose derivative
+    in y at y = 0 is (x+0)^(−1) (a ``where`` would make it 0: the Hessian's ∂²(x^y)/∂x∂y at y = 0
+    came out without that term); d(x^y)/dy = 0 where x = 0 < y, else x^y·log x (a ``where``)."""
     x, y = (_sym(tr, a) for a in args)
     if i == 0:
         if isinstance(args[1], ir.Const):
@@ -148,22 +167,34 @@ def _pow_partial(tr: _Tracer, i: int, args: tuple[ir.Atom, ...]) -> ir.Atom:
             if c == 0.0:
                 return _const(0.0)
             return tr.atom_of(G.mul(c, G.pow(G.add(x, 0.0), c - 1.0)))
-        return tr.atom_of(G.where(G.eq(y, 0.0), 0.0, G.mul(y, G.pow(G.add(x, 0.0), G.sub(y, 1.0)))))
+        power = tr.atom_of(G.pow(G.add(x, 0.0), G.sub(y, 1.0)))
+        if not arrays:
+            return tr.emit(TMUL, (y, _sym(tr, power))).atom
+        out = tr.fresh("p")
+        zero_rule_product(args[1], power, out, tr.fresh, tr.code, tr.span, tr.loops)
+        return ir.Var(out)
     general = G.mul(G.pow(x, y), G.log(x))
     if isinstance(args[0], ir.Const) and args[0].value != 0.0:
         return tr.atom_of(general)
     return tr.atom_of(G.where(G.mul(G.eq(x, 0.0), G.gt(y, 0.0)), 0.0, general))
 
 
-def _function(fn: ir.Function, fresh: _Fresh) -> ir.Function:
+def _function(fn: ir.Function, fresh: _Fresh, arrays: bool = False) -> ir.Function:
     tangent = {n: fresh("d" + n.lstrip("_")) for n in ir_names(fn)}
 
     def dot(a: ir.Atom) -> ir.Atom:
         return ir.Var(tangent[a.name]) if isinstance(a, ir.Var) else _const(0.0)
 
     code: list = []  # every step that sets a name sets its tangent too, so none needs a start value
+    active = _active(fn) if arrays else set()
+
+    def live(a: ir.Atom) -> bool:
+        return isinstance(a, ir.Var) and a.name in active
     for k, ins in enumerate(fn.code):
-        if isinstance(ins, ir.Eqn) and ins.prim in ("index", "len"):
+        if isinstance(ins, ir.Eqn) and arrays and ins.prim in REGISTRY and not REGISTRY[ins.prim].elementwise:
+            array_tangent(ins, dot, tangent[ins.out], fresh, code, live)  # first: ins may overwrite an argument
+            code.append(ins)
+        elif isinstance(ins, ir.Eqn) and ins.prim in ("index", "len"):
             if ins.prim == "index":  # an element's tangent is the tangent array's element: dx[i]
                 code.append(ins._replace(out=tangent[ins.out], args=(dot(ins.args[0]), *ins.args[1:])))
             else:
@@ -179,7 +210,7 @@ def _function(fn: ir.Function, fresh: _Fresh) -> ir.Function:
             for i, a in enumerate(ins.args):
                 if not isinstance(a, ir.Var):
                     continue
-                p = _partial(tr, ins.prim, i, ins.args)
+                p = _partial(tr, ins.prim, i, ins.args, arrays)
                 if isinstance(p, ir.Const) and p.value == 0.0:
                     continue
                 terms.append((None if isinstance(p, ir.Const) and p.value == 1.0 else p, dot(a)))  # type: ignore
@@ -197,7 +228,10 @@ def _function(fn: ir.Function, fresh: _Fresh) -> ir.Function:
                         atoms.append(t)
                         continue
                     name = out if len(terms) == 1 else fresh("t")
-                    code.append(ir.Eqn(name, TMUL, (p, t), ins.span, ins.loops))
+                    if arrays:
+                        zero_rule_product(p, t, name, fresh, code, ins.span, ins.loops)
+                    else:
+                        code.append(ir.Eqn(name, TMUL, (p, t), ins.span, ins.loops))
                     atoms.append(ir.Var(name))
                 total = atoms[0]
                 for k, term in enumerate(atoms[1:], start=2):
@@ -225,12 +259,36 @@ def _function(fn: ir.Function, fresh: _Fresh) -> ir.Function:
     return fn._replace(params=params, code=tuple(code), n_outputs=2 * fn.n_outputs, vector=True)
 
 
+def _active(fn: ir.Function) -> set[str]:
+    """The names that may depend on a parameter (flow-insensitive, to a fixpoint); any other
+    name's tangent is exactly zero everywhere (a literal matrix, zeros(n), len(x))."""
+    active = set(fn.params)
+    changed = True
+    while changed:
+        changed = False
+        for ins in fn.code:
+            if isinstance(ins, ir.Eqn) and ins.prim not in ("zeros", "ones", "len"):
+                outs, args = (ins.out,), ins.args
+            elif isinstance(ins, ir.Move):
+                outs, args = (ins.name,), (ins.value,)
+            elif isinstance(ins, ir.CallFn):
+                outs, args = tuple(ins.outs), ins.args
+            else:
+                continue
+            if any(isinstance(a, ir.Var) and a.name in active for a in args) and not active.issuperset(outs):
+                active.update(outs)
+                changed = True
+    return active
+
+
 def jvp_program(program: ir.Program) -> ir.Program:
     """The program computing values and tangents (see the module docstring)."""
     taken = {n for fn in (*program.functions.values(), program.main) for n in ir_names(fn)}
     fresh = _Fresh(taken)
-    functions = {name: _function(fn, fresh) for name, fn in program.functions.items() if fn is not program.main}
-    main = _function(program.main, fresh)
+    arrays = whole_arrays(program)  # array steps get IR tangents, and the zero-rule product IR steps
+    functions = {name: _function(fn, fresh, arrays) for name, fn in program.functions.items()
+                 if fn is not program.main}
+    main = _function(program.main, fresh, arrays)
     if program.main.name in program.functions:
         functions[program.main.name] = main
     return program._replace(functions=functions, main=main)
