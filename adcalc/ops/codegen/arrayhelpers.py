@@ -44,6 +44,16 @@ def _a_shape(v):
     return () if isinstance(v, float) else v.shape
 
 
+def _a_dst(a, b=0.0):
+    """``a`` where the elementwise result of ``a`` and ``b`` may be written into it — a float64
+    array whose shape is the result's (``b`` a number or an array of ``a``'s shape) — else None.
+    Generated code passes as ``a`` only an array the function made itself and reads no more."""
+    if isinstance(a, np.ndarray) and a.dtype == np.float64 and (
+            isinstance(b, (int, float)) or b.shape == a.shape or not b.shape):
+        return a
+    return None
+
+
 def _a_zt(v):
     """A zero tangent shaped like ``v`` (0.0 for a number)."""
     return 0.0 if isinstance(v, float) else np.zeros(v.shape)

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from adcalc.language import ir
 from adcalc.ops.codegen import arrayrules as R
 from adcalc.ops.codegen.arrayhelpers import helper_text
+from adcalc.ops.codegen.arrayinplace import flatten, in_place
 from adcalc.ops.codegen.arrays import Lines, Program, cotangent, forward_lines, key_text, partial_of, tangent_lines
 from adcalc.ops.codegen.forward import printable
 from adcalc.ops.codegen.prelude import helper_source
@@ -203,8 +204,8 @@ def array_module(program: ir.Program, mode: str, label: str, funcs: dict | None 
     prelude: set[str] = set()
 
     def function(header: str, w: Lines, guarded: bool = True) -> str:
-        lines = release(w.lines, set(p.params))
-        helpers.update(w.helpers)
+        lines = release(in_place(flatten(w.lines), set(p.params)), set(p.params) | {"_d"})
+        helpers.update(w.helpers | ({"_a_dst"} if any("_a_dst(" in line for line in lines) else set()))
         prelude.update(h for h in w.helpers if not h.startswith("_a_") and not h.startswith("_r_"))
         if not guarded:
             return f"def {header}:\n" + "\n".join(line[4:] for line in lines)
