@@ -1,7 +1,8 @@
 """Generated NumPy code that writes a step into an array nothing reads any more (issue #16's speed).
 
 ``arrayinplace`` rewrites ``v4 = (v1 - v3)`` as ``np.subtract(v1, v3, out=v3)`` where ``v3`` is an
-array the function made and reads no more.  The truth: the interpreter, which runs the same NumPy
+array the function made and reads no more, and the fast reverse sweep carries a negation to where
+its cotangent is added (``x̄[:-1] -= g`` for ``x̄[:-1] += (-g)``).  The truth: the interpreter, which runs the same NumPy
 operations on fresh arrays, so every value, tangent and adjoint must equal its bit for bit (nan
 equal to nan) — for arithmetic and squares a ufunc's element does not depend on where it is
 written.  The rewrite must never write into the caller's arrays or into a smaller (broadcast)
@@ -31,6 +32,9 @@ PROGRAMS = [
     # (n, 1) against (1, m): the result is larger than either argument
     ("def f(a, b):\n    p = a*2\n    q = b - 1\n    return sum((p + q)^2 / (p*p + 1))",
      {"a": np.array([[1.0], [2.0], [-3.0]]), "b": np.array([[0.5, -1.5, 2.0, 4.0]])}),
+    # negations carried to where they are added: into a slice's scatter, a sum, an owned adjoint
+    ("def f(x):\n    a = -x[1:]\n    b = 1 - x[:-1]\n    c = -(a*b)\n    return sum(c*c - a) - sum(x[1:] - 2*x[:-1])",
+     {"x": np.linspace(-1.2, 0.9, 6)}),
     # a number among the arrays
     ("def f(x, s):\n    y = (x*s - s)^2\n    return sum(-(y*s) + y/s)", {"x": np.linspace(-2, 2, 4), "s": 1.5}),
 ]

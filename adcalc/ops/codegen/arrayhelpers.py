@@ -155,10 +155,14 @@ def _a_jv(rule, args, tangents, params, out):
     return _a_sc(rule(args, batched, params, out)[0])
 
 
-def _a_scatter(prev, x, key, g):
-    """x̄ with ȳ added at ``key`` (the sweep's sparse cotangent of ``x[key]``), into a fresh array."""
+def _a_scatter(prev, x, key, g, sub=False):
+    """x̄ with ȳ added at ``key`` (the sweep's sparse cotangent of ``x[key]``), into a fresh array
+    (``sub``: ȳ is -g, subtracted: the same IEEE operation)."""
     out = np.zeros(np.shape(x)) if prev is None else prev + np.zeros(np.shape(x))
-    out[key] += g
+    if sub:
+        out[key] -= g
+    else:
+        out[key] += g
     return out
 
 
