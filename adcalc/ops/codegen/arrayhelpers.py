@@ -44,6 +44,16 @@ def _a_shape(v):
     return () if isinstance(v, float) else v.shape
 
 
+def _a_dst(a, b=0.0):
+    """``a`` where the elementwise result of ``a`` and ``b`` may be written into it — a float64
+    array whose shape is the result's (``b`` a number or an array of ``a``'s shape) — else None.
+    Generated code passes as ``a`` only an array the function made itself and reads no more."""
+    if isinstance(a, np.ndarray) and a.dtype == np.float64 and (
+            isinstance(b, (int, float)) or b.shape == a.shape or not b.shape):
+        return a
+    return None
+
+
 def _a_zt(v):
     """A zero tangent shaped like ``v`` (0.0 for a number)."""
     return 0.0 if isinstance(v, float) else np.zeros(v.shape)
@@ -145,10 +155,14 @@ def _a_jv(rule, args, tangents, params, out):
     return _a_sc(rule(args, batched, params, out)[0])
 
 
-def _a_scatter(prev, x, key, g):
-    """x̄ with ȳ added at ``key`` (the sweep's sparse cotangent of ``x[key]``), into a fresh array."""
+def _a_scatter(prev, x, key, g, sub=False):
+    """x̄ with ȳ added at ``key`` (the sweep's sparse cotangent of ``x[key]``), into a fresh array
+    (``sub``: ȳ is -g, subtracted: the same IEEE operation)."""
     out = np.zeros(np.shape(x)) if prev is None else prev + np.zeros(np.shape(x))
-    out[key] += g
+    if sub:
+        out[key] -= g
+    else:
+        out[key] += g
     return out
 
 

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from adcalc.language import ir
 from adcalc.ops.codegen import arrayrules as R
 from adcalc.ops.codegen.arrayhelpers import helper_text
+from adcalc.ops.codegen.arrayinplace import flatten, in_place
 from adcalc.ops.codegen.arrays import Lines, Program, cotangent, forward_lines, key_text, partial_of, tangent_lines
 from adcalc.ops.codegen.forward import printable
 from adcalc.ops.codegen.prelude import helper_source
@@ -53,6 +54,7 @@ class _Adjoints:
         self.bar: dict[str, str] = {}
         self.state: dict[str, str] = {}  # "shared" (may be a view of another array) or "owned"
         self.shapes: dict[str, str] = {}  # value → the name its shape is kept in (the value itself may go)
+        self.neg: set[str] = set()  # values whose bar holds −x̄ (the fast sweep: a negation not yet done)
 
     def shape(self, x: str) -> str:
         if x not in self.shapes:
@@ -64,22 +66,32 @@ class _Adjoints:
             self.bar[x] = self.p.names.fresh(f"{x}_bar")
         return self.bar[x]
 
-    def dense(self, x: str, c: str) -> None:
+    def plain(self, x: str) -> str:
+        """x̄ itself (negated where the bar holds −x̄)."""
+        return f"(-{self.bar[x]})" if x in self.neg else self.bar[x]
+
+    def dense(self, x: str, c: str, neg: bool = False) -> None:
+        """x̄ += c (``neg``: x̄ -= c, the same IEEE operation: a - b is a + (-b))."""
         b = self.name(x)
         if x not in self.state:
             self.w.add(f"{b} = {c}")
             self.state[x] = "shared"
+            if neg:
+                self.neg.add(x)
         else:
-            self.w.add(f"{b} = {b} + {c}")
+            self.w.add(f"{b} = {self.plain(x)} {'-' if neg else '+'} {c}")
             self.state[x] = "owned"
+            self.neg.discard(x)
 
-    def scatter(self, x: str, key: str, inline: str, g: str) -> None:
+    def scatter(self, x: str, key: str, inline: str, g: str, neg: bool = False) -> None:
         b = self.name(x)
-        if self.state.get(x) == "owned":
-            self.w.add(f"{b}[{inline}] += {g}")
+        if self.state.get(x) == "owned":  # made by a scatter or a sum: never a negated bar
+            self.w.add(f"{b}[{inline}] {'-' if neg else '+'}= {g}")
         else:
-            self.w.add(f"{b} = _a_scatter({b if x in self.state else 'None'}, {x}, {key}, {g})")
+            prev = self.plain(x) if x in self.state else "None"
+            self.w.add(f"{b} = _a_scatter({prev}, {x}, {key}, {g}{', True' if neg else ''})")
             self.state[x] = "owned"
+            self.neg.discard(x)
 
 
 def _backward(p: Program, w: Lines, seeds: list[str], exact: bool) -> _Adjoints:
@@ -90,7 +102,9 @@ def _backward(p: Program, w: Lines, seeds: list[str], exact: bool) -> _Adjoints:
     for s in reversed(p.steps):
         if s.out not in adj.state:
             continue
-        g = adj.bar[s.out]
+        g, gneg = adj.bar[s.out], s.out in adj.neg
+        if gneg and not (REGISTRY[s.ins.prim].elementwise and not s.scalar) and s.ins.prim != "index":
+            g, gneg = adj.plain(s.out), False
         name, args, params = s.ins.prim, s.args, s.ins.params
         todo = [i for i, a in enumerate(s.active) if a]
         if not todo:
@@ -105,15 +119,28 @@ def _backward(p: Program, w: Lines, seeds: list[str], exact: bool) -> _Adjoints:
                         continue
                     adj.dense(args[i], g if part == 1.0 else f"({g} * {c} if {g} and {c} else 0.0)")
                     continue
-                c = cotangent(part, g, exact)
+                if exact and gneg:  # mul0's zero has no sign to carry: the exact sweep negates first
+                    g, gneg = adj.plain(s.out), False
+                # the fast sweep carries a negation (∂ = -1, or ȳ negated) to where it is added:
+                # (-a)·b is -(a·b) and a + (-b) is a - b, exactly, so the numbers do not change
+                c, cneg = cotangent(part, g, exact), gneg
+                if not exact and isinstance(part, float) and part == -1.0:
+                    c, cneg = g, not gneg
                 if c is None:
                     continue
                 if all(a in p.scalar for j, a in enumerate(args) if j != i):  # it has the result's shape
-                    adj.dense(args[i], c)
+                    adj.dense(args[i], c, cneg)
+                elif cneg:  # summing over broadcast axes is not exact under negation (zeros' signs)
+                    if not c.isidentifier():
+                        t = p.names.fresh("_c")
+                        w.add(f"{t} = {c}")
+                        c = t
+                    sh = adj.shape(args[i])
+                    adj.dense(args[i], f"({c} if _a_shape({c}) == {sh} else (-_a_unbroadcast((-{c}), {sh})))", True)
                 else:
                     adj.dense(args[i], f"_a_unbroadcast({c}, {adj.shape(args[i])})")
         elif name == "index":
-            adj.scatter(args[0], key_text(params, args[1:], True), key_text(params, args[1:], False), g)
+            adj.scatter(args[0], key_text(params, args[1:], True), key_text(params, args[1:], False), g, gneg)
         elif name == "setitem":
             if s.active[0]:
                 t = p.names.fresh("_gx")
@@ -203,8 +230,8 @@ def array_module(program: ir.Program, mode: str, label: str, funcs: dict | None 
     prelude: set[str] = set()
 
     def function(header: str, w: Lines, guarded: bool = True) -> str:
-        lines = release(w.lines, set(p.params))
-        helpers.update(w.helpers)
+        lines = release(in_place(flatten(w.lines), set(p.params)), set(p.params) | {"_d"})
+        helpers.update(w.helpers | ({"_a_dst"} if any("_a_dst(" in line for line in lines) else set()))
         prelude.update(h for h in w.helpers if not h.startswith("_a_") and not h.startswith("_r_"))
         if not guarded:
             return f"def {header}:\n" + "\n".join(line[4:] for line in lines)
@@ -266,7 +293,7 @@ def array_module(program: ir.Program, mode: str, label: str, funcs: dict | None 
                 pad = w.lines[at][:len(w.lines[at]) - len(w.lines[at].lstrip())]
                 w.lines.insert(at + 1, f"{pad}{name} = _a_shape({x})")
                 mark += 1
-            grads = [f"_a_grad({adj.bar[x]}, {x}, {adj.state[x] == 'owned'})" if x in adj.state
+            grads = [f"_a_grad({adj.plain(x)}, {x}, {adj.state[x] == 'owned' or x in adj.neg})" if x in adj.state
                      else f"_a_grad(0.0, {x}, True)" for x in p.params]
             w.add(f"return {result(p.outputs)}, ({', '.join(grads)}{',' if len(grads) == 1 else ''})")
             return w, [adj.bar[x] for x in p.params if x in adj.state]

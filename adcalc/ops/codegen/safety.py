@@ -41,7 +41,8 @@ ARRAY_NAMES = frozenset({"errstate", "where", "heaviside", "full", "stack", "bro
                          "linalg", "norm", "reshape", "sum", "mean", "prod", "amax", "amin", "all", "expand_dims",
                          "moveaxis", "ones", "concatenate", "cumprod", "flip", "astype", "copy", "T", "size",
                          "isinstance", "generic", "reduce", "bool", "tuple", "enumerate", "slice", "list",
-                         "ValueError", "get", "id", "dict", "vectorize"})
+                         "ValueError", "get", "id", "dict", "vectorize",
+                         "ndarray", "dtype", "float64"})  # _a_dst: whether a dying array can take a result
 
 
 @functools.lru_cache(maxsize=1)
