@@ -15,12 +15,12 @@ from __future__ import annotations
 import math
 
 import pytest
+from test_codegen import compare
 
 import adcalc
 from adcalc.ops import derivatives as D
 from adcalc.ops.codegen.module import generate
 from adcalc.ops.codegen.run import load_module
-from tests.test_codegen import compare
 
 FOUND = """def h(a, b):
     return a

@@ -21,13 +21,13 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from numeric import NUMPY_VS_MATH_ULPS, ulp_close
 
 import adcalc
 from adcalc.errors import AdcalcError
 from adcalc.ops.codegen.arrays import whole_arrays
 from adcalc.ops.codegen.module import generate
 from adcalc.ops.codegen.run import check, load_module
-from tests.numeric import NUMPY_VS_MATH_ULPS, ulp_close
 
 ROOT = Path(__file__).resolve().parent.parent
 VECTORISED = "sum(100*(x[1:] - x[:-1]^2)^2 + (1 - x[:-1])^2)"
@@ -221,7 +221,7 @@ def test_the_fuzzers_random_array_programs_match_the_interpreter(seed: int) -> N
     transpose, reductions along axes, and a loop assigning v[i]."""
     import random
 
-    from tests.fuzz_inputs import random_array_program
+    from fuzz_inputs import random_array_program
 
     rng = random.Random(seed)
     src = random_array_program(rng)

@@ -22,12 +22,12 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from numeric import close_to_scale
+from test_codegen_whole import array_programs
 
 import adcalc
 from adcalc.errors import AdcalcError
 from adcalc.ops import higher
-from tests.numeric import close_to_scale
-from tests.test_codegen_whole import array_programs
 
 ROSEN = "sum(100*(x[1:] - x[:-1]^2)^2 + (1 - x[:-1])^2)"
 REL = 1e-12
@@ -281,7 +281,7 @@ def test_the_fuzzers_array_programs_with_loops_match_the_interpreter(seed: int) 
     axes, and a loop assigning v[i] (the control-flow path of the NumPy generator)."""
     import random
 
-    from tests.fuzz_inputs import random_array_program
+    from fuzz_inputs import random_array_program
 
     rng = random.Random(seed)
     src = random_array_program(rng)
