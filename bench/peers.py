@@ -112,6 +112,7 @@ def median_time(fn: Callable[[], object], repeat: int, budget: float = 20.0) -> 
     """Seconds per call: the median of up to ``repeat`` timings (fewer when they pass ``budget``
     seconds), each of a batch of calls lasting about 20 ms (one call when a call is longer), so
     that calls of a few µs are not lost in the timer's own cost."""
+    fn()  # a first call may still generate code (adcalc's Hessian code, a jit): not the rate
     t = time.perf_counter()
     fn()
     number = max(1, int(0.02 / max(time.perf_counter() - t, 1e-7)))
