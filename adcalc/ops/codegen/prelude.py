@@ -12,7 +12,6 @@ code runs where adcalc is not installed.
 
 from __future__ import annotations
 
-import functools
 import inspect
 import math
 
@@ -270,8 +269,13 @@ def helper_source(names: set[str]) -> str:
     return "\n\n\n".join(text for name, text in _sources().items() if name in wanted)
 
 
-@functools.cache
+_SOURCES: list[dict[str, str]] = []  # read once per process, kept in memory only (never stored)
+
+
 def _sources() -> dict[str, str]:
-    """Every helper's source, in this module's order (read once: ``inspect`` tokenizes the file)."""
-    return {name: inspect.getsource(fn).rstrip() for name, fn in list(globals().items())
-            if callable(fn) and name.startswith("_") and inspect.isfunction(fn)}
+    """Every helper's source, in this module's order (read once: ``inspect`` tokenizes the file;
+    threads that race here each build the same whole dict, and the first one appended is used)."""
+    if not _SOURCES:
+        _SOURCES.append({name: inspect.getsource(fn).rstrip() for name, fn in list(globals().items())
+                         if name.startswith("_") and name != "_sources" and inspect.isfunction(fn)})
+    return _SOURCES[0]
