@@ -23,7 +23,17 @@ from adcalc.ops.codegen import arrayrules as R
 from adcalc.ops.codegen import structure as st
 from adcalc.ops.codegen.adjoint import Adjoint
 from adcalc.ops.codegen.arrays import Step, cotangent, key_text, partial_of, step_value, tangent_text
-from adcalc.ops.codegen.forward import Writer, atom, bare, printable, returned, statements, unpack, where
+from adcalc.ops.codegen.forward import (
+    Writer,
+    atom,
+    bare,
+    printable,
+    returned,
+    statements,
+    unpack,
+    value_function,
+    where,
+)
 from adcalc.ops.codegen.names import Names, module_names
 from adcalc.rules.registry import REGISTRY
 
@@ -93,23 +103,8 @@ def _value_line(ctx: _Context, s: Step) -> str:
 def primal(fn: ir.Function, pyname: str, funcs: dict, src: list[str], guard: bool) -> tuple[str, set[str]]:
     """``def pyname(params)``: the value (``guard``: loops call ``_guard()``, see ``module``)."""
     ctx = _Context(fn, funcs, guard)
-    w = Writer()
-
-    def stmt(ins: object) -> None:
-        if isinstance(ins, ir.Eqn):
-            w.line(f"{ctx.names[ins.out]} = {bare(_value_line(ctx, ctx.step(ins, set())))}", where(ins, src))
-        elif isinstance(ins, ir.Move):
-            w.line(f"{ctx.names[ins.name]} = {atom(ctx.names, ins.value)}", where(ins, src))
-        elif isinstance(ins, ir.CallFn):
-            callee, cfn = funcs[ins.func]
-            w.line(f"{unpack([ctx.names[o] for o in ins.outs], cfn.vector)} = "
-                   f"{callee}({', '.join(atom(ctx.names, a) for a in ins.args)})", where(ins, src))
-
-    def ret(item: st.Return) -> None:
-        w.line(f"return {returned([atom(ctx.names, v) for v in item.ins.values], fn.vector)}", where(item.ins, src))
-
-    statements(w, A.prune(st.structure(fn), A.live(fn)), ctx.names, stmt, ret, src)
-    return f"def {pyname}({', '.join(ctx.names[p] for p in fn.params)}):\n{w.text()}", w.helpers
+    return value_function(fn, pyname, ctx.names, funcs, src,
+                          lambda ins: (bare(_value_line(ctx, ctx.step(ins, set()))), ""))
 
 
 def tangent(fn: ir.Function, pyname: str, funcs: dict, src: list[str], guard: bool) -> tuple[str, set[str]]:

@@ -262,13 +262,26 @@ def primal_function(fn: ir.Function, pyname: str, funcs: dict[str, tuple[str, ir
     names.guard = guard
     names.whole = {names[n] for n in whole_names(fn)}
     names.fn_label = "the program" if fn.name == "<main>" else f"function {fn.name}"
+
+    def eqn(ins: ir.Eqn) -> tuple[str, str]:
+        args = [atom(names, a) for a in ins.args]
+        code = bare(T.value(ins.prim, args, names.whole))
+        return code, notation(ins, args, code)
+
+    return value_function(fn, pyname, names, funcs, src, eqn)
+
+
+def value_function(fn: ir.Function, pyname: str, names: Names, funcs: dict[str, tuple[str, ir.Function]],
+                   src: list[str], eqn: Callable[[ir.Eqn], tuple[str, str]]) -> tuple[str, set[str]]:
+    """``def pyname(params)`` computing ``fn``'s value with its control flow, copies, calls and
+    returns; ``eqn(ins)`` gives a step's value text and its note (the scalar templates, or the
+    NumPy text of ``arrayflow``)."""
     w = Writer()
 
     def stmt(ins: object) -> None:
         if isinstance(ins, ir.Eqn):
-            args = [atom(names, a) for a in ins.args]
-            code = bare(T.value(ins.prim, args, names.whole))
-            w.line(f"{names[ins.out]} = {code}", where(ins, src), notation(ins, args, code))
+            code, note = eqn(ins)
+            w.line(f"{names[ins.out]} = {code}", where(ins, src), note)
         elif isinstance(ins, ir.Move):
             w.line(f"{names[ins.name]} = {atom(names, ins.value)}", where(ins, src))
         elif isinstance(ins, ir.CallFn):
