@@ -83,6 +83,8 @@ def _minus_one(*_: object) -> float:
 
 def _pow_dx(x: object, y: object) -> object:
     if type(x) is float and type(y) is float:  # the hot first-order case, same formula on floats
+        if y == 2.0:
+            return 2.0 * (x + 0.0)  # the square's: x^1 is x exactly (IEEE pow), so no pow call
         return 0.0 if y == 0.0 else y * V.pow_(x + 0.0, y - 1.0)
     if type(y) is float and y == 0.0:
         return 0.0  # a constant exponent 0: d(x^0)/dx = 0 wherever x is (no y tangent to keep; no test of x)

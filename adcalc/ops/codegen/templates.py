@@ -90,6 +90,8 @@ def _pow_dx(a: Args) -> str:
     x, y = a
     c = _num(y)
     if c is not None:
+        if c == 2.0:
+            return f"(2.0 * {_unsigned(x)})"  # the rule's square: x^1 is x exactly, no pow call
         return "0.0" if c == 0.0 else f"({y} * _pow({_unsigned(x)}, {lit(c - 1.0)}))"
     return f"(0.0 if {y} == 0.0 else {y} * _pow({_unsigned(x)}, {y} - 1.0))"
 
