@@ -215,11 +215,33 @@ class CompiledFunction:
             return twin.vjp(x, ybar)
         xs = self._args(_sequence(x, "vjp's x"), "vjp")
         n = self._ns["N_OUTPUTS"]
-        weights = list(ybar) if isinstance(ybar, (list, tuple)) else [ybar]
+        one_listed = isinstance(ybar, (list, tuple)) and len(ybar) == 1  # [w]: one weight per output
+        if self.whole and self._scalar and _arraylike(ybar) and not one_listed:
+            weights = [ybar]  # the one output's cotangent as an array of its shape
+        else:
+            weights = list(ybar) if isinstance(ybar, (list, tuple)) else [ybar]
         if len(weights) != n or (not self._scalar and not isinstance(ybar, (list, tuple))):
-            raise AdcalcError("usage", f"vjp's cotangent needs {n} weight{'s' if n != 1 else ''}, one per output")
-        ws = [_number(w, "vjp's cotangent") for w in weights]
-        return self._run(self._vjp, *xs, ws[0] if self._scalar else ws)  # type: ignore[return-value]
+            raise AdcalcError("usage", f"vjp's cotangent needs {n} weight{'s' if n != 1 else ''}, one per output",
+                              hint="an array output's weight is a number or an array of the output's shape"
+                              if self.whole else None)
+        ws = [_cotangent(w) if self.whole and _arraylike(w) else _number(w, "vjp's cotangent") for w in weights]
+        shaped = [k for k, w in enumerate(ws) if not isinstance(w, float)]
+        try:
+            value, bars = self._run(self._vjp, *xs, ws[0] if self._scalar else ws)  # type: ignore[misc]
+        except AdcalcError:
+            if not shaped:
+                raise
+            value = self._run(self._vjp, *xs, 0.0 if self._scalar else [0.0] * n)[0]  # type: ignore[index]
+            bars = None  # the shape check below says why the weighted run failed
+        outs = [value] if self._scalar else list(value)  # type: ignore[call-overload]
+        for k in shaped:
+            want, got = _shape(outs[k]), _shape(ws[k])
+            if want != got:
+                which = "" if n == 1 else f" {k + 1}"
+                raise AdcalcError("shape", f"vjp's cotangent of output{which} has shape {got}, but the output's "
+                                  f"shape is {want}", hint="give a number (it weights every entry) or an array of "
+                                  "the output's shape")
+        return value, bars  # type: ignore[return-value]
 
 
 def _same_shapes(names: Sequence[str], xs: Sequence[object], vs: Sequence[object]) -> None:
@@ -261,6 +283,29 @@ def _sequence(v: object, what: str) -> Sequence[object]:
     if isinstance(v, (list, tuple)) or (hasattr(v, "shape") and hasattr(v, "tolist")):
         return list(v)  # type: ignore[call-overload]
     raise AdcalcError("type", f"{what} must be a list of numbers, one per input, got {type(v).__name__}")
+
+
+def _arraylike(v: object) -> bool:
+    return isinstance(v, (list, tuple)) or (hasattr(v, "shape") and getattr(v, "ndim", 0) > 0)
+
+
+def _shape(v: object) -> tuple[int, ...]:
+    from adcalc.rules.registry import np
+
+    return tuple(np.shape(v))
+
+
+def _cotangent(w: object) -> object:
+    """An array output's cotangent as a float array (an ``AdcalcError`` if it is not numbers)."""
+    from adcalc.rules.registry import np
+
+    try:
+        arr = np.asarray(w)
+    except (TypeError, ValueError, OverflowError):
+        arr = None  # a ragged list
+    if arr is None or arr.dtype.kind not in "iuf":  # not bools, complex numbers, strings or None
+        raise AdcalcError("type", "vjp's cotangent must be a number or a rectangular array of real numbers")
+    return arr.astype(float)
 
 
 def _number(v: object, what: str) -> float:
