@@ -123,7 +123,8 @@ class CompiledFunction:
                                   hint="compile one output at a time")
             with self._lock:
                 if self._hvp is None:
-                    text = generate_hvp(self._program, self._order, label="adcalc.compile", guard=True)  # type: ignore
+                    text = generate_hvp(self._program, self._order, label="adcalc.compile",  # type: ignore
+                                        guard=True, arrays=self.whole)
                     self._hvp = _load(text)["f_vjp"]
         return self._hvp
 
@@ -142,23 +143,26 @@ class CompiledFunction:
         """∇²f(x)·v, one forward and one backward sweep of generated code; for a whole-array
         program each input and each direction may be an array (v of its input's shape), and the
         result has one entry per input: a float, or an array of the input's shape."""
+        if (twin := self._numpy(_sequence(x, "hvp's x"))) is not None:
+            return twin.hvp(x, v)
         xs = self._args(_sequence(x, "hvp's x"), "hvp")
         vs = self._args(_sequence(v, "hvp's direction"), "hvp's direction")
         fn = self._second()
-        if self.whole:  # the Hessian code takes directions as inputs: it would broadcast a wrong shape
+        if self._arrays:  # the Hessian code takes directions as inputs: it would broadcast a wrong shape
             _same_shapes(self.inputs, xs, vs)
-        _, bars = self._run(fn, *xs, *vs, [0.0, 1.0])  # type: ignore[misc]
+        value, bars = self._run(fn, *xs, *vs, [0.0, 1.0])  # type: ignore[misc]
+        _scalar_output(value[0], "hvp")
         return tuple(bars[: len(xs)])
 
     def hessian(self, *x: object) -> list[list[float]]:
-        """∇²f(x) as rows, one hvp per input entry.  A whole-array program takes arrays too: its
-        inputs' entries in order, each array flattened row-major (the CLI's ``adcalc hessian``)."""
-        if self._arrays and not self.whole:
-            raise AdcalcError("type", "hessian takes inputs that are numbers, and this source has array inputs",
-                              hint="use hvp(x, v) with one direction per column, or adcalc.hessian")
+        """∇²f(x) as rows, one hvp per input entry.  Array inputs (a whole-array program's, an
+        element-read array, or arrays given to a program of numbers) count as their entries in
+        order, each array flattened row-major (the CLI's ``adcalc hessian``)."""
+        if (twin := self._numpy(x)) is not None:
+            return twin.hessian(*x)
         xs = self._args(x, "hessian")
         fn = self._second()
-        if self.whole:
+        if self._arrays:  # a whole-array program's inputs, or a program's element-read arrays
             return _hessian_rows(self, fn, xs)
         n = len(xs)
         rows = []
@@ -274,7 +278,8 @@ def _hessian_rows(c: CompiledFunction, fn: object, xs: list[object]) -> list[lis
         for shape, k in zip(shapes, sizes):
             parts.append(float(flat[at]) if shape == () else flat[at:at + k].reshape(shape))
             at += k
-        _, bars = c._run(fn, *xs, *parts, [0.0, 1.0])  # type: ignore[misc]  # noqa: SLF001 - this module's class
+        value, bars = c._run(fn, *xs, *parts, [0.0, 1.0])  # type: ignore[misc]  # noqa: SLF001 - this module's class
+        _scalar_output(value[0], "hessian")
         rows.append([float(e) for b in bars[:len(xs)] for e in np.asarray(b, dtype=float).reshape(-1)])
     return rows
 
@@ -283,6 +288,15 @@ def _sequence(v: object, what: str) -> Sequence[object]:
     if isinstance(v, (list, tuple)) or (hasattr(v, "shape") and hasattr(v, "tolist")):
         return list(v)  # type: ignore[call-overload]
     raise AdcalcError("type", f"{what} must be a list of numbers, one per input, got {type(v).__name__}")
+
+
+def _scalar_output(y: object, what: str) -> None:
+    """An ``AdcalcError`` when the output is an array (arrays given to a program of numbers, or a
+    whole-array program's array result): its Hessian would silently be the one of its sum."""
+    shape = _shape(y)
+    if shape:
+        raise AdcalcError("type", f"{what} needs a scalar function, but this one returns an array of shape {shape}",
+                          hint="reduce it, e.g. sum(…), or use adcalc hessian for one Hessian per entry")
 
 
 def _arraylike(v: object) -> bool:

@@ -215,14 +215,14 @@ def _array_entries(main: ir.Function, params: list[str], arrays: dict[str, int],
 
 
 def generate_hvp(program: ir.Program, inputs: list[str] | None = None, label: str = "a source",
-                 guard: bool = False) -> str:
+                 guard: bool = False, arrays: bool = False) -> str:
     """The module of the Hessian-vector product: the reverse code of the program's forward
     transformation (``tangents.jvp_program``), reverse-over-forward.  Its ``f_vjp(x₁ … xₙ,
     dx₁ … dxₙ, ybar)``, with ``ybar`` 0 for the values and w for the tangents, gives in its first
-    n adjoints (w·∇²y)·dx."""
+    n adjoints (w·∇²y)·dx.  ``arrays``: NumPy code, as ``generate``'s."""
     from adcalc.ops.codegen.tangents import jvp_program
 
     ordered = program._replace(main=_ordered(program.main, inputs))
     if program.main.name in program.functions:
         ordered = ordered._replace(functions={**program.functions, program.main.name: ordered.main})
-    return generate(jvp_program(ordered), "reverse", None, label=label, guard=guard)
+    return generate(jvp_program(ordered, arrays), "reverse", None, label=label, guard=guard, arrays=arrays)

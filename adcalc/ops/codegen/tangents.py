@@ -281,11 +281,12 @@ def _active(fn: ir.Function) -> set[str]:
     return active
 
 
-def jvp_program(program: ir.Program) -> ir.Program:
-    """The program computing values and tangents (see the module docstring)."""
+def jvp_program(program: ir.Program, arrays: bool = False) -> ir.Program:
+    """The program computing values and tangents (see the module docstring); ``arrays``: for NumPy
+    code even when the program is of numbers (its inputs will be arrays)."""
     taken = {n for fn in (*program.functions.values(), program.main) for n in ir_names(fn)}
     fresh = _Fresh(taken)
-    arrays = whole_arrays(program)  # array steps get IR tangents, and the zero-rule product IR steps
+    arrays = arrays or whole_arrays(program)  # array steps get IR tangents, and the zero-rule product IR steps
     functions = {name: _function(fn, fresh, arrays) for name, fn in program.functions.items()
                  if fn is not program.main}
     main = _function(program.main, fresh, arrays)
