@@ -154,7 +154,8 @@ class DiffFunction:
         """The compiled functions when they also have Hessian code (reverse over forward), else None."""
         c = self._compiled()
         if c is not None and not c.whole and not all(s == () for s in self._shapes or ()):  # type: ignore
-            return None  # element-read array inputs: no compiled Hessian (the interpreter's)
+            return None  # element-read arrays: the interpreter's Hessian (all n tangents in one run) scales
+            # better than n compiled hvp sweeps: looped Rosenbrock n = 300, 40 ms against 226 ms
         return c if c is not None and c.has_hessian() else None  # type: ignore[attr-defined]
 
     def hess(self, x: Sequence[float]) -> object:
