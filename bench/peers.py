@@ -16,7 +16,10 @@ Workloads (the same arithmetic in every tool):
   vectorised rosenbrock       sum(100·(x[1:] − x[:-1]²)² + (1 − x[:-1])²): gradient ÷ NumPy's evaluation
 "µs per op" divides a gradient's time by the number of IR equations (``Eqn``s) adcalc's
 interpreter executes for that program and size — one count shared by every tool.  Times are
-medians of warm, in-process calls; compile (trace, jit) times are reported separately.
+medians of warm, in-process calls; compile (trace, jit) times are reported separately.  A
+"÷ plain Python" ratio is the median of paired ratios: each batch of the tool's calls is timed
+right after a batch of plain Python's (``paired_times``), so load that comes and goes on the
+machine moves both sides of a ratio alike.
 
 The hook for compiled gradients (``adcalc.compile``, the code generator of issue #16) is
 ``compiled_grad`` below: when ``adcalc.compile`` exists its gradients are measured as the row
@@ -127,6 +130,35 @@ def median_time(fn: Callable[[], object], repeat: int, budget: float = 20.0) -> 
         if time.perf_counter() > deadline:
             break
     return statistics.median(times)
+
+
+def paired_times(base: Callable[[], object], fn: Callable[[], object], repeat: int,
+                 budget: float = 20.0) -> tuple[float, float]:
+    """(seconds per call of ``fn``, its ratio to ``base``): batches of the two alternate, each
+    ratio is of a ``fn`` batch to the ``base`` batch timed just before it, and both figures are
+    medians — so a change of the machine's load between the two timings does not move the ratio."""
+    fn()  # a first call may still generate code (adcalc's Hessian code, a jit): not the rate
+    batches = []
+    for g in (base, fn):
+        t = time.perf_counter()
+        g()
+        batches.append(max(1, int(0.02 / max(time.perf_counter() - t, 1e-7))))
+    times: list[float] = []
+    ratios: list[float] = []
+    deadline = time.perf_counter() + budget
+    for _ in range(repeat):
+        pair = []
+        for g, number in zip((base, fn), batches):
+            gc.collect()
+            t = time.perf_counter()
+            for _ in range(number):
+                g()
+            pair.append((time.perf_counter() - t) / number)
+        times.append(pair[1])
+        ratios.append(pair[1] / pair[0])
+        if time.perf_counter() > deadline:
+            break
+    return statistics.median(times), statistics.median(ratios)
 
 
 def executed_eqns(source: str, point: dict) -> int:
@@ -414,7 +446,7 @@ def main() -> None:
         f"{platform.release()}; Python {platform.python_version()}, NumPy {np.__version__}.  Speed check: an "
         f"empty 10⁷-iteration Python loop took {calibration:.2f} s.  Command: `python bench/peers.py"
         f"{' --quick' if args.quick else ''}{' --adcalc-only' if args.adcalc_only else ''}`; medians of up to "
-        f"{repeat} warm calls.\n")
+        f"{repeat} warm batches; the loop programs' ratios to plain Python are medians of paired batches.\n")
     say("Tools: plain Python floats, " + ", ".join(f"{n} {t['version']}" for n, t in tools) + ".")
     if not hasattr(adcalc, "compile"):
         say("adcalc compiled: absent (adcalc has no `compile` yet: the hook `compiled_grad` in bench/peers.py).")
@@ -443,12 +475,12 @@ def main() -> None:
                     continue
                 try:
                     call = tool["grad"][work](n)
-                    t = median_time(call, reps)  # its first call warms up (jax compiled when the call was made)
+                    t, ratio = paired_times(plain(n), call, reps)  # warms up first (jax compiled at the call)
                 except Exception as e:  # a tool that cannot run this program: say so, go on
                     say(f"| {work} | {n:,} | {ops:,} | {name} | fails: {failure(e)} | | |")
                     continue
                 shown = seconds(tool.get("compile", {}).get((work, n)))
-                say(f"| {work} | {n:,} | {ops:,} | {name} | {fmt(t / ops * 1e6)} | {fmt(t / base)} | {shown} |")
+                say(f"| {work} | {n:,} | {ops:,} | {name} | {fmt(t / ops * 1e6)} | {fmt(ratio)} | {shown} |")
 
     say("\n## Hessian of the running example exp(2·x1) + x1·x2² + cos(x2) at (1, 2)\n")
     say("| tool | µs per Hessian | compile |")

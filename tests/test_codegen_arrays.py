@@ -106,8 +106,9 @@ def test_compiled_functions_take_arrays_and_give_the_hvp() -> None:
     from scipy import optimize  # the test extra: SciPy's hand-written Rosenbrock Hessian product
 
     assert np.allclose(hv, optimize.rosen_hess_prod(x, v), rtol=1e-12, atol=0)
-    with pytest.raises(AdcalcError, match="array inputs"):
-        c.hessian(x)
+    h = np.array(c.hessian(x))  # its rows over the array's entries (tests/test_compiled_array_calls.py)
+    assert np.allclose(h, optimize.rosen_hess(x), rtol=1e-12, atol=0)
+    assert np.allclose(h @ v, hv, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("src", [
