@@ -47,6 +47,7 @@ class _Adjoint(stack.Keeping, calls.Calls):
         self.single = {n for n, c in count.items() if c == 1 and n not in in_loop}
         self.restore = {n for n in self.needed() if n not in self.single}
         self.once = A.used_once(fn) - set(fn.params)
+        self.read = {a.name for ins in fn.code for a in A.touches(ins)[1] if isinstance(a, ir.Var)}
         # Copies (y = x) make two names denote one node, whose adjoint is one sum in the
         # interpreter: such names keep their adjoint in a shared cell (a one-element list),
         # created where a node is made, shared by a copy, and restored on the way back.
@@ -278,7 +279,10 @@ class _Adjoint(stack.Keeping, calls.Calls):
                             where(item.item.init, self.src))
                     if self.guard:  # it runs its whole range: charge the budget once, up front
                         fw.line(f"_guard(len({counter}))")
-                    header = f"for {'_k' if var in self.restore else self.names[var]} in map(float, {counter}):"
+                    if var not in self.read:  # a counter nothing reads (`for k in range(K)`): no floats made
+                        header = f"for {self.names[var]} in {counter}:"
+                    else:
+                        header = f"for {'_k' if var in self.restore else self.names[var]} in map(float, {counter}):"
                 fw.line(header, where(item.item.init, self.src))
                 count = counter if leaves else f"len({counter})"
             else:
