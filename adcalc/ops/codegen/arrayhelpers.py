@@ -54,6 +54,76 @@ def _a_dst(a, b=0.0):
     return None
 
 
+_POOL: list = []  # the module's buffers that calls gave back (each in the pool or in one call's hands)
+
+
+def _a_pop(src, shape):
+    """A buffer of ``shape`` taken out of the list ``src`` (None: none there); the others popped
+    on the way go back.  Each ``pop`` and ``extend`` is one step for other threads, so a buffer
+    is never in two calls' hands."""
+    aside = []
+    found = None
+    for _ in range(len(src)):
+        try:
+            buf = src.pop()
+        except IndexError:
+            break
+        if buf.shape == shape:
+            found = buf
+            break
+        aside.append(buf)
+    src.extend(aside)
+    return found
+
+
+def _a_take(ws, a, b=0.0):
+    """A float64 buffer for the elementwise result of ``a`` and ``b`` (``b`` a number or an array
+    of ``a``'s shape, or the other way round) of at least 2**15 elements, which the step writes
+    whole with ``out=``: one this call freed (``ws[1]``), else one from the module's pool, else a
+    new one (recorded in ``ws[0]`` for ``_a_give``); None for a smaller or other result."""
+    if not isinstance(a, np.ndarray):
+        a, b = b, a
+    if not isinstance(a, np.ndarray) or a.size < 32768 or a.dtype != np.float64 or not (
+            isinstance(b, float) or (isinstance(b, np.ndarray) and b.shape == a.shape and b.dtype == np.float64)):
+        return None
+    buf = _a_pop(ws[1], a.shape)
+    if buf is None:
+        buf = _a_pop(_POOL, a.shape)
+        if buf is None:
+            buf = np.empty(a.shape)
+        ws[0].append(buf)
+    return buf
+
+
+def _a_free(ws, *arrays):
+    """Arrays this call took (``_a_take``) and reads no more: free for its next step's buffer."""
+    for v in arrays:
+        for buf in ws[0]:
+            if v is buf:
+                ws[1].append(v)
+                break
+
+
+def _a_give(ws, r):
+    """``r``, what the entry point returns, after giving the buffers this call took back to the
+    module's pool — except any that ``r`` holds or views (the caller's arrays are never a pool's),
+    and while the pool keeps at most 8 buffers and 2**23 elements (64 MiB)."""
+    if ws[0]:
+        held = []
+        todo = [r]
+        while todo:
+            v = todo.pop()
+            if isinstance(v, (list, tuple)):
+                todo.extend(v)
+            elif isinstance(v, np.ndarray):
+                held.append(v)
+        for buf in ws[0]:
+            if len(_POOL) < 8 and buf.size + sum(p.size for p in _POOL) <= 8388608 and not any(
+                    np.may_share_memory(buf, h) for h in held):
+                _POOL.append(buf)
+    return r
+
+
 def _a_zt(v):
     """A zero tangent shaped like ``v`` (0.0 for a number)."""
     return 0.0 if isinstance(v, float) else np.zeros(v.shape)
@@ -197,7 +267,8 @@ def _a_full(dims, fill):
     return np.full(tuple(map(int, dims)), fill)
 
 
-_NEEDS = {"_a_in": ("_a_zt",), "_a_grad": ("_a_shape",), "_a_array": ("_a_shape",), "_a_mul0": ("_a_finite",),
+_NEEDS = {"_a_take": ("_a_pop", "_a_free", "_a_give"), "_a_in": ("_a_zt",), "_a_grad": ("_a_shape",),
+          "_a_array": ("_a_shape",), "_a_mul0": ("_a_finite",),
           "_a_ok": ("_a_finite",), "_a_unbroadcast": ("_a_shape",), "_a_like": ("_a_shape",), "_a_jv": ("_a_sc",)}
 
 
@@ -206,5 +277,6 @@ def helper_text(names: set[str]) -> str:
     wanted = set(names)
     for n in list(wanted):
         wanted.update(_NEEDS.get(n, ()))
-    return "\n\n\n".join(inspect.getsource(fn).rstrip() for name, fn in globals().items()
-                         if name in wanted and name.startswith("_a_") and inspect.isfunction(fn))
+    pool = ["_POOL = []  # buffers calls gave back (_a_give), taken again by _a_take"] if "_a_take" in wanted else []
+    return "\n\n\n".join([inspect.getsource(fn).rstrip() for name, fn in globals().items()
+                            if name in wanted and name.startswith("_a_") and inspect.isfunction(fn)] + pool)

@@ -164,6 +164,7 @@ def _backward(p: Program, w: Lines, seeds: list[str], exact: bool) -> _Adjoints:
 
 
 _ASSIGNED = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*) = ")
+_RETURN = re.compile(r"^(\s*)return (.+)$")
 _WORDS = re.compile(r"(?<![.\w])[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -230,7 +231,11 @@ def array_module(program: ir.Program, mode: str, label: str, funcs: dict | None 
     prelude: set[str] = set()
 
     def function(header: str, w: Lines, guarded: bool = True) -> str:
-        lines = release(in_place(flatten(w.lines), set(p.params)), set(p.params) | {"_d"})
+        lines = release(in_place(flatten(w.lines), set(p.params), p.scalar, pool=True), set(p.params) | {"_d", "_b"})
+        if any("_a_take(" in line or "_a_free(" in line for line in lines):  # buffers: see arrayinplace
+            lines = [lines[0][:len(lines[0]) - len(lines[0].lstrip())] + "_ws = ([], [])"] + [
+                _RETURN.sub(r"\1return _a_give(_ws, (\2))", line) for line in lines]
+            helpers.add("_a_take")
         helpers.update(w.helpers | ({"_a_dst"} if any("_a_dst(" in line for line in lines) else set()))
         prelude.update(h for h in w.helpers if not h.startswith("_a_") and not h.startswith("_r_"))
         if not guarded:
