@@ -136,9 +136,9 @@ def vectorised(repeat: int) -> str:
     loaded = adcalc.load(VECTORISED)
     rows = [f"{'vectorised rosenbrock':24s} {'n':>9s} {'numpy ms':>9s} {'grad ms':>9s} {'grad/numpy':>10s} "
             f"{'interp ms':>9s} {'interp/numpy':>12s}"]
-    for n in (10**4, 10**6):
+    for n in (10**4, 10**5, 10**6):
         x = np.linspace(-1.5, 1.5, n)
-        calls = 100 if n <= 10**4 else 2
+        calls = 100 if n <= 10**4 else 10 if n <= 10**5 else 2
         best = {"numpy": math.inf, "grad": math.inf}
         for _ in range(max(repeat, 15)):  # interleaved, the fastest of each: the machine's load varies
             for key, fn in (("numpy", numpy_value), ("grad", c.grad)):
