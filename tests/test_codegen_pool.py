@@ -138,11 +138,11 @@ def test_the_pool_keeps_at_most_64_mib_and_small_arrays_take_no_buffer() -> None
 def elementwise_programs(draw):  # noqa: ANN201 - a hypothesis strategy
     """A straight-line program over vectors x, y and a number s: arithmetic, squares, negations,
     elementwise functions, slices, an array or a sum as its result."""
-    terms = ["x", "y", "x[::-1]", "s"]
+    terms = ["x", "y", "x[::-1]"]  # arrays; the second operand may be a number
     lines = []
     for k in range(draw(st.integers(2, 6))):
         a = draw(st.sampled_from(terms))
-        b = draw(st.sampled_from(terms + ["2.5", "-1.0"]))
+        b = draw(st.sampled_from(terms + ["s", "2.5", "-1.0"]))
         form = draw(st.sampled_from(["{a} {op} {b}", "({a} {op} {b})^2", "-({a} {op} {b})", "{f}({a}) {op} {b}",
                                      "{a} / ({b}^2 + 1)"]))
         op = draw(st.sampled_from(["+", "-", "*"]))
@@ -173,3 +173,48 @@ def test_random_programs_with_pooled_buffers_match_the_interpreter(src: str, see
             back = adcalc.vjp(src, point, [-1.5]).cotangent_result
             for k, b in zip(ns["INPUTS"], bars):
                 assert ulp_close(b, back[k], NUMPY_VS_MATH_ULPS), (call, k)
+
+
+# ---- sum's cotangent kept as a number; products by 1.0 skipped ---------------------------------
+
+UNIFORM = [
+    # ȳ of sum(v) reaches v's arguments as a number while shapes agree (the Rosenbrock)
+    (VECTORISED, {"x": np.linspace(-1.3, 1.7, BIG)}),
+    # a broadcast argument: the number is broadcast and summed over the broadcast axis (also negated)
+    ("def f(A, x, c):\n    return sum(A + x - c) + sum(-(A*2) - x)",
+     {"A": np.linspace(-1, 1, 600).reshape(3, 200), "x": np.linspace(0, 2, 200), "c": np.array([0.5])}),
+    # the number scattered into a slice's adjoint, before and after a dense contribution
+    ("def f(x):\n    return sum(x[1:]) + sum(x*3) - sum(x[:-2]*0.5)", {"x": np.linspace(-1, 1, BIG)}),
+    ("def f(x):\n    return sum(x*3) - sum(x[::2]) + sum(x)", {"x": np.linspace(-1, 1, BIG)}),
+    # a number among the arrays, a product by a runtime number that may be 1.0
+    ("def f(x, s):\n    y = (x*s - 1)^2\n    return sum(y*s)", {"x": np.linspace(-2, 2, BIG), "s": 1.0}),
+    # a constant partial that is not finite (1/0): the zero rule on the broadcast ȳ, in the exact sweep
+    ("def f(x):\n    return sum(x/0.0) + sum(x*2)", {"x": np.linspace(-1, 1, BIG)}),
+]
+
+
+@pytest.mark.parametrize("src, point", UNIFORM)
+def test_sums_cotangent_kept_as_a_number_gives_the_interpreters_numbers(src: str, point: dict) -> None:
+    code = array_module(adcalc.load(src).program, "reverse", "test")
+    assert "_r_sum_vjp" not in code  # ȳ of every sum is kept as the number
+    check_against_interpreter(src, point)  # ȳ = 1.0 (grad: the products by it skipped) and -2.5
+    check_against_interpreter(src, point)  # pooled buffers
+
+
+def test_products_by_one_are_skipped_and_gradients_are_arrays_of_their_own() -> None:
+    code = array_module(adcalc.load(VECTORISED).program, "reverse", "test")
+    assert "(_d if _a_one(v9_bar) else np.multiply(v9_bar, _e1, out=_d))" in code
+    c = adcalc.compile("sum(x)")
+    x = np.linspace(0, 1, BIG)
+    g = c.grad(x)[0]
+    assert g.flags.writeable and g.shape == x.shape and np.all(g == 1.0)
+    g[0] = 7.0  # the caller's own array: the next gradient is not changed by it
+    assert np.all(c.grad(x)[0] == 1.0)
+
+
+@pytest.mark.parametrize("bad", [np.inf, np.nan, 1e200])
+def test_a_non_finite_sum_takes_the_exact_sweep_with_the_interpreters_numbers(bad: float) -> None:
+    src = "def f(x, s):\n    y = (x*s - 1)^2\n    return sum(y*s) + sum(x[1:]*y[:-1])"
+    x = np.linspace(-2, 2, BIG)
+    x[7] = bad
+    check_against_interpreter(src, {"x": x, "s": 1.0})

@@ -217,6 +217,30 @@ def _a_like(t, v):
     return t if _a_shape(t) == shape else np.broadcast_to(t, shape)
 
 
+def _a_bc(g, shape):
+    """A cotangent as an array of ``shape``: ``g`` broadcast where it is a number standing for its
+    broadcast (the fast sweep keeps ``sum``'s cotangent ȳ as the number, as ``expand`` broadcasts it)."""
+    return np.broadcast_to(g, shape) if isinstance(g, float) and shape else g
+
+
+def _a_uni(g, shape, out, neg=False):
+    """The cotangent of an argument of ``shape`` added whole (∂ = ±1) to a result of shape ``out``
+    whose cotangent is ``g``: ``g`` itself where the shapes agree, else summed over the broadcast
+    axes (``neg``: ``g`` holds -ȳ, negated around the sum as the fast sweep does)."""
+    if isinstance(g, float):
+        if shape == out:
+            return g
+        g = np.broadcast_to(g, out)
+    if neg:
+        return g if g.shape == shape else -_a_unbroadcast(-g, shape)
+    return _a_unbroadcast(g, shape)
+
+
+def _a_one(v):
+    """Whether ``v`` is the number 1.0 (a product by it is its other factor, bit for bit)."""
+    return isinstance(v, float) and v == 1.0
+
+
 def _a_jv(rule, args, tangents, params, out):
     """An array rule's ``jvp`` (batched: k directions) on one direction; None tangents are constants."""
     batched = []
@@ -269,7 +293,8 @@ def _a_full(dims, fill):
 
 _NEEDS = {"_a_take": ("_a_pop", "_a_free", "_a_give"), "_a_in": ("_a_zt",), "_a_grad": ("_a_shape",),
           "_a_array": ("_a_shape",), "_a_mul0": ("_a_finite",),
-          "_a_ok": ("_a_finite",), "_a_unbroadcast": ("_a_shape",), "_a_like": ("_a_shape",), "_a_jv": ("_a_sc",)}
+          "_a_ok": ("_a_finite",), "_a_uni": ("_a_unbroadcast",), "_a_unbroadcast": ("_a_shape",),
+          "_a_like": ("_a_shape",), "_a_jv": ("_a_sc",)}
 
 
 def helper_text(names: set[str]) -> str:

@@ -100,8 +100,9 @@ def in_place(lines: list[str], params: set[str], numbers: frozenset[str] | set[s
     last line that reads an array made once by arithmetic and read only by arithmetic, unless
     that line may have written its result into it), else one an earlier call gave back
     (``arrayhelpers._a_give``: the module's pool), else a new one.  ``numbers``: names known
-    to hold numbers (no buffer for them).  The function must start with ``_ws = ([], [])`` and
-    return through ``_a_give`` (``arraymodule`` writes both)."""
+    to hold numbers (no buffer for them, never a destination; a product of a dying array by one
+    of them is skipped where it is the number 1.0 at run time: ``_a_one``).  The function must
+    start with ``_ws = ([], [])`` and return through ``_a_give`` (``arraymodule`` writes both)."""
     made, fresh, uses = _owners(lines)
 
     def dying(x: str, k: int) -> bool:
@@ -127,18 +128,24 @@ def in_place(lines: list[str], params: set[str], numbers: frozenset[str] | set[s
         if m is not None:
             pad, target, *ops = m.groups()
             if len(ops) == 1:
-                ops, call, dst = [ops[0]], "np.negative", ops[0] if dying(ops[0], k) else None
+                only = ops[0]
+                ops, call, dst = [only], "np.negative", only if dying(only, k) and only not in numbers else None
                 dst_args = ops[0]
             else:
                 a, b = (ops[0], ops[2]) if len(ops) == 3 else ops
                 call = _UFUNC[ops[1]] if len(ops) == 3 else "np.power"
                 ops = [a, b]
-                dst = a if dying(a, k) else (b if dying(b, k) and call != "np.power" else None)
+                dst = a if dying(a, k) and a not in numbers else (
+                    b if dying(b, k) and b not in numbers and call != "np.power" else None)
                 dst_args = f"{dst}, {b if dst == a else a}"
             plain = line[len(pad) + len(target) + 3:]
             if dst is not None:
-                line = (f"{pad}{target} = {plain} if (_d := _a_dst({dst_args})) is None "
-                        f"else {call}({', '.join(ops)}, out=_d)")
+                other = ops[-1] if dst == ops[0] else ops[0]
+                write = f"{call}({', '.join(ops)}, out=_d)"
+                if call == "np.multiply" and other in numbers and not _LITERAL.fullmatch(other):
+                    # a product by the number 1.0 is its other factor, bit for bit: no pass
+                    write = f"(_d if _a_one({other}) else {write})"
+                line = f"{pad}{target} = {plain} if (_d := _a_dst({dst_args})) is None else {write}"
             elif pool and target not in numbers and not all(o in numbers or _LITERAL.fullmatch(o) for o in ops):
                 line = (f"{pad}{target} = {call}({', '.join(ops)}, out=_b) if (_b := _a_take(_ws, {', '.join(ops)})) "
                         f"is not None else {plain}")
