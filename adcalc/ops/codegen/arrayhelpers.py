@@ -251,8 +251,19 @@ def _a_jv(rule, args, tangents, params, out):
 
 def _a_scatter(prev, x, key, g, sub=False):
     """x̄ with ȳ added at ``key`` (the sweep's sparse cotangent of ``x[key]``), into a fresh array
-    (``sub``: ȳ is -g, subtracted: the same IEEE operation)."""
-    out = np.zeros(np.shape(x)) if prev is None else prev + np.zeros(np.shape(x))
+    (``sub``: ȳ is -g, subtracted: the same IEEE operation).  Into zeros through a basic key (a
+    view), 0 ± ȳ is written without reading the zeros back."""
+    if prev is None:
+        out = np.zeros(np.shape(x))
+        view = out[key]
+        if isinstance(view, np.ndarray) and np.may_share_memory(view, out):
+            if sub:
+                np.subtract(0.0, g, out=view)
+            else:
+                np.add(0.0, g, out=view)
+            return out
+    else:
+        out = prev + np.zeros(np.shape(x))
     if sub:
         out[key] -= g
     else:
