@@ -218,3 +218,17 @@ def test_a_non_finite_sum_takes_the_exact_sweep_with_the_interpreters_numbers(ba
     x = np.linspace(-2, 2, BIG)
     x[7] = bad
     check_against_interpreter(src, {"x": x, "s": 1.0})
+
+
+@pytest.mark.parametrize("src, point", UNIFORM[:4])
+@pytest.mark.parametrize("w", [0.0, -0.0])
+def test_zero_weights_give_the_interpreters_zeros_with_their_signs(src: str, point: dict, w: float) -> None:
+    """A weight of ±0 makes every cotangent a signed zero: kept as a number, skipped products by
+    1.0 and scatters through a view must give each zero the interpreter's sign.  (Not the fifth
+    program: there the fast sweep's plain product ȳ·∂ keeps the sign of 0·∂ where the zero rule
+    gives +0 — so it did before this stop's changes too.)"""
+    c = adcalc.compile(src)
+    _, bars = c.vjp([point[n] for n in c.inputs], w)
+    back = adcalc.vjp(src, point, [w]).cotangent_result
+    for n, b in zip(c.inputs, bars):
+        assert equal(b, back[n]) and np.array_equal(np.signbit(b), np.signbit(back[n])), n
