@@ -1,6 +1,6 @@
 """Generated code's speed: µs per scalar operation of compiled gradients, against plain Python.
 
-Run by hand (never in the test suite):  python bench/codegen.py [--repeat 7]
+Run by hand (never in the test suite):  python bench/codegen.py [--repeat 7] [--vectorised]
 
 For each workload: the same program as plain Python floats (the floor), adcalc's generated
 value code (``adcalc.compile(...).value``), its generated gradient (``.grad``: one forward sweep
@@ -10,7 +10,9 @@ IR's steps).  Generation time is ``adcalc.compile`` from text to callable (parse
 module, compile it), per 1,000 IR instructions.  Then the compiled Hessian (``.hessian``) against
 the interpreter's.  Then the vectorised row (issue #16's speed target): the compiled NumPy
 gradient of ``sum(100*(x[1:] - x[:-1]^2)^2 + (1 - x[:-1])^2)`` divided by NumPy's own evaluation of
-the same expression, and the interpreter's gradient on the same scale.  Medians of ``--repeat`` runs.
+the same expression, and the interpreter's gradient on the same scale, at n = 10⁴, 10⁵, 10⁶
+(interleaved: the fastest of each, and the ratio of the medians; ``--vectorised``: that table
+alone).  Medians of ``--repeat`` runs.
 """
 
 from __future__ import annotations
