@@ -1,6 +1,6 @@
 """Generated code's speed: µs per scalar operation of compiled gradients, against plain Python.
 
-Run by hand (never in the test suite):  python bench/codegen.py [--repeat 7]
+Run by hand (never in the test suite):  python bench/codegen.py [--repeat 7] [--vectorised]
 
 For each workload: the same program as plain Python floats (the floor), adcalc's generated
 value code (``adcalc.compile(...).value``), its generated gradient (``.grad``: one forward sweep
@@ -10,7 +10,9 @@ IR's steps).  Generation time is ``adcalc.compile`` from text to callable (parse
 module, compile it), per 1,000 IR instructions.  Then the compiled Hessian (``.hessian``) against
 the interpreter's.  Then the vectorised row (issue #16's speed target): the compiled NumPy
 gradient of ``sum(100*(x[1:] - x[:-1]^2)^2 + (1 - x[:-1])^2)`` divided by NumPy's own evaluation of
-the same expression, and the interpreter's gradient on the same scale.  Medians of ``--repeat`` runs.
+the same expression, and the interpreter's gradient on the same scale, at n = 10⁴, 10⁵, 10⁶
+(interleaved: the fastest of each, and the ratio of the medians; ``--vectorised``: that table
+alone).  Medians of ``--repeat`` runs.
 """
 
 from __future__ import annotations
@@ -83,8 +85,12 @@ def measure(name: str, src: str, point: dict, ops: int, plain: object, repeat: i
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--vectorised", action="store_true", help="only the vectorised Rosenbrock's table")
     args = parser.parse_args()
     print(f"Python {platform.python_version()} on {platform.machine()}, adcalc {adcalc.__version__}")
+    if args.vectorised:
+        print(vectorised(args.repeat))
+        return
     print(f"{'workload':24s} {'ops':>8s} {'gen ms':>8s} {'ms/1k IR':>8s} {'plain':>8s} {'value':>8s} "
           f"{'grad':>8s} {'grad/plain':>10s} {'jvp':>8s} {'interp':>8s}   (µs/op)")
     for name, workload in [("recurrence K=1e4", recurrence(10_000)), ("recurrence K=1e5", recurrence(100_000)),
@@ -135,20 +141,21 @@ def vectorised(repeat: int) -> str:
     c = adcalc.compile(VECTORISED)
     loaded = adcalc.load(VECTORISED)
     rows = [f"{'vectorised rosenbrock':24s} {'n':>9s} {'numpy ms':>9s} {'grad ms':>9s} {'grad/numpy':>10s} "
-            f"{'interp ms':>9s} {'interp/numpy':>12s}"]
-    for n in (10**4, 10**6):
+            f"{'median':>7s} {'interp ms':>9s} {'interp/numpy':>12s}"]
+    for n in (10**4, 10**5, 10**6):
         x = np.linspace(-1.5, 1.5, n)
-        calls = 100 if n <= 10**4 else 2
-        best = {"numpy": math.inf, "grad": math.inf}
-        for _ in range(max(repeat, 15)):  # interleaved, the fastest of each: the machine's load varies
+        calls = 100 if n <= 10**4 else 10 if n <= 10**5 else 2
+        times: dict[str, list[float]] = {"numpy": [], "grad": []}
+        for _ in range(max(repeat, 15)):  # interleaved: the machine's load varies
             for key, fn in (("numpy", numpy_value), ("grad", c.grad)):
                 t = time.perf_counter()
                 for _ in range(calls):
                     fn(x)
-                best[key] = min(best[key], (time.perf_counter() - t) / calls)
-        t_np, t_grad = best["numpy"], best["grad"]
+                times[key].append((time.perf_counter() - t) / calls)
+        t_np, t_grad = min(times["numpy"]), min(times["grad"])  # the fastest of each, and the medians' ratio
+        mid = statistics.median(times["grad"]) / statistics.median(times["numpy"])
         t_int = median(lambda x=x: adcalc.grad(loaded, {"x": x}), max(1, repeat // 2))
-        rows.append(f"{'':24s} {n:9,d} {t_np * 1e3:9.3f} {t_grad * 1e3:9.3f} {t_grad / t_np:10.2f} "
+        rows.append(f"{'':24s} {n:9,d} {t_np * 1e3:9.3f} {t_grad * 1e3:9.3f} {t_grad / t_np:10.2f} {mid:7.2f} "
                     f"{t_int * 1e3:9.3f} {t_int / t_np:12.1f}")
     return "\n".join(rows)
 

@@ -54,6 +54,76 @@ def _a_dst(a, b=0.0):
     return None
 
 
+_POOL: list = []  # the module's buffers that calls gave back (each in the pool or in one call's hands)
+
+
+def _a_pop(src, shape):
+    """A buffer of ``shape`` taken out of the list ``src`` (None: none there); the others popped
+    on the way go back.  Each ``pop`` and ``extend`` is one step for other threads, so a buffer
+    is never in two calls' hands."""
+    aside = []
+    found = None
+    for _ in range(len(src)):
+        try:
+            buf = src.pop()
+        except IndexError:
+            break
+        if buf.shape == shape:
+            found = buf
+            break
+        aside.append(buf)
+    src.extend(aside)
+    return found
+
+
+def _a_take(ws, a, b=0.0):
+    """A float64 buffer for the elementwise result of ``a`` and ``b`` (``b`` a number or an array
+    of ``a``'s shape, or the other way round) of at least 2**15 elements, which the step writes
+    whole with ``out=``: one this call freed (``ws[1]``), else one from the module's pool, else a
+    new one (recorded in ``ws[0]`` for ``_a_give``); None for a smaller or other result."""
+    if not isinstance(a, np.ndarray):
+        a, b = b, a
+    if not isinstance(a, np.ndarray) or a.size < 32768 or a.dtype != np.float64 or not (
+            isinstance(b, float) or (isinstance(b, np.ndarray) and b.shape == a.shape and b.dtype == np.float64)):
+        return None
+    buf = _a_pop(ws[1], a.shape)
+    if buf is None:
+        buf = _a_pop(_POOL, a.shape)
+        if buf is None:
+            buf = np.empty(a.shape)
+        ws[0].append(buf)
+    return buf
+
+
+def _a_free(ws, *arrays):
+    """Arrays this call took (``_a_take``) and reads no more: free for its next step's buffer."""
+    for v in arrays:
+        for buf in ws[0]:
+            if v is buf:
+                ws[1].append(v)
+                break
+
+
+def _a_give(ws, r):
+    """``r``, what the entry point returns, after giving the buffers this call took back to the
+    module's pool — except any that ``r`` holds or views (the caller's arrays are never a pool's),
+    and while the pool keeps at most 8 buffers and 2**23 elements (64 MiB)."""
+    if ws[0]:
+        held = []
+        todo = [r]
+        while todo:
+            v = todo.pop()
+            if isinstance(v, (list, tuple)):
+                todo.extend(v)
+            elif isinstance(v, np.ndarray):
+                held.append(v)
+        for buf in ws[0]:
+            if len(_POOL) < 8 and buf.size + sum(p.size for p in _POOL) <= 8388608 and not any(
+                    np.may_share_memory(buf, h) for h in held):
+                _POOL.append(buf)
+    return r
+
+
 def _a_zt(v):
     """A zero tangent shaped like ``v`` (0.0 for a number)."""
     return 0.0 if isinstance(v, float) else np.zeros(v.shape)
@@ -147,6 +217,30 @@ def _a_like(t, v):
     return t if _a_shape(t) == shape else np.broadcast_to(t, shape)
 
 
+def _a_bc(g, shape):
+    """A cotangent as an array of ``shape``: ``g`` broadcast where it is a number standing for its
+    broadcast (the fast sweep keeps ``sum``'s cotangent ȳ as the number, as ``expand`` broadcasts it)."""
+    return np.broadcast_to(g, shape) if isinstance(g, float) and shape else g
+
+
+def _a_uni(g, shape, out, neg=False):
+    """The cotangent of an argument of ``shape`` added whole (∂ = ±1) to a result of shape ``out``
+    whose cotangent is ``g``: ``g`` itself where the shapes agree, else summed over the broadcast
+    axes (``neg``: ``g`` holds -ȳ, negated around the sum as the fast sweep does)."""
+    if isinstance(g, float):
+        if shape == out:
+            return g
+        g = np.broadcast_to(g, out)
+    if neg:
+        return g if g.shape == shape else -_a_unbroadcast(-g, shape)
+    return _a_unbroadcast(g, shape)
+
+
+def _a_one(v):
+    """Whether ``v`` is the number 1.0 (a product by it is its other factor, bit for bit)."""
+    return isinstance(v, float) and v == 1.0
+
+
 def _a_jv(rule, args, tangents, params, out):
     """An array rule's ``jvp`` (batched: k directions) on one direction; None tangents are constants."""
     batched = []
@@ -157,8 +251,19 @@ def _a_jv(rule, args, tangents, params, out):
 
 def _a_scatter(prev, x, key, g, sub=False):
     """x̄ with ȳ added at ``key`` (the sweep's sparse cotangent of ``x[key]``), into a fresh array
-    (``sub``: ȳ is -g, subtracted: the same IEEE operation)."""
-    out = np.zeros(np.shape(x)) if prev is None else prev + np.zeros(np.shape(x))
+    (``sub``: ȳ is -g, subtracted: the same IEEE operation).  Into zeros through a basic key (a
+    view), 0 ± ȳ is written without reading the zeros back."""
+    if prev is None:
+        out = np.zeros(np.shape(x))
+        view = out[key]
+        if isinstance(view, np.ndarray) and np.may_share_memory(view, out):
+            if sub:
+                np.subtract(0.0, g, out=view)
+            else:
+                np.add(0.0, g, out=view)
+            return out
+    else:
+        out = prev + np.zeros(np.shape(x))
     if sub:
         out[key] -= g
     else:
@@ -197,8 +302,10 @@ def _a_full(dims, fill):
     return np.full(tuple(map(int, dims)), fill)
 
 
-_NEEDS = {"_a_in": ("_a_zt",), "_a_grad": ("_a_shape",), "_a_array": ("_a_shape",), "_a_mul0": ("_a_finite",),
-          "_a_ok": ("_a_finite",), "_a_unbroadcast": ("_a_shape",), "_a_like": ("_a_shape",), "_a_jv": ("_a_sc",)}
+_NEEDS = {"_a_take": ("_a_pop", "_a_free", "_a_give"), "_a_in": ("_a_zt",), "_a_grad": ("_a_shape",),
+          "_a_array": ("_a_shape",), "_a_mul0": ("_a_finite",),
+          "_a_ok": ("_a_finite",), "_a_uni": ("_a_unbroadcast",), "_a_unbroadcast": ("_a_shape",),
+          "_a_like": ("_a_shape",), "_a_jv": ("_a_sc",)}
 
 
 def helper_text(names: set[str]) -> str:
@@ -206,5 +313,6 @@ def helper_text(names: set[str]) -> str:
     wanted = set(names)
     for n in list(wanted):
         wanted.update(_NEEDS.get(n, ()))
-    return "\n\n\n".join(inspect.getsource(fn).rstrip() for name, fn in globals().items()
-                         if name in wanted and name.startswith("_a_") and inspect.isfunction(fn))
+    pool = ["_POOL = []  # buffers calls gave back (_a_give), taken again by _a_take"] if "_a_take" in wanted else []
+    return "\n\n\n".join([inspect.getsource(fn).rstrip() for name, fn in globals().items()
+                            if name in wanted and name.startswith("_a_") and inspect.isfunction(fn)] + pool)

@@ -14,7 +14,12 @@ straight-line program's ``f_jvp``/``f_vjp`` first run a fast sweep of plain prod
 result where it is finite, else the exact sweep (the zero rule's ``mul0``): a plain product
 differs from mul0 only where it is not finite, and a non-finite cotangent or tangent reaches the
 result unless a rule overwrites it (``x[i] = v``, a zero weight), as it overwrites mul0's 0 —
-so a finite fast result is the exact one.  Programs with loops, ifs and calls are ``arrayflow``'s
+so a finite fast result is the exact one.  A full ``sum``'s cotangent ȳ (``expand`` broadcasts
+it) is kept as the number ȳ while it passes elementwise steps whose argument has the result's
+shape (a finite constant partial: ȳ·c is the number every element would hold; ``_a_uni`` checks
+the shapes of ±1 partials at run time), and broadcast (``_a_bc``) where an array is needed; the
+straight-line functions take their scratch arrays from ``arrayinplace``'s buffers.  Programs with
+loops, ifs and calls are ``arrayflow``'s
 (exact sweep only).  The same source gives the same bytes; the module imports only ``math`` and
 ``numpy``.
 """
@@ -55,6 +60,7 @@ class _Adjoints:
         self.state: dict[str, str] = {}  # "shared" (may be a view of another array) or "owned"
         self.shapes: dict[str, str] = {}  # value → the name its shape is kept in (the value itself may go)
         self.neg: set[str] = set()  # values whose bar holds −x̄ (the fast sweep: a negation not yet done)
+        self.uniform: set[str] = set()  # values whose bar may be a number standing for its broadcast (_a_bc)
 
     def shape(self, x: str) -> str:
         if x not in self.shapes:
@@ -80,8 +86,21 @@ class _Adjoints:
                 self.neg.add(x)
         else:
             self.w.add(f"{b} = {self.plain(x)} {'-' if neg else '+'} {c}")
-            self.state[x] = "owned"
+            self.state[x] = "shared" if x in self.uniform else "owned"  # a number: no scatter into it
             self.neg.discard(x)
+
+    def keep_number(self, x: str) -> None:
+        """x̄ may be a number standing for its broadcast from here on."""
+        self.uniform.add(x)
+        self.w.numbers.add(self.name(x))
+
+    def materialize(self, x: str) -> str:
+        """x̄ as an array where it may be a number standing for its broadcast (a read-only view)."""
+        if x in self.uniform:
+            self.uniform.discard(x)
+            self.w.add(f"{self.bar[x]} = _a_bc({self.bar[x]}, {self.shape(x)})")
+            self.state[x] = "shared"
+        return self.bar[x]
 
     def scatter(self, x: str, key: str, inline: str, g: str, neg: bool = False) -> None:
         b = self.name(x)
@@ -92,6 +111,7 @@ class _Adjoints:
             self.w.add(f"{b} = _a_scatter({prev}, {x}, {key}, {g}{', True' if neg else ''})")
             self.state[x] = "owned"
             self.neg.discard(x)
+            self.uniform.discard(x)
 
 
 def _backward(p: Program, w: Lines, seeds: list[str], exact: bool) -> _Adjoints:
@@ -102,14 +122,17 @@ def _backward(p: Program, w: Lines, seeds: list[str], exact: bool) -> _Adjoints:
     for s in reversed(p.steps):
         if s.out not in adj.state:
             continue
-        g, gneg = adj.bar[s.out], s.out in adj.neg
-        if gneg and not (REGISTRY[s.ins.prim].elementwise and not s.scalar) and s.ins.prim != "index":
-            g, gneg = adj.plain(s.out), False
         name, args, params = s.ins.prim, s.args, s.ins.params
         todo = [i for i, a in enumerate(s.active) if a]
         if not todo:
             continue
         w.add(f"# {s.out} = {printable(REGISTRY[name].show(args, pretty=False, params=params))}")
+        elementwise = REGISTRY[name].elementwise and not s.scalar
+        if not elementwise and name != "index":
+            adj.materialize(s.out)
+        g, gneg, uniform = adj.bar[s.out], s.out in adj.neg, s.out in adj.uniform
+        if gneg and not elementwise and name != "index":
+            g, gneg = adj.plain(s.out), False
         if REGISTRY[name].elementwise:
             for i in todo:
                 part = partial_of(s, i)
@@ -128,7 +151,18 @@ def _backward(p: Program, w: Lines, seeds: list[str], exact: bool) -> _Adjoints:
                     c, cneg = g, not gneg
                 if c is None:
                     continue
-                if all(a in p.scalar for j, a in enumerate(args) if j != i):  # it has the result's shape
+                same = all(a in p.scalar for j, a in enumerate(args) if j != i)  # it has the result's shape
+                if uniform and isinstance(part, float) and part - part == 0.0 and (same or part in (1.0, -1.0)):
+                    # x̄ may stay a number (a finite constant partial: a plain product in either sweep)
+                    adj.keep_number(args[i])
+                    if not same:  # a number stands for x̄ only where x has the result's shape
+                        c = f"_a_uni({c}, {adj.shape(args[i])}, {adj.shape(s.out)}{', True' if cneg else ''})"
+                    adj.dense(args[i], c, cneg)
+                    continue
+                if uniform and (isinstance(part, float) or not same):  # ȳ as an array (the same name)
+                    adj.materialize(s.out)
+                    uniform = False
+                if same:
                     adj.dense(args[i], c, cneg)
                 elif cneg:  # summing over broadcast axes is not exact under negation (zeros' signs)
                     if not c.isidentifier():
@@ -154,16 +188,23 @@ def _backward(p: Program, w: Lines, seeds: list[str], exact: bool) -> _Adjoints:
                 adj.dense(args[i], f"_a_sc({g}[{i}])")
         elif name == "transpose":
             adj.dense(args[0], f"np.transpose({g})")
+        elif name == "sum" and params[0] is None:  # ȳ broadcast: kept as the number ȳ
+            adj.dense(args[0], f"float({g})")
+            adj.keep_number(args[0])
         else:
             rule = R.rule_name(name, 1)
             t = p.names.fresh("_ct")
             w.add(f"{t} = {rule}(({', '.join(args)}{',' if len(args) == 1 else ''}), {params!r}, {s.out}, {g})")
             for i in todo:
                 adj.dense(args[i], f"{t}[{i}]")
+    for x in p.params:
+        if x in adj.uniform:
+            adj.materialize(x)
     return adj
 
 
 _ASSIGNED = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*) = ")
+_RETURN = re.compile(r"^(\s*)return (.+)$")
 _WORDS = re.compile(r"(?<![.\w])[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -230,8 +271,13 @@ def array_module(program: ir.Program, mode: str, label: str, funcs: dict | None 
     prelude: set[str] = set()
 
     def function(header: str, w: Lines, guarded: bool = True) -> str:
-        lines = release(in_place(flatten(w.lines), set(p.params)), set(p.params) | {"_d"})
-        helpers.update(w.helpers | ({"_a_dst"} if any("_a_dst(" in line for line in lines) else set()))
+        lines = release(in_place(flatten(w.lines), set(p.params), p.scalar | w.numbers, pool=True),
+                        set(p.params) | {"_d", "_b"})
+        if any("_a_take(" in line or "_a_free(" in line for line in lines):  # buffers: see arrayinplace
+            lines = [lines[0][:len(lines[0]) - len(lines[0].lstrip())] + "_ws = ([], [])"] + [
+                _RETURN.sub(r"\1return _a_give(_ws, (\2))", line) for line in lines]
+            helpers.add("_a_take")
+        helpers.update(w.helpers | {h for h in ("_a_dst", "_a_one") if any(f"{h}(" in line for line in lines)})
         prelude.update(h for h in w.helpers if not h.startswith("_a_") and not h.startswith("_r_"))
         if not guarded:
             return f"def {header}:\n" + "\n".join(line[4:] for line in lines)

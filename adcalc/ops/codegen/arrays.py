@@ -158,6 +158,7 @@ class Lines:
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.helpers: set[str] = set()
+        self.numbers: set[str] = set()  # names that may hold a number where the program has an array
 
     def add(self, text: str) -> None:
         self.helpers |= T.helpers(text)

@@ -25,7 +25,7 @@ import math
 from types import CodeType
 
 BUILTINS = frozenset({"float", "int", "range", "map", "len", "next", "abs", "max", "min", "any", "sum", "round",
-                      "id", "set", "tuple", "zip", "ValueError", "TypeError",
+                      "id", "set", "tuple", "zip", "ValueError", "TypeError", "IndexError",
                       "RuntimeError", "OverflowError", "ZeroDivisionError",
                       "StopIteration"})
 # S.append, S.extend, S.pop, it.send, done.value, seen.add
@@ -42,7 +42,8 @@ ARRAY_NAMES = frozenset({"errstate", "where", "heaviside", "full", "stack", "bro
                          "moveaxis", "ones", "concatenate", "cumprod", "flip", "astype", "copy", "T", "size",
                          "isinstance", "generic", "reduce", "bool", "tuple", "enumerate", "slice", "list",
                          "ValueError", "get", "id", "dict", "vectorize",
-                         "ndarray", "dtype", "float64"})  # _a_dst: whether a dying array can take a result
+                         "ndarray", "dtype", "float64",  # _a_dst: whether a dying array can take a result
+                         "empty", "may_share_memory"})  # _a_take/_a_give: the module's pool of buffers
 
 
 @functools.lru_cache(maxsize=1)
@@ -53,7 +54,7 @@ def _array_names() -> frozenset[str]:
     return ARRAY_NAMES | frozenset(n for n in dir(numpy) if isinstance(getattr(numpy, n), numpy.ufunc))
 
 
-MODULE_NAMES = frozenset({"__doc__", "__annotations__", "INPUTS", "N_OUTPUTS", "f", "f_jvp", "f_vjp", "f_grad",
+MODULE_NAMES = frozenset({"__doc__", "__annotations__", "INPUTS", "N_OUTPUTS", "f", "f_jvp", "f_vjp", "f_grad", "_POOL",
                           "_guard"})  # _guard: adcalc.compile's step budget, supplied by adcalc (compiled.py)
 _FORBIDDEN_OPS = frozenset(dis.opmap[name] for name in (
     "IMPORT_FROM", "IMPORT_STAR", "LOAD_BUILD_CLASS", "STORE_GLOBAL", "DELETE_GLOBAL", "DELETE_NAME",
