@@ -232,3 +232,18 @@ def test_zero_weights_give_the_interpreters_zeros_with_their_signs(src: str, poi
     back = adcalc.vjp(src, point, [w]).cotangent_result
     for n, b in zip(c.inputs, bars):
         assert equal(b, back[n]) and np.array_equal(np.signbit(b), np.signbit(back[n])), n
+
+
+def test_compiled_modules_share_one_bounded_pool() -> None:
+    """adcalc.compile gives every NumPy module the process's one pool: after large gradients of
+    several sources it holds at most 8 buffers and 64 MiB in all, and each result is right."""
+    from adcalc.ops.codegen import compiled
+
+    sources = [VECTORISED, "sum(exp(x) * x^2)", "sum(sin(x[1:]) * x[:-1])", "sum((x - 1)^2 * 3)"]
+    x = np.linspace(-1.5, 1.5, 2_000_000)  # 16 MB working arrays: each source could keep 64 MiB alone
+    for src in sources:
+        c = adcalc.compile(src)
+        assert equal(c.grad(x)[0], adcalc.grad(src, {"x": x}).gradient["x"])
+        pool = compiled._SHARED_POOL  # noqa: SLF001 - the bound under test
+        assert len(pool) <= 8 and sum(b.size for b in pool) <= 2**23
+    assert compiled._SHARED_POOL  # the large calls did give buffers back  # noqa: SLF001

@@ -367,9 +367,18 @@ def _generate(program: object, mode: str, order: list[str] | None, arrays: bool 
     return generate(program, mode, order, label="adcalc.compile", guard=True, arrays=arrays)  # type: ignore[arg-type]
 
 
+_SHARED_POOL: list = []  # the NumPy modules' scratch buffers, one pool for every compiled module
+
+
 def _load(text: str) -> dict:
+    """A generated module's namespace, with this process's loop budget (``_guard``) and, for NumPy
+    code that keeps scratch buffers between calls, the one pool every compiled module shares — so
+    the pool's bound (8 buffers, 64 MiB: ``arrayhelpers._a_give``) holds for the process, not once per
+    cached source.  (The pool holds buffers by shape; a module takes one of its result's shape.)"""
     from adcalc.ops.codegen.run import load_module
 
     namespace = load_module(text)
     namespace["_guard"] = _guard
+    if "_POOL" in namespace:
+        namespace["_POOL"] = _SHARED_POOL
     return namespace
