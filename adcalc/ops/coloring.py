@@ -125,6 +125,27 @@ def _neighbours(adjacency: tuple[object, object]) -> list[list[int]]:
     return _lists((ptr, idx))
 
 
+def _rows_padded(adjacency: tuple[object, object]) -> list[list[int]]:
+    """Each vertex's neighbours, itself left out, and after the n vertices one more: vertex n,
+    never coloured and with no neighbours, which pads the shorter rows when every row has about
+    as many entries (one ``tolist`` of an n × width table makes the lists at half the cost of
+    slicing a long one); plain rows (``_neighbours``) when padding would add more than n entries."""
+    ptr, idx = adjacency
+    n = len(ptr) - 1  # type: ignore[arg-type]
+    rows = _rows_of_each(ptr)
+    other = idx != rows  # type: ignore[operator]
+    rows, idx = rows[other], idx[other]  # type: ignore[index]
+    count = np.bincount(rows, minlength=n)
+    width = int(count.max()) if n else 0
+    if width * n > len(idx) + n:  # type: ignore[arg-type]
+        return [*_neighbours(adjacency), []]
+    start = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(count, out=start[1:])
+    table = np.full((n, width), n, dtype=np.int64)
+    table[rows, np.arange(len(idx), dtype=np.int64) - start[rows]] = idx  # type: ignore[arg-type]
+    return [*table.tolist(), []]
+
+
 def _star_greedy(adjacency: tuple[object, object]) -> list[int]:
     """Greedy star colouring (GMP 2005, Algorithm 4.1) of a graph given as a CSR pattern.  At v's
     turn exactly the vertices before v are coloured (v itself is not, so no path needs ``!= v``);
@@ -132,10 +153,12 @@ def _star_greedy(adjacency: tuple[object, object]) -> list[int]:
     change the set, so a vertex with many neighbours forbids their own colours first, and once
     every colour used so far is forbidden the paths are not walked further (v takes a new
     colour): a dense pattern costs O(n²), not O(n³)."""
-    adj = _neighbours(adjacency)
-    colour = [-1] * len(adj)
+    adj = _rows_padded(adjacency)
+    n = len(adj) - 1
+    colour = [-1] * (n + 1)  # vertex n (the padding) stays uncoloured
     full = 0  # the bits of the colours used so far
-    for v, around in enumerate(adj):
+    for v in range(n):
+        around = adj[v]
         forbidden = 0
         if len(around) > 8:  # many neighbours: their own colours first, often all there are
             for w in around:
@@ -164,6 +187,7 @@ def _star_greedy(adjacency: tuple[object, object]) -> list[int]:
         c = (~forbidden & (forbidden + 1)).bit_length() - 1  # the smallest colour not forbidden
         colour[v] = c
         full |= 1 << c
+    del colour[n]
     return colour
 
 
