@@ -149,7 +149,8 @@ class SecondOrderMode(Mode):
                 t = prim.jvp(primals, tangents, params, out)
             out = scalar_result(out)
             pull = self._array_pull(prim, list(primals), tangents, params, out)
-            t = np.array(np.broadcast_to(t, (self.width,) + np.shape(out)), dtype=float)
+            full = (self.width,) + np.shape(out)
+            t = np.array(t if type(t) is np.ndarray and t.shape == full else np.broadcast_to(t, full), dtype=float)
         else:
             boxed = [Box(p, t) if t is not None else p for p, t in zip(primals, tangents)]
             with np.errstate(all="ignore"):
@@ -202,10 +203,15 @@ class SecondOrderMode(Mode):
                 shape = np.shape(p)
                 rows = np.zeros((k,) + shape)
                 for j in range(k):
-                    if ct is not None and ct[j][i] is not None:
-                        rows[j] += _dense(ct[j][i])
-                    if s[j][i] is not None:
-                        rows[j] += _dense(s[j][i])
+                    fresh = True  # rows[j] still all +0.0
+                    for term in (ct[j][i] if ct is not None else None, s[j][i]):
+                        if term is None:
+                            continue
+                        if fresh and type(term) is Scatter:  # 0 + the part, 0 + 0 elsewhere: the same floats
+                            rows[j][term.key] += term.value  # type: ignore[union-attr]
+                        else:
+                            rows[j] += _dense(term)
+                        fresh = False
                 result.append((scalar_result(_dense(base[i])), rows))
             return result
 
