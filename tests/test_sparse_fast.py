@@ -17,6 +17,7 @@ from adcalc import higher
 from adcalc.ops import coloring
 from adcalc.ops.coloring import csr, is_star, star_coloring
 from adcalc.ops.sparse import sparse_hessian, sparse_jacobian
+from adcalc.transform.indexsets import Sets, cross, group
 
 ROSEN = "sum(100*(x[1:] - x[:-1]^2)^2 + (1 - x[:-1])^2)"
 
@@ -115,3 +116,110 @@ def test_star_colouring_of_banded_and_hub_patterns_is_algorithm_4_1() -> None:
     pattern = csr([sum(1 << j for j in s) for s in hub])
     coloring.forget()
     assert star_coloring(pattern) == star_reference(hub) == [0] + [1] * 59
+
+
+def _uniform(rows: list[list[int]], width: int) -> Sets:
+    return Sets.uniform((len(rows),), np.array(rows, dtype=np.int64).reshape(len(rows), width))
+
+
+def _rows(s: Sets) -> list[set[int]]:
+    ptr, idx = s.ptr.tolist(), s.idx.tolist()
+    out = [idx[ptr[e]:ptr[e + 1]] for e in range(s.size)]
+    assert all(r == sorted(set(r)) for r in out)  # ascending, each member once
+    if s.per >= 0:
+        assert all(len(r) == s.per for r in out)
+    return [set(r) for r in out]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 9).flatmap(lambda m: st.tuples(
+    st.integers(0, 3), st.integers(0, 3), st.integers(1, 3),
+    st.lists(st.lists(st.integers(0, 6), min_size=6, max_size=6, unique=True), min_size=3 * m, max_size=3 * m))))
+def test_unions_of_uniform_sets_with_shared_members_equal_python_sets(case: tuple) -> None:
+    """The union of uniform Sets (every element the same number of members) whose elements share
+    members — x[1:] - x[:-1]^2 gives {i, i+1} ∪ {i} — deduplicated row by row, and the pairs of
+    one-member Sets: what Python's sets give, ``per`` set when every union has as many members."""
+    wa, wb, parts, pool = case
+    m = len(pool) // 3
+    a = _uniform([sorted(r[:wa]) for r in pool[:m]], wa)
+    b = _uniform([sorted(r[:wb]) for r in pool[m:2 * m]], wb)
+    c = _uniform([sorted(r[:1]) for r in pool[2 * m:]], 1)
+    chosen = [a, b, c][:parts]
+    got = group([(s, None) for s in chosen], m, (m,))
+    assert _rows(got) == [set().union(*(_rows(s)[e] for s in chosen)) for e in range(m)]
+    counts = {len(r) for r in _rows(got)}
+    if m:  # per: the common number of members, or -1 when the unions differ in size
+        assert got.per == (counts.pop() if len(counts) == 1 else -1)
+    left, right = cross(c, c if parts == 1 else _uniform([sorted(r[:1]) for r in pool[:m]], 1))
+    other = _rows(c if parts == 1 else _uniform([sorted(r[:1]) for r in pool[:m]], 1))
+    assert sorted(zip(left.tolist(), right.tolist())) == sorted(
+        (i, j) for x, y in zip(_rows(c), other) for i in x for j in y)
+
+
+def test_union_of_a_shifted_pair_and_its_start_is_uniform() -> None:
+    """Rosenbrock's 100*(x[1:] - x[:-1]^2)^2 + (1 - x[:-1])^2: {i, i+1} ∪ {i} = {i, i+1}, two each."""
+    m = 999
+    a = _uniform([[i, i + 1] for i in range(m)], 2)
+    b = _uniform([[i] for i in range(m)], 1)
+    got = group([(a, None), (b, None)], m, (m,))
+    assert got.per == 2 and got.ptr.tolist() == list(range(0, 2 * m + 1, 2))
+    assert got.idx.tolist() == [j for i in range(m) for j in (i, i + 1)]
+
+
+def _graph(n: int, edges: list[tuple[int, int]], diagonal: bool = False) -> tuple[list[set[int]], tuple]:
+    adj: list[set[int]] = [set() for _ in range(n)]
+    for a, b in edges:
+        if a != b:
+            adj[a].add(b)
+            adj[b].add(a)
+    rows = [sorted(s | ({i} if diagonal else set())) for i, s in enumerate(adj)]
+    return adj, csr([sum(1 << j for j in r) for r in rows])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.tuples(st.integers(256, 700), st.sets(st.integers(1, 5), min_size=1, max_size=3),
+                 st.lists(st.tuples(st.integers(0, 699), st.integers(0, 699)), max_size=6),
+                 st.lists(st.integers(0, 699), max_size=4), st.booleans()))
+def test_star_colouring_of_large_banded_graphs_with_defects_is_algorithm_4_1(case: tuple) -> None:
+    """Graphs large enough for the periodic guess: bands of random offsets (their prefix repeats),
+    some with extra edges anywhere and missing ones (the guess then fails somewhere and the loop
+    takes over there), with or without the diagonal: the colouring is Algorithm 4.1's."""
+    n, offsets, extra, cut, diagonal = case
+    edges = [(v, v + o) for v in range(n) for o in offsets if v + o < n and v not in cut]
+    edges += [(a % n, b % n) for a, b in extra]
+    adj, pattern = _graph(n, edges, diagonal)
+    coloring.forget()
+    got = star_coloring(pattern)
+    assert got == star_reference(adj)
+    assert is_star(pattern, got)
+
+
+def test_star_colouring_of_long_paths_and_blocks_is_algorithm_4_1() -> None:
+    for n in (256, 257, 999, 1000, 1001):
+        adj, pattern = _graph(n, [(v, v + 1) for v in range(n - 1)], diagonal=True)
+        coloring.forget()
+        assert star_coloring(pattern) == star_reference(adj)
+    blocks = [(b + i, b + j) for b in range(0, 600, 4) for i in range(4) for j in range(4)]  # 4 × 4 blocks
+    adj, pattern = _graph(600, blocks, diagonal=True)
+    coloring.forget()
+    assert star_coloring(pattern) == star_reference(adj) == [0, 1, 2, 3] * 150
+    arrow = [(0, v) for v in range(1, 400)] + [(v, v + 1) for v in range(1, 399)]  # a hub on a path: too many paths
+    adj, pattern = _graph(400, arrow, diagonal=True)
+    coloring.forget()
+    assert star_coloring(pattern) == star_reference(adj)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 40).flatmap(lambda n: st.tuples(
+    st.just(n), st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=6 * n),
+    st.integers(0, n - 1), st.integers(1, 5))))
+def test_the_guess_check_finds_the_first_vertex_the_greedy_loop_colours_otherwise(case: tuple) -> None:
+    """``_first_wrong`` on Algorithm 4.1's colouring: n (every vertex's choice is its colour);
+    with vertex j's colour changed: exactly j (the vertices before it still choose theirs)."""
+    n, edges, j, shift = case
+    adj, pattern = _graph(n, edges)
+    truth = star_reference(adj)
+    assert coloring._first_wrong(pattern, np.array(truth)) == n
+    wrong = list(truth)
+    wrong[j] = truth[j] + shift
+    assert coloring._first_wrong(pattern, np.array(wrong)) == j
