@@ -223,3 +223,60 @@ def test_the_guess_check_finds_the_first_vertex_the_greedy_loop_colours_otherwis
     wrong = list(truth)
     wrong[j] = truth[j] + shift
     assert coloring._first_wrong(pattern, np.array(wrong)) == j
+
+
+FLOATS = st.sampled_from([0.0, -0.0, 1.5, -2.25, 3e300, -1e-310, float("inf"), float("-inf"), float("nan")])
+
+
+def _same_bits(a: object, b: object) -> bool:
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 4), st.lists(st.integers(1, 3), min_size=0, max_size=3), st.data())
+def test_unbroadcast_k_without_broadcasting_is_the_general_sum_bit_for_bit(k: int, shape: list[int],
+                                                                         data: st.DataObject) -> None:
+    """The shortcut (shapes already equal) returns what moving the batch axis, summing over no
+    axes and moving it back gives — zeros' signs, infinities and nan included; a broadcast
+    argument still gets the sum."""
+    from adcalc.rules.shapes import unbroadcast
+    from adcalc.transform import secondorder
+
+    shape_t = tuple(shape)
+    t = np.array(data.draw(st.lists(FLOATS, min_size=k * int(np.prod(shape_t)), max_size=k * int(np.prod(shape_t)))),
+                 dtype=float).reshape((k,) + shape_t)
+    with np.errstate(all="ignore"):  # as in the sweep (inf + -inf in a sum)
+        general = np.moveaxis(np.asarray(unbroadcast(np.moveaxis(t, 0, -1), shape_t + (k,)), dtype=float), -1, 0)
+        assert _same_bits(secondorder._unbroadcast_k(t, shape_t, k), general)
+        if shape_t:
+            small = (1,) + shape_t[1:]
+            summed = np.moveaxis(np.asarray(unbroadcast(np.moveaxis(t, 0, -1), small + (k,)), dtype=float), -1, 0)
+            assert _same_bits(secondorder._unbroadcast_k(t, small, k), summed)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(4, 9).flatmap(lambda n: st.tuples(
+    st.just(n), st.integers(1, 3), st.integers(-n, n), st.integers(-n, n), st.sampled_from([1, 2, -1]),
+    st.lists(FLOATS, min_size=3 * n, max_size=3 * n))))
+def test_index_pull_adds_its_parts_in_place_as_the_dense_copies_did(case: tuple) -> None:
+    """x[a:b:c] in the K-direction pull: each direction's cotangent added in place into the fresh
+    zero row gives the bits of zeros + the rule's dense scatter, for every direction."""
+    from adcalc.rules.registry import REGISTRY
+    from adcalc.transform.secondorder import SecondOrderMode
+
+    n, k, a, b, step, raw = case
+    x = np.linspace(0.5, 1.5, n)
+    prim = REGISTRY["index"]
+    params = (("s", True, True, True),)
+    primals = [x, float(a), float(b), float(step)]
+    out = x[a:b:step]
+    tangents = [np.ones((k, n)), None, None, None]
+    gt = np.array(raw[:k * out.size], dtype=float).reshape((k,) + out.shape)
+    mode = SecondOrderMode([np.zeros((k, n))])
+    with np.errstate(all="ignore"):  # as in the sweep
+        got = mode._array_pull(prim, primals, tangents, params, out)(np.ones(out.shape), gt)[0][1]
+        want = np.zeros((k, n))
+        for j in range(k):
+            want[j] += prim.vjp(primals, params, out, gt[j])[0].dense()
+    assert _same_bits(got, want)
