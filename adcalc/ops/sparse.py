@@ -197,7 +197,8 @@ def sparse_hessian(source: str | Loaded, point: Mapping[str, object], *, dense: 
         raise AdcalcError("type", "hessian needs a scalar function, but this one returns an array",
                           hint="reduce it, e.g. sum(…)")
     colour = star_coloring(adjacency)  # type: ignore[arg-type]
-    k = max(colour, default=-1) + 1
+    col = np.asarray(colour, dtype=np.int64)  # once, for the seeds and the recovery
+    k = int(col.max()) + 1 if len(col) else 0
     if k == 0:  # no input entries move anything nonlinearly: H = 0, one plain gradient
         from adcalc.ops.derivatives import grad
 
@@ -206,8 +207,8 @@ def sparse_hessian(source: str | Loaded, point: Mapping[str, object], *, dense: 
         value, gradient, notes, compressed = g.value, g.gradient, g.warnings[len(warnings):], np.zeros((n, 0))
     else:
         value, gradient, compressed, notes = higher.hessian_times(loaded, names, values,
-                                                                  _seeds(names, values, colour, k), strict, limits)
-    i, j, v, _ = recover_symmetric(adjacency, colour, compressed)  # type: ignore[arg-type]
+                                                                  _seeds(names, values, col, k), strict, limits)
+    i, j, v, _ = recover_symmetric(adjacency, col, compressed)  # type: ignore[arg-type]
     columns = _labels(names, values)
     arrays = any(type(values[nm]) is not float for nm in names)
     return SparseHessianResult(value, names, "forward-over-reverse", k, warnings + list(notes), None,
@@ -228,7 +229,7 @@ def _flag(label: str, value: object) -> None:
         raise AdcalcError("type", f"{label} must be True or False, not {value!r}")
 
 
-def _seeds(names: list[str], values: dict[str, object], colour: list[int], k: int) -> list[object]:
+def _seeds(names: list[str], values: dict[str, object], colour: Sequence[int], k: int) -> list[object]:
     """One seed per input, (k, *shape): direction c is the sum of the unit vectors of colour c."""
     seeds: list[object] = []
     offset = 0
