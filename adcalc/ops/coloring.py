@@ -19,7 +19,10 @@ Python int bit sets, one per row):
 - ``is_distance1``, ``is_star``: independent checks (tests use them on random graphs).
 
 The colourings are greedy, one vertex after another (each choice depends on the ones before);
-the loops run over Python lists of the neighbours.  A colouring depends on the pattern alone, so
+the loops run over Python lists of the neighbours.  A star colouring of 256 vertices or more is
+first guessed — a prefix coloured by the loop, its period repeated — and the guess checked for
+every vertex at once by array arithmetic; the result is the loop's, vertex for vertex, whichever
+way it was found (``_star_greedy``).  A colouring depends on the pattern alone, so
 the last ``REMEMBERED`` patterns' colourings are kept, keyed by a 128-bit BLAKE2 digest of the
 pattern: repeated derivatives of one structure (an optimiser's Newton steps) colour it once
 (``forget()`` drops them).
