@@ -284,19 +284,19 @@ def _first_wrong(graph: tuple[object, object], colour: object) -> int:
     v = _rows_of_each(ptr)
     down = idx < v  # type: ignore[operator]
     va, wa = v[down], idx[down]  # type: ignore[index]
-    k, xb = _expand(graph, idx[~down])  # type: ignore[index, operator]
-    vb = v[~down][k]  # type: ignore[index]
-    low = xb < vb  # type: ignore[operator]
-    k, xc = _expand(graph, wa)
-    vc, wc = va[k], wa[k]  # type: ignore[index]
-    low2 = xc < vc  # type: ignore[operator]
-    vc, wc, xc = vc[low2], wc[low2], xc[low2]  # type: ignore[index]
+    k, x = _expand(graph, idx)  # every edge (v, w), every neighbour x of w
+    vk = v[k]  # type: ignore[index]
+    low = x < vk  # type: ignore[operator]
+    through_down = down[k] & low  # type: ignore[index]
+    through_up = low & ~down[k]  # type: ignore[index]
+    vb, xb = vk[through_up], x[through_up]  # type: ignore[index]
+    vc, wc, xc = vk[through_down], idx[k][through_down], x[through_down]  # type: ignore[index]
     if int(degree[xc].sum()) > bound:  # type: ignore[index]
         return 0
     k, yc = _expand(graph, xc)
     forbidden = np.zeros(n * width, dtype=bool)
     forbidden[va * width + c[wa]] = True
-    forbidden[vb[low] * width + c[xb[low]]] = True  # type: ignore[index]
+    forbidden[vb * width + c[xb]] = True  # type: ignore[index]
     hit = (yc < vc[k]) & (yc != wc[k]) & (c[yc] == c[wc[k]])  # type: ignore[index, operator]
     forbidden[vc[k][hit] * width + c[xc[k][hit]]] = True  # type: ignore[index]
     choice = forbidden.reshape(n, width).argmin(axis=1)
