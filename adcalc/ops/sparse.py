@@ -17,7 +17,7 @@ Contract:
   (``dense=True``) or when it has at most ``DENSE_ENTRIES`` entries (else None).  ``nonzeros``,
   ``values``, ``rows`` and ``columns`` are Python lists made on their first read (from the NumPy
   arrays the recovery gives): JSON and the table read them; a caller who needs only some does
-  not pay for the others (O(nonzeros) lists of lists and labels: ~0.4 ms at n = 1,000).
+  not pay for the others (O(nonzeros) lists of lists and labels: ~0.5 ms at n = 1,000).
 - Inputs and rows/columns: as ``jacobian``/``hessian`` (point order, arrays row-major, labels).
 - ``wrt`` (``adcalc.ops.wrt``): only those inputs, in that order, are differentiated — the
   pattern, the colouring and the sweeps run over their entries alone, the columns (and a
