@@ -152,9 +152,20 @@ def group(parts: Sequence[tuple[Sets, object]], m: int, shape: tuple) -> Sets:
     if len(parts) == 1 and parts[0][1] is None and parts[0][0].shape == tuple(shape):
         return parts[0][0]
     if all(t is None and s.per >= 0 for s, t in parts):  # a union of uniform Sets: row by row
-        table = np.sort(np.concatenate([s.table() for s, _ in parts], axis=1), axis=1)
-        if table.shape[1] < 2 or not (table[:, 1:] == table[:, :-1]).any():
+        table = np.sort(np.concatenate([s.table() for s, _ in parts], axis=1), axis=1, kind="stable")
+        width = table.shape[1]
+        if width < 2 or not len(table):
             return Sets.uniform(shape, table)
+        flat = table.reshape(-1)
+        keep = np.empty(len(flat), dtype=bool)  # each row's first of a run of equal members
+        np.not_equal(flat[1:], flat[:-1], out=keep[1:])
+        keep[::width] = True
+        if keep.all():
+            return Sets.uniform(shape, table)
+        ptr = np.zeros(len(table) + 1, dtype=np.int64)
+        ptr[1:] = np.cumsum(keep)[width - 1::width]
+        count = ptr[1:] - ptr[:-1]
+        return Sets(shape, ptr, flat[keep], int(count[0]) if (count == count[0]).all() else -1)
     rows, cols = [], []
     for s, target in parts:
         r = s.row_of_each()
@@ -171,6 +182,8 @@ def cross(a: Sets, b: Sets) -> tuple[object, object]:
     """Every (i, j) with i in a[e] and j in b[e], for every element e of the common shape."""
     if a.per >= 0 and b.per >= 0:
         ta, tb = a.table(), b.table()
+        if a.per == 1 and b.per == 1:  # one member each: the pairs are the rows side by side
+            return ta.reshape(-1), tb.reshape(-1)
         return np.repeat(ta, b.per, axis=1).reshape(-1), np.tile(tb, (1, a.per)).reshape(-1)
     cb = b.counts()
     rows = a.row_of_each()

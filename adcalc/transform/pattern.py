@@ -223,9 +223,11 @@ class PatternMode(Mode):
         ``idx[ptr[j]:ptr[j + 1]]`` (ascending; symmetric; j itself where it interacts with itself)."""
         w = self.width
         keys = list(self.joined)
-        for j, s in enumerate(self.interactions or ()):
-            if s:
-                keys.append(j * w + members(s))  # type: ignore[operator]
+        numbers = self.interactions or ()
+        if any(numbers):  # pairs of numbers were seen (one C-level scan of the ints when none were)
+            for j, s in enumerate(numbers):
+                if s:
+                    keys.append(j * w + members(s))  # type: ignore[operator]
         key = distinct(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
         rows = key // w
         return np.searchsorted(rows, np.arange(w + 1, dtype=np.int64)), key - rows * w

@@ -45,11 +45,12 @@ class Box:
         self.tangent = tangent
 
     def apply_primitive(self, prim: Primitive, args: Sequence[object]) -> object:
+        """Boxes exist only inside ``SecondOrderMode.combine``'s ``np.errstate(all="ignore")`` (a
+        partial rule evaluated on them), so NumPy's warnings are already silenced here."""
         primals = [a.primal if type(a) is Box else a for a in args]
-        with np.errstate(all="ignore"):
-            out = getattr(G, prim.name)(*primals)
-            return Box(out, tangent_of(out, [(prim.partials[i](*primals), a.tangent)
-                                             for i, a in enumerate(args) if type(a) is Box]))
+        out = getattr(G, prim.name)(*primals)
+        return Box(out, tangent_of(out, [(prim.partials[i](*primals), a.tangent)
+                                         for i, a in enumerate(args) if type(a) is Box]))
 
     def __neg__(self) -> object:
         return G.neg(self)
@@ -74,7 +75,10 @@ def tangent_of(out: object, terms: Sequence[tuple[object, object]]) -> object:
         term = mul0(d, lift(t, nd))
         total = term if total is None else total + term
     k = np.shape(terms[0][1])[0]
-    return np.array(np.broadcast_to(total, (k,) + np.shape(out)), dtype=float)
+    shape = (k,) + np.shape(out)
+    if type(total) is np.ndarray and total.shape == shape:  # type: ignore[union-attr]
+        return np.array(total, dtype=float)  # the copy broadcast_to would make, without the view
+    return np.array(np.broadcast_to(total, shape), dtype=float)
 
 
 class HNode:
@@ -145,7 +149,8 @@ class SecondOrderMode(Mode):
                 t = prim.jvp(primals, tangents, params, out)
             out = scalar_result(out)
             pull = self._array_pull(prim, list(primals), tangents, params, out)
-            t = np.array(np.broadcast_to(t, (self.width,) + np.shape(out)), dtype=float)
+            full = (self.width,) + np.shape(out)
+            t = np.array(t if type(t) is np.ndarray and t.shape == full else np.broadcast_to(t, full), dtype=float)
         else:
             boxed = [Box(p, t) if t is not None else p for p, t in zip(primals, tangents)]
             with np.errstate(all="ignore"):
@@ -162,22 +167,21 @@ class SecondOrderMode(Mode):
     def _elementwise_pull(self, ds: list[object], shapes: list[tuple[int, ...]], nd: int) -> Callable[..., list]:
         k = self.width
 
-        def pull(g: object, gt: object | None) -> list[Pair | None]:
+        def pull(g: object, gt: object | None) -> list[Pair | None]:  # run by sweep(), in its np.errstate
             out: list[Pair | None] = []
-            with np.errstate(all="ignore"):
-                for d, shape in zip(ds, shapes):
-                    if d is None:
-                        out.append(None)
-                        continue
-                    dv, dt = (d.primal, d.tangent) if type(d) is Box else (d, None)  # type: ignore[union-attr]
-                    value = unbroadcast(mul0(g, dv), shape)
-                    tangent = None
-                    if gt is not None:
-                        tangent = mul0(dv, gt)
-                    if dt is not None:
-                        term = mul0(g, lift(dt, nd))
-                        tangent = term if tangent is None else tangent + term
-                    out.append((scalar_result(value), None if tangent is None else _unbroadcast_k(tangent, shape, k)))
+            for d, shape in zip(ds, shapes):
+                if d is None:
+                    out.append(None)
+                    continue
+                dv, dt = (d.primal, d.tangent) if type(d) is Box else (d, None)  # type: ignore[union-attr]
+                value = unbroadcast(mul0(g, dv), shape)
+                tangent = None
+                if gt is not None:
+                    tangent = mul0(dv, gt)
+                if dt is not None:
+                    term = mul0(g, lift(dt, nd))
+                    tangent = term if tangent is None else tangent + term
+                out.append((scalar_result(value), None if tangent is None else _unbroadcast_k(tangent, shape, k)))
             return out
 
         return pull
@@ -186,12 +190,11 @@ class SecondOrderMode(Mode):
                     out: object) -> Callable[..., list]:
         k, vjp = self.width, prim.vjp
 
-        def pull(g: object, gt: object | None) -> list[Pair | None]:
-            with np.errstate(all="ignore"):
-                base = vjp(primals, params, out, g)
-                ct = [vjp(primals, params, out, _direction(gt, j, out)) for j in range(k)] if gt is not None else None
-                s = [second(prim, primals, [None if t is None else t[j] for t in tangents], params, out, g)
-                     for j in range(k)]
+        def pull(g: object, gt: object | None) -> list[Pair | None]:  # run by sweep(), in its np.errstate
+            base = vjp(primals, params, out, g)
+            ct = [vjp(primals, params, out, _direction(gt, j, out)) for j in range(k)] if gt is not None else None
+            s = [second(prim, primals, [None if t is None else t[j] for t in tangents], params, out, g)
+                 for j in range(k)]
             result: list[Pair | None] = []
             for i, p in enumerate(primals):
                 if tangents[i] is None or base[i] is None:
@@ -200,10 +203,15 @@ class SecondOrderMode(Mode):
                 shape = np.shape(p)
                 rows = np.zeros((k,) + shape)
                 for j in range(k):
-                    if ct is not None and ct[j][i] is not None:
-                        rows[j] += _dense(ct[j][i])
-                    if s[j][i] is not None:
-                        rows[j] += _dense(s[j][i])
+                    fresh = True  # rows[j] still all +0.0
+                    for term in (ct[j][i] if ct is not None else None, s[j][i]):
+                        if term is None:
+                            continue
+                        if fresh and type(term) is Scatter:  # 0 + the part, 0 + 0 elsewhere: the same floats
+                            rows[j][term.key] += term.value  # type: ignore[union-attr]
+                        else:
+                            rows[j] += _dense(term)
+                        fresh = False
                 result.append((scalar_result(_dense(base[i])), rows))
             return result
 
@@ -274,6 +282,8 @@ def _direction(gt: object, j: int, out: object) -> object:
 
 def _unbroadcast_k(t: object, shape: tuple[int, ...], k: int) -> object:
     """A batched ``(k, *s)`` summed over the axes an argument of ``shape`` was broadcast along."""
+    if type(t) is np.ndarray and t.shape == (k,) + shape and t.dtype == np.float64:  # type: ignore[union-attr]
+        return t  # nothing was broadcast: what the moves, the sum over no axes and asarray give back
     moved = np.moveaxis(np.asarray(t, dtype=float), 0, -1)
     moved = np.broadcast_to(moved, moved.shape[:-1] + (k,))
     return np.moveaxis(np.asarray(unbroadcast(moved, shape + (k,)), dtype=float), -1, 0)
