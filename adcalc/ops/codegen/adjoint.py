@@ -36,8 +36,10 @@ from adcalc.ops.codegen.names import Names, module_names
 
 
 class _Adjoint(stack.Keeping, calls.Calls):
-    def __init__(self, fn: ir.Function, funcs: dict, src: list[str], guard: bool = False, called: bool = True):
+    def __init__(self, fn: ir.Function, funcs: dict, src: list[str], guard: bool = False, called: bool = True,
+                 notes: bool = True):
         self.fn, self.funcs, self.src = fn, funcs, src
+        self.notes = notes
         self.guard = guard
         self.names = Names(fn, module_names(funcs))
         self.names.whole = {self.names[n] for n in A.whole_names(fn)}
@@ -64,7 +66,7 @@ class _Adjoint(stack.Keeping, calls.Calls):
             self.celled |= {p for p in fn.params if p in self.active}
         self.once -= self.celled
         self.body, self.flags = ex.complete(A.prune(st.structure(fn), kept))
-        self.fw, self.bw = Writer(), Writer()
+        self.fw, self.bw = Writer(notes), Writer(notes)
         self.bw.depth = 0
         self.calls = 0
         self.pending: list[list[str]] = []
@@ -109,7 +111,8 @@ class _Adjoint(stack.Keeping, calls.Calls):
         args = [atom(names, a) for a in ins.args]
         self.push_old(ins.out)
         code = bare(T.value(ins.prim, args, names.whole))
-        self.fw.line(f"{names[ins.out]} = {code}", where(ins, self.src), notation(ins, args, code))
+        self.fw.line(f"{names[ins.out]} = {code}", where(ins, self.src),
+                     notation(ins, args, code) if self.notes else "")
         self.new_cell(ins.out)
         mark = len(self.bw.lines)
         partials = [T.partial(ins.prim, i, args) for i in range(len(args))]
@@ -170,7 +173,8 @@ class _Adjoint(stack.Keeping, calls.Calls):
                 guarded.append(f"    {b} += {g} * _p")
         if not (guarded or direct):
             return
-        bw.line(f"# {self.names[ins.out]} = {T.describe(ins.prim, args, ins.params)}")
+        if self.notes:
+            bw.line(f"# {self.names[ins.out]} = {T.describe(ins.prim, args, ins.params)}")
         # ±1 partials need no test: adding ȳ = 0 changes nothing (an adjoint is never -0)
         needs_guard = any(not (t.endswith(f"+= {g}") or t.endswith(f"-= {g}")) for t in guarded)
         if needs_guard:
@@ -423,8 +427,9 @@ _Assign = type("_Assign", (tuple,), {"var": property(lambda s: s[0]), "__new__":
 
 Adjoint = _Adjoint  # arrayflow's whole-array adjoint builds on it
 def adjoint_function(fn: ir.Function, pyname: str, funcs: dict, src: list[str],
-                     guard: bool = False, called: bool = True) -> tuple[str, set[str]]:
+                     guard: bool = False, called: bool = True, notes: bool = True) -> tuple[str, set[str]]:
     """``def _pyname_rev(params)``: the generator described in the module docstring (``guard``:
     every loop iteration of its forward sweep counts against the budget, see ``module``;
-    ``called``: a function of the program calls it, so its sweep may start from non-zero adjoints)."""
-    return _Adjoint(fn, funcs, src, guard, called).write(pyname)
+    ``called``: a function of the program calls it, so its sweep may start from non-zero adjoints;
+    ``notes`` False: no comments, see ``forward.Writer``)."""
+    return _Adjoint(fn, funcs, src, guard, called, notes).write(pyname)

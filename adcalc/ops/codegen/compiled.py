@@ -1,8 +1,14 @@
 """``adcalc.compile``: a source's generated value, forward and reverse code, ready to call.
 
 Contract: ``compile(source, inputs=None)`` returns a ``CompiledFunction`` whose methods run the
-code ``adcalc.ops.codegen.module.generate`` writes for the source — no interpreter in the loop
-(the value and reverse code at once; the forward code on the first ``jvp``):
+code ``adcalc.ops.codegen.module.generate`` writes for the source — no interpreter in the loop.
+Only what a call needs is generated, and only when it is first needed (Python's ``compile`` of
+the text costs more than writing it): ``compile`` writes the reverse code (``grad``, ``vjp``;
+it also checks that code generation handles the source), without comments; ``value`` runs, for
+a program without loops, calls or array inputs, that code's forward sweep (the same operations
+as the value code, and its stack stays small), else the value code, written on the first
+``value``; the forward code on the first ``jvp``, the Hessian code on the first ``hvp``.  Each is
+generated once, under a lock, so threads calling at once all get the one compiled function:
 
 - ``value(*x)`` → the value (a float, or a list for a vector result);
 - ``grad(*x)`` → the gradient as a tuple (scalar outputs); ``value_and_grad(*x)`` → both;
@@ -66,8 +72,8 @@ class CompiledFunction:
         self.inputs: tuple[str, ...] = tuple(namespace["INPUTS"])  # type: ignore[arg-type]
         self.max_steps = max_steps
         self._program, self._order = program, order
-        self._ns = namespace  # the value and reverse code; the forward code is written on first use
-        self._f = namespace["f"]
+        self._ns = namespace  # the reverse code; the value code (if not in it) and the forward code: on first use
+        self._f: object = namespace.get("f")
         self._jvp: object = None
         self._hvp: object = None
         self._vjp = namespace["f_vjp"]
@@ -86,9 +92,13 @@ class CompiledFunction:
 
     @property
     def code(self) -> str:
-        """The text of the whole module (value, forward and reverse code), as ``adcalc.compile`` runs it."""
+        """The text of the whole module (value, forward and reverse code, with ``guard`` on as
+        ``adcalc.compile`` runs them, and the comments of ``adcalc codegen``)."""
         if self._text is None:
-            self._text = _generate(self._program, "both", self._order, self.whole)
+            from adcalc.ops.codegen.module import generate
+
+            self._text = generate(self._program, "both", self._order, label="adcalc.compile",  # type: ignore[arg-type]
+                                  guard=True, arrays=self.whole)
         return self._text
 
     def _forward(self) -> object:
@@ -99,6 +109,15 @@ class CompiledFunction:
                 if self._jvp is None:
                     self._jvp = _load(_generate(self._program, "forward", self._order, self.whole))["f_jvp"]
         return self._jvp
+
+    def _value(self) -> object:
+        """``f``: the reverse code's (see the module docstring), or the value code, generated and
+        compiled on the first call that needs it."""
+        if self._f is None:
+            with self._lock:
+                if self._f is None:
+                    self._f = _load(_generate(self._program, "value", self._order, self.whole))["f"]
+        return self._f
 
     def __repr__(self) -> str:
         return f"<adcalc compiled function of ({', '.join(self.inputs)})>"
@@ -123,7 +142,8 @@ class CompiledFunction:
                                   hint="compile one output at a time")
             with self._lock:
                 if self._hvp is None:
-                    text = generate_hvp(self._program, self._order, label="adcalc.compile", guard=True)  # type: ignore
+                    text = generate_hvp(self._program, self._order, label="adcalc.compile",  # type: ignore
+                                        guard=True, notes=False)
                     self._hvp = _load(text)["f_vjp"]
         return self._hvp
 
@@ -191,7 +211,7 @@ class CompiledFunction:
     def value(self, *x: float) -> float | list[float]:
         if (twin := self._numpy(x)) is not None:
             return twin.value(*x)
-        return self._run(self._f, *self._args(x, "value"))  # type: ignore[return-value]
+        return self._run(self._value(), *self._args(x, "value"))  # type: ignore[return-value]
 
     def grad(self, *x: float) -> tuple[float, ...]:
         return self.value_and_grad(*x)[1]
@@ -293,7 +313,7 @@ def compile(source: str, inputs: Sequence[str] | None = None,  # noqa: A001 - th
             return hit
     program = derivatives.load(source).program
     order = list(inputs) if inputs is not None else None
-    namespace = _load(_generate(program, "reverse", order))
+    namespace = _load(_generate(program, "reverse", order))  # the value and forward code: on first use
     fn = CompiledFunction(program, order, namespace, not program.vector_output and program.n_outputs == 1, max_steps)
     with _LOCK:
         _CACHE[key] = fn
@@ -303,9 +323,12 @@ def compile(source: str, inputs: Sequence[str] | None = None,  # noqa: A001 - th
 
 
 def _generate(program: object, mode: str, order: list[str] | None, arrays: bool = False) -> str:
+    """The module ``adcalc.compile`` runs: only ``mode``'s functions (``"value"``: the value code
+    alone), no comments (``module.generate``'s ``value`` and ``notes``)."""
     from adcalc.ops.codegen.module import generate
 
-    return generate(program, mode, order, label="adcalc.compile", guard=True, arrays=arrays)  # type: ignore[arg-type]
+    return generate(program, mode, order, label="adcalc.compile", guard=True, arrays=arrays,  # type: ignore[arg-type]
+                    value=mode == "value", notes=False)
 
 
 def _load(text: str) -> dict:

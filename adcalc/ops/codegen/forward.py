@@ -24,12 +24,15 @@ from adcalc.ops.codegen.names import Names, module_names
 
 
 class Writer:
-    """Lines of Python with indentation; records the prelude helpers the text uses."""
+    """Lines of Python with indentation; records the prelude helpers the text uses.  ``notes``
+    False (``adcalc.compile``'s modules, which nobody reads): no comments, no notes — Python's
+    compiler skips them anyway, but its tokenizer and the writer's own work do not."""
 
-    def __init__(self) -> None:
+    def __init__(self, notes: bool = True) -> None:
         self.lines: list[str] = []
         self.depth = 1
         self.last_comment = ""
+        self.notes = notes
 
     @property
     def helpers(self) -> set[str]:
@@ -40,6 +43,9 @@ class Writer:
         """One line; ``comment`` (the source line a step comes from) is written above it when it
         changes, ``note`` (how the step reads in the documents' notation) after it."""
         pad = "    " * self.depth
+        if not self.notes:
+            self.lines.append(pad + text)
+            return
         if comment and comment != self.last_comment:
             self.last_comment = comment
             self.lines.append(f"{pad}# {comment}")
@@ -254,10 +260,11 @@ def returned(values: list[str], vector: bool) -> str:
 
 
 def primal_function(fn: ir.Function, pyname: str, funcs: dict[str, tuple[str, ir.Function]],
-                    src: list[str], guard: bool = False) -> tuple[str, set[str]]:
+                    src: list[str], guard: bool = False, notes: bool = True) -> tuple[str, set[str]]:
     """``def pyname(params)``: the value (see the module docstring).  ``funcs``: IR name →
     (Python name, function) of every function of the program; ``guard``: every ``while``
-    iteration first calls ``_guard()`` (``adcalc.compile``'s step budget)."""
+    iteration first calls ``_guard()`` (``adcalc.compile``'s step budget); ``notes`` False: no
+    comments (``Writer``)."""
     names = Names(fn, module_names(funcs))
     names.guard = guard
     names.whole = {names[n] for n in whole_names(fn)}
@@ -266,17 +273,18 @@ def primal_function(fn: ir.Function, pyname: str, funcs: dict[str, tuple[str, ir
     def eqn(ins: ir.Eqn) -> tuple[str, str]:
         args = [atom(names, a) for a in ins.args]
         code = bare(T.value(ins.prim, args, names.whole))
-        return code, notation(ins, args, code)
+        return code, notation(ins, args, code) if notes else ""
 
-    return value_function(fn, pyname, names, funcs, src, eqn)
+    return value_function(fn, pyname, names, funcs, src, eqn, notes)
 
 
 def value_function(fn: ir.Function, pyname: str, names: Names, funcs: dict[str, tuple[str, ir.Function]],
-                   src: list[str], eqn: Callable[[ir.Eqn], tuple[str, str]]) -> tuple[str, set[str]]:
+                   src: list[str], eqn: Callable[[ir.Eqn], tuple[str, str]],
+                   notes: bool = True) -> tuple[str, set[str]]:
     """``def pyname(params)`` computing ``fn``'s value with its control flow, copies, calls and
     returns; ``eqn(ins)`` gives a step's value text and its note (the scalar templates, or the
-    NumPy text of ``arrayflow``)."""
-    w = Writer()
+    NumPy text of ``arrayflow``; ``notes``: see ``Writer``)."""
+    w = Writer(notes)
 
     def stmt(ins: object) -> None:
         if isinstance(ins, ir.Eqn):
@@ -319,15 +327,16 @@ def tangent_term(partial: str, dt: str, w: Writer, scratch: list[int]) -> str | 
 
 
 def jvp_function(fn: ir.Function, pyname: str, funcs: dict[str, tuple[str, ir.Function]],
-                 src: list[str], guard: bool = False) -> tuple[str, set[str]]:
-    """``def pyname(params, tangents)`` → ``(value, tangent)`` (see the module docstring)."""
+                 src: list[str], guard: bool = False, notes: bool = True) -> tuple[str, set[str]]:
+    """``def pyname(params, tangents)`` → ``(value, tangent)`` (see the module docstring; ``notes``:
+    see ``Writer``)."""
     names = Names(fn, module_names(funcs))
     names.guard = guard
     names.whole = {names[n] for n in whole_names(fn)}
     names.fn_label = "the program" if fn.name == "<main>" else f"function {fn.name}"
     active = active_names(fn) & useful(fn)
     names.with_tangent = active
-    w = Writer()
+    w = Writer(notes)
 
     def tangent_of(a: ir.Atom) -> str | None:
         return names.tangent(a.name) if isinstance(a, ir.Var) and a.name in active else None
@@ -338,11 +347,11 @@ def jvp_function(fn: ir.Function, pyname: str, funcs: dict[str, tuple[str, ir.Fu
             out = names[ins.out]
             if ins.out not in active:
                 code = bare(T.value(ins.prim, args, names.whole))
-                w.line(f"{out} = {code}", where(ins, src), notation(ins, args, code))
+                w.line(f"{out} = {code}", where(ins, src), notation(ins, args, code) if notes else "")
                 return
             in_place = any(isinstance(a, ir.Var) and a.name == ins.out for a in ins.args)
             code = bare(T.value(ins.prim, args, names.whole))
-            w.line(f"{'_v' if in_place else out} = {code}", where(ins, src), notation(ins, args, code))
+            w.line(f"{'_v' if in_place else out} = {code}", where(ins, src), notation(ins, args, code) if notes else "")
             scratch = [0]
             terms = []
             for i, a in enumerate(ins.args):
