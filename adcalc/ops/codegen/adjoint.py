@@ -13,8 +13,6 @@ the program's functions run their own generators, so recursion needs nothing mor
 
 from __future__ import annotations
 
-import re
-
 from adcalc.language import ir
 from adcalc.ops.codegen import analysis as A
 from adcalc.ops.codegen import calls, stack
@@ -27,7 +25,9 @@ from adcalc.ops.codegen.forward import (
     atom,
     bare,
     compare_text,
+    drop_unread,
     for_header,
+    helper_form,
     notation,
     range_args,
     where,
@@ -40,6 +40,10 @@ class _Adjoint(stack.Keeping, calls.Calls):
                  notes: bool = True):
         self.fn, self.funcs, self.src = fn, funcs, src
         self.notes = notes
+        # adcalc.compile's module (no notes): a step that runs once per call (outside loops, in a
+        # function no other calls) calls a helper where the printed module inlines its fast path
+        self.short = not notes and not called
+        self._partials: dict[tuple, str] = {}  # (primitive, i, argument texts) → the partial's text
         self.guard = guard
         self.names = Names(fn, module_names(funcs))
         self.names.whole = {self.names[n] for n in A.whole_names(fn)}
@@ -73,7 +77,15 @@ class _Adjoint(stack.Keeping, calls.Calls):
 
     # ---- helpers -----------------------------------------------------------------------------
     def needed(self) -> set[str]:  # the values the backward sweep reads (arrayflow: its array steps')
-        return A.needed(self.fn, self.active)
+        return A.needed(self.fn, self.active, self.partial)
+
+    def partial(self, prim: str, i: int, args: list[str]) -> str:
+        """``templates.partial``, remembered: ``needed`` and ``eqn`` ask for the same texts."""
+        key = (prim, i, *args)
+        text = self._partials.get(key)
+        if text is None:
+            text = self._partials[key] = T.partial(prim, i, args)
+        return text
     def cell(self, name: str) -> str:
         return self.names.adjoint(name).removesuffix("_bar") + "_cell"
 
@@ -111,17 +123,22 @@ class _Adjoint(stack.Keeping, calls.Calls):
         args = [atom(names, a) for a in ins.args]
         self.push_old(ins.out)
         code = bare(T.value(ins.prim, args, names.whole))
+        short = self.short and not ins.loops
+        if short:
+            code = helper_form(code)
         self.fw.line(f"{names[ins.out]} = {code}", where(ins, self.src),
                      notation(ins, args, code) if self.notes else "")
         self.new_cell(ins.out)
         mark = len(self.bw.lines)
-        partials = [T.partial(ins.prim, i, args) for i in range(len(args))]
-        through = [i for i, a in enumerate(ins.args) if isinstance(a, ir.Var) and a.name == ins.out]
-        passthrough = (len(through) == 1 and T.constant_partial(partials[through[0]]) == 1.0
-                       and ins.out not in self.once and ins.out not in self.celled)
         if ins.out not in self.active and ins.out not in self.celled:
             self.restore_old(ins.out)
         else:
+            partials = [self.partial(ins.prim, i, args) for i in range(len(args))]
+            if short:
+                partials = [helper_form(p) for p in partials]
+            through = [i for i, a in enumerate(ins.args) if isinstance(a, ir.Var) and a.name == ins.out]
+            passthrough = (len(through) == 1 and T.constant_partial(partials[through[0]]) == 1.0
+                           and ins.out not in self.once and ins.out not in self.celled)
             g = self.names.adjoint(ins.out) if passthrough else self.take(ins.out)
             self.restore_old(ins.out)
             self.contributions(ins, args, partials, g, through[0] if passthrough else None)
@@ -152,6 +169,8 @@ class _Adjoint(stack.Keeping, calls.Calls):
                     direct.append(f"{b} = {g} * {T.lit(c)} if {g} else 0.0")
                 elif p.isidentifier():
                     direct.append(f"{b} = {g} * {p} if {g} and {p} else 0.0")
+                elif not self.notes:  # adcalc.compile's module: the same tests in one line
+                    direct.append(f"{b} = {g} * _p if {g} and (_p := {bare(p)}) else 0.0")
                 else:
                     direct.append(f"_p = {p} if {g} else 0.0")
                     direct.append(f"{b} = {g} * _p if _p else 0.0")
@@ -177,6 +196,9 @@ class _Adjoint(stack.Keeping, calls.Calls):
             bw.line(f"# {self.names[ins.out]} = {T.describe(ins.prim, args, ins.params)}")
         # ±1 partials need no test: adding ȳ = 0 changes nothing (an adjoint is never -0)
         needs_guard = any(not (t.endswith(f"+= {g}") or t.endswith(f"-= {g}")) for t in guarded)
+        if needs_guard and not self.notes and len(guarded) == 3 and guarded[1] == "if _p:":
+            guarded = [f"if {g} and ({guarded[0].replace(' = ', ' := ', 1)}):", guarded[2]]  # one test, one line
+            needs_guard = False
         if needs_guard:
             bw.line(f"if {g}:")
             bw.depth += 1
@@ -384,7 +406,7 @@ class _Adjoint(stack.Keeping, calls.Calls):
         for f in self.flags:  # a flag nothing tests is left out
             if not any(f in t and not t.strip().startswith(f"{f} = ") for t in lines):
                 lines = [t for t in lines if not t.strip().startswith(f"{f} = ")]
-        lines = _drop_unread_adjoints(lines)
+        lines = drop_unread(lines)  # `v_bar = …` nothing reads (`v1 = y * 0`: no partial passes it on)
         pushes = "_push" if any("_push(" in t for t in lines) else ""
         if not any("_extend(" in t for t in lines):
             lines = [t if t.strip() != "_push, _pop, _extend = S.append, S.pop, S.extend" else
@@ -397,26 +419,6 @@ class _Adjoint(stack.Keeping, calls.Calls):
             helpers |= {"_resume"}
         signature = ", ".join([*params, "_cells=None"] if self.called else params)
         return f"def _{pyname}_rev({signature}):\n{fw.text()}", helpers
-
-
-_ASSIGNED = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*_bar) = ")
-_WORDS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def _drop_unread_adjoints(lines: list[str]) -> list[str]:
-    """Leave out ``v_bar = …`` where nothing reads ``v_bar`` (a value whose step has no partial
-    to pass it on, as ``v1 = y * 0``): the same numbers, and no unused variable in the module."""
-    count: dict[str, int] = {}
-    for line in lines:
-        for w in _WORDS.findall(line.split("  #")[0]):
-            count[w] = count.get(w, 0) + 1
-    out = []
-    for line in lines:
-        m = _ASSIGNED.match(line)
-        if m and count.get(m.group(1)) == 1:
-            continue
-        out.append(line)
-    return out
 
 
 _Push = type("_Push", (tuple,), {"value": property(lambda s: s[0]), "__new__": lambda c, v: tuple.__new__(c, (v,))})

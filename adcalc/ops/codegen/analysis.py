@@ -9,6 +9,7 @@ and one argument of one later step reads (their adjoint is assigned, never accum
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from adcalc.language import ir
 from adcalc.ops.codegen import templates as T
@@ -131,9 +132,10 @@ def prune(seq: list, keep: set[str]) -> list:
     return out
 
 
-def needed(fn: ir.Function, active: set[str]) -> set[str]:
+def needed(fn: ir.Function, active: set[str], partial: Callable[[str, int, list[str]], str] = T.partial) -> set[str]:
     """Names whose value a partial the adjoint program computes reads (the backward sweep needs
-    them): the partials of input-dependent steps with respect to input-dependent arguments."""
+    them): the partials of input-dependent steps with respect to input-dependent arguments
+    (``partial``: ``templates.partial``, or a caller's remembered copy of it)."""
     need: set[str] = set()
     for ins in fn.code:
         if isinstance(ins, ir.Eqn) and ins.out in active:
@@ -143,7 +145,7 @@ def needed(fn: ir.Function, active: set[str]) -> set[str]:
             for i, arg in enumerate(ins.args):
                 if not (isinstance(arg, ir.Var) and arg.name in active):
                     continue
-                text = T.partial(ins.prim, i, args)
+                text = partial(ins.prim, i, args)
                 if T.constant_partial(text) is not None:
                     continue
                 words = _words(text)

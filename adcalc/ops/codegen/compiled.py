@@ -47,6 +47,10 @@ from adcalc.transform.budget import DEFAULT_MAX_STEPS
 _CACHE: OrderedDict[tuple, CompiledFunction] = OrderedDict()
 _LOCK = threading.Lock()
 _KEEP = 64
+# A value call through the reverse code's forward sweep costs ~1.3 × the value code's (a generator,
+# and helper calls where the value code inlines fast paths); writing and compiling the value code
+# costs about as much as 300 such differences (bench/generation.py, stop 24).
+VALUE_SWEEPS = 256
 _BUDGET = threading.local()  # .left: the loop iterations this thread's current call may still run
 
 
@@ -87,6 +91,8 @@ class CompiledFunction:
         self.whole = arrays or whole_arrays(program)  # type: ignore[arg-type]
         self._twin: CompiledFunction | None = None  # the NumPy module, for arrays passed to a program of numbers
         self._arrays = frozenset(self.inputs if self.whole else array_inputs(program))  # type: ignore[arg-type]
+        # value calls run the reverse code's forward sweep (when it defines f) this many times, then the value code
+        self._sweeps = 0 if self._f is None or self.whole else VALUE_SWEEPS
         self._text: str | None = None
         self._lock = threading.Lock()
 
@@ -111,12 +117,15 @@ class CompiledFunction:
         return self._jvp
 
     def _value(self) -> object:
-        """``f``: the reverse code's (see the module docstring), or the value code, generated and
-        compiled on the first call that needs it."""
-        if self._f is None:
+        """``f``: the reverse code's forward sweep for the first ``VALUE_SWEEPS`` calls (see the
+        module docstring), else the value code, generated and compiled once, when first needed."""
+        if self._sweeps > 0:
+            self._sweeps -= 1  # not atomic: threads may run a few more sweeps, never a wrong value
+            return self._f
+        if self._f is None or (self._ns.get("f") is self._f and not self.whole):
             with self._lock:
-                if self._f is None:
-                    self._f = _load(_generate(self._program, "value", self._order, self.whole))["f"]
+                if self._f is None or self._ns.get("f") is self._f:
+                    self._f = _load(_generate(self._program, "value", self._order))["f"]
         return self._f
 
     def __repr__(self) -> str:
