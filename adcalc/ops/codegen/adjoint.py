@@ -133,7 +133,10 @@ class _Adjoint(stack.Keeping, calls.Calls):
         if ins.out not in self.active and ins.out not in self.celled:
             self.restore_old(ins.out)
         else:
-            partials = [self.partial(ins.prim, i, args) for i in range(len(args))]
+            active, celled = self.active, self.celled  # the partials ``contributions`` reads: where ``bar`` is one
+            partials = [self.partial(ins.prim, i, args)
+                        if isinstance(a, ir.Var) and (a.name in active or a.name in celled) else ""
+                        for i, a in enumerate(ins.args)]
             if short:
                 partials = [helper_form(p) for p in partials]
             through = [i for i, a in enumerate(ins.args) if isinstance(a, ir.Var) and a.name == ins.out]

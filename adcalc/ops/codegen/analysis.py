@@ -82,15 +82,34 @@ def touches(ins: object) -> tuple[tuple, tuple]:
     return flow(ins)
 
 
+_FLOWS: list[tuple[ir.Function, list[tuple[tuple, tuple]]]] = []  # the last few functions' flows
+
+
+def flows(fn: ir.Function) -> list[tuple[tuple, tuple]]:
+    """``(names written, names read)`` of each step that carries values, in code order (``flow``,
+    with only the variables it reads): computed once per function for the analyses below."""
+    global _FLOWS
+    for known, table in _FLOWS:
+        if known is fn:
+            return table
+    table = []
+    for ins in fn.code:
+        outs, args = flow(ins)
+        if outs:
+            table.append((outs, tuple(a.name for a in args if isinstance(a, ir.Var))))
+    _FLOWS = [(fn, table), *_FLOWS[:3]]  # a new list: threads iterating the old one see it whole
+    return table
+
+
 def active_names(fn: ir.Function) -> set[str]:
     """Names that may depend on an input (flow-insensitive: active anywhere, active everywhere)."""
     active = set(fn.params)
+    table = flows(fn)
     changed = True
     while changed:
         changed = False
-        for ins in fn.code:
-            outs, args = flow(ins)
-            if any(isinstance(a, ir.Var) and a.name in active for a in args):
+        for outs, reads in table:
+            if any(r in active for r in reads):
                 for o in outs:
                     if o not in active:
                         active.add(o)
@@ -99,15 +118,15 @@ def active_names(fn: ir.Function) -> set[str]:
 
 
 def _backwards(fn: ir.Function, out: set[str]) -> set[str]:
+    table = flows(fn)
     changed = True
     while changed:  # backwards: one pass settles straight-line code, loops take a few more
         changed = False
-        for ins in reversed(fn.code):
-            outs, args = flow(ins)
+        for outs, reads in reversed(table):
             if any(o in out for o in outs):
-                for a in args:
-                    if isinstance(a, ir.Var) and a.name not in out:
-                        out.add(a.name)
+                for r in reads:
+                    if r not in out:
+                        out.add(r)
                         changed = True
     return out
 

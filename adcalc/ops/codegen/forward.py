@@ -102,6 +102,8 @@ def bare(text: str) -> str:
     """``(a + b)`` → ``a + b`` when the outer parentheses enclose the whole text."""
     if not (text.startswith("(") and text.endswith(")")):
         return text
+    if text.count("(") == 1:  # the one pair encloses the whole text
+        return text[1:-1]
     depth = 0
     end = len(text) - 1
     for m in _PARENS.finditer(text):

@@ -146,7 +146,7 @@ def generate(program: ir.Program, mode: str = "both", inputs: list[str] | None =
         for text, used in pieces:
             parts.append(text)
             helpers |= used
-    main_names = Names(main_ir, module_names(funcs))
+    main_names = Names(main_ir, module_names(funcs), params_only=True)
     params = [main_names[p] for p in main_ir.params]
     args = ", ".join(params)
     entries: list[str] = []
