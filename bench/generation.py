@@ -13,7 +13,10 @@ what ``compile`` wrote up front before stop 24), the number of code lines Python
 ``compile``'s module and µs per line, and end to end: ``adcalc.compile(source)`` and its first
 ``grad`` call in a fresh cache (every cache of the source emptied), and the first ``value`` call
 after it (free for straight-line code, which runs the reverse code's forward sweep; the value
-code's generation for a loop program).
+code's generation for a loop program).  "1st grad" and "1st value" are what the first call costs
+more than the second (source to callable functions, end to end, per 1,000 IR); "grad ms" is
+compile + first grad in ms, "run ms" a second grad.  CPU time (``time.process_time``): the
+machine is shared, and wall-clock figures moved ±50 % between runs.
 """
 
 from __future__ import annotations
@@ -49,21 +52,26 @@ def best(fn: object, repeat: int) -> tuple[float, object]:
     return min(times), out
 
 
-def first_calls(src: str, point: list[object], repeat: int) -> tuple[float, float]:
-    """The best of ``repeat`` times of ``adcalc.compile(src)`` plus its first ``grad``, and of the
-    first ``value`` after it, each in a fresh cache."""
-    grads, values = [], []
+def first_calls(src: str, point: list[object], repeat: int) -> tuple[float, float, float, float]:
+    """The best of ``repeat`` times, each in a fresh cache, of ``adcalc.compile(src)`` plus its first
+    ``grad``, of a second ``grad`` (the run alone), of the first ``value`` after them and of a second."""
+    times: list[list[float]] = [[], [], [], []]
     for _ in range(repeat):
         driver._load.cache_clear()  # noqa: SLF001 - the benchmark empties adcalc's caches
         compiled._CACHE.clear()  # noqa: SLF001
-        t = time.process_time()
+        t = [time.process_time()]
         c = adcalc.compile(src)
         c.grad(*point)
-        t1 = time.process_time()
+        t.append(time.process_time())
+        c.grad(*point)
+        t.append(time.process_time())
         c.value(*point)
-        grads.append(t1 - t)
-        values.append(time.process_time() - t1)
-    return min(grads), min(values)
+        t.append(time.process_time())
+        c.value(*point)
+        t.append(time.process_time())
+        for k in range(4):
+            times[k].append(t[k + 1] - t[k])
+    return min(times[0]), min(times[1]), min(times[2]), min(times[3])
 
 
 def row(name: str, src: str, point: list[object], repeat: int) -> str:
@@ -73,13 +81,13 @@ def row(name: str, src: str, point: list[object], repeat: int) -> str:
     t_py, _ = best(lambda: check_module(text), repeat)
     t_pgen, printed = best(lambda: generate(program, "reverse", None, label="adcalc.compile", guard=True), repeat)
     t_ppy, _ = best(lambda: check_module(printed), repeat)
-    t_grad, t_value = first_calls(src, point, repeat)
+    t_grad, t_run, t_value, t_vrun = first_calls(src, point, repeat)
     n_ir = sum(len(f.code) for f in program.functions.values())
     lines = sum(1 for t in text.splitlines() if t.strip() and not t.lstrip().startswith("#"))
     per = 1e6 / n_ir
     return (f"{name:24s} {n_ir:6d} {t_parse * per:7.1f} {t_lower * per:7.1f} {t_gen * per:8.1f} {t_py * per:8.1f} "
             f"{(t_gen + t_py) * per:9.1f} {(t_pgen + t_ppy) * per:9.1f} {lines:7d} {t_py / lines * 1e6:7.1f} "
-            f"{t_grad * per:10.1f} {t_value * per:10.1f}")
+            f"{(t_grad - t_run) * per:10.1f} {(t_value - t_vrun) * per:10.1f} {t_grad * 1e3:7.1f} {t_run * 1e3:7.1f}")
 
 
 def main() -> None:
@@ -89,7 +97,7 @@ def main() -> None:
     parse("x + 1")  # Lark's tables: once per process, not per program
     print(f"{'program':24s} {'IR':>6s} {'parse':>7s} {'lower':>7s} {'generate':>8s} {'compile':>8s} "
           f"{'gen+comp':>9s} {'printed':>9s} {'lines':>7s} {'µs/line':>7s} {'1st grad':>10s} {'1st value':>10s}"
-          f"   (ms per 1,000 IR, best of {args.repeat})")
+          f" {'grad ms':>7s} {'run ms':>7s}   (ms per 1,000 IR, best of {args.repeat}, CPU time)")
     rec = recurrence(100_000)
     rows = [("recurrence", rec[0], list(rec[1].values())),
             ("rosenbrock, x[i] loop", LOOPED_ROSEN, [[0.5 + 0.01 * i for i in range(10)]])]

@@ -333,11 +333,14 @@ def compile(source: str, inputs: Sequence[str] | None = None,  # noqa: A001 - th
 
 def _generate(program: object, mode: str, order: list[str] | None, arrays: bool = False) -> str:
     """The module ``adcalc.compile`` runs: only ``mode``'s functions (``"value"``: the value code
-    alone), no comments (``module.generate``'s ``value`` and ``notes``)."""
+    alone), no comments (``module.generate``'s ``value`` and ``notes``).  The cyclic collector
+    waits: the generator's many short-lived lists make no cycles (``driver.gc_paused``)."""
     from adcalc.ops.codegen.module import generate
+    from adcalc.ops.driver import gc_paused
 
-    return generate(program, mode, order, label="adcalc.compile", guard=True, arrays=arrays,  # type: ignore[arg-type]
-                    value=mode == "value", notes=False)
+    with gc_paused():
+        return generate(program, mode, order, label="adcalc.compile", guard=True, arrays=arrays,  # type: ignore[arg-type]
+                        value=mode == "value", notes=False)
 
 
 def _load(text: str) -> dict:
