@@ -46,7 +46,7 @@ class _Adjoint(stack.Keeping, calls.Calls):
         self._partials: dict[tuple, str] = {}  # (primitive, i, argument texts) → the partial's text
         self.guard = guard
         self.names = Names(fn, module_names(funcs))
-        self.names.whole = {self.names[n] for n in A.whole_names(fn)}
+        self.names.whole = {self.names[n] for n in A.index_whole(fn)}
         self.names.fn_label = "the program" if fn.name == "<main>" else f"function {fn.name}"
         self.active = A.active_names(fn) & A.useful(fn)
         count, in_loop = A.assignments(fn)

@@ -214,6 +214,14 @@ def _words(text: str) -> set[str]:
     return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
 
 
+def index_whole(fn: ir.Function) -> set[str]:
+    """``whole_names(fn)`` where it is read — the indices of element reads (``templates.element_key``,
+    the only reader) — so empty for a function without element reads, at the cost of one scan."""
+    if not any(isinstance(ins, ir.Eqn) and ins.prim == "index" for ins in fn.code):
+        return set()
+    return whole_names(fn)
+
+
 _WHOLE_STEPS = frozenset({"add", "sub", "mul", "neg"})  # whole numbers in, a whole number out (or ±inf, nan)
 
 

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from adcalc.language import ir
 from adcalc.ops.codegen import structure as st
 from adcalc.ops.codegen import templates as T
-from adcalc.ops.codegen.analysis import active_names, live, prune, useful, whole_names
+from adcalc.ops.codegen.analysis import active_names, index_whole, live, prune, useful
 from adcalc.ops.codegen.names import Names, module_names
 
 
@@ -287,7 +287,7 @@ def primal_function(fn: ir.Function, pyname: str, funcs: dict[str, tuple[str, ir
     comments (``Writer``)."""
     names = Names(fn, module_names(funcs))
     names.guard = guard
-    names.whole = {names[n] for n in whole_names(fn)}
+    names.whole = {names[n] for n in index_whole(fn)}
     names.fn_label = "the program" if fn.name == "<main>" else f"function {fn.name}"
 
     def eqn(ins: ir.Eqn) -> tuple[str, str]:
@@ -352,7 +352,7 @@ def jvp_function(fn: ir.Function, pyname: str, funcs: dict[str, tuple[str, ir.Fu
     see ``Writer``)."""
     names = Names(fn, module_names(funcs))
     names.guard = guard
-    names.whole = {names[n] for n in whole_names(fn)}
+    names.whole = {names[n] for n in index_whole(fn)}
     names.fn_label = "the program" if fn.name == "<main>" else f"function {fn.name}"
     active = active_names(fn) & useful(fn)
     names.with_tangent = active
