@@ -13,8 +13,6 @@ the program's functions run their own generators, so recursion needs nothing mor
 
 from __future__ import annotations
 
-import re
-
 from adcalc.language import ir
 from adcalc.ops.codegen import analysis as A
 from adcalc.ops.codegen import calls, stack
@@ -27,7 +25,9 @@ from adcalc.ops.codegen.forward import (
     atom,
     bare,
     compare_text,
+    drop_unread,
     for_header,
+    helper_form,
     notation,
     range_args,
     where,
@@ -36,11 +36,17 @@ from adcalc.ops.codegen.names import Names, module_names
 
 
 class _Adjoint(stack.Keeping, calls.Calls):
-    def __init__(self, fn: ir.Function, funcs: dict, src: list[str], guard: bool = False, called: bool = True):
+    def __init__(self, fn: ir.Function, funcs: dict, src: list[str], guard: bool = False, called: bool = True,
+                 notes: bool = True):
         self.fn, self.funcs, self.src = fn, funcs, src
+        self.notes = notes
+        # adcalc.compile's module (no notes): a step that runs once per call (outside loops, in a
+        # function no other calls) calls a helper where the printed module inlines its fast path
+        self.short = not notes and not called
+        self._partials: dict[tuple, str] = {}  # (primitive, i, argument texts) → the partial's text
         self.guard = guard
         self.names = Names(fn, module_names(funcs))
-        self.names.whole = {self.names[n] for n in A.whole_names(fn)}
+        self.names.whole = {self.names[n] for n in A.index_whole(fn)}
         self.names.fn_label = "the program" if fn.name == "<main>" else f"function {fn.name}"
         self.active = A.active_names(fn) & A.useful(fn)
         count, in_loop = A.assignments(fn)
@@ -65,14 +71,22 @@ class _Adjoint(stack.Keeping, calls.Calls):
             self.celled |= {p for p in fn.params if p in self.active}
         self.once -= self.celled
         self.body, self.flags = ex.complete(A.prune(st.structure(fn), kept))
-        self.fw, self.bw = Writer(), Writer()
+        self.fw, self.bw = Writer(notes), Writer(notes)
         self.bw.depth = 0
         self.calls = 0
         self.pending: list[list[str]] = []
 
     # ---- helpers -----------------------------------------------------------------------------
     def needed(self) -> set[str]:  # the values the backward sweep reads (arrayflow: its array steps')
-        return A.needed(self.fn, self.active)
+        return A.needed(self.fn, self.active, self.partial)
+
+    def partial(self, prim: str, i: int, args: list[str]) -> str:
+        """``templates.partial``, remembered: ``needed`` and ``eqn`` ask for the same texts."""
+        key = (prim, i, *args)
+        text = self._partials.get(key)
+        if text is None:
+            text = self._partials[key] = T.partial(prim, i, args)
+        return text
     def cell(self, name: str) -> str:
         return self.names.adjoint(name).removesuffix("_bar") + "_cell"
 
@@ -110,16 +124,25 @@ class _Adjoint(stack.Keeping, calls.Calls):
         args = [atom(names, a) for a in ins.args]
         self.push_old(ins.out)
         code = bare(T.value(ins.prim, args, names.whole))
-        self.fw.line(f"{names[ins.out]} = {code}", where(ins, self.src), notation(ins, args, code))
+        short = self.short and not ins.loops
+        if short:
+            code = helper_form(code)
+        self.fw.line(f"{names[ins.out]} = {code}", where(ins, self.src),
+                     notation(ins, args, code) if self.notes else "")
         self.new_cell(ins.out)
         mark = len(self.bw.lines)
-        partials = [T.partial(ins.prim, i, args) for i in range(len(args))]
-        through = [i for i, a in enumerate(ins.args) if isinstance(a, ir.Var) and a.name == ins.out]
-        passthrough = (len(through) == 1 and T.constant_partial(partials[through[0]]) == 1.0
-                       and ins.out not in self.once and ins.out not in self.celled)
         if ins.out not in self.active and ins.out not in self.celled:
             self.restore_old(ins.out)
         else:
+            active, celled = self.active, self.celled  # the partials ``contributions`` reads: where ``bar`` is one
+            partials = [self.partial(ins.prim, i, args)
+                        if isinstance(a, ir.Var) and (a.name in active or a.name in celled) else ""
+                        for i, a in enumerate(ins.args)]
+            if short:
+                partials = [helper_form(p) for p in partials]
+            through = [i for i, a in enumerate(ins.args) if isinstance(a, ir.Var) and a.name == ins.out]
+            passthrough = (len(through) == 1 and T.constant_partial(partials[through[0]]) == 1.0
+                           and ins.out not in self.once and ins.out not in self.celled)
             g = self.names.adjoint(ins.out) if passthrough else self.take(ins.out)
             self.restore_old(ins.out)
             self.contributions(ins, args, partials, g, through[0] if passthrough else None)
@@ -150,6 +173,8 @@ class _Adjoint(stack.Keeping, calls.Calls):
                     direct.append(f"{b} = {g} * {T.lit(c)} if {g} else 0.0")
                 elif p.isidentifier():
                     direct.append(f"{b} = {g} * {p} if {g} and {p} else 0.0")
+                elif not self.notes:  # adcalc.compile's module: the same tests in one line
+                    direct.append(f"{b} = {g} * _p if {g} and (_p := {bare(p)}) else 0.0")
                 else:
                     direct.append(f"_p = {p} if {g} else 0.0")
                     direct.append(f"{b} = {g} * _p if _p else 0.0")
@@ -171,9 +196,13 @@ class _Adjoint(stack.Keeping, calls.Calls):
                 guarded.append(f"    {b} += {g} * _p")
         if not (guarded or direct):
             return
-        bw.line(f"# {self.names[ins.out]} = {T.describe(ins.prim, args, ins.params)}")
+        if self.notes:
+            bw.line(f"# {self.names[ins.out]} = {T.describe(ins.prim, args, ins.params)}")
         # ±1 partials need no test: adding ȳ = 0 changes nothing (an adjoint is never -0)
         needs_guard = any(not (t.endswith(f"+= {g}") or t.endswith(f"-= {g}")) for t in guarded)
+        if needs_guard and not self.notes and len(guarded) == 3 and guarded[1] == "if _p:":
+            guarded = [f"if {g} and ({guarded[0].replace(' = ', ' := ', 1)}):", guarded[2]]  # one test, one line
+            needs_guard = False
         if needs_guard:
             bw.line(f"if {g}:")
             bw.depth += 1
@@ -384,7 +413,7 @@ class _Adjoint(stack.Keeping, calls.Calls):
         for f in self.flags:  # a flag nothing tests is left out
             if not any(f in t and not t.strip().startswith(f"{f} = ") for t in lines):
                 lines = [t for t in lines if not t.strip().startswith(f"{f} = ")]
-        lines = _drop_unread_adjoints(lines)
+        lines = drop_unread(lines)  # `v_bar = …` nothing reads (`v1 = y * 0`: no partial passes it on)
         pushes = "_push" if any("_push(" in t for t in lines) else ""
         if not any("_extend(" in t for t in lines):
             lines = [t if t.strip() != "_push, _pop, _extend = S.append, S.pop, S.extend" else
@@ -399,26 +428,6 @@ class _Adjoint(stack.Keeping, calls.Calls):
         return f"def _{pyname}_rev({signature}):\n{fw.text()}", helpers
 
 
-_ASSIGNED = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*_bar) = ")
-_WORDS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def _drop_unread_adjoints(lines: list[str]) -> list[str]:
-    """Leave out ``v_bar = …`` where nothing reads ``v_bar`` (a value whose step has no partial
-    to pass it on, as ``v1 = y * 0``): the same numbers, and no unused variable in the module."""
-    count: dict[str, int] = {}
-    for line in lines:
-        for w in _WORDS.findall(line.split("  #")[0]):
-            count[w] = count.get(w, 0) + 1
-    out = []
-    for line in lines:
-        m = _ASSIGNED.match(line)
-        if m and count.get(m.group(1)) == 1:
-            continue
-        out.append(line)
-    return out
-
-
 _Push = type("_Push", (tuple,), {"value": property(lambda s: s[0]), "__new__": lambda c, v: tuple.__new__(c, (v,))})
 _Count = type("_Count", (tuple,), {"counter": property(lambda s: s[0]), "__new__": lambda c, v: tuple.__new__(c, (v,))})
 _Guard = type("_Guard", (tuple,), {})
@@ -427,8 +436,9 @@ _Assign = type("_Assign", (tuple,), {"var": property(lambda s: s[0]), "__new__":
 
 Adjoint = _Adjoint  # arrayflow's whole-array adjoint builds on it
 def adjoint_function(fn: ir.Function, pyname: str, funcs: dict, src: list[str],
-                     guard: bool = False, called: bool = True) -> tuple[str, set[str]]:
+                     guard: bool = False, called: bool = True, notes: bool = True) -> tuple[str, set[str]]:
     """``def _pyname_rev(params)``: the generator described in the module docstring (``guard``:
     every loop iteration of its forward sweep counts against the budget, see ``module``;
-    ``called``: a function of the program calls it, so its sweep may start from non-zero adjoints)."""
-    return _Adjoint(fn, funcs, src, guard, called).write(pyname)
+    ``called``: a function of the program calls it, so its sweep may start from non-zero adjoints;
+    ``notes`` False: no comments, see ``forward.Writer``)."""
+    return _Adjoint(fn, funcs, src, guard, called, notes).write(pyname)

@@ -9,6 +9,7 @@ and one argument of one later step reads (their adjoint is assigned, never accum
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from adcalc.language import ir
 from adcalc.ops.codegen import templates as T
@@ -81,15 +82,34 @@ def touches(ins: object) -> tuple[tuple, tuple]:
     return flow(ins)
 
 
+_FLOWS: list[tuple[ir.Function, list[tuple[tuple, tuple]]]] = []  # the last few functions' flows
+
+
+def flows(fn: ir.Function) -> list[tuple[tuple, tuple]]:
+    """``(names written, names read)`` of each step that carries values, in code order (``flow``,
+    with only the variables it reads): computed once per function for the analyses below."""
+    global _FLOWS
+    for known, table in _FLOWS:
+        if known is fn:
+            return table
+    table = []
+    for ins in fn.code:
+        outs, args = flow(ins)
+        if outs:
+            table.append((outs, tuple(a.name for a in args if isinstance(a, ir.Var))))
+    _FLOWS = [(fn, table), *_FLOWS[:3]]  # a new list: threads iterating the old one see it whole
+    return table
+
+
 def active_names(fn: ir.Function) -> set[str]:
     """Names that may depend on an input (flow-insensitive: active anywhere, active everywhere)."""
     active = set(fn.params)
+    table = flows(fn)
     changed = True
     while changed:
         changed = False
-        for ins in fn.code:
-            outs, args = flow(ins)
-            if any(isinstance(a, ir.Var) and a.name in active for a in args):
+        for outs, reads in table:
+            if any(r in active for r in reads):
                 for o in outs:
                     if o not in active:
                         active.add(o)
@@ -98,15 +118,15 @@ def active_names(fn: ir.Function) -> set[str]:
 
 
 def _backwards(fn: ir.Function, out: set[str]) -> set[str]:
+    table = flows(fn)
     changed = True
     while changed:  # backwards: one pass settles straight-line code, loops take a few more
         changed = False
-        for ins in reversed(fn.code):
-            outs, args = flow(ins)
+        for outs, reads in reversed(table):
             if any(o in out for o in outs):
-                for a in args:
-                    if isinstance(a, ir.Var) and a.name not in out:
-                        out.add(a.name)
+                for r in reads:
+                    if r not in out:
+                        out.add(r)
                         changed = True
     return out
 
@@ -131,9 +151,10 @@ def prune(seq: list, keep: set[str]) -> list:
     return out
 
 
-def needed(fn: ir.Function, active: set[str]) -> set[str]:
+def needed(fn: ir.Function, active: set[str], partial: Callable[[str, int, list[str]], str] = T.partial) -> set[str]:
     """Names whose value a partial the adjoint program computes reads (the backward sweep needs
-    them): the partials of input-dependent steps with respect to input-dependent arguments."""
+    them): the partials of input-dependent steps with respect to input-dependent arguments
+    (``partial``: ``templates.partial``, or a caller's remembered copy of it)."""
     need: set[str] = set()
     for ins in fn.code:
         if isinstance(ins, ir.Eqn) and ins.out in active:
@@ -143,7 +164,7 @@ def needed(fn: ir.Function, active: set[str]) -> set[str]:
             for i, arg in enumerate(ins.args):
                 if not (isinstance(arg, ir.Var) and arg.name in active):
                     continue
-                text = T.partial(ins.prim, i, args)
+                text = partial(ins.prim, i, args)
                 if T.constant_partial(text) is not None:
                     continue
                 words = _words(text)
@@ -191,6 +212,14 @@ def used_once(fn: ir.Function) -> set[str]:
 
 def _words(text: str) -> set[str]:
     return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
+
+
+def index_whole(fn: ir.Function) -> set[str]:
+    """``whole_names(fn)`` where it is read — the indices of element reads (``templates.element_key``,
+    the only reader) — so empty for a function without element reads, at the cost of one scan."""
+    if not any(isinstance(ins, ir.Eqn) and ins.prim == "index" for ins in fn.code):
+        return set()
+    return whole_names(fn)
 
 
 _WHOLE_STEPS = frozenset({"add", "sub", "mul", "neg"})  # whole numbers in, a whole number out (or ±inf, nan)

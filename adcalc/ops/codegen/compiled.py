@@ -1,8 +1,14 @@
 """``adcalc.compile``: a source's generated value, forward and reverse code, ready to call.
 
 Contract: ``compile(source, inputs=None)`` returns a ``CompiledFunction`` whose methods run the
-code ``adcalc.ops.codegen.module.generate`` writes for the source — no interpreter in the loop
-(the value and reverse code at once; the forward code on the first ``jvp``):
+code ``adcalc.ops.codegen.module.generate`` writes for the source — no interpreter in the loop.
+Only what a call needs is generated, and only when it is first needed (Python's ``compile`` of
+the text costs more than writing it): ``compile`` writes the reverse code (``grad``, ``vjp``;
+it also checks that code generation handles the source), without comments; ``value`` runs, for
+a program without loops, calls or array inputs, that code's forward sweep (the same operations
+as the value code, and its stack stays small), else the value code, written on the first
+``value``; the forward code on the first ``jvp``, the Hessian code on the first ``hvp``.  Each is
+generated once, under a lock, so threads calling at once all get the one compiled function:
 
 - ``value(*x)`` → the value (a float, or a list for a vector result);
 - ``grad(*x)`` → the gradient as a tuple (scalar outputs); ``value_and_grad(*x)`` → both;
@@ -41,6 +47,10 @@ from adcalc.transform.budget import DEFAULT_MAX_STEPS
 _CACHE: OrderedDict[tuple, CompiledFunction] = OrderedDict()
 _LOCK = threading.Lock()
 _KEEP = 64
+# A value call through the reverse code's forward sweep costs ~1.3 × the value code's (a generator,
+# and helper calls where the value code inlines fast paths); writing and compiling the value code
+# costs about as much as 300 such differences (bench/generation.py, stop 24).
+VALUE_SWEEPS = 256
 _BUDGET = threading.local()  # .left: the loop iterations this thread's current call may still run
 
 
@@ -66,8 +76,8 @@ class CompiledFunction:
         self.inputs: tuple[str, ...] = tuple(namespace["INPUTS"])  # type: ignore[arg-type]
         self.max_steps = max_steps
         self._program, self._order = program, order
-        self._ns = namespace  # the value and reverse code; the forward code is written on first use
-        self._f = namespace["f"]
+        self._ns = namespace  # the reverse code; the value code (if not in it) and the forward code: on first use
+        self._f: object = namespace.get("f")
         self._jvp: object = None
         self._hvp: object = None
         self._vjp = namespace["f_vjp"]
@@ -81,14 +91,20 @@ class CompiledFunction:
         self.whole = arrays or whole_arrays(program)  # type: ignore[arg-type]
         self._twin: CompiledFunction | None = None  # the NumPy module, for arrays passed to a program of numbers
         self._arrays = frozenset(self.inputs if self.whole else array_inputs(program))  # type: ignore[arg-type]
+        # value calls run the reverse code's forward sweep (when it defines f) this many times, then the value code
+        self._sweeps = 0 if self._f is None or self.whole else VALUE_SWEEPS
         self._text: str | None = None
         self._lock = threading.Lock()
 
     @property
     def code(self) -> str:
-        """The text of the whole module (value, forward and reverse code), as ``adcalc.compile`` runs it."""
+        """The text of the whole module (value, forward and reverse code, with ``guard`` on as
+        ``adcalc.compile`` runs them, and the comments of ``adcalc codegen``)."""
         if self._text is None:
-            self._text = _generate(self._program, "both", self._order, self.whole)
+            from adcalc.ops.codegen.module import generate
+
+            self._text = generate(self._program, "both", self._order, label="adcalc.compile",  # type: ignore[arg-type]
+                                  guard=True, arrays=self.whole)
         return self._text
 
     def _forward(self) -> object:
@@ -99,6 +115,18 @@ class CompiledFunction:
                 if self._jvp is None:
                     self._jvp = _load(_generate(self._program, "forward", self._order, self.whole))["f_jvp"]
         return self._jvp
+
+    def _value(self) -> object:
+        """``f``: the reverse code's forward sweep for the first ``VALUE_SWEEPS`` calls (see the
+        module docstring), else the value code, generated and compiled once, when first needed."""
+        if self._sweeps > 0:
+            self._sweeps -= 1  # not atomic: threads may run a few more sweeps, never a wrong value
+            return self._f
+        if self._f is None or (self._ns.get("f") is self._f and not self.whole):
+            with self._lock:
+                if self._f is None or self._ns.get("f") is self._f:
+                    self._f = _load(_generate(self._program, "value", self._order))["f"]
+        return self._f
 
     def __repr__(self) -> str:
         return f"<adcalc compiled function of ({', '.join(self.inputs)})>"
@@ -124,7 +152,7 @@ class CompiledFunction:
             with self._lock:
                 if self._hvp is None:
                     text = generate_hvp(self._program, self._order, label="adcalc.compile",  # type: ignore
-                                        guard=True, arrays=self.whole)
+                                        guard=True, notes=False, arrays=self.whole)
                     self._hvp = _load(text)["f_vjp"]
         return self._hvp
 
@@ -195,7 +223,7 @@ class CompiledFunction:
     def value(self, *x: float) -> float | list[float]:
         if (twin := self._numpy(x)) is not None:
             return twin.value(*x)
-        return self._run(self._f, *self._args(x, "value"))  # type: ignore[return-value]
+        return self._run(self._value(), *self._args(x, "value"))  # type: ignore[return-value]
 
     def grad(self, *x: float) -> tuple[float, ...]:
         return self.value_and_grad(*x)[1]
@@ -352,7 +380,7 @@ def compile(source: str, inputs: Sequence[str] | None = None,  # noqa: A001 - th
             return hit
     program = derivatives.load(source).program
     order = list(inputs) if inputs is not None else None
-    namespace = _load(_generate(program, "reverse", order))
+    namespace = _load(_generate(program, "reverse", order))  # the value and forward code: on first use
     fn = CompiledFunction(program, order, namespace, not program.vector_output and program.n_outputs == 1, max_steps)
     with _LOCK:
         _CACHE[key] = fn
@@ -362,9 +390,15 @@ def compile(source: str, inputs: Sequence[str] | None = None,  # noqa: A001 - th
 
 
 def _generate(program: object, mode: str, order: list[str] | None, arrays: bool = False) -> str:
+    """The module ``adcalc.compile`` runs: only ``mode``'s functions (``"value"``: the value code
+    alone), no comments (``module.generate``'s ``value`` and ``notes``).  The cyclic collector
+    waits: the generator's many short-lived lists make no cycles (``driver.gc_paused``)."""
     from adcalc.ops.codegen.module import generate
+    from adcalc.ops.driver import gc_paused
 
-    return generate(program, mode, order, label="adcalc.compile", guard=True, arrays=arrays)  # type: ignore[arg-type]
+    with gc_paused():
+        return generate(program, mode, order, label="adcalc.compile", guard=True, arrays=arrays,  # type: ignore[arg-type]
+                        value=mode == "value", notes=False)
 
 
 _SHARED_POOL: list = []  # the NumPy modules' scratch buffers, one pool for every compiled module

@@ -14,22 +14,26 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from collections.abc import Callable
 
 from adcalc.language import ir
 from adcalc.ops.codegen import structure as st
 from adcalc.ops.codegen import templates as T
-from adcalc.ops.codegen.analysis import active_names, live, prune, useful, whole_names
+from adcalc.ops.codegen.analysis import active_names, index_whole, live, prune, useful
 from adcalc.ops.codegen.names import Names, module_names
 
 
 class Writer:
-    """Lines of Python with indentation; records the prelude helpers the text uses."""
+    """Lines of Python with indentation; records the prelude helpers the text uses.  ``notes``
+    False (``adcalc.compile``'s modules, which nobody reads): no comments, no notes — Python's
+    compiler skips them anyway, but its tokenizer and the writer's own work do not."""
 
-    def __init__(self) -> None:
+    def __init__(self, notes: bool = True) -> None:
         self.lines: list[str] = []
         self.depth = 1
         self.last_comment = ""
+        self.notes = notes
 
     @property
     def helpers(self) -> set[str]:
@@ -40,6 +44,9 @@ class Writer:
         """One line; ``comment`` (the source line a step comes from) is written above it when it
         changes, ``note`` (how the step reads in the documents' notation) after it."""
         pad = "    " * self.depth
+        if not self.notes:
+            self.lines.append(pad + text)
+            return
         if comment and comment != self.last_comment:
             self.last_comment = comment
             self.lines.append(f"{pad}# {comment}")
@@ -54,15 +61,20 @@ _ASSIGNED = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*) = ")
 _WORDS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def drop_unread(lines: list[str], candidates: set[str]) -> list[str]:
-    """Leave out ``v = …`` for a ``v`` among ``candidates`` (tangents, adjoints) that no other line
-    reads: the same numbers, and no unused variable in the module."""
-    count: dict[str, int] = {}
+def drop_unread(lines: list[str], candidates: set[str] | None = None) -> list[str]:
+    """Leave out ``v = …`` for a ``v`` among ``candidates`` (tangents; None: every adjoint, a name
+    ending in ``_bar``) that no other line reads: the same numbers, and no unused variable in the
+    module.  One count of the words of the whole text (comments left out), one match per line."""
+    text = "\n".join(line.split("  #")[0] if "  #" in line else line for line in lines)
+    count = Counter(_WORDS.findall(text))
+    out = []
     for line in lines:
-        for w in _WORDS.findall(line.split("  #")[0]):
-            count[w] = count.get(w, 0) + 1
-    return [line for line in lines
-            if not ((m := _ASSIGNED.match(line)) and m.group(1) in candidates and count.get(m.group(1)) == 1)]
+        m = _ASSIGNED.match(line)
+        if m and count[name := m.group(1)] == 1 and (name.endswith("_bar") if candidates is None
+                                                     else name in candidates):
+            continue
+        out.append(line)
+    return out
 
 
 def fill_empty_blocks(lines: list[str]) -> list[str]:
@@ -90,6 +102,8 @@ def bare(text: str) -> str:
     """``(a + b)`` → ``a + b`` when the outer parentheses enclose the whole text."""
     if not (text.startswith("(") and text.endswith(")")):
         return text
+    if text.count("(") == 1:  # the one pair encloses the whole text
+        return text[1:-1]
     depth = 0
     end = len(text) - 1
     for m in _PARENS.finditer(text):
@@ -97,6 +111,18 @@ def bare(text: str) -> str:
         if depth == 0 and m.start() < end:
             return text
     return text[1:-1]
+
+
+_FAST_PATH = re.compile(r"math\.(\w+)\(([^()]*)\) if [^()]* else (_\1\(\2\))")
+
+
+def helper_form(code: str) -> str:
+    """A template's ``(math.f(a) if <a is safe> else _f(a))`` as ``_f(a)``: the prelude helper that
+    makes that same call where it is safe and handles the rest (``templates._fast``, ``_pow_value``)
+    — the same float, in fewer tokens and without the branch for Python's compiler.  Any other
+    text as it is."""
+    m = _FAST_PATH.fullmatch(bare(code)) if code.startswith(("math.", "(math.")) else None
+    return m.group(3) if m else code
 
 
 def notation(ins: ir.Eqn, args: list[str], code: str) -> str:
@@ -254,29 +280,31 @@ def returned(values: list[str], vector: bool) -> str:
 
 
 def primal_function(fn: ir.Function, pyname: str, funcs: dict[str, tuple[str, ir.Function]],
-                    src: list[str], guard: bool = False) -> tuple[str, set[str]]:
+                    src: list[str], guard: bool = False, notes: bool = True) -> tuple[str, set[str]]:
     """``def pyname(params)``: the value (see the module docstring).  ``funcs``: IR name →
     (Python name, function) of every function of the program; ``guard``: every ``while``
-    iteration first calls ``_guard()`` (``adcalc.compile``'s step budget)."""
+    iteration first calls ``_guard()`` (``adcalc.compile``'s step budget); ``notes`` False: no
+    comments (``Writer``)."""
     names = Names(fn, module_names(funcs))
     names.guard = guard
-    names.whole = {names[n] for n in whole_names(fn)}
+    names.whole = {names[n] for n in index_whole(fn)}
     names.fn_label = "the program" if fn.name == "<main>" else f"function {fn.name}"
 
     def eqn(ins: ir.Eqn) -> tuple[str, str]:
         args = [atom(names, a) for a in ins.args]
         code = bare(T.value(ins.prim, args, names.whole))
-        return code, notation(ins, args, code)
+        return code, notation(ins, args, code) if notes else ""
 
-    return value_function(fn, pyname, names, funcs, src, eqn)
+    return value_function(fn, pyname, names, funcs, src, eqn, notes)
 
 
 def value_function(fn: ir.Function, pyname: str, names: Names, funcs: dict[str, tuple[str, ir.Function]],
-                   src: list[str], eqn: Callable[[ir.Eqn], tuple[str, str]]) -> tuple[str, set[str]]:
+                   src: list[str], eqn: Callable[[ir.Eqn], tuple[str, str]],
+                   notes: bool = True) -> tuple[str, set[str]]:
     """``def pyname(params)`` computing ``fn``'s value with its control flow, copies, calls and
     returns; ``eqn(ins)`` gives a step's value text and its note (the scalar templates, or the
-    NumPy text of ``arrayflow``)."""
-    w = Writer()
+    NumPy text of ``arrayflow``; ``notes``: see ``Writer``)."""
+    w = Writer(notes)
 
     def stmt(ins: object) -> None:
         if isinstance(ins, ir.Eqn):
@@ -319,15 +347,16 @@ def tangent_term(partial: str, dt: str, w: Writer, scratch: list[int]) -> str | 
 
 
 def jvp_function(fn: ir.Function, pyname: str, funcs: dict[str, tuple[str, ir.Function]],
-                 src: list[str], guard: bool = False) -> tuple[str, set[str]]:
-    """``def pyname(params, tangents)`` → ``(value, tangent)`` (see the module docstring)."""
+                 src: list[str], guard: bool = False, notes: bool = True) -> tuple[str, set[str]]:
+    """``def pyname(params, tangents)`` → ``(value, tangent)`` (see the module docstring; ``notes``:
+    see ``Writer``)."""
     names = Names(fn, module_names(funcs))
     names.guard = guard
-    names.whole = {names[n] for n in whole_names(fn)}
+    names.whole = {names[n] for n in index_whole(fn)}
     names.fn_label = "the program" if fn.name == "<main>" else f"function {fn.name}"
     active = active_names(fn) & useful(fn)
     names.with_tangent = active
-    w = Writer()
+    w = Writer(notes)
 
     def tangent_of(a: ir.Atom) -> str | None:
         return names.tangent(a.name) if isinstance(a, ir.Var) and a.name in active else None
@@ -338,11 +367,11 @@ def jvp_function(fn: ir.Function, pyname: str, funcs: dict[str, tuple[str, ir.Fu
             out = names[ins.out]
             if ins.out not in active:
                 code = bare(T.value(ins.prim, args, names.whole))
-                w.line(f"{out} = {code}", where(ins, src), notation(ins, args, code))
+                w.line(f"{out} = {code}", where(ins, src), notation(ins, args, code) if notes else "")
                 return
             in_place = any(isinstance(a, ir.Var) and a.name == ins.out for a in ins.args)
             code = bare(T.value(ins.prim, args, names.whole))
-            w.line(f"{'_v' if in_place else out} = {code}", where(ins, src), notation(ins, args, code))
+            w.line(f"{'_v' if in_place else out} = {code}", where(ins, src), notation(ins, args, code) if notes else "")
             scratch = [0]
             terms = []
             for i, a in enumerate(ins.args):

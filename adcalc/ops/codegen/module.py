@@ -92,14 +92,23 @@ def _ordered(main: ir.Function, inputs: list[str] | None) -> ir.Function:
 
 
 def generate(program: ir.Program, mode: str = "both", inputs: list[str] | None = None,
-             label: str = "a source", guard: bool = False, arrays: bool = False) -> str:
+             label: str = "a source", guard: bool = False, arrays: bool = False, *,
+             value: bool = True, notes: bool = True) -> str:
     """The module's text (see the module docstring).  ``guard`` (``adcalc.compile``): every
     ``while`` iteration first calls ``_guard()``, a name the module does not define — the caller
     supplies it (``compiled``'s step budget).  ``arrays``: NumPy code (``arraymodule``) even for a
-    program of numbers, whose inputs will be arrays (it is chosen anyway when the program needs it)."""
+    program of numbers, whose inputs will be arrays (it is chosen anyway when the program needs it).
+
+    ``adcalc.compile`` writes only the pieces a first call needs, for Python to compile fewer
+    lines: ``value`` False leaves out the value functions (``f`` is then, for a program without
+    loops, calls or array inputs and in reverse mode, the first value its ``_f_rev`` generator
+    yields — the same operations; otherwise absent, and ``compiled`` writes it when asked);
+    ``notes`` False leaves out the docstring and every comment; mode ``"value"`` writes only the
+    value functions.  The printed module
+    (``adcalc codegen``) keeps both."""
     from adcalc import __version__
 
-    if mode not in MODES:
+    if mode not in MODES and mode != "value":  # "value": the value functions alone (adcalc.compile)
         raise AdcalcError("usage", f"unknown mode {mode!r}", hint="forward, reverse or both")
     from adcalc.ops.codegen.arrays import whole_arrays
     from adcalc.ops.codegen.elements import array_inputs
@@ -121,7 +130,7 @@ def generate(program: ir.Program, mode: str = "both", inputs: list[str] | None =
         while {iname, f"{iname}_jvp", f"_{iname}_rev"} & taken:
             iname += "_"
     funcs[program.main.name] = (iname, main_ir)
-    src = program.source.split("\n")
+    src = program.source.split("\n") if notes else []
     reachable = _called_from(program)
     callees = {ins.func for _, fn in funcs.values() for ins in fn.code if isinstance(ins, ir.CallFn)}
     parts: list[str] = []
@@ -129,22 +138,22 @@ def generate(program: ir.Program, mode: str = "both", inputs: list[str] | None =
     for name, (pyname, fn) in funcs.items():
         if name not in reachable:  # a session function this program never calls
             continue
-        pieces = [primal_function(fn, pyname, funcs, src, guard)]
+        pieces = [primal_function(fn, pyname, funcs, src, guard, notes)] if value else []
         if mode in ("forward", "both"):
-            pieces.append(jvp_function(fn, pyname, funcs, src, guard))
+            pieces.append(jvp_function(fn, pyname, funcs, src, guard, notes))
         if mode in ("reverse", "both"):
-            pieces.append(adjoint_function(fn, pyname, funcs, src, guard, called=name in callees))
+            pieces.append(adjoint_function(fn, pyname, funcs, src, guard, name in callees, notes))
         for text, used in pieces:
             parts.append(text)
             helpers |= used
-    main_names = Names(main_ir, module_names(funcs))
+    main_names = Names(main_ir, module_names(funcs), params_only=True)
     params = [main_names[p] for p in main_ir.params]
     args = ", ".join(params)
     entries: list[str] = []
     n = len(params)
     if arrays:
         helpers.add("_elements")
-        parts.extend(_array_entries(main_ir, params, arrays, mname, iname, mode, helpers))
+        parts.extend(_array_entries(main_ir, params, arrays, mname, iname, mode, value))
     if mode in ("reverse", "both"):
         helpers.add("_resume")
         seed = "(ybar,)" if not main_ir.vector and main_ir.n_outputs == 1 else "tuple(ybar)"
@@ -168,7 +177,10 @@ def generate(program: ir.Program, mode: str = "both", inputs: list[str] | None =
                          f"    return value, _resume(it, {seed}, ({', '.join(['0.0'] * n)}{',' if n == 1 else ''}))")
         if not main_ir.vector and main_ir.n_outputs == 1:
             parts.append(f"def {mname}_grad({args}):\n    return {mname}_vjp({', '.join(params + ['1.0'])})")
-    aliases = [f"f = {mname}"] if mname != "f" else []
+    if not value and mode == "reverse" and not arrays and _straight(program):
+        # the value is the reverse sweep's first yield (no loop or call: its stack stays small)
+        parts.append(f"def {mname}({args}):\n    return next(_{mname}_rev({args}))")
+    aliases = [f"f = {mname}"] if mname != "f" and any(p.startswith(f"def {mname}(") for p in parts) else []
     for suffix in ("_jvp", "_vjp", "_grad"):
         if any(p.startswith(f"def {mname}{suffix}(") for p in parts) and mname != "f":
             aliases.append(f"f{suffix} = {mname}{suffix}")
@@ -183,6 +195,8 @@ def generate(program: ir.Program, mode: str = "both", inputs: list[str] | None =
                       order=", ".join(params) or "(none)", args=args,
                       vector_note=" (a list for a vector result)" if main_ir.vector else "",
                       entries="\n".join(entries) + ("\n" if entries else ""))
+    if not notes:
+        doc = '"""Derivative code generated by adcalc for adcalc.compile."""'
     body = "\n\n\n".join([helper_source(helpers)] + parts) if helpers else "\n\n\n".join(parts)
     aliases.append(f"INPUTS = {tuple(main_ir.params)!r}")
     aliases.append(f"N_OUTPUTS = {main_ir.n_outputs}")
@@ -193,10 +207,15 @@ def generate(program: ir.Program, mode: str = "both", inputs: list[str] | None =
     return f"{doc}\n\n{imports}{body}{tail}\n"
 
 
+def _straight(program: ir.Program) -> bool:
+    """Whether the main function runs without loops and calls (straight-line code and ifs)."""
+    return not any(isinstance(ins, (ir.ForInit, ir.LoopHead, ir.CallFn)) for ins in program.main.code)
+
+
 def _array_entries(main: ir.Function, params: list[str], arrays: dict[str, int], mname: str, iname: str,
-                   mode: str, helpers: set[str]) -> list[str]:
-    """The value and forward entry points of a program with array inputs: each converts its array
-    arguments to nested lists (``_elements``) and calls the generated function ``iname``."""
+                   mode: str, value: bool = True) -> list[str]:
+    """The value (``value``) and forward entry points of a program with array inputs: each converts
+    its array arguments to nested lists (``_elements``) and calls the generated function ``iname``."""
     def listed(p: str, q: str, like: str | None = None) -> str:
         if q not in arrays:
             return p
@@ -204,7 +223,7 @@ def _array_entries(main: ir.Function, params: list[str], arrays: dict[str, int],
 
     pairs = list(zip(params, main.params))
     call = ", ".join(listed(p, q) for p, q in pairs)
-    out = [f"def {mname}({', '.join(params)}):\n    return {iname}({call})"]
+    out = [f"def {mname}({', '.join(params)}):\n    return {iname}({call})"] if value else []
     if mode in ("forward", "both"):
         tangents = [f"d{p}" for p in params]
         lines = [f"    {p} = {listed(p, q)}" for p, q in pairs if q in arrays]
@@ -215,14 +234,16 @@ def _array_entries(main: ir.Function, params: list[str], arrays: dict[str, int],
 
 
 def generate_hvp(program: ir.Program, inputs: list[str] | None = None, label: str = "a source",
-                 guard: bool = False, arrays: bool = False) -> str:
+                 guard: bool = False, notes: bool = True, arrays: bool = False) -> str:
     """The module of the Hessian-vector product: the reverse code of the program's forward
     transformation (``tangents.jvp_program``), reverse-over-forward.  Its ``f_vjp(x₁ … xₙ,
     dx₁ … dxₙ, ybar)``, with ``ybar`` 0 for the values and w for the tangents, gives in its first
-    n adjoints (w·∇²y)·dx.  ``arrays``: NumPy code, as ``generate``'s."""
+    n adjoints (w·∇²y)·dx.  ``notes`` False: only the reverse code, no comments (``adcalc.compile``,
+    which calls only ``f_vjp``).  ``arrays``: NumPy code, as ``generate``'s."""
     from adcalc.ops.codegen.tangents import jvp_program
 
     ordered = program._replace(main=_ordered(program.main, inputs))
     if program.main.name in program.functions:
         ordered = ordered._replace(functions={**program.functions, program.main.name: ordered.main})
-    return generate(jvp_program(ordered, arrays), "reverse", None, label=label, guard=guard, arrays=arrays)
+    return generate(jvp_program(ordered, arrays), "reverse", None, label=label, guard=guard, arrays=arrays,
+                    value=notes, notes=notes)

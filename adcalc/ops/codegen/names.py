@@ -57,13 +57,17 @@ def module_names(funcs: dict) -> set[str]:
 
 
 class Names:
-    def __init__(self, fn: ir.Function, reserved: set[str] = frozenset()):
+    def __init__(self, fn: ir.Function, reserved: set[str] = frozenset(), params_only: bool = False):
+        """``params_only``: the parameters' names alone (the same as a whole ``Names`` gives them:
+        they come first)."""
         self.used: set[str] = set(_TAKEN) | set(reserved)
         self.primal: dict[str, str] = {}
         self.tangents: dict[str, str] = {}
         self.adjoints: dict[str, str] = {}
-        for n in ir_names(fn):  # a loop's hidden counter (#v of `for v in x`) loses its mark
-            self.primal[n] = self.fresh("".join(c for c in n if c.isalnum() or c == "_").lstrip("_") or "v")
+        for n in (dict.fromkeys(fn.params) if params_only else ir_names(fn)):
+            # a loop's hidden counter (#v of `for v in x`) loses its mark
+            base = n if n.isascii() and n.isidentifier() else "".join(c for c in n if c.isalnum() or c == "_")
+            self.primal[n] = self.fresh(base.lstrip("_") or "v")
 
     def fresh(self, base: str) -> str:
         name = base
