@@ -247,3 +247,21 @@ def test_compiled_modules_share_one_bounded_pool() -> None:
         pool = compiled._SHARED_POOL  # noqa: SLF001 - the bound under test
         assert len(pool) <= 8 and sum(b.size for b in pool) <= 2**23
     assert compiled._SHARED_POOL  # the large calls did give buffers back  # noqa: SLF001
+
+
+def test_a_full_shared_pool_gives_way_to_the_latest_buffers() -> None:
+    """Buffers of other sources' shapes fill the shared pool; the next module's buffers replace the
+    oldest, so its later calls find their own again (and the bound still holds)."""
+    from adcalc.ops.codegen import compiled
+
+    big = np.linspace(-1.5, 1.5, 2_700_000)  # three such buffers nearly fill the 2**23 elements
+    for src in ("sum(exp(x) * x^2)", "sum((x - 1)^2 * 3)"):
+        adcalc.compile(src).grad(big)
+    pool = compiled._SHARED_POOL  # noqa: SLF001 - the policy under test
+    assert sum(b.size for b in pool) > 2**23 - 4 * 99_999  # no room left for the next module's buffers
+    c = adcalc.compile(VECTORISED)
+    x = np.linspace(-1.5, 1.5, 100_000)
+    c.grad(x)
+    assert any(b.shape == (99_999,) for b in pool)  # its working arrays: x[1:] and x[:-1]'s shape
+    assert len(pool) <= 8 and sum(b.size for b in pool) <= 2**23
+    assert equal(c.grad(x)[0], adcalc.grad(VECTORISED, {"x": x}).gradient["x"])

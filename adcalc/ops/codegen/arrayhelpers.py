@@ -106,8 +106,8 @@ def _a_free(ws, *arrays):
 
 def _a_give(ws, r):
     """``r``, what the entry point returns, after giving the buffers this call took back to the
-    module's pool — except any that ``r`` holds or views (the caller's arrays are never a pool's),
-    and while the pool keeps at most 8 buffers and 2**23 elements (64 MiB)."""
+    module's pool — except any that ``r`` holds or views (the caller's arrays are never a pool's).
+    The pool keeps the latest: past 8 buffers or 2**23 elements (64 MiB), the oldest go."""
     if ws[0]:
         held = []
         todo = [r]
@@ -118,9 +118,13 @@ def _a_give(ws, r):
             elif isinstance(v, np.ndarray):
                 held.append(v)
         for buf in ws[0]:
-            if len(_POOL) < 8 and buf.size + sum(p.size for p in _POOL) <= 8388608 and not any(
-                    np.may_share_memory(buf, h) for h in held):
+            if buf.size <= 8388608 and not any(np.may_share_memory(buf, h) for h in held):
                 _POOL.append(buf)
+        while len(_POOL) > 8 or sum(p.size for p in _POOL) > 8388608:
+            try:
+                _POOL.pop(0)
+            except IndexError:
+                break
     return r
 
 
