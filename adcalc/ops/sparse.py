@@ -35,6 +35,7 @@ from adcalc.ops.driver import (
     Loaded,
     bind,
     check_scalar,
+    gc_paused,
     labels,
     limits_of,
     need,
@@ -78,7 +79,8 @@ class Later:
     def get(self) -> object:
         make = self.make
         if make is not None:
-            self.made = make()
+            with gc_paused():  # thousands of small lists, no cycles: no collector passes over them
+                self.made = make()
             self.make = None
         return self.made
 
