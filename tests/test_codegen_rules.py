@@ -89,3 +89,15 @@ def test_helper_source_is_self_contained() -> None:
     exec(compile(text, "<helpers>", "exec"), env)  # noqa: S102 - adcalc's own prelude
     assert env["_div"](1.0, -0.0) == -math.inf
     assert env["_pow"](-8.0, 1 / 3) != env["_pow"](-8.0, 1 / 3)  # nan: a negative base to a fraction
+
+
+@pytest.mark.parametrize("shape", [(0,), (1,), (5,), (2, 3), (2, 0), (0, 4), (3, 1, 2), (2, 0, 3), (1, 1, 1, 4)])
+def test_zeros_of_nested_lists_match_numpy(shape: tuple[int, ...]) -> None:
+    """``_zeros`` (an element-read input's adjoint) is NumPy's zeros of the input's shape, +0.0 each."""
+    import numpy as np
+
+    x = (np.arange(int(np.prod(shape)), dtype=float) - 2.5).reshape(shape).tolist()
+    got = prelude._zeros(x)
+    assert got == np.zeros(shape).tolist()
+    assert all(bits(v) == bits(0.0) for v in np.asarray(got, dtype=float).reshape(-1).tolist())
+    assert np.shape(got) == shape or 0 in shape
