@@ -242,9 +242,14 @@ def _elements(x, axes: int, name: str, like: list | None = None) -> list:
 def _zeros(x: list) -> list:
     """A nested list of zeros shaped like ``x`` (nested lists of floats, as ``_elements`` makes
     them): an array input's adjoint, without a round trip through NumPy."""
-    if x and type(x[0]) is list:
-        return [_zeros(row) for row in x]
-    return [0.0] * len(x)
+    out = []
+    for row in x:
+        try:
+            len(row)
+        except TypeError:  # a number: x is a row of numbers
+            return [0.0] * len(x)
+        out.append(_zeros(row))
+    return out
 
 
 def _resume(it, seed: tuple, start: tuple) -> tuple:
