@@ -88,6 +88,8 @@ def _pow_dx(x: object, y: object) -> object:
         return 0.0 if y == 0.0 else y * V.pow_(x + 0.0, y - 1.0)
     if type(y) is float and y == 0.0:
         return 0.0  # a constant exponent 0: d(x^0)/dx = 0 wherever x is (no y tangent to keep; no test of x)
+    if type(y) is float and y == 2.0:
+        return G.mul(2.0, _unsigned(x))  # the square's 2·(x + 0): x^1 is x exactly, so no pow node
     py, px = primal(y), primal(x)
     if type(py) is float and type(px) is float and py == 0.0 and px == 0.0:
         return 0.0  # d(x^0)/dx = 0 at x = 0 too (elsewhere the formula gives 0 and keeps y's tangent)
