@@ -47,6 +47,8 @@ class _Adjoint(stack.Keeping, calls.Calls):
         self.guard = guard
         self.names = Names(fn, module_names(funcs))
         self.names.whole = {self.names[n] for n in A.index_whole(fn)}
+        self.ints = A.int_counters(fn)  # counters held as ints: no float per iteration, no int() per read
+        self.names.ints = {self.names[n] for n in self.ints}
         self.names.fn_label = "the program" if fn.name == "<main>" else f"function {fn.name}"
         self.active = A.active_names(fn) & A.useful(fn)
         count, in_loop = A.assignments(fn)
@@ -123,7 +125,7 @@ class _Adjoint(stack.Keeping, calls.Calls):
         names = self.names
         args = [atom(names, a) for a in ins.args]
         self.push_old(ins.out)
-        code = bare(T.value(ins.prim, args, names.whole))
+        code = bare(T.value(ins.prim, args, names.whole, names.ints))
         short = self.short and not ins.loops
         if short:
             code = helper_form(code)
@@ -159,7 +161,7 @@ class _Adjoint(stack.Keeping, calls.Calls):
             if b is None or i == skip:
                 continue
             if ins.prim == "index" and i == 0:  # x̄[i] += ȳ: into the element of the input's adjoint
-                b += T.element_key(args, self.names.whole)
+                b += T.element_key(args, self.names.whole, self.names.ints)
             p = partials[i]
             c = T.constant_partial(p)
             if isinstance(a, ir.Var) and a.name in self.once:  # its only contribution, never skipped
@@ -302,14 +304,15 @@ class _Adjoint(stack.Keeping, calls.Calls):
                 if leaves:
                     fw.line(f"{counter} = 0")
                     pre.insert(0, _Count(counter))
-                    header = for_header(self.names, item.item, "_k" if var in self.restore else None)
+                    header = for_header(self.names, item.item, "_k" if var in self.restore else None,
+                                        ints=var in self.ints)
                 else:  # it runs to the end of its range: the trip count is the range's length
                     fw.line(f"{counter} = range({range_args(self.names, item.item.init)})",
                             where(item.item.init, self.src))
                     if self.guard:  # it runs its whole range: charge the budget once, up front
                         fw.line(f"_guard(len({counter}))")
-                    if var not in self.read:  # a counter nothing reads (`for k in range(K)`): no floats made
-                        header = f"for {self.names[var]} in {counter}:"
+                    if var not in self.read or var in self.ints:  # unread, or read as an int: no floats made
+                        header = f"for {'_k' if var in self.restore else self.names[var]} in {counter}:"
                     else:
                         header = f"for {'_k' if var in self.restore else self.names[var]} in map(float, {counter}):"
                 fw.line(header, where(item.item.init, self.src))

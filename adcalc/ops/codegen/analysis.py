@@ -222,6 +222,36 @@ def index_whole(fn: ir.Function) -> set[str]:
     return whole_names(fn)
 
 
+_FLOAT_WITH_CONST = frozenset({"add", "sub", "mul"})  # an int and a float literal give a float
+
+
+def int_counters(fn: ir.Function) -> set[str]:
+    """The ``for`` counters the reverse code may hold as Python ints (``for i in range(n)`` with
+    no ``map(float, …)``, and ``x[i]`` with no ``int(i)`` at each read): those assigned only by
+    their loop and read only as an index, in a comparison, or with a float literal in ``+ − ·``.
+    Each of these reads gives the same result for the int as for the whole float it stands for
+    (|i| < 2⁵³: a range's bounds; int ○ float converts the int exactly; the step's result is a
+    float, so no int flows further), and no other read — a return, a call, a negation (−0), a
+    product of two counters — sees one."""
+    counters = {ins.var for ins in fn.code if isinstance(ins, ir.ForNext)}
+    if not counters:
+        return set()
+    count, _ = assignments(fn)
+    ok = {c for c in counters if count.get(c) == 1 and c not in fn.params}
+    for ins in fn.code:
+        reads = touches(ins)[1]
+        for k, a in enumerate(reads):
+            if not isinstance(a, ir.Var) or a.name not in ok:
+                continue
+            if isinstance(ins, ir.Cmp) or (isinstance(ins, ir.Eqn) and ins.prim == "index" and k >= 1):
+                continue
+            if (isinstance(ins, ir.Eqn) and ins.prim in _FLOAT_WITH_CONST and len(reads) == 2
+                    and isinstance(reads[1 - k], ir.Const)):
+                continue
+            ok.discard(a.name)
+    return ok
+
+
 _WHOLE_STEPS = frozenset({"add", "sub", "mul", "neg"})  # whole numbers in, a whole number out (or ±inf, nan)
 
 

@@ -189,8 +189,11 @@ def range_args(names: Names, init: ir.ForInit) -> str:
     return f"{start}, {stop}, {step}"
 
 
-def for_header(names: Names, item: st.For, via: str | None = None) -> str:
-    return f"for {via or names[item.next.var]} in map(float, range({range_args(names, item.init)})):"
+def for_header(names: Names, item: st.For, via: str | None = None, ints: bool = False) -> str:
+    """A ``for`` loop's header: its counter takes the range's values as floats (``ints``: as ints,
+    ``analysis.int_counters``), named ``via`` when given."""
+    values = f"range({range_args(names, item.init)})"
+    return f"for {via or names[item.next.var]} in {values if ints else f'map(float, {values})'}:"
 
 
 def statements(w: Writer, seq: st.Seq, names: Names, stmt: Callable[[object], None],

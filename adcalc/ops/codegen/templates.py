@@ -232,10 +232,12 @@ _OPAQUE = "partial:"
 ELEMENT_READS = frozenset({"index", "len"})
 
 
-def element_key(args: Args, whole: frozenset[str] | set[str] = frozenset()) -> str:
-    """``[i][j]`` for ``x[i, j]``: a whole literal as it is, a name known to hold a whole number
-    (``whole``: a loop counter, sums of counters and whole literals) as ``int(i)``, anything else
-    checked by ``_ix`` (a whole number; the list's own bounds are the interpreter's: −n ≤ i < n)."""
+def element_key(args: Args, whole: frozenset[str] | set[str] = frozenset(),
+                ints: frozenset[str] | set[str] = frozenset()) -> str:
+    """``[i][j]`` for ``x[i, j]``: a whole literal as it is, a name held as a Python int (``ints``:
+    ``analysis.int_counters``) as it is, a name known to hold a whole number (``whole``: a loop
+    counter, sums of counters and whole literals) as ``int(i)``, anything else checked by ``_ix``
+    (a whole number; the list's own bounds are the interpreter's: −n ≤ i < n)."""
     parts = []
     for a in args[1:]:
         c = _num(a)
@@ -243,6 +245,8 @@ def element_key(args: Args, whole: frozenset[str] | set[str] = frozenset()) -> s
             if c != c or c - c != 0.0 or c != int(c):
                 raise AdcalcError("index", f"an index must be a whole number, got {a}")
             parts.append(f"[{int(c)}]")
+        elif a in ints:
+            parts.append(f"[{a}]")
         elif a in whole:
             parts.append(f"[int({a})]")
         else:
@@ -250,11 +254,12 @@ def element_key(args: Args, whole: frozenset[str] | set[str] = frozenset()) -> s
     return "".join(parts)
 
 
-def value(name: str, args: Args, whole: frozenset[str] | set[str] = frozenset()) -> str:
-    """Python text computing ``name(args)`` as the registry's value rule does (``whole``: see
-    ``element_key``)."""
+def value(name: str, args: Args, whole: frozenset[str] | set[str] = frozenset(),
+          ints: frozenset[str] | set[str] = frozenset()) -> str:
+    """Python text computing ``name(args)`` as the registry's value rule does (``whole``, ``ints``:
+    see ``element_key``)."""
     if name == "index":
-        return f"{args[0]}{element_key(args, whole)}"
+        return f"{args[0]}{element_key(args, whole, ints)}"
     if name == "len":
         return f"float(len({args[0]}))"
     if name == CODEGEN_ONLY:
