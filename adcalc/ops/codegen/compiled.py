@@ -201,6 +201,8 @@ class CompiledFunction:
         return rows
 
     def _args(self, x: Sequence[object], what: str) -> list[float]:
+        if len(x) == len(self.inputs) and all(type(v) is float for v in x):
+            return list(x)  # the common call: floats (each a valid number, and not an array)
         if len(x) != len(self.inputs):
             raise AdcalcError("usage", f"{what} takes {len(self.inputs)} input value"
                               f"{'s' if len(self.inputs) != 1 else ''} ({', '.join(self.inputs)}), got {len(x)}")
@@ -210,7 +212,8 @@ class CompiledFunction:
     def _numpy(self, x: Sequence[object]) -> CompiledFunction | None:
         """The NumPy module's functions when an array is passed for an input this program (of
         numbers, or of element reads) does not read element by element; else None."""
-        if self.whole or not any(name not in self._arrays and (isinstance(v, (list, tuple)) or
+        if self.whole or all(type(v) is float for v in x) or not any(
+                name not in self._arrays and (isinstance(v, (list, tuple)) or
                                                                (hasattr(v, "shape") and getattr(v, "ndim", 0)))
                                  for name, v in zip(self.inputs, x)):
             return None
