@@ -212,10 +212,14 @@ class CompiledFunction:
     def _numpy(self, x: Sequence[object]) -> CompiledFunction | None:
         """The NumPy module's functions when an array is passed for an input this program (of
         numbers, or of element reads) does not read element by element; else None."""
-        if self.whole or all(type(v) is float for v in x) or not any(
-                name not in self._arrays and (isinstance(v, (list, tuple)) or
-                                                               (hasattr(v, "shape") and getattr(v, "ndim", 0)))
-                                 for name, v in zip(self.inputs, x)):
+        if self.whole:
+            return None
+        for name, v in zip(self.inputs, x):
+            if type(v) is float or name in self._arrays:
+                continue
+            if isinstance(v, (list, tuple)) or (hasattr(v, "shape") and getattr(v, "ndim", 0)):
+                break
+        else:
             return None
         with self._lock:
             if self._twin is None:
