@@ -12,6 +12,7 @@ import threading
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_sparse_sets import rows_of
 
 from adcalc import higher
 from adcalc.ops import coloring
@@ -122,15 +123,6 @@ def _uniform(rows: list[list[int]], width: int) -> Sets:
     return Sets.uniform((len(rows),), np.array(rows, dtype=np.int64).reshape(len(rows), width))
 
 
-def _rows(s: Sets) -> list[set[int]]:
-    ptr, idx = s.ptr.tolist(), s.idx.tolist()
-    out = [idx[ptr[e]:ptr[e + 1]] for e in range(s.size)]
-    assert all(r == sorted(set(r)) for r in out)  # ascending, each member once
-    if s.per >= 0:
-        assert all(len(r) == s.per for r in out)
-    return [set(r) for r in out]
-
-
 @settings(max_examples=300, deadline=None)
 @given(st.integers(0, 9).flatmap(lambda m: st.tuples(
     st.integers(0, 3), st.integers(0, 3), st.integers(1, 3),
@@ -146,14 +138,14 @@ def test_unions_of_uniform_sets_with_shared_members_equal_python_sets(case: tupl
     c = _uniform([sorted(r[:1]) for r in pool[2 * m:]], 1)
     chosen = [a, b, c][:parts]
     got = group([(s, None) for s in chosen], m, (m,))
-    assert _rows(got) == [set().union(*(_rows(s)[e] for s in chosen)) for e in range(m)]
-    counts = {len(r) for r in _rows(got)}
+    assert rows_of(got) == [set().union(*(rows_of(s)[e] for s in chosen)) for e in range(m)]
+    counts = {len(r) for r in rows_of(got)}
     if m:  # per: the common number of members, or -1 when the unions differ in size
         assert got.per == (counts.pop() if len(counts) == 1 else -1)
     left, right = cross(c, c if parts == 1 else _uniform([sorted(r[:1]) for r in pool[:m]], 1))
-    other = _rows(c if parts == 1 else _uniform([sorted(r[:1]) for r in pool[:m]], 1))
+    other = rows_of(c if parts == 1 else _uniform([sorted(r[:1]) for r in pool[:m]], 1))
     assert sorted(zip(left.tolist(), right.tolist())) == sorted(
-        (i, j) for x, y in zip(_rows(c), other) for i in x for j in y)
+        (i, j) for x, y in zip(rows_of(c), other) for i in x for j in y)
 
 
 def test_union_of_a_shifted_pair_and_its_start_is_uniform() -> None:
