@@ -192,6 +192,12 @@ if os.environ.get("ADCALC_PERTURB") == "1":
                 r[where] = moved[where]
                 return r
 
+        try:  # generated code's allow-list names NumPy's ufuncs by type: read it before they are wrapped
+            from adcalc.ops.codegen import safety
+
+            safety._array_names()  # noqa: SLF001 - cached for the process: the real ufuncs' names
+        except ImportError:
+            pass
         for name in _UFUNCS:
             if hasattr(np, name):
                 setattr(np, name, (PerturbedPower if name == "power" else PerturbedUfunc)(getattr(np, name)))
