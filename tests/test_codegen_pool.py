@@ -190,6 +190,14 @@ UNIFORM = [
     ("def f(x, s):\n    y = (x*s - 1)^2\n    return sum(y*s)", {"x": np.linspace(-2, 2, BIG), "s": 1.0}),
     # a constant partial that is not finite (1/0): the zero rule on the broadcast ȳ, in the exact sweep
     ("def f(x):\n    return sum(x/0.0) + sum(x*2)", {"x": np.linspace(-1, 1, BIG)}),
+    # a partial that is a number computed at run time (1/7.25, s + 1): ȳ·∂ is a number standing for
+    # the array (found by hypothesis: it was handed to _a_unbroadcast as if it were the array)
+    ("def f(x, y, s):\n    t0 = x + x\n    t1 = t0 / (2.5^2 + 1)\n    return sum(t1) * s",
+     {"x": np.linspace(-2, 2, BIG), "y": np.linspace(0, 1, BIG), "s": 1.2}),
+    ("def f(x, s):\n    return sum(x * (s + 1)) + sum(-x / s)", {"x": np.linspace(-2, 2, BIG), "s": 0.7}),
+    # … and one that is not finite (1/0 at run time): the exact sweep's mul0 gives a 0-d array there
+    ("def f(x, y, s):\n    t0 = x + x\n    t1 = t0 / (-1.0^2 + 1)\n    return sum(t1) * s",
+     {"x": np.linspace(-2, 2, BIG), "y": np.linspace(0, 1, BIG), "s": 1.2}),
 ]
 
 

@@ -224,14 +224,14 @@ def _a_like(t, v):
 def _a_bc(g, shape):
     """A cotangent as an array of ``shape``: ``g`` broadcast where it is a number standing for its
     broadcast (the fast sweep keeps ``sum``'s cotangent ȳ as the number, as ``expand`` broadcasts it)."""
-    return np.broadcast_to(g, shape) if isinstance(g, float) and shape else g
+    return np.broadcast_to(g, shape) if shape and _a_shape(g) == () else g  # a float, or mul0's 0-d array
 
 
 def _a_uni(g, shape, out, neg=False):
     """The cotangent of an argument of ``shape`` added whole (∂ = ±1) to a result of shape ``out``
     whose cotangent is ``g``: ``g`` itself where the shapes agree, else summed over the broadcast
     axes (``neg``: ``g`` holds -ȳ, negated around the sum as the fast sweep does)."""
-    if isinstance(g, float):
+    if _a_shape(g) == ():  # a number (a float, or the 0-d array mul0 gives where a factor is not finite)
         if shape == out:
             return g
         g = np.broadcast_to(g, out)
@@ -308,7 +308,8 @@ def _a_full(dims, fill):
 
 _NEEDS = {"_a_take": ("_a_pop", "_a_free", "_a_give"), "_a_in": ("_a_zt",), "_a_grad": ("_a_shape",),
           "_a_array": ("_a_shape",), "_a_mul0": ("_a_finite",),
-          "_a_ok": ("_a_finite",), "_a_uni": ("_a_unbroadcast",), "_a_unbroadcast": ("_a_shape",),
+          "_a_ok": ("_a_finite",), "_a_uni": ("_a_unbroadcast", "_a_shape"), "_a_bc": ("_a_shape",),
+          "_a_unbroadcast": ("_a_shape",),
           "_a_like": ("_a_shape",), "_a_jv": ("_a_sc",)}
 
 

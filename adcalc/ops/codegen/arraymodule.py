@@ -163,6 +163,8 @@ def _backward(p: Program, w: Lines, seeds: list[str], exact: bool) -> _Adjoints:
                     adj.materialize(s.out)
                     uniform = False
                 if same:
+                    if uniform:  # ȳ a number, ∂ an expression that may be one too (1/v of a number v): x̄ may be
+                        adj.keep_number(args[i])
                     adj.dense(args[i], c, cneg)
                 elif cneg:  # summing over broadcast axes is not exact under negation (zeros' signs)
                     if not c.isidentifier():

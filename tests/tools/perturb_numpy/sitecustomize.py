@@ -90,6 +90,8 @@ if os.environ.get("ADCALC_PERTURB") == "1":
                 return float(a[()])
             return r
 
+        _VALUES = (int, float, complex, np.ndarray, np.generic, list, tuple)  # what a kernel computes on
+
         class PerturbedUfunc:
             """A NumPy ufunc whose float64 results move (see the module docstring)."""
 
@@ -97,6 +99,8 @@ if os.environ.get("ADCALC_PERTURB") == "1":
                 object.__setattr__(self, "_uf", uf)
 
             def __call__(self, *args: object, **kwargs: object) -> object:
+                if not all(isinstance(a, _VALUES) for a in args):  # e.g. code generation's tracer
+                    return self._uf(*args, **kwargs)
                 out = kwargs.get("out")
                 r = self._uf(*args, **kwargs)
                 if out is not None:
@@ -125,6 +129,8 @@ if os.environ.get("ADCALC_PERTURB") == "1":
             results stay as they are."""
 
             def __call__(self, *args: object, **kwargs: object) -> object:
+                if not all(isinstance(a, _VALUES) for a in args):  # e.g. code generation's tracer
+                    return self._uf(*args, **kwargs)
                 y = args[1] if len(args) > 1 else kwargs.get("x2")
                 if np.ndim(y) == 0 and float(np.asarray(y).real) in (-1.0, 0.0, 0.5, 1.0, 2.0):
                     return self._uf(*args, **kwargs)
