@@ -247,11 +247,11 @@ def labels(name: str, v: object) -> list[str]:
     return [f"{name}[{', '.join(str(i) for i in idx)}]" for idx in np.ndindex(*v.shape)]  # type: ignore[attr-defined]
 
 
-def scalar_output(value: object, what: str) -> float:
+def scalar_output(value: object, what: str, hint: str = "use jacobian (or vjp), or reduce it, e.g. sum(…)") -> float:
     """The value of a scalar source (an array output is a type error naming ``what``)."""
     if type(value) is not float:
         raise AdcalcError("type", f"{what} needs a scalar function, but this one returns an array of shape "
-                          f"{tuple(value.shape)}", hint="use jacobian (or vjp), or reduce it, e.g. sum(…)")
+                          f"{tuple(value.shape)}", hint=hint)  # type: ignore[attr-defined]
     return value
 
 

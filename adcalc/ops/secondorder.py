@@ -25,6 +25,7 @@ from adcalc.ops.driver import (
     need,
     row_labels,
     run_mode,
+    scalar_output,
     shaped,
     size,
     unit_seeds,
@@ -129,10 +130,7 @@ def hvp_arrays(loaded: Loaded, names: list[str], values: dict[str, object], dvec
     """H·v in each input's shape, and the gradient (one run, one sweep)."""
     seeds = [np.asarray(dvec[n], dtype=float)[None, ...] for n in names]
     mode, outs = _run(loaded, names, values, seeds, strict, limits)
-    value = mode.primal(outs[0])
-    if type(value) is not float:
-        raise AdcalcError("type", f"hvp needs a scalar function, but this one returns an array of shape "
-                          f"{tuple(np.shape(value))}", hint="reduce it, e.g. sum(…), or use hessian for one per entry")
+    value = scalar_output(mode.primal(outs[0]), "hvp", hint="reduce it, e.g. sum(…), or use hessian for one per entry")
     pairs = _pull(mode, loaded, names, values, outs[0], 1.0, 1)  # one direction, also when no input is read
     hv = {n: (float(t[0]) if type(values[n]) is float else t[0]) for n, (_, t) in pairs.items()}
     return HvpResult(value, names, mode.name, 1, warnings + mode.warnings, None,

@@ -42,11 +42,13 @@ from collections.abc import Sequence
 
 from adcalc.errors import AdcalcError
 from adcalc.ops.codegen.run import run_generated
+from adcalc.ops.driver import scalar_output
 from adcalc.transform.budget import DEFAULT_MAX_STEPS
 
 _CACHE: OrderedDict[tuple, CompiledFunction] = OrderedDict()
 _LOCK = threading.Lock()
 _KEEP = 64
+_ONE_PER_ENTRY = "reduce it, e.g. sum(…), or use adcalc hessian for one Hessian per entry"  # an array output's hvp
 # A value call through the reverse code's forward sweep costs ~1.3 × the value code's (a generator,
 # and helper calls where the value code inlines fast paths); writing and compiling the value code
 # costs about as much as 300 such differences (bench/generation.py, stop 24).
@@ -179,7 +181,7 @@ class CompiledFunction:
         if self._arrays:  # the Hessian code takes directions as inputs: it would broadcast a wrong shape
             _same_shapes(self.inputs, xs, vs)
         value, bars = self._run(fn, *xs, *vs, [0.0, 1.0])  # type: ignore[misc]
-        _scalar_output(value[0], "hvp")
+        scalar_output(value[0], "hvp", hint=_ONE_PER_ENTRY)
         return tuple(bars[: len(xs)])
 
     def hessian(self, *x: object) -> list[list[float]]:
@@ -314,7 +316,7 @@ def _hessian_rows(c: CompiledFunction, fn: object, xs: list[object]) -> list[lis
             parts.append(float(flat[at]) if shape == () else flat[at:at + k].reshape(shape))
             at += k
         value, bars = c._run(fn, *xs, *parts, [0.0, 1.0])  # type: ignore[misc]  # noqa: SLF001 - this module's class
-        _scalar_output(value[0], "hessian")
+        scalar_output(value[0], "hessian", hint=_ONE_PER_ENTRY)
         rows.append([float(e) for b in bars[:len(xs)] for e in np.asarray(b, dtype=float).reshape(-1)])
     return rows
 
@@ -323,15 +325,6 @@ def _sequence(v: object, what: str) -> Sequence[object]:
     if isinstance(v, (list, tuple)) or (hasattr(v, "shape") and hasattr(v, "tolist")):
         return list(v)  # type: ignore[call-overload]
     raise AdcalcError("type", f"{what} must be a list of numbers, one per input, got {type(v).__name__}")
-
-
-def _scalar_output(y: object, what: str) -> None:
-    """An ``AdcalcError`` when the output is an array (arrays given to a program of numbers, or a
-    whole-array program's array result): its Hessian would silently be the one of its sum."""
-    shape = _shape(y)
-    if shape:
-        raise AdcalcError("type", f"{what} needs a scalar function, but this one returns an array of shape {shape}",
-                          hint="reduce it, e.g. sum(…), or use adcalc hessian for one Hessian per entry")
 
 
 def _arraylike(v: object) -> bool:
