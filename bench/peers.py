@@ -111,14 +111,19 @@ WORKLOADS: dict[str, tuple[str, Callable[[int], dict], Callable[[int], Callable[
 
 # ---- timing and counting -----------------------------------------------------------------------
 
+def batch_size(fn: Callable[[], object]) -> int:
+    """How many calls of ``fn`` last about 20 ms (one when a call is longer)."""
+    t = time.perf_counter()
+    fn()
+    return max(1, int(0.02 / max(time.perf_counter() - t, 1e-7)))
+
+
 def median_time(fn: Callable[[], object], repeat: int, budget: float = 20.0) -> float:
     """Seconds per call: the median of up to ``repeat`` timings (fewer when they pass ``budget``
     seconds), each of a batch of calls lasting about 20 ms (one call when a call is longer), so
     that calls of a few µs are not lost in the timer's own cost."""
     fn()  # a first call may still generate code (adcalc's Hessian code, a jit): not the rate
-    t = time.perf_counter()
-    fn()
-    number = max(1, int(0.02 / max(time.perf_counter() - t, 1e-7)))
+    number = batch_size(fn)
     times: list[float] = []
     deadline = time.perf_counter() + budget
     for _ in range(repeat):
@@ -138,11 +143,7 @@ def paired_times(base: Callable[[], object], fn: Callable[[], object], repeat: i
     ratio is of a ``fn`` batch to the ``base`` batch timed just before it, and both figures are
     medians — so a change of the machine's load between the two timings does not move the ratio."""
     fn()  # a first call may still generate code (adcalc's Hessian code, a jit): not the rate
-    batches = []
-    for g in (base, fn):
-        t = time.perf_counter()
-        g()
-        batches.append(max(1, int(0.02 / max(time.perf_counter() - t, 1e-7))))
+    batches = [batch_size(base), batch_size(fn)]
     times: list[float] = []
     ratios: list[float] = []
     deadline = time.perf_counter() + budget
